@@ -1,0 +1,5 @@
+import sys
+
+from kltolint.cli import main
+
+sys.exit(main())

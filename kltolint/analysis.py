@@ -1,0 +1,280 @@
+"""Rules x arch -> findings, each with a witness and a responsible line.
+
+For each rule the forbidden combination is asked of the solver. When it is
+reachable, the witness is explained backwards from the rule's subject: why is
+each symbol on (a select, the user's choice of a visible symbol, a default)?
+Every select edge and every gating entry on that explanation is a candidate
+edit point. A candidate is kept only if adding the rule's guard there makes
+the combination unreachable (checked in memory, by the solver). Among those,
+the rule's strategy decides the kind, then the smallest blast radius (how
+many symbols the edit can change), then the deepest link.
+
+After blaming one line, the edit is assumed and the search repeats, so that
+independent holes each get their own finding.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterable
+
+from kltolint import expr as E
+from kltolint import witness as W
+from kltolint.findings import Finding, Step
+from kltolint.logic import Assignment, Encoder, Query
+from kltolint.model import ArchModel, Edge, Loc
+from kltolint.rules import Rule
+from kltolint.source import SourceFile
+from kltolint.tree import Tree
+
+MAX_HOLES = 6  # findings per rule and arch
+MAX_CANDIDATES = 24  # closing tests per hole
+
+
+class Sources:
+    """Parsed source files of a tree, read once."""
+
+    def __init__(self, tree: Tree) -> None:
+        self.tree = tree
+        self._files: dict[str, SourceFile] = {}
+
+    def file(self, rel: str) -> SourceFile:
+        if rel not in self._files:
+            self._files[rel] = SourceFile(self.tree.read(rel))
+        return self._files[rel]
+
+    def line_text(self, rel: str, line: int) -> str:
+        try:
+            lines = self.file(rel).lines
+        except Exception:  # a probe in a file we cannot re-read: no text
+            return ""
+        return lines[line - 1].rstrip("\r\n") if 0 < line <= len(lines) else ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str  # "select" (guard the edge) or "depends" (gate the entry)
+    symbol: str  # depends: the entry; select: the target
+    edge: Edge | None
+    depth: int
+
+
+def applies(rule: Rule, model: ArchModel) -> bool:
+    """A rule speaks of an arch only where every symbol it names is defined:
+    elsewhere `!AS_IS_LLVM` would hold vacuously."""
+    return all(name in model.symbols for name in E.symbols(rule.forbid))
+
+
+def check(model: ArchModel, rules: Iterable[Rule], sources: Sources) -> list[Finding]:
+    rules = [rule for rule in rules if applies(rule, model)]
+    enc = Encoder(model)
+    goals = [enc.expr(rule.forbid).m for rule in rules]
+    reachable = []
+    with Query(enc) as query:
+        for rule, goal in zip(rules, goals):
+            if query.solve([goal]) is not None:
+                reachable.append(rule)
+    findings: list[Finding] = []
+    if reachable:
+        blast = BlastRadius(model)
+        for rule in reachable:
+            findings.extend(_check_rule(model, rule, sources, blast))
+    return sorted(findings, key=Finding.sort_key)
+
+
+def guard_for(rule: Rule, model: ArchModel) -> E.Expr:
+    """The first guard alternative whose symbols all exist on this arch."""
+    for guard in rule.fix.guards:
+        if all(name in model.symbols for name in E.symbols(guard)):
+            return guard
+    return rule.fix.guards[-1]
+
+
+def _check_rule(model: ArchModel, rule: Rule, sources: Sources, blast: "BlastRadius") -> list[Finding]:
+    guard = guard_for(rule, model)
+    guards: dict[Edge, E.Expr] = {}
+    extra: dict[str, E.Expr] = {}
+    findings = []
+    for _ in range(MAX_HOLES):
+        enc = Encoder(model, guards, extra)
+        goal = enc.expr(rule.forbid).m
+        with Query(enc) as query:
+            found = W.minimise(query, [goal])
+            if found is None:
+                break
+            proof = W.build(query, [goal], found, model, sources.line_text)
+            candidates, parents = _explain(enc, found, model, rule.subject, sources)
+        blamed = _blame(model, rule, guard, guards, extra, candidates, blast)
+        if blamed is None:
+            findings.append(_unblamed(model, rule, proof, sources))
+            break
+        findings.append(_finding(model, rule, guard, blamed, proof, parents, sources))
+        if blamed.kind == "select":
+            assert blamed.edge is not None
+            guards[blamed.edge] = guard
+        else:
+            extra[blamed.symbol] = E.and_(extra.get(blamed.symbol, E.Y), guard)
+    return findings
+
+
+# -- explaining a witness ------------------------------------------------------------
+
+Parent = dict[str, tuple[str | None, Step | None]]
+
+
+def _explain(enc: Encoder, found: Assignment, model: ArchModel, subject: str,
+             sources: Sources) -> tuple[list[Candidate], Parent]:
+    """Candidates on the chain that turns `subject` on, and the chain itself."""
+    candidates: list[Candidate] = []
+    parents: Parent = {subject: (None, None)}
+    queue = deque([(subject, 0)])
+    while queue:
+        name, depth = queue.popleft()
+        sym_enc = enc.syms.get(name)
+        sym = model.symbols.get(name)
+        if sym_enc is None or sym is None or not found(sym_enc.value.m):
+            continue
+        selects = [e for e in model.incoming("select", name) if found(enc._edge(e).m)]
+        if selects:
+            for edge in selects:
+                candidates.append(Candidate("select", name, edge, depth))
+                line = sources.file(edge.entry.file).select_line(edge.entry.line, "select", name, edge.nth)
+                _visit(queue, parents, edge.source, name, depth,
+                       Step(edge.entry.file, line.lineno if line else edge.entry.line,
+                            f"{edge.source}: {line.text.strip() if line else 'select ' + name}"))
+            continue
+        candidates.append(Candidate("depends", name, None, depth))
+        if sym_enc.user is None:
+            how, conds = "is picked in its choice", list(sym.prompts)
+            conds += list(model.choices[sym.choice].prompts) if sym.choice is not None else []
+        elif found(sym_enc.vis.m) and found(sym_enc.user.m):
+            how, conds = "is visible and switched on", list(sym.prompts)
+        else:
+            how, conds = "defaults on", [c for v, c in sym.defaults] + [sym.direct_dep]
+        for dep in dict.fromkeys(n for c in conds for n in E.symbols(c)):
+            dep_enc = enc.syms.get(dep)
+            if dep_enc is not None and found(dep_enc.value.m):
+                _visit(queue, parents, dep, name, depth,
+                       Step(sym.locs[0].file, sym.locs[0].line, f"{name} {how}, needing {dep}"))
+    return candidates, parents
+
+
+def _visit(queue: deque, parents: Parent, name: str, via: str, depth: int, step: Step) -> None:
+    if name not in parents:
+        parents[name] = (via, step)
+        queue.append((name, depth + 1))
+
+
+# -- choosing the responsible line -----------------------------------------------------
+
+def _blame(model: ArchModel, rule: Rule, guard: E.Expr, guards: dict[Edge, E.Expr],
+           extra: dict[str, E.Expr], candidates: list[Candidate], blast: "BlastRadius") -> Candidate | None:
+    preferred = "select" if rule.fix.strategy == "guard-select" else "depends"
+    unique = list({(c.kind, c.symbol, c.edge): c for c in candidates}.values())
+    unique.sort(key=lambda c: (c.kind != preferred, blast.size(c.symbol), -c.depth,
+                               not _in_arch(c, model), _loc(model, c)))
+    for cand in unique[:MAX_CANDIDATES]:
+        if cand.kind == "depends" and model.incoming("select", cand.symbol) and cand.depth == 0:
+            continue  # a select ignores depends: gating a selected symbol closes nothing
+        trial_guards, trial_extra = dict(guards), dict(extra)
+        if cand.kind == "select":
+            assert cand.edge is not None
+            trial_guards[cand.edge] = guard
+        else:
+            trial_extra[cand.symbol] = E.and_(extra.get(cand.symbol, E.Y), guard)
+        enc = Encoder(model, trial_guards, trial_extra)
+        goal = enc.expr(rule.forbid).m
+        with Query(enc) as query:
+            if query.solve([goal]) is None:
+                return cand
+    return None
+
+
+def _in_arch(cand: Candidate, model: ArchModel) -> bool:
+    return _loc(model, cand).file.startswith(f"arch/{model.arch}/")
+
+
+def _loc(model: ArchModel, cand: Candidate) -> Loc:
+    if cand.edge is not None:
+        return cand.edge.entry
+    return model.symbols[cand.symbol].locs[0]
+
+
+class BlastRadius:
+    """How many symbols can change when one symbol changes (its forward cone)."""
+
+    def __init__(self, model: ArchModel) -> None:
+        self.users: dict[str, set[str]] = {}
+        for sym in model.symbols.values():
+            exprs = [sym.direct_dep, *sym.prompts, *(v for v, _ in sym.defaults), *(c for _, c in sym.defaults)]
+            for name in {n for e in exprs for n in E.symbols(e)}:
+                self.users.setdefault(name, set()).add(sym.name)
+        for edge in model.edges:
+            self.users.setdefault(edge.source, set()).add(edge.target)
+            for name in E.symbols(edge.cond):
+                self.users.setdefault(name, set()).add(edge.target)
+        self._sizes: dict[str, int] = {}
+
+    def size(self, name: str) -> int:
+        if name not in self._sizes:
+            seen = {name}
+            todo = [name]
+            while todo:
+                for user in self.users.get(todo.pop(), ()):
+                    if user not in seen:
+                        seen.add(user)
+                        todo.append(user)
+            self._sizes[name] = len(seen)
+        return self._sizes[name]
+
+
+# -- findings ------------------------------------------------------------------------
+
+def _finding(model: ArchModel, rule: Rule, guard: E.Expr, cand: Candidate, proof, parents: Parent,
+             sources: Sources) -> Finding:
+    guard_text = E.to_str(guard)
+    if cand.kind == "select":
+        assert cand.edge is not None
+        edge = cand.edge
+        line = sources.file(edge.entry.file).select_line(edge.entry.line, "select", edge.target, edge.nth)
+        file, lineno = edge.entry.file, line.lineno if line else edge.entry.line
+        message = f"{rule.message}: {edge.source} selects {edge.target} here without `{guard_text}`"
+        chain_end = edge.source
+        last = None
+    else:
+        sym = model.symbols[cand.symbol]
+        loc = sym.locs[0]
+        entry = sources.file(loc.file).entry_at(loc.line)
+        depends = entry.lines("depends") if entry else []
+        file = loc.file
+        lineno = depends[-1].lineno if depends else loc.line
+        message = f"{rule.message}: {cand.symbol} does not depend on `{guard_text}`"
+        chain_end = cand.symbol
+        last = Step(file, lineno, f"{cand.symbol}: {sources.line_text(file, lineno).strip()}")
+    return Finding(
+        rule=rule.id, name=rule.name, arch=model.arch, file=file, line=lineno, message=message,
+        witness=proof, chain=_chain(parents, chain_end) + ((last,) if last else ()), strategy=cand.kind,
+        target=cand.edge.target if cand.edge else cand.symbol, guard=guard_text,
+    )
+
+
+def _chain(parents: Parent, end: str) -> tuple[Step, ...]:
+    steps = []
+    name: str | None = end
+    while name is not None and name in parents:
+        via, step = parents[name]
+        if step is not None:
+            steps.append(step)
+        name = via
+    return tuple(reversed(steps))
+
+
+def _unblamed(model: ArchModel, rule: Rule, proof, sources: Sources) -> Finding:
+    sym = model.symbols.get(rule.subject)
+    loc = sym.locs[0] if sym else Loc("Kconfig", 1)
+    return Finding(
+        rule=rule.id, name=rule.name, arch=model.arch, file=loc.file, line=loc.line,
+        message=f"{rule.message}: reachable for {rule.subject}, and no single select or depends line closes it",
+        witness=proof, notes=("no fix: the combination is reachable along several independent paths",),
+    )

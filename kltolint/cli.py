@@ -1,0 +1,190 @@
+"""Command line: `main(argv) -> int`. Exit 0 clean, 1 findings, 2 errors."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Sequence
+
+from kltolint import __version__, analysis, output, rules as rules_mod
+from kltolint.errors import UserError
+from kltolint.findings import Finding
+from kltolint.load import load_arch
+from kltolint.tree import Tree, find_root
+
+COMMANDS = ("check", "rules", "rule")
+
+DESCRIPTION = """\
+Find Kconfig combinations that can never build, prove each with a witness
+configuration, and name the Kconfig line that lets it through.
+
+Nothing from the tree is executed: $(shell,...) and every toolchain probe
+become variables, so a finding holds for some real toolchain (its make
+variables are part of the witness), not for whatever compiler is installed.
+"""
+
+EPILOG = """\
+examples:
+  kltolint check arch/arm64/Kconfig       check arm64 (arch from the path)
+  kltolint check --tree ~/linux           check every arch of a tree
+  kltolint check --arch x86 --arch riscv  check two arches (tree: cwd)
+  kltolint check --format json ...        machine-readable findings
+  kltolint rules                          list the rules
+  kltolint rule KLTO001                   explain one rule
+
+A witness replays with the kernel's own conf tool:
+  make ARCH=arm64 LLVM=1 KCONFIG_ALLCONFIG=witness.config allnoconfig
+
+exit status: 0 no findings, 1 findings, 2 error (bad input, bad rule file)
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kltolint", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"kltolint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="prove forbidden combinations reachable (the default)",
+                           description="Check Kconfig trees against the rules.",
+                           epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files or directories in the kernel tree; arch/<arch>/... picks that arch")
+    check.add_argument("--tree", metavar="DIR", help="kernel tree root (default: found from PATHs or cwd)")
+    check.add_argument("--arch", action="append", default=[], metavar="NAME",
+                       help="arch to check, as named under arch/ (repeatable; default: from PATHs, else all)")
+    _rule_options(check)
+    check.add_argument("--rule", action="append", default=[], metavar="ID",
+                       help="check only this rule (id or name; repeatable)")
+    check.add_argument("--format", choices=output.FORMATS, default="text", help="output format (default: text)")
+    check.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+
+    listing = sub.add_parser("rules", help="list the rules")
+    _rule_options(listing)
+    explain = sub.add_parser("rule", help="explain one rule")
+    explain.add_argument("id", metavar="ID", help="rule id or name")
+    _rule_options(explain)
+    return parser
+
+
+def _rule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", action="append", default=[], metavar="DIR",
+                        help="also load every *.toml rule file in DIR (repeatable)")
+    parser.add_argument("--no-builtin-rules", action="store_true", help="do not load the shipped rules")
+
+
+def load_rules(args: argparse.Namespace) -> list[rules_mod.Rule]:
+    found: list[rules_mod.Rule] = []
+    if not args.no_builtin_rules:
+        found.extend(rules_mod.load_dir(rules_mod.builtin_dir()))
+    for directory in args.rules:
+        found.extend(rules_mod.load_dir(Path(directory)))
+    rules_mod.check_unique(found)
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["check", *argv]
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "rules":
+            return cmd_rules(args)
+        if args.command == "rule":
+            return cmd_rule(args)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return cmd_check(args)
+    except UserError as err:
+        print(f"kltolint: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    for rule in load_rules(args):
+        state = "" if rule.enabled else "  (off by default)"
+        print(f"{rule.id}  {rule.name:<36} {rule.message}{state}")
+    return 0
+
+
+def cmd_rule(args: argparse.Namespace) -> int:
+    from kltolint.expr import to_str
+
+    rule = rules_mod.select(load_rules(args), [args.id])[0]
+    print(f"{rule.id} {rule.name}\n")
+    print(f"What it finds:  configurations where `{to_str(rule.forbid)}` holds.")
+    print(f"Message:        {rule.message}\n")
+    print("Why it is bad:\n" + textwrap.indent(textwrap.fill(rule.rationale, 76), "  "))
+    if rule.reference:
+        print(f"\nReference: {rule.reference}")
+    guards = " or ".join(f"`{to_str(g)}`" for g in rule.fix.guards)
+    how = {"guard-select": f"guard the select that lets it through with {guards} (`select X if ...`)",
+           "add-depends": f"add `depends on` {guards} to the entry that lets it through"}[rule.fix.strategy]
+    print(f"\nFix: {how}.")
+    for title, examples in (("Flagged", rule.invalid), ("Accepted", rule.valid)):
+        for example in examples[:1]:
+            print(f"\n{title} example:\n" + textwrap.indent(example.strip("\n"), "    "))
+    print(f"\nDefined in {rule.source}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    rules = rules_mod.select(load_rules(args), args.rule)
+    root = Path(args.tree).resolve() if args.tree else find_root(args.paths)
+    if args.tree and not (root / "Kconfig").is_file():
+        raise UserError("not a kernel tree (no Kconfig file)", str(root))
+    tree = Tree(root)
+    arches = _arches(tree, args)
+    sources = analysis.Sources(tree)
+    findings: list[Finding] = []
+    progress = Progress(len(arches), enabled=not args.quiet and sys.stderr.isatty())
+    for arch in arches:
+        progress.step(arch)
+        findings.extend(analysis.check(load_arch(tree, arch), rules, sources))
+    progress.done()
+    sys.stdout.write(output.render(args.format, findings, str(root), arches))
+    return 1 if findings else 0
+
+
+def _arches(tree: Tree, args: argparse.Namespace) -> list[str]:
+    known = tree.arches()
+    for arch in args.arch:
+        if arch not in known:
+            raise UserError(f"unknown arch {arch!r} (this tree has: {', '.join(known)})")
+    if args.arch:
+        return list(dict.fromkeys(args.arch))
+    from_paths = {tree.arch_of(p) for p in args.paths}
+    if from_paths and None not in from_paths:
+        return sorted(a for a in from_paths if a)
+    return known
+
+
+class Progress:
+    """`arches done of total` on a terminal's stderr, erased when done."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled, self.count = total, enabled and total > 1, 0
+
+    def step(self, label: str) -> None:
+        if self.enabled:
+            self.count += 1
+            sys.stderr.write(f"\rkltolint: {label} ({self.count}/{self.total})\x1b[K")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

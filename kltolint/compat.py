@@ -1,0 +1,122 @@
+"""Everything that makes kconfiglib 14.1 read today's kernels safely.
+
+kconfiglib is unmaintained since 2020. Three things are done here, and only
+here:
+
+1. Syntax it rejects is rewritten while reading, one line for one line so
+   line numbers stay true: the bare `modules` property (Linux >= 5.13) becomes
+   `option modules`; 6.18's `transitional` property is dropped (it only
+   changes how old .config files are read, not what is reachable).
+2. `$(shell,...)` never runs. Each distinct command becomes a fresh symbol
+   name (`KLTO_PROBE_<n>`), so every probe (`success`, `cc-option`,
+   `cc-name`, versions, ...) turns into a free variable of the model.
+3. Files are read through `Tree`, which confines reads to the tree and serves
+   an in-memory overlay.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass
+from io import StringIO
+from typing import Any
+
+import kconfiglib
+
+from kltolint.errors import UserError
+from kltolint.tree import Tree
+
+PROBE_PREFIX = "KLTO_PROBE_"
+
+_BARE_PROPERTY = re.compile(r"^([ \t]+)(modules|transitional)([ \t]*(?:#.*)?)$", re.MULTILINE)
+
+
+def rewrite(text: str) -> str:
+    """Rewrite properties kconfiglib rejects; same number of lines out."""
+    if "modules" not in text and "transitional" not in text:
+        return text
+    return _BARE_PROPERTY.sub(_replace_property, text)
+
+
+def _replace_property(match: re.Match[str]) -> str:
+    indent, word, rest = match.groups()
+    if word == "modules":
+        return f"{indent}option modules{rest}"
+    return ""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A `$(shell,...)` call that was not run."""
+
+    name: str
+    command: str
+    file: str
+    line: int
+
+
+def _probe_fn(kconf: "SafeKconfig", _name: str, command: str) -> str:
+    probes = kconf.kltolint_probes
+    if command not in probes:
+        name = f"{PROBE_PREFIX}{len(probes)}"
+        probes[command] = Probe(name, command, kconf.filename, kconf.linenr)
+    return probes[command].name
+
+
+def _silent_fn(_kconf: Any, _name: str, *_args: str) -> str:
+    return ""
+
+
+# Looked up by kconfiglib through $KCONFIG_FUNCTIONS (see load.py): it
+# replaces the built-in `shell`, and silences `info` / `warning-if`.
+functions = {
+    "shell": (_probe_fn, 1, 1),
+    "info": (_silent_fn, 1, 1),
+    "warning-if": (_silent_fn, 2, 2),
+}
+
+
+class SafeKconfig(kconfiglib.Kconfig):
+    """kconfiglib reading through a `Tree`, with probes neutralised."""
+
+    # Set by load.py before __init__ runs (kconfiglib parses in __init__).
+    kltolint_tree: Tree
+
+    def __init__(self, tree: Tree, filename: str = "Kconfig") -> None:
+        self.kltolint_tree = tree
+        self.kltolint_probes: dict[str, Probe] = {}
+        super().__init__(filename, warn=False, warn_to_stderr=False)
+
+    def _open(self, filename: str, mode: str) -> StringIO:  # noqa: ARG002 (kconfiglib's signature)
+        tree = self.kltolint_tree
+        rel = os.path.relpath(filename, tree.root) if os.path.isabs(filename) else filename
+        if rel.startswith(".."):
+            raise UserError(f"refusing to source a file outside the tree: {filename}", self.filename, self.linenr)
+        return StringIO(rewrite(tree.read(rel)))
+
+    def _enter_file(self, filename: str) -> None:
+        try:
+            self.kltolint_tree.confined(os.path.relpath(filename, self.kltolint_tree.root))
+        except UserError:
+            raise UserError(f"refusing to source a file outside the tree: {filename}",
+                            self.filename, self.linenr) from None
+        super()._enter_file(filename)
+
+
+def overlay_glob(tree: Tree):
+    """An `iglob` for kconfiglib that also sees overlay files and never
+    returns a path outside the tree."""
+
+    def iglob(pattern: str, *args: Any, **kwargs: Any):
+        found = set()
+        for path in glob.iglob(pattern, *args, **kwargs):
+            found.add(os.path.realpath(path))
+        prefix = str(tree.root) + os.sep
+        for rel in tree.overlay:
+            if glob.fnmatch.fnmatchcase(prefix + rel, pattern):  # type: ignore[attr-defined]
+                found.add(prefix + rel)
+        return iter(sorted(p for p in found if p.startswith(prefix)))
+
+    return iglob

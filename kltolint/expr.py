@@ -1,0 +1,258 @@
+"""Kconfig expressions as immutable values: AST, constructors, parser, printer.
+
+The model never holds kconfiglib objects, so everything built on it can be
+compared, hashed, cached and pickled.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator, Union
+
+
+@dataclass(frozen=True)
+class Sym:
+    name: str
+
+
+@dataclass(frozen=True)
+class Const:
+    """y, m, n, a number or a string literal (value without quotes)."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class ChoiceRef:
+    """The `<choice>` pseudo-symbol: true while choice number `index` is active."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Not:
+    arg: "Expr"
+
+
+@dataclass(frozen=True)
+class And:
+    args: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    args: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class Cmp:
+    """`left op right` with op one of = != < <= > >=."""
+
+    op: str
+    left: "Expr"
+    right: "Expr"
+
+
+Expr = Union[Sym, Const, ChoiceRef, Not, And, Or, Cmp]
+
+Y = Const("y")
+N = Const("n")
+M = Const("m")
+
+COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
+
+
+def and_(*args: Expr) -> Expr:
+    """Conjunction, flattened, with y dropped and n absorbing."""
+    out: list[Expr] = []
+    for arg in args:
+        parts = arg.args if isinstance(arg, And) else (arg,)
+        for part in parts:
+            if part == N:
+                return N
+            if part != Y and part not in out:
+                out.append(part)
+    if not out:
+        return Y
+    return out[0] if len(out) == 1 else And(tuple(out))
+
+
+def or_(*args: Expr) -> Expr:
+    """Disjunction, flattened, with n dropped and y absorbing."""
+    out: list[Expr] = []
+    for arg in args:
+        parts = arg.args if isinstance(arg, Or) else (arg,)
+        for part in parts:
+            if part == Y:
+                return Y
+            if part != N and part not in out:
+                out.append(part)
+    if not out:
+        return N
+    return out[0] if len(out) == 1 else Or(tuple(out))
+
+
+def not_(arg: Expr) -> Expr:
+    if arg == Y:
+        return N
+    if arg == N:
+        return Y
+    if isinstance(arg, Not):
+        return arg.arg
+    return Not(arg)
+
+
+def symbols(expr: Expr) -> Iterator[str]:
+    """Names of the symbols an expression reads (constants excluded)."""
+    if isinstance(expr, Sym):
+        yield expr.name
+    elif isinstance(expr, Not):
+        yield from symbols(expr.arg)
+    elif isinstance(expr, (And, Or)):
+        for arg in expr.args:
+            yield from symbols(arg)
+    elif isinstance(expr, Cmp):
+        yield from symbols(expr.left)
+        yield from symbols(expr.right)
+
+
+def choice_refs(expr: Expr) -> Iterator[int]:
+    if isinstance(expr, ChoiceRef):
+        yield expr.index
+    elif isinstance(expr, Not):
+        yield from choice_refs(expr.arg)
+    elif isinstance(expr, (And, Or)):
+        for arg in expr.args:
+            yield from choice_refs(arg)
+
+
+# -- printing ---------------------------------------------------------------
+
+_PREC = {Or: 1, And: 2, Not: 3}
+
+
+def to_str(expr: Expr, parent_prec: int = 0) -> str:
+    """Kconfig syntax, parenthesised only where precedence needs it."""
+    if isinstance(expr, Sym):
+        return expr.name
+    if isinstance(expr, Const):
+        if re.fullmatch(r"[ymn]|-?[0-9]+|0x[0-9a-fA-F]+", expr.value):
+            return expr.value
+        return '"' + expr.value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(expr, ChoiceRef):
+        return "<choice>"
+    if isinstance(expr, Cmp):
+        return f"{to_str(expr.left, 4)} {expr.op} {to_str(expr.right, 4)}"
+    prec = _PREC[type(expr)]
+    if isinstance(expr, Not):
+        text = "!" + to_str(expr.arg, prec + 1)
+    else:
+        sep = " || " if isinstance(expr, Or) else " && "
+        text = sep.join(to_str(arg, prec) for arg in expr.args)
+    return f"({text})" if prec < parent_prec else text
+
+
+# -- parsing ----------------------------------------------------------------
+
+class ExprSyntaxError(ValueError):
+    pass
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<op>&&|\|\||!=|<=|>=|[!=<>()])
+      | (?P<name>[A-Za-z0-9_]+)
+      | "(?P<dq>(?:[^"\\]|\\.)*)"
+      | '(?P<sq>(?:[^'\\]|\\.)*)'
+    )""",
+    re.VERBOSE,
+)
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    text = text.rstrip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise ExprSyntaxError(f"unexpected {text[pos:].strip()[:20]!r} in {text!r}")
+        pos = match.end()
+        if match.group("op"):
+            tokens.append(("op", match.group("op")))
+        elif match.group("name") is not None:
+            tokens.append(("name", match.group("name")))
+        else:
+            raw = match.group("dq") if match.group("dq") is not None else match.group("sq")
+            tokens.append(("str", re.sub(r"\\(.)", r"\1", raw)))
+    return tokens
+
+
+def parse(text: str) -> Expr:
+    """Parse a Kconfig expression (`A && !(B || C = "x")`)."""
+    tokens = _tokenize(text)
+    if not tokens:
+        raise ExprSyntaxError("empty expression")
+    parser = _Parser(tokens, text)
+    expr = parser.or_expr()
+    if parser.pos != len(tokens):
+        raise ExprSyntaxError(f"unexpected {tokens[parser.pos][1]!r} in {text!r}")
+    return expr
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]], text: str) -> None:
+        self.tokens = tokens
+        self.text = text
+        self.pos = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self, value: str) -> bool:
+        if self.peek() == ("op", value):
+            self.pos += 1
+            return True
+        return False
+
+    def or_expr(self) -> Expr:
+        args = [self.and_expr()]
+        while self.take("||"):
+            args.append(self.and_expr())
+        return args[0] if len(args) == 1 else Or(tuple(args))
+
+    def and_expr(self) -> Expr:
+        args = [self.unary()]
+        while self.take("&&"):
+            args.append(self.unary())
+        return args[0] if len(args) == 1 else And(tuple(args))
+
+    def unary(self) -> Expr:
+        if self.take("!"):
+            return Not(self.unary())
+        if self.take("("):
+            inner = self.or_expr()
+            if not self.take(")"):
+                raise ExprSyntaxError(f"missing ')' in {self.text!r}")
+            return inner
+        left = self.atom()
+        token = self.peek()
+        if token and token[0] == "op" and token[1] in COMPARISONS:
+            self.pos += 1
+            return Cmp(token[1], left, self.atom())
+        return left
+
+    def atom(self) -> Expr:
+        token = self.peek()
+        if token is None:
+            raise ExprSyntaxError(f"expression ends early: {self.text!r}")
+        kind, value = token
+        self.pos += 1
+        if kind == "str":
+            return Const(value)
+        if kind == "name":
+            if value in ("y", "m", "n") or re.fullmatch(r"-?[0-9]+|0x[0-9a-fA-F]+", value):
+                return Const(value)
+            return Sym(value)
+        raise ExprSyntaxError(f"unexpected {value!r} in {self.text!r}")

@@ -1,0 +1,187 @@
+"""Load one arch of a kernel tree with kconfiglib and convert it to the model."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+import kconfiglib
+
+from kltolint import compat
+from kltolint.errors import UserError
+from kltolint.expr import COMPARISONS, And, ChoiceRef, Const, Expr, Not, Or, Sym, Cmp, and_, or_, Y
+from kltolint.model import ArchModel, Choice, Edge, Loc, Probe, Symbol
+from kltolint.tree import Tree
+
+_REL = {getattr(kconfiglib, name): op for name, op in zip(
+    ("EQUAL", "UNEQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"), COMPARISONS)}
+_NUMBER = re.compile(r"-?[0-9]+|0[xX][0-9a-fA-F]+")
+
+
+# Tool variables the Makefile exports. Each stands for itself ("<NM>"), so
+# two probes that differ only in the tool stay two probes, and the host's
+# values never leak into a result.
+TOOL_VARIABLES = ("CC", "LD", "AR", "NM", "OBJCOPY", "OBJDUMP", "READELF", "STRIP", "AS",
+                  "HOSTCC", "HOSTCXX", "RUSTC", "BINDGEN", "PAHOLE", "CLANG_FLAGS", "LLVM",
+                  "CC_VERSION_TEXT", "RUSTC_VERSION_TEXT")
+
+
+def environment(tree: Tree, arch: str) -> dict[str, str]:
+    """What the kernel's Makefile exports to Kconfig, minus the toolchain."""
+    return {
+        **{name: f"<{name}>" for name in TOOL_VARIABLES},
+        "srctree": str(tree.root),
+        "ARCH": arch,
+        "SRCARCH": arch,
+        # arch/um/Kconfig sources arch/$(HEADER_ARCH)/um/Kconfig
+        "HEADER_ARCH": "x86",
+        "SUBARCH": "x86",
+        "KERNELVERSION": "unknown",
+        "KCONFIG_FUNCTIONS": "kltolint.compat",
+        "KCONFIG_WARN_UNDEF": "",
+        "KCONFIG_STRICT": "",
+    }
+
+
+@contextmanager
+def _patched(tree: Tree, arch: str) -> Iterator[None]:
+    saved_env = {key: os.environ.get(key) for key in environment(tree, arch)}
+    saved_glob = kconfiglib.iglob
+    saved_limit = sys.getrecursionlimit()
+    os.environ.update(environment(tree, arch))
+    kconfiglib.iglob = compat.overlay_glob(tree)
+    sys.setrecursionlimit(max(saved_limit, 5000))
+    try:
+        yield
+    finally:
+        kconfiglib.iglob = saved_glob
+        sys.setrecursionlimit(saved_limit)
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def load_kconfig(tree: Tree, arch: str) -> compat.SafeKconfig:
+    """Parse arch's Kconfig; every failure becomes a one-line UserError."""
+    if not tree.exists(f"arch/{arch}/Kconfig"):
+        known = ", ".join(tree.arches())
+        raise UserError(f"unknown arch {arch!r} (this tree has: {known})")
+    with _patched(tree, arch):
+        try:
+            return compat.SafeKconfig(tree)
+        except kconfiglib.KconfigError as err:
+            raise _user_error(str(err)) from None
+        except RecursionError:
+            raise UserError("Kconfig nests too deeply to parse", f"arch/{arch}/Kconfig") from None
+        except UnicodeDecodeError as err:
+            raise UserError(f"not valid text: {err.reason}") from None
+
+
+def _user_error(text: str) -> UserError:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    first = lines[0] if lines else "Kconfig error"
+    match = re.match(r"(\S+?):(\d+): (?:error: )?(.*)", first)
+    if match:
+        return UserError(match.group(3), match.group(1), int(match.group(2)))
+    return UserError(first)
+
+
+def load_arch(tree: Tree, arch: str) -> ArchModel:
+    return convert(load_kconfig(tree, arch), arch)
+
+
+def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:
+    conv = _Converter(kconf)
+    symbols: dict[str, Symbol] = {}
+    edges: list[Edge] = []
+    for sym in kconf.unique_defined_syms:
+        symbols[sym.name] = conv.symbol(sym)
+        for node in sym.nodes:
+            edges.extend(conv.edges(node))
+    probes = {p.name: Probe(p.name, p.command, Loc(p.file, p.line)) for p in kconf.kltolint_probes.values()}
+    return ArchModel(
+        arch=arch,
+        symbols=symbols,
+        choices=tuple(conv.choice(c) for c in kconf.unique_choices),
+        edges=tuple(edges),
+        probes=probes,
+        files=tuple(dict.fromkeys(kconf.kconfig_filenames)),
+    )
+
+
+class _Converter:
+    def __init__(self, kconf: kconfiglib.Kconfig) -> None:
+        self.kconf = kconf
+        self.choice_index = {choice: i for i, choice in enumerate(kconf.unique_choices)}
+        self.memo: dict[int, Expr] = {}
+
+    def expr(self, item: object) -> Expr:
+        key = id(item)
+        if key not in self.memo:
+            self.memo[key] = self._expr(item)
+        return self.memo[key]
+
+    def _expr(self, item: object) -> Expr:
+        if isinstance(item, kconfiglib.Symbol):
+            return self.atom(item)
+        if isinstance(item, kconfiglib.Choice):
+            return ChoiceRef(self.choice_index[item])
+        assert isinstance(item, tuple)
+        op = item[0]
+        if op in (kconfiglib.AND, kconfiglib.OR):
+            # kconfiglib nests long chains on the left: walk the spine, no recursion.
+            parts = []
+            while isinstance(item, tuple) and item[0] == op:
+                parts.append(item[2])
+                item = item[1]
+            parts.append(item)
+            args = [self.expr(p) for p in reversed(parts)]
+            return and_(*args) if op == kconfiglib.AND else or_(*args)
+        if op == kconfiglib.NOT:
+            return Not(self.expr(item[1]))
+        return Cmp(_REL[op], self.expr(item[1]), self.expr(item[2]))
+
+    def atom(self, sym: kconfiglib.Symbol) -> Expr:
+        if sym.is_constant or (not sym.nodes and _NUMBER.fullmatch(sym.name)):
+            return Const(sym.name)
+        return Sym(sym.name)
+
+    def symbol(self, sym: kconfiglib.Symbol) -> Symbol:
+        return Symbol(
+            name=sym.name,
+            type=kconfiglib.TYPE_TO_STR[sym.orig_type] or "unknown",
+            locs=tuple(Loc(n.filename, n.linenr) for n in sym.nodes),
+            prompts=tuple(self.expr(n.prompt[1]) for n in sym.nodes if n.prompt),
+            direct_dep=self.expr(sym.direct_dep),
+            defaults=tuple((self.expr(v), self.expr(c)) for v, c in sym.defaults),
+            ranges=tuple((self.expr(lo), self.expr(hi), self.expr(c)) for lo, hi, c in sym.ranges),
+            choice=self.choice_index[sym.choice] if sym.choice else None,
+        )
+
+    def edges(self, node: kconfiglib.MenuNode) -> Iterator[Edge]:
+        for kind, pairs in (("select", node.selects), ("imply", node.implies)):
+            seen: dict[str, int] = {}
+            for target, cond in pairs:
+                nth = seen.get(target.name, 0)
+                seen[target.name] = nth + 1
+                yield Edge(kind, node.item.name, target.name, self.expr(cond),
+                           Loc(node.filename, node.linenr), nth)
+
+    def choice(self, choice: kconfiglib.Choice) -> Choice:
+        return Choice(
+            index=self.choice_index[choice],
+            locs=tuple(Loc(n.filename, n.linenr) for n in choice.nodes),
+            prompts=tuple(self.expr(n.prompt[1]) for n in choice.nodes if n.prompt),
+            direct_dep=self.expr(choice.direct_dep),
+            members=tuple(s.name for s in choice.syms),
+            optional=bool(choice.is_optional),
+            type=kconfiglib.TYPE_TO_STR[choice.orig_type] or "bool",
+        )
+
+
+__all__ = ["load_arch", "load_kconfig", "convert", "environment", "And", "Or", "Y"]

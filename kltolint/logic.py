@@ -1,0 +1,569 @@
+"""Kconfig semantics as propositional logic, decided by a SAT solver.
+
+Each symbol's value is encoded as a circuit over free inputs: the user's
+choice for a visible symbol, the member picked in an active choice, and the
+result of every probe. Everything else is determined, as in kconfiglib's
+evaluator (Symbol._tri_val): a visible symbol takes the user's value, an
+invisible one its first active default (or an `imply`), and `select` raises
+the value whatever the target's own dependencies say - the hazard this tool
+exists for.
+
+A tristate value is a pair of literals (m, y): "at least m" and "is y". A bool
+uses one literal for both. int/hex symbols use an order encoding: one literal
+per threshold c that an expression compares with ("value >= c"). Symbols are
+encoded lazily, so a query costs only its cone of influence.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping, NamedTuple
+
+from pysat.solvers import Solver
+
+from kltolint import toolchain
+from kltolint.expr import And, ChoiceRef, Cmp, Const, Expr, Not, Or, Sym
+from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Edge, Symbol
+
+TRUE = 1
+FALSE = -1
+
+
+class Tri(NamedTuple):
+    m: int  # value >= m
+    y: int  # value == y
+
+
+T_Y = Tri(TRUE, TRUE)
+T_N = Tri(FALSE, FALSE)
+
+
+class Gates:
+    """Tseitin gates with constant folding and structural hashing."""
+
+    def __init__(self) -> None:
+        self.nvars = 1
+        self.clauses: list[list[int]] = [[TRUE]]
+        self._cache: dict[tuple[str, frozenset[int]], int] = {}
+
+    def var(self) -> int:
+        self.nvars += 1
+        return self.nvars
+
+    def and_(self, lits: Iterable[int]) -> int:
+        seen: set[int] = set()
+        for lit in lits:
+            if lit == FALSE or -lit in seen:
+                return FALSE
+            if lit != TRUE:
+                seen.add(lit)
+        if not seen:
+            return TRUE
+        if len(seen) == 1:
+            return next(iter(seen))
+        key = ("and", frozenset(seen))
+        out = self._cache.get(key)
+        if out is None:
+            out = self.var()
+            self._cache[key] = out
+            for lit in seen:
+                self.clauses.append([-out, lit])
+            self.clauses.append([out, *(-lit for lit in seen)])
+        return out
+
+    def or_(self, lits: Iterable[int]) -> int:
+        return -self.and_(-lit for lit in lits)
+
+    def ite(self, cond: int, then: int, other: int) -> int:
+        if cond == TRUE or then == other:
+            return then
+        if cond == FALSE:
+            return other
+        return self.or_((self.and_((cond, then)), self.and_((-cond, other))))
+
+    def iff(self, a: int, b: int) -> int:
+        return self.or_((self.and_((a, b)), self.and_((-a, -b))))
+
+    def equal(self, a: int, b: int) -> None:
+        """Constrain a <-> b."""
+        if a != b:
+            self.clauses.append([-a, b])
+            self.clauses.append([a, -b])
+
+    def require(self, *lits: int) -> None:
+        """Constrain: at least one of lits."""
+        self.clauses.append(list(lits))
+
+
+@dataclass
+class SymEnc:
+    """What the witness needs to know about one encoded bool/tristate symbol."""
+
+    value: Tri
+    vis: Tri
+    user: Tri | None  # free input when visible (None for choice members)
+    default: Tri  # value it would take with no user value
+
+
+@dataclass
+class Encoder:
+    """Encodes the cone of influence of whatever is asked, on demand.
+
+    `guards` adds a condition to single select edges and `extra_deps` adds a
+    `depends on` to symbols: the changes a fix would make, tried in memory.
+    """
+
+    model: ArchModel
+    guards: Mapping[Edge, Expr] = field(default_factory=dict)
+    extra_deps: Mapping[str, Expr] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.g = Gates()
+        self.syms: dict[str, SymEnc] = {}
+        self._values: dict[str, Tri] = {}
+        self._pending: list[Callable[[], None]] = []
+        self._expr_memo: dict[int, tuple[Expr, Tri]] = {}
+        self._choices: dict[int, int] = {}
+        self._selection: dict[str, int] = {}
+        self._ge: dict[tuple[str, int], int] = {}
+        self._free_ge: dict[str, list[tuple[int, int]]] = {}
+        self._streq: dict[tuple[str, str], int] = {}
+        self._free_str: dict[str, list[int]] = {}
+        self._groups_done: set[str] = set()
+        self.prefer_true: set[int] = set()  # phase hints: probes, versions
+        self.prefer_false: set[int] = set()  # phase hints: user choices
+        self.int_thresholds: dict[str, dict[int, int]] = {}  # visible int syms: user thresholds
+        self.int_visible: dict[str, int] = {}
+        modules = self.model.symbols.get("MODULES")
+        self.modules = self.value("MODULES").y if modules and modules.type in BOOL_TYPES else FALSE
+
+    # -- public ---------------------------------------------------------------
+
+    def expr(self, expr: Expr) -> Tri:
+        out = self._expr(expr)
+        self.close()
+        return out
+
+    def close(self) -> None:
+        """Encode every definition requested so far (the cone's closure)."""
+        while self._pending:
+            self._pending.pop()()
+
+    # -- symbols ----------------------------------------------------------------
+
+    def value(self, name: str) -> Tri:
+        tri = self._values.get(name)
+        if tri is not None:
+            return tri
+        sym = self.model.symbols.get(name)
+        if sym is None:
+            if self.model.is_probe(name):
+                var = self.g.var()
+                self.prefer_true.add(var)
+                tri = Tri(var, var)
+            else:
+                tri = T_N  # undefined symbols are n
+        elif sym.type not in BOOL_TYPES:
+            tri = T_N  # int/hex/string symbols are n in a tristate context
+        else:
+            var = self.g.var()
+            if sym.type == "bool":
+                tri = Tri(var, var)
+            else:
+                y = self.g.var()
+                self.g.clauses.append([-y, var])
+                tri = Tri(var, y)
+            self._pending.append(lambda: self._define(sym, tri))
+        self._values[name] = tri
+        self._toolchain(name)
+        return tri
+
+    def _extra(self, name: str) -> Tri:
+        extra = self.extra_deps.get(name)
+        return self._expr(extra) if extra is not None else T_Y
+
+    def _define(self, sym: Symbol, tri: Tri) -> None:
+        g = self.g
+        extra = self._extra(sym.name)
+        vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), extra)
+        if sym.type == "bool":
+            vis = Tri(vis.m, vis.m)
+        else:
+            vis = Tri(vis.m, g.or_((vis.y, g.and_((vis.m, -self.modules)))))
+        rev = self._or(*(self._edge(e) for e in self.model.incoming("select", sym.name)))
+        default = self._default_chain(sym, extra)
+        user: Tri | None = None
+        if sym.choice is not None:
+            sel = self._selected(sym.choice, sym.name)
+            base = Tri(sel, sel)
+        else:
+            direct = self._and(self._expr(sym.direct_dep), extra)
+            weak = self._or(*(self._edge(e) for e in self.model.incoming("imply", sym.name)))
+            default = self._or(default, self._and(weak, Tri(direct.m, direct.m)))
+            user = self._free_tri(sym.type)
+            g.clauses.append([-user.m, vis.m])
+            g.clauses.append([-user.y, vis.y])
+            base = self._ite(vis.m, user, default)
+        raw = self._or(base, rev)
+        g.equal(tri.m, raw.m)
+        if sym.type == "tristate":
+            g.equal(tri.y, g.or_((raw.y, g.and_((raw.m, -self.modules)))))
+        self.syms[sym.name] = SymEnc(tri, vis, user, default)
+
+    def _edge(self, edge: Edge) -> Tri:
+        guard = self.guards.get(edge)
+        parts = [self.value(edge.source), self._expr(edge.cond), self._extra(edge.source)]
+        if guard is not None:
+            parts.append(self._expr(guard))
+        return self._and(*parts)
+
+    def _default_chain(self, sym: Symbol, extra: Tri) -> Tri:
+        out = T_N
+        for value, cond in reversed(sym.defaults):
+            c = self._and(self._expr(cond), extra)
+            out = self._ite(c.m, self._and(self._expr(value), c), out)
+        return out
+
+    def _free_tri(self, type_: str) -> Tri:
+        m = self.g.var()
+        self.prefer_false.add(m)
+        if type_ == "bool":
+            return Tri(m, m)
+        y = self.g.var()
+        self.prefer_false.add(y)
+        self.g.clauses.append([-y, m])
+        return Tri(m, y)
+
+    def _toolchain(self, name: str) -> None:
+        """Tie toolchain facts together once any of them is encoded."""
+        for group in toolchain.GROUPS:
+            if name in group.members and group.what not in self._groups_done:
+                self._groups_done.add(group.what)
+                lits = [self.value(m).m for m in group.members if m in self.model.symbols]
+                if lits:
+                    self.g.require(*lits)
+                    for i, a in enumerate(lits):
+                        for b in lits[i + 1:]:
+                            self.g.require(-a, -b)
+        for if_, then in toolchain.IMPLICATIONS:
+            if name == if_ and then in self.model.symbols and name in self.model.symbols:
+                self.g.require(-self.value(if_).m, self.value(then).m)
+
+    # -- choices ----------------------------------------------------------------
+
+    def choice_active(self, index: int) -> int:
+        lit = self._choices.get(index)
+        if lit is None:
+            lit = self._choices[index] = self.g.var()
+            self._pending.append(lambda: self._define_choice(index, lit))
+        return lit
+
+    def _selected(self, index: int, member: str) -> int:
+        self.choice_active(index)
+        if member not in self._selection:
+            for name in self.model.choices[index].members:
+                self._selection[name] = var = self.g.var()
+                self.prefer_false.add(var)
+        return self._selection[member]
+
+    def _define_choice(self, index: int, active: int) -> None:
+        g = self.g
+        choice = self.model.choices[index]
+        conds = choice.prompts or (choice.direct_dep,)
+        g.equal(active, self._or(*(self._expr(c) for c in conds)).m)
+        sels, visible = [], []
+        for name in choice.members:
+            sel = self._selected(index, name)
+            sym = self.model.symbols[name]
+            vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), self._extra(name)).m
+            g.require(-sel, vis)
+            sels.append(sel)
+            visible.append(vis)
+        for i, a in enumerate(sels):
+            for b in sels[i + 1:]:
+                g.require(-a, -b)
+        if not choice.optional:
+            g.require(-g.and_((active, g.or_(visible))), *sels)
+
+    # -- expressions ------------------------------------------------------------
+
+    def _expr(self, expr: Expr) -> Tri:
+        hit = self._expr_memo.get(id(expr))
+        if hit is not None and hit[0] is expr:
+            return hit[1]
+        out = self._expr_uncached(expr)
+        self._expr_memo[id(expr)] = (expr, out)
+        return out
+
+    def _expr_uncached(self, expr: Expr) -> Tri:
+        if isinstance(expr, Sym):
+            return self.value(expr.name)
+        if isinstance(expr, Const):
+            return {"y": T_Y, "m": Tri(self.modules, FALSE)}.get(expr.value, T_N)
+        if isinstance(expr, ChoiceRef):
+            lit = self.choice_active(expr.index)
+            return Tri(lit, lit)
+        if isinstance(expr, Not):
+            inner = self._expr(expr.arg)
+            return Tri(-inner.y, -inner.m)
+        if isinstance(expr, And):
+            return self._and(*(self._expr(a) for a in expr.args))
+        if isinstance(expr, Or):
+            return self._or(*(self._expr(a) for a in expr.args))
+        assert isinstance(expr, Cmp)
+        lit = self._cmp(expr)
+        return Tri(lit, lit)
+
+    def _and(self, *tris: Tri) -> Tri:
+        return Tri(self.g.and_(t.m for t in tris), self.g.and_(t.y for t in tris))
+
+    def _or(self, *tris: Tri) -> Tri:
+        return Tri(self.g.or_(t.m for t in tris), self.g.or_(t.y for t in tris))
+
+    def _ite(self, cond: int, then: Tri, other: Tri) -> Tri:
+        return Tri(self.g.ite(cond, then.m, other.m), self.g.ite(cond, then.y, other.y))
+
+    # -- comparisons --------------------------------------------------------------
+
+    def _kind(self, expr: Expr) -> str:
+        """'int', 'tri', 'str', 'probe', 'const' or 'undef' for a Cmp operand."""
+        if isinstance(expr, Const):
+            return "const"
+        if isinstance(expr, Sym):
+            sym = self.model.symbols.get(expr.name)
+            if sym is None:
+                return "probe" if self.model.is_probe(expr.name) else "undef"
+            if sym.type in INT_TYPES:
+                return "int"
+            return "tri" if sym.type in BOOL_TYPES else "str"
+        return "tri"
+
+    def _cmp(self, cmp: Cmp) -> int:
+        left, right, op = cmp.left, cmp.right, cmp.op
+        kinds = {self._kind(left), self._kind(right)}
+        if isinstance(left, Const) and not isinstance(right, Const):
+            left, right, op = right, left, _FLIP[op]
+        if "tri" in kinds:
+            return self._cmp_tri(op, self._expr(left), self._tri_of_operand(right))
+        if isinstance(right, Const) and isinstance(left, Sym):
+            number = _number(right.value, self._base(left))
+            if number is not None and kinds & {"int", "probe"}:
+                return self._cmp_int(op, left.name, number)
+            if op in ("=", "!=") and kinds & {"str", "probe"}:
+                eq = self.streq(left.name, right.value)
+                return eq if op == "=" else -eq
+            if "undef" in kinds:
+                return _const_cmp(op, left.name, right.value)
+        if isinstance(left, Const) and isinstance(right, Const):
+            return _const_cmp(op, left.value, right.value)
+        return self.g.var()  # two free operands: not modelled, left free
+
+    def _tri_of_operand(self, expr: Expr) -> Tri:
+        if isinstance(expr, Const) and expr.value not in ("y", "m", "n"):
+            return T_N
+        return self._expr(expr)
+
+    def _cmp_tri(self, op: str, a: Tri, b: Tri) -> int:
+        g = self.g
+        eq = g.and_((g.iff(a.m, b.m), g.iff(a.y, b.y)))
+        less = g.or_((g.and_((-a.m, b.m)), g.and_((-a.y, b.y))))
+        return {"=": eq, "!=": -eq, "<": less, ">=": -less,
+                ">": g.and_((-less, -eq)), "<=": g.or_((less, eq))}[op]
+
+    def _base(self, expr: Sym) -> int:
+        sym = self.model.symbols.get(expr.name)
+        return 16 if sym is not None and sym.type == "hex" else 10
+
+    def _cmp_int(self, op: str, name: str, c: int) -> int:
+        if op == ">=":
+            return self.ge(name, c)
+        if op == ">":
+            return self.ge(name, c + 1)
+        if op == "<":
+            return -self.ge(name, c)
+        if op == "<=":
+            return -self.ge(name, c + 1)
+        eq = self.g.and_((self.ge(name, c), -self.ge(name, c + 1)))
+        return eq if op == "=" else -eq
+
+    # -- int/hex: order encoding -----------------------------------------------------
+
+    def ge(self, name: str, c: int) -> int:
+        """Literal for `value(name) >= c`."""
+        key = (name, c)
+        lit = self._ge.get(key)
+        if lit is not None:
+            return lit
+        sym = self.model.symbols.get(name)
+        if sym is None or sym.type not in INT_TYPES:
+            if self.model.is_probe(name):
+                lit = self._free_threshold(name, c, prefer=True)
+            else:
+                lit = TRUE if 0 >= c else FALSE  # no value reads as 0
+        else:
+            lit = self.g.var()
+            self._pending.append(lambda: self._define_ge(sym, c, lit))
+        self._ge[key] = lit
+        return lit
+
+    def _free_threshold(self, key: str, c: int, prefer: bool) -> int:
+        """A free `>= c` literal, kept monotone with the other thresholds of key."""
+        chain = self._free_ge.setdefault(key, [])
+        at = bisect.bisect_left(chain, (c,))
+        if at < len(chain) and chain[at][0] == c:
+            return chain[at][1]
+        lit = self.g.var()
+        (self.prefer_true if prefer else self.prefer_false).add(lit)
+        if at > 0:
+            self.g.require(-lit, chain[at - 1][1])  # >= c implies >= smaller
+        if at < len(chain):
+            self.g.require(-chain[at][1], lit)  # >= larger implies >= c
+        chain.insert(at, (c, lit))
+        return lit
+
+    def _define_ge(self, sym: Symbol, c: int, lit: int) -> None:
+        g = self.g
+        base = 16 if sym.type == "hex" else 10
+        extra = self._extra(sym.name)
+        out = TRUE if 0 >= c else FALSE
+        for value, cond in reversed(sym.defaults):
+            cond_lit = self._and(self._expr(cond), extra).m
+            out = g.ite(cond_lit, self._value_ge(value, c, base, sym.name), out)
+        if sym.prompts:
+            vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), extra).m
+            user = self._free_threshold("#user " + sym.name, c, prefer=False)
+            for low, high, cond in sym.ranges:
+                cond_lit = self._expr(cond).m
+                lo, hi = _number(_const(low), base), _number(_const(high), base)
+                if lo is not None and c <= lo:
+                    g.require(-cond_lit, user)
+                if hi is not None and c > hi:
+                    g.require(-cond_lit, -user)
+            self.int_visible[sym.name] = vis
+            self.int_thresholds.setdefault(sym.name, {})[c] = user
+            out = g.ite(vis, user, out)
+        g.equal(lit, out)
+
+    def _value_ge(self, value: Expr, c: int, base: int, owner: str) -> int:
+        if isinstance(value, Const):
+            number = _number(value.value, base)
+            return FALSE if number is None else (TRUE if number >= c else FALSE)
+        if isinstance(value, Sym):
+            if self.model.is_probe(value.name) and owner in toolchain.VERSIONS:
+                # A version probe answers with a real version number.
+                self.g.require(self.ge(value.name, toolchain.MIN_VERSION))
+            return self.ge(value.name, c)
+        return self.g.var()
+
+    # -- strings ------------------------------------------------------------------
+
+    def streq(self, name: str, text: str) -> int:
+        key = (name, text)
+        lit = self._streq.get(key)
+        if lit is not None:
+            return lit
+        sym = self.model.symbols.get(name)
+        if sym is None:
+            lit = self._free_str(name, text) if self.model.is_probe(name) else (TRUE if name == text else FALSE)
+        else:
+            lit = self.g.var()
+            self._pending.append(lambda: self._define_streq(sym, text, lit))
+        self._streq[key] = lit
+        return lit
+
+    def _free_str(self, key: str, text: str) -> int:
+        lit = self.g.var()
+        others = self._free_str.setdefault(key, [])
+        for other in others:
+            self.g.require(-lit, -other)  # one value at a time
+        others.append(lit)
+        return lit
+
+    def _define_streq(self, sym: Symbol, text: str, lit: int) -> None:
+        g = self.g
+        extra = self._extra(sym.name)
+        out = TRUE if text == "" else FALSE
+        for value, cond in reversed(sym.defaults):
+            cond_lit = self._and(self._expr(cond), extra).m
+            if isinstance(value, Const):
+                now = TRUE if value.value == text else FALSE
+            elif isinstance(value, Sym):
+                now = self.streq(value.name, text)
+            else:
+                now = g.var()
+            out = g.ite(cond_lit, now, out)
+        if sym.prompts:
+            vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), extra).m
+            out = g.ite(vis, self._free_str("#user " + sym.name, text), out)
+        g.equal(lit, out)
+
+
+_FLIP = {"=": "=", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+
+def _number(text: str | None, base: int) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text, 16) if base == 16 or text.lower().startswith("0x") else int(text, 10)
+    except ValueError:
+        return None
+
+
+def _const(expr: Expr) -> str | None:
+    return expr.value if isinstance(expr, Const) else None
+
+
+def _const_cmp(op: str, a: str, b: str) -> int:
+    na, nb = _number(a, 10), _number(b, 10)
+    x, y = (na, nb) if na is not None and nb is not None else (a, b)
+    result = {"=": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]  # type: ignore[operator]
+    return TRUE if result else FALSE
+
+
+class Query:
+    """A solver over one encoder, fed incrementally."""
+
+    def __init__(self, enc: Encoder, solver: str = "glucose4") -> None:
+        self.enc = enc
+        self.solver = Solver(name=solver)
+        self._fed = 0
+
+    def __enter__(self) -> "Query":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.solver.delete()
+
+    def solve(self, assumptions: Iterable[int]) -> "Assignment | None":
+        enc = self.enc
+        enc.close()
+        clauses = enc.g.clauses
+        if self._fed < len(clauses):
+            self.solver.append_formula(clauses[self._fed:])
+            self._fed = len(clauses)
+        self.solver.set_phases([v for v in enc.prefer_true] + [-v for v in enc.prefer_false])
+        if not self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]):
+            return None
+        return Assignment(self.solver.get_model() or [])
+
+
+class Assignment:
+    """A satisfying assignment, read literal by literal."""
+
+    def __init__(self, model: list[int]) -> None:
+        self._true = bytearray(len(model) + 2)
+        for lit in model:
+            if lit > 0:
+                self._true[lit] = 1
+
+    def __call__(self, lit: int) -> bool:
+        if lit == TRUE:
+            return True
+        if lit == FALSE:
+            return False
+        return bool(self._true[lit]) if lit > 0 else not self._true[-lit]
+
+    def tri(self, tri: Tri) -> str:
+        return "y" if self(tri.y) else "m" if self(tri.m) else "n"

@@ -1,0 +1,94 @@
+"""The Kconfig model of one arch: symbols, choices, select/imply edges.
+
+Plain frozen data (no kconfiglib objects), so it can be cached and compared.
+Conditions are as kconfiglib computes them: each prompt, default, select and
+imply condition already includes the entry's `depends on`, `if` and menu
+dependencies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from kltolint.expr import Expr
+
+BOOL_TYPES = ("bool", "tristate")
+INT_TYPES = ("int", "hex")
+
+
+@dataclass(frozen=True, order=True)
+class Loc:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """`select TARGET [if C]` or `imply TARGET [if C]` in one entry."""
+
+    kind: str  # "select" or "imply"
+    source: str  # the selecting symbol
+    target: str
+    cond: Expr  # the `if` part and the entry's dependencies
+    entry: Loc  # the `config` line of the selecting entry
+    nth: int  # 0 for the first `select TARGET` of that entry, 1 for a second...
+
+
+@dataclass(frozen=True)
+class Symbol:
+    name: str
+    type: str  # bool tristate int hex string unknown
+    locs: tuple[Loc, ...]
+    prompts: tuple[Expr, ...]  # visibility condition of each prompt
+    direct_dep: Expr
+    defaults: tuple[tuple[Expr, Expr], ...]  # (value, condition)
+    ranges: tuple[tuple[Expr, Expr, Expr], ...]  # (low, high, condition)
+    choice: int | None = None  # index of the choice it is a member of
+
+
+@dataclass(frozen=True)
+class Choice:
+    index: int
+    locs: tuple[Loc, ...]
+    prompts: tuple[Expr, ...]
+    direct_dep: Expr
+    members: tuple[str, ...]
+    optional: bool
+    type: str
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A `$(shell,...)` call that was never run; its result is free."""
+
+    name: str
+    command: str
+    loc: Loc
+
+
+@dataclass(frozen=True, eq=False)
+class ArchModel:
+    arch: str
+    symbols: Mapping[str, Symbol]
+    choices: tuple[Choice, ...]
+    edges: tuple[Edge, ...]
+    probes: Mapping[str, Probe]
+    files: tuple[str, ...]  # every Kconfig file read, relative to the root
+    _by_target: dict[tuple[str, str], tuple[Edge, ...]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[tuple[str, str], list[Edge]] = {}
+        for edge in self.edges:
+            index.setdefault((edge.kind, edge.target), []).append(edge)
+        self._by_target.update({key: tuple(edges) for key, edges in index.items()})
+
+    def incoming(self, kind: str, target: str) -> tuple[Edge, ...]:
+        """The select (or imply) edges that point at `target`."""
+        return self._by_target.get((kind, target), ())
+
+    def is_probe(self, name: str) -> bool:
+        return name in self.probes

@@ -1,0 +1,177 @@
+"""Rules are data: `rules/*.toml`, one or more `[[rule]]` tables a file.
+
+    [[rule]]
+    id = "KLTO001"                      # stable, never reused
+    name = "lto-with-big-endian-cpu"    # the bad pattern, not the fix
+    forbid = "LTO_CLANG && CPU_BIG_ENDIAN"
+    message = "..."                     # what is wrong, one sentence
+    rationale = "..."                   # why it is bad
+    reference = "https://..."
+    fix = { strategy = "guard-select", guard = ["CPU_LITTLE_ENDIAN", "!CPU_BIG_ENDIAN"] }
+    valid = ['''<Kconfig>''']           # examples the test suite runs
+    invalid = ['''<Kconfig>''']
+
+`guard` lists alternatives: the first whose symbols all exist on an arch is
+used. `subject` (default: the first symbol of `forbid`) is where the search
+for the responsible line starts.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from kltolint import expr as E
+from kltolint.errors import UserError
+
+STRATEGIES = ("guard-select", "add-depends")
+_KEYS = {"id", "name", "forbid", "message", "rationale", "reference", "fix", "subject",
+         "valid", "invalid", "enabled"}
+_REQUIRED = ("id", "name", "forbid", "message", "rationale", "fix")
+_FIX_KEYS = {"strategy", "guard"}
+
+
+@dataclass(frozen=True)
+class Fix:
+    strategy: str
+    guards: tuple[E.Expr, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    forbid: E.Expr
+    subject: str
+    message: str
+    rationale: str
+    reference: str
+    fix: Fix
+    valid: tuple[str, ...]
+    invalid: tuple[str, ...]
+    source: str  # file the rule came from
+    enabled: bool = True
+
+
+def builtin_dir() -> Path:
+    """The shipped rule packs: inside the wheel, or rules/ in a checkout."""
+    packaged = Path(__file__).parent / "_rules"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "rules"
+
+
+def load_dir(directory: Path) -> list[Rule]:
+    if not directory.is_dir():
+        raise UserError("not a directory of rule files", str(directory))
+    rules: list[Rule] = []
+    for path in sorted(directory.glob("*.toml")):
+        rules.extend(load_file(path))
+    return rules
+
+
+def load_file(path: Path) -> list[Rule]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise UserError(f"cannot read: {err.strerror}", str(path)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise UserError(f"not valid TOML: {err}", str(path)) from None
+    unknown = set(data) - {"rule"}
+    if unknown:
+        raise UserError(f"unknown key {sorted(unknown)[0]!r} (expected [[rule]] tables)", str(path))
+    tables = data.get("rule", [])
+    if not isinstance(tables, list):
+        raise UserError("'rule' must be an array of tables ([[rule]])", str(path))
+    return [_rule(table, path) for table in tables]
+
+
+def _rule(table: dict[str, Any], path: Path) -> Rule:
+    where = f"{path} [rule {table.get('id', '?')}]"
+    for key in table:
+        if key not in _KEYS:
+            raise UserError(f"unknown key {key!r}", where)
+    for key in _REQUIRED:
+        if key not in table:
+            raise UserError(f"missing key {key!r}", where)
+    forbid = _parse(table["forbid"], where, "forbid")
+    fix = table["fix"]
+    if not isinstance(fix, dict):
+        raise UserError("'fix' must be a table", where)
+    for key in fix:
+        if key not in _FIX_KEYS:
+            raise UserError(f"unknown key 'fix.{key}'", where)
+    strategy = fix.get("strategy")
+    if strategy not in STRATEGIES:
+        raise UserError(f"fix.strategy must be one of {', '.join(STRATEGIES)}", where)
+    guards_raw = fix.get("guard", [])
+    if isinstance(guards_raw, str):
+        guards_raw = [guards_raw]
+    guards = tuple(_parse(g, where, "fix.guard") for g in guards_raw) or (_default_guard(forbid),)
+    names = list(E.symbols(forbid))
+    if not names:
+        raise UserError("'forbid' names no symbol", where)
+    subject = table.get("subject", names[0])
+    if subject not in names:
+        raise UserError(f"'subject' {subject!r} does not occur in 'forbid'", where)
+    return Rule(
+        id=_text(table, "id", where),
+        name=_text(table, "name", where),
+        forbid=forbid,
+        subject=subject,
+        message=_text(table, "message", where),
+        rationale=_text(table, "rationale", where),
+        reference=str(table.get("reference", "")),
+        fix=Fix(strategy, guards),
+        valid=tuple(table.get("valid", ())),
+        invalid=tuple(table.get("invalid", ())),
+        source=str(path),
+        enabled=bool(table.get("enabled", True)),
+    )
+
+
+def _text(table: dict[str, Any], key: str, where: str) -> str:
+    value = table[key]
+    if not isinstance(value, str) or not value.strip():
+        raise UserError(f"{key!r} must be a non-empty string", where)
+    return value.strip()
+
+
+def _parse(text: Any, where: str, key: str) -> E.Expr:
+    if not isinstance(text, str):
+        raise UserError(f"{key!r} must be a Kconfig expression string", where)
+    try:
+        return E.parse(text)
+    except E.ExprSyntaxError as err:
+        raise UserError(f"bad expression in {key!r}: {err}", where) from None
+
+
+def _default_guard(forbid: E.Expr) -> E.Expr:
+    """Without a guard: forbid the rest of the combination (`A && B` -> `!B`)."""
+    parts = forbid.args if isinstance(forbid, E.And) else (forbid,)
+    rest = parts[1:] or parts
+    return E.not_(E.and_(*rest))
+
+
+def select(rules: list[Rule], ids: list[str] | None) -> list[Rule]:
+    """Rules named by id or name (all enabled ones when `ids` is empty)."""
+    if not ids:
+        return [r for r in rules if r.enabled]
+    by_key = {r.id: r for r in rules} | {r.name: r for r in rules}
+    missing = [i for i in ids if i not in by_key]
+    if missing:
+        raise UserError(f"unknown rule {missing[0]!r} (see 'kltolint rules')")
+    return list(dict.fromkeys(by_key[i] for i in ids))
+
+
+def check_unique(rules: list[Rule]) -> None:
+    seen: dict[str, str] = {}
+    for rule in rules:
+        if rule.id in seen:
+            raise UserError(f"rule id {rule.id} is defined twice (also in {seen[rule.id]})", rule.source)
+        seen[rule.id] = rule.source

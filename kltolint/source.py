@@ -1,0 +1,167 @@
+"""A lossless model of a Kconfig file's text (LibCST's idea, for Kconfig).
+
+Every byte belongs to a physical line, and `render()` gives the file back
+byte for byte: comments, blank lines, help text, tabs, CRLF, `\\`
+continuations and a missing final newline included. On top of the lines sit
+logical lines (continuations joined), classified by their first keyword and
+grouped into entries (`config X` and the property lines that follow it).
+Edits replace or insert physical lines; everything else is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+ENTRY_KEYWORDS = frozenset({
+    "config", "menuconfig", "choice", "endchoice", "comment", "menu", "endmenu",
+    "if", "endif", "source", "rsource", "osource", "orsource", "mainmenu",
+})
+HELP_KEYWORDS = frozenset({"help", "---help---"})
+_FIRST_WORD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_-]*|---help---)")
+
+
+@dataclass
+class Logical:
+    """One logical line: physical lines first..last joined at `\\`."""
+
+    first: int  # index of the first physical line
+    last: int
+    text: str  # joined, without the line end
+    keyword: str  # first word ('' for blank or comment lines)
+    kind: str  # 'entry', 'property', 'help', 'blank', 'comment'
+
+    @property
+    def lineno(self) -> int:
+        return self.first + 1
+
+    def words(self) -> list[str]:
+        return self.text.split("#", 1)[0].split()
+
+
+@dataclass
+class Entry:
+    keyword: str
+    name: str
+    header: Logical
+    props: list[Logical] = field(default_factory=list)
+
+    def lines(self, keyword: str) -> list[Logical]:
+        return [p for p in self.props if p.keyword == keyword]
+
+
+def _indent_width(text: str) -> int:
+    width = 0
+    for ch in text:
+        if ch == " ":
+            width += 1
+        elif ch == "\t":
+            width = (width // 8 + 1) * 8
+        else:
+            break
+    return width
+
+
+class SourceFile:
+    def __init__(self, text: str) -> None:
+        self.lines: list[str] = text.splitlines(keepends=True)
+        self.logical: list[Logical] = []
+        self.entries: list[Entry] = []
+        self._parse()
+
+    def render(self) -> str:
+        return "".join(self.lines)
+
+    @property
+    def newline(self) -> str:
+        """The file's line end (CRLF files keep CRLF in edits)."""
+        for line in self.lines:
+            if line.endswith("\r\n"):
+                return "\r\n"
+            if line.endswith("\n"):
+                return "\n"
+        return "\n"
+
+    def _parse(self) -> None:
+        i = 0
+        help_indent: int | None = None  # inside help text: its indent, or -1 until known
+        entry: Entry | None = None
+        while i < len(self.lines):
+            first = i
+            raw = self.lines[i].rstrip("\r\n")
+            if help_indent is not None:
+                if raw.strip() == "":
+                    self.logical.append(Logical(i, i, raw, "", "help"))
+                    i += 1
+                    continue
+                width = _indent_width(raw)
+                if help_indent < 0:
+                    help_indent = width
+                if width >= help_indent and width > 0:
+                    self.logical.append(Logical(i, i, raw, "", "help"))
+                    i += 1
+                    continue
+                help_indent = None
+            text = raw
+            while text.endswith("\\") and i + 1 < len(self.lines):
+                i += 1
+                text = text[:-1] + self.lines[i].rstrip("\r\n")
+            logical = self._classify(first, i, text)
+            self.logical.append(logical)
+            if logical.kind == "entry":
+                words = logical.words()
+                entry = Entry(logical.keyword, words[1] if len(words) > 1 else "", logical)
+                self.entries.append(entry)
+            elif logical.kind == "property" and entry is not None:
+                entry.props.append(logical)
+                if logical.keyword in HELP_KEYWORDS:
+                    help_indent = -1
+            i += 1
+
+    @staticmethod
+    def _classify(first: int, last: int, text: str) -> Logical:
+        stripped = text.strip()
+        if not stripped:
+            return Logical(first, last, text, "", "blank")
+        if stripped.startswith("#"):
+            return Logical(first, last, text, "", "comment")
+        match = _FIRST_WORD.match(text)
+        keyword = match.group(1) if match else ""
+        kind = "entry" if keyword in ENTRY_KEYWORDS else "property"
+        return Logical(first, last, text, keyword, kind)
+
+    # -- lookups -------------------------------------------------------------
+
+    def entry_at(self, lineno: int) -> Entry | None:
+        """The entry whose header is on line `lineno` (1-based)."""
+        for entry in self.entries:
+            if entry.header.first <= lineno - 1 <= entry.header.last:
+                return entry
+        return None
+
+    def select_line(self, entry_line: int, kind: str, target: str, nth: int = 0) -> Logical | None:
+        """The nth `select TARGET` (or `imply`) line of the entry at entry_line."""
+        entry = self.entry_at(entry_line)
+        if entry is None:
+            return None
+        found = [p for p in entry.lines(kind) if len(p.words()) > 1 and p.words()[1] == target]
+        return found[nth] if nth < len(found) else None
+
+    # -- edits ---------------------------------------------------------------
+
+    def replace(self, logical: Logical, text: str) -> None:
+        """Replace a logical line (all its physical lines) by `text`."""
+        end = self.lines[logical.last][len(self.lines[logical.last].rstrip("\r\n")):]
+        self.lines[logical.first:logical.last + 1] = [text + (end or self.newline)]
+        self._reparse()
+
+    def insert_after(self, logical: Logical, text: str) -> None:
+        last = self.lines[logical.last]
+        if not last.endswith("\n"):
+            self.lines[logical.last] = last + self.newline
+        self.lines.insert(logical.last + 1, text + self.newline)
+        self._reparse()
+
+    def _reparse(self) -> None:
+        self.logical, self.entries = [], []
+        self._parse()

@@ -1,0 +1,103 @@
+"""The kernel tree on disk: its root, its arches, and confined reads.
+
+Every read of a Kconfig file goes through `Tree.read`, which refuses paths
+outside the tree (absolute, `../`, or through a symlink) and serves an
+in-memory overlay first, so a patched tree can be analysed without writing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from kltolint.errors import UserError
+
+# A Kconfig file larger than this is not a Kconfig file (the largest in 6.12
+# is under 100 KiB); refusing it keeps a hostile patch from exhausting memory.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+
+def is_tree_root(path: Path) -> bool:
+    return (path / "Kconfig").is_file() and (path / "arch").is_dir()
+
+
+def find_root(paths: Iterable[str | os.PathLike[str]]) -> Path:
+    """The kernel tree holding `paths` (the current directory if none)."""
+    candidates = [Path(p) for p in paths] or [Path.cwd()]
+    roots = set()
+    for candidate in candidates:
+        if not candidate.exists():
+            raise UserError("no such file or directory", str(candidate))
+        start = candidate.resolve()
+        for path in (start, *start.parents):
+            if path.is_dir() and is_tree_root(path):
+                roots.add(path)
+                break
+        else:
+            raise UserError("not inside a kernel tree (no Kconfig and arch/ above it)", str(candidate))
+    if len(roots) > 1:
+        raise UserError("paths belong to different kernel trees: " + ", ".join(sorted(map(str, roots))))
+    return roots.pop()
+
+
+@dataclass
+class Tree:
+    root: Path
+    overlay: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.root = self.root.resolve()
+
+    def arches(self) -> list[str]:
+        """Arch names as under arch/, each with a Kconfig file."""
+        arch_dir = self.root / "arch"
+        return sorted(p.name for p in arch_dir.iterdir() if (p / "Kconfig").is_file())
+
+    def relpath(self, path: str | os.PathLike[str]) -> str:
+        """`path` relative to the root; UserError when it is outside."""
+        full = Path(path)
+        if not full.is_absolute():
+            full = Path.cwd() / full
+        resolved = Path(os.path.realpath(full))
+        try:
+            return resolved.relative_to(self.root).as_posix()
+        except ValueError:
+            raise UserError("file is outside the kernel tree " + str(self.root), str(path)) from None
+
+    def arch_of(self, path: str | os.PathLike[str]) -> str | None:
+        parts = self.relpath(path).split("/")
+        if len(parts) >= 2 and parts[0] == "arch" and (self.root / "arch" / parts[1] / "Kconfig").is_file():
+            return parts[1]
+        return None
+
+    def confined(self, rel: str) -> Path:
+        """The real path of `rel`, refused when it leaves the tree."""
+        if os.path.isabs(rel):
+            raise UserError("refusing to read an absolute path outside the tree", rel)
+        resolved = Path(os.path.realpath(self.root / rel))
+        if resolved != self.root and self.root not in resolved.parents:
+            raise UserError("refusing to read a file outside the tree", rel)
+        return resolved
+
+    def exists(self, rel: str) -> bool:
+        if rel in self.overlay:
+            return True
+        try:
+            return self.confined(rel).is_file()
+        except UserError:
+            return False
+
+    def read(self, rel: str) -> str:
+        """Text of `rel` (overlay first), decoded losslessly."""
+        if rel in self.overlay:
+            return self.overlay[rel]
+        path = self.confined(rel)
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise UserError(f"file is larger than {MAX_FILE_BYTES} bytes", rel)
+            data = path.read_bytes()
+        except OSError as err:
+            raise UserError(f"cannot read: {err.strerror}", rel) from None
+        return data.decode("utf-8", "surrogateescape")

@@ -1,0 +1,111 @@
+"""Shared helpers: fixture trees, real kernel trees, the kernel's conf tool."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kltolint.tree import Tree
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+TREES = FIXTURES / "trees"
+
+# CI sets this: a missing kernel tree or toolchain then fails instead of skipping.
+REQUIRE = os.environ.get("KLTOLINT_REQUIRE_REALTREE") == "1"
+
+
+def kernels_dir() -> Path:
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kltolint" / "kernels"
+    return Path(os.environ.get("KLTOLINT_KERNELS", default))
+
+
+def need(condition: bool, why: str) -> None:
+    if not condition:
+        if REQUIRE:
+            pytest.fail(why + " (KLTOLINT_REQUIRE_REALTREE=1)")
+        pytest.skip(why)
+
+
+def real_tree(version: str) -> Path:
+    path = kernels_dir() / f"linux-source-{version}"
+    need((path / ".complete").exists(), f"{path} missing: run scripts/fetch-kernels")
+    return path
+
+
+def make_tree(tmp_path: Path, files: dict[str, str], arches: tuple[str, ...] = ("demo",)) -> Path:
+    """A throwaway tree: `files` plus an (empty) Kconfig for each arch."""
+    for arch in arches:
+        files.setdefault(f"arch/{arch}/Kconfig", "")
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def tree_with(base: Path, tmp_path: Path, changes: dict[str, str]) -> Path:
+    """A copy of `base` (hard links; changed files written fresh)."""
+    dest = tmp_path / "tree"
+    shutil.copytree(base, dest, copy_function=os.link)
+    for rel, text in changes.items():
+        target = dest / rel
+        target.unlink()
+        target.write_text(text)
+    return dest
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based number of the only line equal to `needle` after stripping."""
+    hits = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip() == needle]
+    assert len(hits) == 1, f"{needle!r} found {len(hits)} times"
+    return hits[0]
+
+
+LLVM_SUFFIX = "-19"
+
+
+def run_conf(tree: Path, arch: str, make_vars: str, fragment: str, work: Path) -> dict[str, str]:
+    """Replay a witness with the kernel's own conf tool; the .config as a dict.
+
+    `LLVM=1` in a witness means "an LLVM toolchain"; here that is clang-19
+    (Debian's versioned packages), so it becomes LLVM=-19.
+    """
+    need(shutil.which(f"clang{LLVM_SUFFIX}") is not None and shutil.which("flex") is not None
+         and shutil.which("bison") is not None, "clang-19, lld-19, flex and bison needed for the conf tool")
+    work.mkdir(parents=True, exist_ok=True)
+    frag = work / "witness.config"
+    frag.write_text(fragment)
+    words = [w.replace("LLVM=1", f"LLVM={LLVM_SUFFIX}") for w in make_vars.split()]
+    words = [w.replace("ld.lld", f"ld.lld{LLVM_SUFFIX}") for w in words]
+    _stub_missing_makefiles(tree, arch)
+    result = subprocess.run(
+        ["make", "-s", f"O={work / 'out'}", f"ARCH={arch}", *words, f"KCONFIG_ALLCONFIG={frag}", "allnoconfig"],
+        cwd=tree, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    config: dict[str, str] = {}
+    for line in (work / "out" / ".config").read_text().splitlines():
+        if line.startswith("CONFIG_"):
+            name, _, value = line.partition("=")
+            config[name[len("CONFIG_"):]] = value
+    return config
+
+
+def _stub_missing_makefiles(tree: Path, arch: str) -> None:
+    # The extracted subset lacks a few files some arch Makefiles include.
+    for rel in ("arch/mips/Kbuild.platforms", "arch/um/Makefile-os-Linux"):
+        path = tree / rel
+        if not path.exists() and path.parent.is_dir():
+            path.touch()
+
+
+@pytest.fixture
+def fixture_tree():
+    def get(name: str) -> Tree:
+        return Tree(TREES / name)
+    return get
