@@ -16,12 +16,13 @@ here:
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import re
 from dataclasses import dataclass
 from io import StringIO
-from typing import Any
+from typing import Any, Iterator
 
 import kconfiglib
 
@@ -87,7 +88,12 @@ class SafeKconfig(kconfiglib.Kconfig):
     def __init__(self, tree: Tree, filename: str = "Kconfig") -> None:
         self.kltolint_tree = tree
         self.kltolint_probes: dict[str, Probe] = {}
-        super().__init__(filename, warn=False, warn_to_stderr=False)
+        saved = kconfiglib.iglob
+        kconfiglib.iglob = self._iglob  # `source` globs through the tree
+        try:
+            super().__init__(filename, warn=False, warn_to_stderr=False)
+        finally:
+            kconfiglib.iglob = saved
 
     def _open(self, filename: str, mode: str) -> StringIO:  # noqa: ARG002 (kconfiglib's signature)
         tree = self.kltolint_tree
@@ -105,18 +111,20 @@ class SafeKconfig(kconfiglib.Kconfig):
         super()._enter_file(filename)
 
 
-def overlay_glob(tree: Tree):
-    """An `iglob` for kconfiglib that also sees overlay files and never
-    returns a path outside the tree."""
-
-    def iglob(pattern: str, *args: Any, **kwargs: Any):
-        found = set()
-        for path in glob.iglob(pattern, *args, **kwargs):
-            found.add(os.path.realpath(path))
+    def _iglob(self, pattern: str) -> Iterator[str]:
+        """kconfiglib's glob for `source`: sees overlay files, and refuses
+        any pattern that leaves the tree (absolute, `../`, symlinks)."""
+        tree = self.kltolint_tree
         prefix = str(tree.root) + os.sep
+        if not os.path.normpath(pattern).startswith(prefix):
+            raise UserError(f"refusing to source a file outside the tree: {pattern}", self.filename, self.linenr)
+        found = set()
+        for path in glob.iglob(pattern):
+            real = os.path.realpath(path)
+            if not real.startswith(prefix):
+                raise UserError(f"refusing to source a file outside the tree: {path}", self.filename, self.linenr)
+            found.add(path)
         for rel in tree.overlay:
-            if glob.fnmatch.fnmatchcase(prefix + rel, pattern):  # type: ignore[attr-defined]
+            if fnmatch.fnmatchcase(prefix + rel, pattern):
                 found.add(prefix + rel)
-        return iter(sorted(p for p in found if p.startswith(prefix)))
-
-    return iglob
+        return iter(sorted(found))

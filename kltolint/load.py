@@ -49,15 +49,12 @@ def environment(tree: Tree, arch: str) -> dict[str, str]:
 @contextmanager
 def _patched(tree: Tree, arch: str) -> Iterator[None]:
     saved_env = {key: os.environ.get(key) for key in environment(tree, arch)}
-    saved_glob = kconfiglib.iglob
     saved_limit = sys.getrecursionlimit()
     os.environ.update(environment(tree, arch))
-    kconfiglib.iglob = compat.overlay_glob(tree)
     sys.setrecursionlimit(max(saved_limit, 5000))
     try:
         yield
     finally:
-        kconfiglib.iglob = saved_glob
         sys.setrecursionlimit(saved_limit)
         for key, value in saved_env.items():
             if value is None:

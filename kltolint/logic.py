@@ -360,8 +360,10 @@ class Encoder:
         return self.g.var()  # two free operands: not modelled, left free
 
     def _tri_of_operand(self, expr: Expr) -> Tri:
-        if isinstance(expr, Const) and expr.value not in ("y", "m", "n"):
-            return T_N
+        # Comparisons read values, not logic: `T = m` compares with the value
+        # m whatever MODULES is (unlike a bare `m` in a dependency).
+        if isinstance(expr, Const):
+            return {"y": T_Y, "m": Tri(TRUE, FALSE)}.get(expr.value, T_N)
         return self._expr(expr)
 
     def _cmp_tri(self, op: str, a: Tri, b: Tri) -> int:

@@ -1,0 +1,73 @@
+"""The real-kernel tier: Debian's linux-source-6.12 and 6.1 (scripts/fetch-kernels).
+
+Line numbers move with Debian's stable updates, so lines are found by text.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kltolint import analysis
+from kltolint.load import load_arch
+from kltolint.rules import builtin_dir, load_dir
+from kltolint.tree import Tree
+from tests.conftest import kernels_dir, line_of, real_tree, run_conf, tree_with
+
+pytestmark = pytest.mark.realtree
+RULES = load_dir(builtin_dir())
+VERSIONS = ("6.12", "6.1")
+
+
+def arches(version: str) -> list[str]:
+    path = kernels_dir() / f"linux-source-{version}"
+    return Tree(path).arches() if (path / ".complete").exists() else ["(tree missing)"]
+
+
+@pytest.mark.parametrize("version, arch", [(v, a) for v in VERSIONS for a in arches(v)])
+def test_every_arch_loads_and_is_clean(version, arch):
+    tree = Tree(real_tree(version))
+    model = load_arch(tree, arch)
+    assert len(model.symbols) > 3000
+    assert analysis.check(model, RULES, analysis.Sources(tree)) == []
+
+
+GUARDED = "select ARCH_SUPPORTS_LTO_CLANG if CPU_LITTLE_ENDIAN"
+UNGUARDED = "select ARCH_SUPPORTS_LTO_CLANG"
+
+
+@pytest.mark.conf
+@pytest.mark.parametrize("version", VERSIONS)
+def test_arm64_without_endian_guard(version, tmp_path):
+    base = real_tree(version)
+    original = (base / "arch/arm64/Kconfig").read_text()
+    changed = original.replace(f"\t{GUARDED}\n", f"\t{UNGUARDED}\n")
+    assert changed != original
+    root = tree_with(base, tmp_path, {"arch/arm64/Kconfig": changed})
+    tree = Tree(root)
+    findings = analysis.check(load_arch(tree, "arm64"), RULES, analysis.Sources(tree))
+    line = line_of(changed, UNGUARDED)
+    assert findings and all((f.file, f.line) == ("arch/arm64/Kconfig", line) for f in findings)
+    assert {f.rule for f in findings} == {"KLTO001"}
+    finding = findings[0]
+    assert finding.witness.make == "LLVM=1"
+    config = run_conf(root, "arm64", finding.witness.make, finding.witness.config, tmp_path / "conf")
+    assert config.get("CPU_BIG_ENDIAN") == "y" and config.get("LTO_CLANG") == "y"
+
+
+@pytest.mark.conf
+def test_lto_without_lld_dependency(tmp_path):
+    """The second hazard of the LTO review: LTO linked with ld.bfd."""
+    base = real_tree("6.12")
+    original = (base / "arch/Kconfig").read_text()
+    needle = "depends on CC_IS_CLANG && LD_IS_LLD && AS_IS_LLVM"
+    changed = original.replace(f"\t{needle}\n", "\tdepends on CC_IS_CLANG && AS_IS_LLVM\n")
+    assert changed != original
+    root = tree_with(base, tmp_path, {"arch/Kconfig": changed})
+    tree = Tree(root)
+    findings = analysis.check(load_arch(tree, "arm64"), RULES, analysis.Sources(tree))
+    assert [f.rule for f in findings] == ["KLTO002"]
+    (finding,) = findings
+    assert finding.file == "arch/Kconfig" and finding.target == "HAS_LTO_CLANG"
+    assert finding.witness.make == "LLVM=1 LD=ld.bfd"
+    config = run_conf(root, "arm64", finding.witness.make, finding.witness.config, tmp_path / "conf")
+    assert config.get("LD_IS_BFD") == "y" and config.get("LTO_CLANG") == "y"

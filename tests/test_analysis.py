@@ -1,0 +1,53 @@
+from kltolint import analysis
+from kltolint.load import load_arch
+from kltolint.rules import builtin_dir, load_dir
+from tests.conftest import TREES, line_of
+
+RULES = load_dir(builtin_dir())
+
+
+def check(tree, arch):
+    return analysis.check(load_arch(tree, arch), RULES, analysis.Sources(tree))
+
+
+def test_big_endian_finding_at_the_unguarded_select(fixture_tree):
+    tree = fixture_tree("arm64-big-endian/before")
+    (finding,) = check(tree, "arm64")
+    text = (TREES / "arm64-big-endian/before/arch/arm64/Kconfig").read_text()
+    assert (finding.rule, finding.arch, finding.file) == ("KLTO001", "arm64", "arch/arm64/Kconfig")
+    assert finding.line == line_of(text, "select ARCH_SUPPORTS_LTO_CLANG")
+    assert "ARCH_SUPPORTS_LTO_CLANG" in finding.message and "ARM64" in finding.message
+    assert "CONFIG_CPU_BIG_ENDIAN=y" in finding.witness.config
+    assert finding.witness.make == "LLVM=1"
+    assert finding.strategy == "select" and finding.guard == "CPU_LITTLE_ENDIAN"
+    # the chain runs from LTO to the select line
+    assert finding.chain[-1].line == finding.line
+    assert any("HAS_LTO_CLANG" in step.text for step in finding.chain)
+
+
+def test_fixed_tree_and_other_arch_are_clean(fixture_tree):
+    assert check(fixture_tree("arm64-big-endian/after"), "arm64") == []
+    assert check(fixture_tree("arm64-big-endian/before"), "x86") == []
+
+
+def test_ld_bfd_finding_at_the_gate_entry(fixture_tree):
+    tree = fixture_tree("ld-bfd")
+    (finding,) = check(tree, "arm64")
+    text = (TREES / "ld-bfd/arch/Kconfig").read_text()
+    assert finding.rule == "KLTO002" and finding.file == "arch/Kconfig"
+    assert finding.line == line_of(text, "depends on !GCOV_KERNEL")  # last depends of HAS_LTO_CLANG
+    assert finding.target == "HAS_LTO_CLANG" and finding.guard == "LD_IS_LLD"
+    assert finding.witness.make == "LLVM=1 LD=ld.bfd"
+
+
+def test_witness_is_minimal_and_prefers_new_toolchains(fixture_tree):
+    (finding,) = check(fixture_tree("arm64-big-endian/before"), "arm64")
+    lines = finding.witness.config.splitlines()
+    assert lines == ["CONFIG_CPU_BIG_ENDIAN=y", "CONFIG_LTO_CLANG_FULL=y"] or \
+        lines == ["CONFIG_CPU_BIG_ENDIAN=y", "CONFIG_LTO_CLANG_THIN=y"]
+    assert not any("<" in a for a in finding.witness.assumptions)
+
+
+def test_rule_on_arch_without_its_symbols_is_silent(fixture_tree):
+    tree = fixture_tree("linux-6.18-syntax")  # no AS_IS_LLVM, no LD_IS_BFD
+    assert check(tree, "arm64") == []
