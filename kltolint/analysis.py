@@ -21,7 +21,7 @@ from typing import Iterable
 
 from kltolint import expr as E
 from kltolint import witness as W
-from kltolint.findings import Finding, Step
+from kltolint.findings import EditPoint, Finding, Step
 from kltolint.logic import Assignment, Encoder, Query
 from kltolint.model import ArchModel, Edge, Loc
 from kltolint.rules import Rule
@@ -30,6 +30,29 @@ from kltolint.tree import Tree
 
 MAX_HOLES = 6  # findings per rule and arch
 MAX_CANDIDATES = 24  # closing tests per hole
+
+
+class Session:
+    """One tree, one rule set: models and findings per arch, computed once."""
+
+    def __init__(self, tree: Tree, rules: list[Rule], load) -> None:
+        self.tree = tree
+        self.rules = rules
+        self.sources = Sources(tree)
+        self._load = load
+        self._models: dict[tuple[int, str], ArchModel] = {}
+        self._findings: dict[str, list[Finding]] = {}
+
+    def model(self, tree: Tree, arch: str) -> ArchModel:
+        key = (id(tree), arch)
+        if key not in self._models:
+            self._models[key] = self._load(tree, arch)
+        return self._models[key]
+
+    def findings(self, arch: str) -> list[Finding]:
+        if arch not in self._findings:
+            self._findings[arch] = check(self.model(self.tree, arch), self.rules, self.sources)
+        return self._findings[arch]
 
 
 class Sources:
@@ -54,10 +77,42 @@ class Sources:
 
 @dataclass(frozen=True)
 class Candidate:
-    kind: str  # "select" (guard the edge) or "depends" (gate the entry)
-    symbol: str  # depends: the entry; select: the target
+    kind: str  # "select" (guard the edge), "depends" (gate the entry), "default" (narrow it)
+    symbol: str  # select: the target; otherwise the entry's symbol
     edge: Edge | None
     depth: int
+    default: int = -1  # "default": index into the symbol's defaults
+
+
+KIND_OF_STRATEGY = {"guard-select": "select", "add-depends": "depends", "narrow-default": "default"}
+
+
+@dataclass
+class Overrides:
+    """Edits tried in memory: guarded selects, added depends, narrowed defaults."""
+
+    guards: dict[Edge, E.Expr]
+    extra: dict[str, E.Expr]
+    defaults: dict[tuple[str, int], E.Expr]
+
+    @classmethod
+    def none(cls) -> "Overrides":
+        return cls({}, {}, {})
+
+    def plus(self, cand: Candidate, guard: E.Expr) -> "Overrides":
+        out = Overrides(dict(self.guards), dict(self.extra), dict(self.defaults))
+        if cand.kind == "select":
+            assert cand.edge is not None
+            out.guards[cand.edge] = guard
+        elif cand.kind == "depends":
+            out.extra[cand.symbol] = E.and_(self.extra.get(cand.symbol, E.Y), guard)
+        else:
+            key = (cand.symbol, cand.default)
+            out.defaults[key] = E.and_(self.defaults.get(key, E.Y), guard)
+        return out
+
+    def encoder(self, model: ArchModel) -> Encoder:
+        return Encoder(model, self.guards, self.extra, self.defaults)
 
 
 def applies(rule: Rule, model: ArchModel) -> bool:
@@ -93,11 +148,10 @@ def guard_for(rule: Rule, model: ArchModel) -> E.Expr:
 
 def _check_rule(model: ArchModel, rule: Rule, sources: Sources, blast: "BlastRadius") -> list[Finding]:
     guard = guard_for(rule, model)
-    guards: dict[Edge, E.Expr] = {}
-    extra: dict[str, E.Expr] = {}
+    done = Overrides.none()
     findings = []
     for _ in range(MAX_HOLES):
-        enc = Encoder(model, guards, extra)
+        enc = done.encoder(model)
         goal = enc.expr(rule.forbid).m
         with Query(enc) as query:
             found = W.minimise(query, [goal])
@@ -105,16 +159,12 @@ def _check_rule(model: ArchModel, rule: Rule, sources: Sources, blast: "BlastRad
                 break
             proof = W.build(query, [goal], found, model, sources.line_text)
             candidates, parents = _explain(enc, found, model, rule.subject, sources)
-        blamed = _blame(model, rule, guard, guards, extra, candidates, blast)
+        blamed = _blame(model, rule, guard, done, candidates, blast)
         if blamed is None:
             findings.append(_unblamed(model, rule, proof, sources))
             break
         findings.append(_finding(model, rule, guard, blamed, proof, parents, sources))
-        if blamed.kind == "select":
-            assert blamed.edge is not None
-            guards[blamed.edge] = guard
-        else:
-            extra[blamed.symbol] = E.and_(extra.get(blamed.symbol, E.Y), guard)
+        done = done.plus(blamed, guard)
     return findings
 
 
@@ -151,13 +201,26 @@ def _explain(enc: Encoder, found: Assignment, model: ArchModel, subject: str,
         elif found(sym_enc.vis.m) and found(sym_enc.user.m):
             how, conds = "is visible and switched on", list(sym.prompts)
         else:
-            how, conds = "defaults on", [c for v, c in sym.defaults] + [sym.direct_dep]
+            how, conds = "defaults on", [sym.direct_dep]
+            active = _active_default(enc, found, sym)
+            if active is not None:
+                candidates.append(Candidate("default", name, None, depth, active))
+                conds += [sym.defaults[active][0], sym.defaults[active][1]]
         for dep in dict.fromkeys(n for c in conds for n in E.symbols(c)):
             dep_enc = enc.syms.get(dep)
             if dep_enc is not None and found(dep_enc.value.m):
                 _visit(queue, parents, dep, name, depth,
                        Step(sym.locs[0].file, sym.locs[0].line, f"{name} {how}, needing {dep}"))
     return candidates, parents
+
+
+def _active_default(enc: Encoder, found: Assignment, sym) -> int | None:
+    """Index of the default that gave `sym` its value in the witness."""
+    extra = enc._extra(sym.name)
+    for index, (_, cond) in enumerate(sym.defaults):
+        if found(enc._default_cond(sym, index, cond, extra).m):
+            return index
+    return None
 
 
 def _visit(queue: deque, parents: Parent, name: str, via: str, depth: int, step: Step) -> None:
@@ -168,22 +231,16 @@ def _visit(queue: deque, parents: Parent, name: str, via: str, depth: int, step:
 
 # -- choosing the responsible line -----------------------------------------------------
 
-def _blame(model: ArchModel, rule: Rule, guard: E.Expr, guards: dict[Edge, E.Expr],
-           extra: dict[str, E.Expr], candidates: list[Candidate], blast: "BlastRadius") -> Candidate | None:
-    preferred = "select" if rule.fix.strategy == "guard-select" else "depends"
-    unique = list({(c.kind, c.symbol, c.edge): c for c in candidates}.values())
+def _blame(model: ArchModel, rule: Rule, guard: E.Expr, done: Overrides,
+           candidates: list[Candidate], blast: "BlastRadius") -> Candidate | None:
+    preferred = KIND_OF_STRATEGY[rule.fix.strategy]
+    unique = list({(c.kind, c.symbol, c.edge, c.default): c for c in candidates}.values())
     unique.sort(key=lambda c: (c.kind != preferred, blast.size(c.symbol), -c.depth,
                                not _in_arch(c, model), _loc(model, c)))
     for cand in unique[:MAX_CANDIDATES]:
         if cand.kind == "depends" and model.incoming("select", cand.symbol) and cand.depth == 0:
             continue  # a select ignores depends: gating a selected symbol closes nothing
-        trial_guards, trial_extra = dict(guards), dict(extra)
-        if cand.kind == "select":
-            assert cand.edge is not None
-            trial_guards[cand.edge] = guard
-        else:
-            trial_extra[cand.symbol] = E.and_(extra.get(cand.symbol, E.Y), guard)
-        enc = Encoder(model, trial_guards, trial_extra)
+        enc = done.plus(cand, guard).encoder(model)
         goal = enc.expr(rule.forbid).m
         with Query(enc) as query:
             if query.solve([goal]) is None:
@@ -198,7 +255,15 @@ def _in_arch(cand: Candidate, model: ArchModel) -> bool:
 def _loc(model: ArchModel, cand: Candidate) -> Loc:
     if cand.edge is not None:
         return cand.edge.entry
-    return model.symbols[cand.symbol].locs[0]
+    sym = model.symbols[cand.symbol]
+    if cand.kind == "default" and cand.default < len(sym.default_locs):
+        return sym.default_locs[cand.default][0]
+    return _entry_loc(sym)
+
+
+def _entry_loc(sym) -> Loc:
+    """The definition to edit: the one with a prompt, else the first."""
+    return sym.locs[0]
 
 
 class BlastRadius:
@@ -234,29 +299,43 @@ class BlastRadius:
 def _finding(model: ArchModel, rule: Rule, guard: E.Expr, cand: Candidate, proof, parents: Parent,
              sources: Sources) -> Finding:
     guard_text = E.to_str(guard)
+    sym = model.symbols[cand.symbol]
     if cand.kind == "select":
         assert cand.edge is not None
         edge = cand.edge
+        point = EditPoint("select", edge.entry.file, edge.entry.line, edge.target, edge.nth)
         line = sources.file(edge.entry.file).select_line(edge.entry.line, "select", edge.target, edge.nth)
-        file, lineno = edge.entry.file, line.lineno if line else edge.entry.line
+        lineno = line.lineno if line else edge.entry.line
         message = f"{rule.message}: {edge.source} selects {edge.target} here without `{guard_text}`"
-        chain_end = edge.source
-        last = None
+        chain = _chain(parents, edge.source)
+    elif cand.kind == "default":
+        loc, nth = sym.default_locs[cand.default]
+        point = EditPoint("default", loc.file, loc.line, cand.symbol, nth)
+        lines = default_lines(sources.file(loc.file), loc.line)
+        lineno = lines[nth].lineno if nth < len(lines) else loc.line
+        message = f"{rule.message}: {cand.symbol} defaults on here without `{guard_text}`"
+        chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
     else:
-        sym = model.symbols[cand.symbol]
-        loc = sym.locs[0]
+        loc = _entry_loc(sym)
+        point = EditPoint("depends", loc.file, loc.line, cand.symbol)
         entry = sources.file(loc.file).entry_at(loc.line)
         depends = entry.lines("depends") if entry else []
-        file = loc.file
         lineno = depends[-1].lineno if depends else loc.line
         message = f"{rule.message}: {cand.symbol} does not depend on `{guard_text}`"
-        chain_end = cand.symbol
-        last = Step(file, lineno, f"{cand.symbol}: {sources.line_text(file, lineno).strip()}")
+        chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
     return Finding(
-        rule=rule.id, name=rule.name, arch=model.arch, file=file, line=lineno, message=message,
-        witness=proof, chain=_chain(parents, chain_end) + ((last,) if last else ()), strategy=cand.kind,
-        target=cand.edge.target if cand.edge else cand.symbol, guard=guard_text,
+        rule=rule.id, name=rule.name, arch=model.arch, file=point.file, line=lineno, message=message,
+        witness=proof, chain=chain, point=point, guard=guard_text,
     )
+
+
+DEFAULT_KEYWORDS = ("default", "def_bool", "def_tristate")
+
+
+def default_lines(source: SourceFile, entry_line: int) -> list:
+    """The default-setting lines of an entry, in order (what kconfiglib counts)."""
+    entry = source.entry_at(entry_line)
+    return [p for p in entry.props if p.keyword in DEFAULT_KEYWORDS] if entry else []
 
 
 def _chain(parents: Parent, end: str) -> tuple[Step, ...]:

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Sequence
 
-from kltolint import __version__, analysis, output, rules as rules_mod
+from kltolint import __version__, analysis, fix, output, rules as rules_mod
 from kltolint.errors import UserError
 from kltolint.findings import Finding
 from kltolint.load import load_arch
@@ -32,6 +32,8 @@ examples:
   kltolint check --tree ~/linux           check every arch of a tree
   kltolint check --arch x86 --arch riscv  check two arches (tree: cwd)
   kltolint check --format json ...        machine-readable findings
+  kltolint --fix arch/arm64/Kconfig       fix arm64's findings in that file, in place
+  kltolint check --diff > fix.patch       the fixes as a patch (git apply fix.patch)
   kltolint rules                          list the rules
   kltolint rule KLTO001                   explain one rule
 
@@ -61,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--rule", action="append", default=[], metavar="ID",
                        help="check only this rule (id or name; repeatable)")
     check.add_argument("--format", choices=output.FORMATS, default="text", help="output format (default: text)")
+    fixing = check.add_argument_group("fixing")
+    fixing.add_argument("--fix", action="store_true",
+                        help="write the safe fixes into the files (only into the PATHs given, if any)")
+    fixing.add_argument("--unsafe-fixes", action="store_true",
+                        help="with --fix or --diff: also apply fixes that change more than the forbidden configurations")
+    fixing.add_argument("--diff", action="store_true",
+                        help="print the fixes as a unified diff (for git apply / patch -p1) instead of findings")
     check.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
     listing = sub.add_parser("rules", help="list the rules")
@@ -89,7 +98,7 @@ def load_rules(args: argparse.Namespace) -> list[rules_mod.Rule]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version"):
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["check", *argv]
     parser = _parser()
     args = parser.parse_args(argv)
@@ -98,9 +107,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_rules(args)
         if args.command == "rule":
             return cmd_rule(args)
-        if args.command is None:
-            parser.print_help()
-            return 2
         return cmd_check(args)
     except UserError as err:
         print(f"kltolint: error: {err}", file=sys.stderr)
@@ -144,15 +150,46 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UserError("not a kernel tree (no Kconfig file)", str(root))
     tree = Tree(root)
     arches = _arches(tree, args)
-    sources = analysis.Sources(tree)
+    allowed = {tree.relpath(p) for p in args.paths if Path(p).is_file()}
+    session = analysis.Session(tree, rules, load_arch)
     findings: list[Finding] = []
     progress = Progress(len(arches), enabled=not args.quiet and sys.stderr.isatty())
     for arch in arches:
         progress.step(arch)
-        findings.extend(analysis.check(load_arch(tree, arch), rules, sources))
+        findings.extend(session.findings(arch))
     progress.done()
+    if findings:
+        findings = fix.Fixer(session).attach(findings)
+    chosen = [f for f in fix.applicable(findings, args.unsafe_fixes)
+              if not (args.fix and allowed) or f.fix.edits[0].file in allowed]  # type: ignore[union-attr]
+    if args.diff:
+        changes = fix.combined(session.sources, chosen)
+        sys.stdout.write("".join(fix.unified_diff(p, old, new) for p, (old, new) in sorted(changes.items())))
+        return 1 if changes else 0
+    if args.fix:
+        return _write_fixes(tree, session, findings, chosen, args, arches)
     sys.stdout.write(output.render(args.format, findings, str(root), arches))
     return 1 if findings else 0
+
+
+def _write_fixes(tree: Tree, session: analysis.Session, findings: list[Finding], chosen: list[Finding],
+                 args: argparse.Namespace, arches: list[str]) -> int:
+    changes = fix.combined(session.sources, chosen)
+    for path, (old, new) in sorted(changes.items()):
+        fix.write_atomic(tree, path, old, new)
+    fixed_edits = {f.fix.edits for f in chosen if f.fix}
+    for finding in chosen:
+        assert finding.fix is not None
+        edit = finding.fix.edits[0]
+        print(f"{edit.file}:{edit.first}: fixed: {edit.text.strip()} [{finding.rule}, {finding.fix.applicability}]",
+              file=sys.stderr)
+    remaining = [f for f in findings if not (f.fix and f.fix.edits in fixed_edits)]
+    if remaining:
+        sys.stdout.write(output.render(args.format, remaining, str(tree.root), arches))
+    else:
+        print(f"kltolint: fixed {len(chosen)} finding{'s' if len(chosen) != 1 else ''}"
+              f" in {len(changes)} file{'s' if len(changes) != 1 else ''}", file=sys.stderr)
+    return 1 if remaining else 0
 
 
 def _arches(tree: Tree, args: argparse.Namespace) -> list[str]:

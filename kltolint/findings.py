@@ -28,6 +28,36 @@ class Step:
 
 
 @dataclass(frozen=True)
+class EditPoint:
+    """Where the fix goes: found by the blame search, resolved to a line."""
+
+    kind: str  # "select" (guard it), "depends" (add to the entry), "default" (narrow it)
+    file: str
+    entry_line: int  # the entry's `config` line
+    symbol: str  # select: its target; otherwise the entry's symbol
+    nth: int = 0  # select: which `select SYMBOL` of the entry; default: which default line
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One line changed on the lossless source layer (1-based physical lines)."""
+
+    file: str
+    first: int
+    last: int
+    action: str  # "replace" lines first..last, or "insert" after line `last`
+    text: str  # new line, without its line end
+
+
+@dataclass(frozen=True)
+class FixInfo:
+    applicability: str  # "safe", "unsafe", or "none" (no verified fix)
+    diff: str  # unified diff, a/ b/ paths relative to the tree root
+    note: str  # for unsafe: what else changes; for none: why
+    edits: tuple[Edit, ...] = ()
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     name: str
@@ -38,10 +68,22 @@ class Finding:
     witness: Witness
     chain: tuple[Step, ...] = ()
     # What the fixer needs: the edit point found by the blame search.
-    strategy: str = ""
-    target: str = ""  # symbol whose select is guarded / entry that gets a depends
+    point: EditPoint | None = None
     guard: str = ""  # condition to add, Kconfig syntax
     notes: tuple[str, ...] = field(default=())
+    fix: FixInfo | None = None  # attached by the fixer
+
+    @property
+    def target(self) -> str:
+        return self.point.symbol if self.point else ""
+
+    @property
+    def strategy(self) -> str:
+        return self.point.kind if self.point else ""
+
+    def key(self) -> tuple[str, str, str, str]:
+        """Identity across edits (line numbers move, messages do not)."""
+        return (self.rule, self.arch, self.file, self.message)
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.file, self.line, self.rule, self.arch)

@@ -158,6 +158,8 @@ class _Converter:
             defaults=tuple((self.expr(v), self.expr(c)) for v, c in sym.defaults),
             ranges=tuple((self.expr(lo), self.expr(hi), self.expr(c)) for lo, hi, c in sym.ranges),
             choice=self.choice_index[sym.choice] if sym.choice else None,
+            default_locs=tuple((Loc(n.filename, n.linenr), nth)
+                               for n in sym.nodes for nth in range(len(n.defaults))),
         )
 
     def edges(self, node: kconfiglib.MenuNode) -> Iterator[Edge]:

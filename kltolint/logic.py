@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Mapping, NamedTuple
 from pysat.solvers import Solver
 
 from kltolint import toolchain
-from kltolint.expr import And, ChoiceRef, Cmp, Const, Expr, Not, Or, Sym
+from kltolint.expr import And, ChoiceRef, Cmp, Const, Expr, Not, Or, Sym, to_str
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Edge, Symbol
 
 TRUE = 1
@@ -96,6 +96,35 @@ class Gates:
         self.clauses.append(list(lits))
 
 
+class Inputs:
+    """The free inputs of the circuit, by name, and the gates they feed.
+
+    Two encoders sharing one Inputs (a miter) see the same user choices,
+    choice picks and probe answers: comparing their outputs compares two
+    versions of a Kconfig tree on every configuration at once.
+    """
+
+    def __init__(self) -> None:
+        self.g = Gates()
+        self.vars: dict[tuple[object, ...], int] = {}
+        self.prefer_true: set[int] = set()  # phase hints: probes, versions
+        self.prefer_false: set[int] = set()  # phase hints: user choices
+        self.ge_chains: dict[str, list[tuple[int, int]]] = {}
+        self.str_sets: dict[str, list[int]] = {}
+
+    def free(self, key: tuple[object, ...], prefer: bool | None = None) -> tuple[int, bool]:
+        """The input named `key`, and whether it is new."""
+        var = self.vars.get(key)
+        if var is not None:
+            return var, False
+        var = self.vars[key] = self.g.var()
+        if prefer is True:
+            self.prefer_true.add(var)
+        elif prefer is False:
+            self.prefer_false.add(var)
+        return var, True
+
+
 @dataclass
 class SymEnc:
     """What the witness needs to know about one encoded bool/tristate symbol."""
@@ -117,9 +146,11 @@ class Encoder:
     model: ArchModel
     guards: Mapping[Edge, Expr] = field(default_factory=dict)
     extra_deps: Mapping[str, Expr] = field(default_factory=dict)
+    default_guards: Mapping[tuple[str, int], Expr] = field(default_factory=dict)
+    inputs: Inputs = field(default_factory=Inputs)
 
     def __post_init__(self) -> None:
-        self.g = Gates()
+        self.g = self.inputs.g
         self.syms: dict[str, SymEnc] = {}
         self._values: dict[str, Tri] = {}
         self._pending: list[Callable[[], None]] = []
@@ -127,12 +158,8 @@ class Encoder:
         self._choices: dict[int, int] = {}
         self._selection: dict[str, int] = {}
         self._ge: dict[tuple[str, int], int] = {}
-        self._free_ge: dict[str, list[tuple[int, int]]] = {}
         self._streq: dict[tuple[str, str], int] = {}
-        self._free_str: dict[str, list[int]] = {}
         self._groups_done: set[str] = set()
-        self.prefer_true: set[int] = set()  # phase hints: probes, versions
-        self.prefer_false: set[int] = set()  # phase hints: user choices
         self.int_thresholds: dict[str, dict[int, int]] = {}  # visible int syms: user thresholds
         self.int_visible: dict[str, int] = {}
         modules = self.model.symbols.get("MODULES")
@@ -159,8 +186,7 @@ class Encoder:
         sym = self.model.symbols.get(name)
         if sym is None:
             if self.model.is_probe(name):
-                var = self.g.var()
-                self.prefer_true.add(var)
+                var, _ = self.inputs.free(("probe", self.model.probes[name].command), prefer=True)
                 tri = Tri(var, var)
             else:
                 tri = T_N  # undefined symbols are n
@@ -201,7 +227,7 @@ class Encoder:
             direct = self._and(self._expr(sym.direct_dep), extra)
             weak = self._or(*(self._edge(e) for e in self.model.incoming("imply", sym.name)))
             default = self._or(default, self._and(weak, Tri(direct.m, direct.m)))
-            user = self._free_tri(sym.type)
+            user = self._free_tri(sym.name, sym.type)
             g.clauses.append([-user.m, vis.m])
             g.clauses.append([-user.y, vis.y])
             base = self._ite(vis.m, user, default)
@@ -218,21 +244,25 @@ class Encoder:
             parts.append(self._expr(guard))
         return self._and(*parts)
 
+    def _default_cond(self, sym: Symbol, index: int, cond: Expr, extra: Tri) -> Tri:
+        narrowed = self.default_guards.get((sym.name, index))
+        parts = [self._expr(cond), extra] + ([self._expr(narrowed)] if narrowed is not None else [])
+        return self._and(*parts)
+
     def _default_chain(self, sym: Symbol, extra: Tri) -> Tri:
         out = T_N
-        for value, cond in reversed(sym.defaults):
-            c = self._and(self._expr(cond), extra)
+        for index, (value, cond) in reversed(list(enumerate(sym.defaults))):
+            c = self._default_cond(sym, index, cond, extra)
             out = self._ite(c.m, self._and(self._expr(value), c), out)
         return out
 
-    def _free_tri(self, type_: str) -> Tri:
-        m = self.g.var()
-        self.prefer_false.add(m)
+    def _free_tri(self, name: str, type_: str) -> Tri:
+        m, _ = self.inputs.free(("user", name), prefer=False)
         if type_ == "bool":
             return Tri(m, m)
-        y = self.g.var()
-        self.prefer_false.add(y)
-        self.g.clauses.append([-y, m])
+        y, new = self.inputs.free(("user-y", name), prefer=False)
+        if new:
+            self.g.clauses.append([-y, m])
         return Tri(m, y)
 
     def _toolchain(self, name: str) -> None:
@@ -263,8 +293,7 @@ class Encoder:
         self.choice_active(index)
         if member not in self._selection:
             for name in self.model.choices[index].members:
-                self._selection[name] = var = self.g.var()
-                self.prefer_false.add(var)
+                self._selection[name], _ = self.inputs.free(("pick", name), prefer=False)
         return self._selection[member]
 
     def _define_choice(self, index: int, active: int) -> None:
@@ -357,7 +386,7 @@ class Encoder:
                 return _const_cmp(op, left.name, right.value)
         if isinstance(left, Const) and isinstance(right, Const):
             return _const_cmp(op, left.value, right.value)
-        return self.g.var()  # two free operands: not modelled, left free
+        return self.inputs.free(("cmp", to_str(cmp)))[0]  # two free operands: not modelled
 
     def _tri_of_operand(self, expr: Expr) -> Tri:
         # Comparisons read values, not logic: `T = m` compares with the value
@@ -400,7 +429,7 @@ class Encoder:
         sym = self.model.symbols.get(name)
         if sym is None or sym.type not in INT_TYPES:
             if self.model.is_probe(name):
-                lit = self._free_threshold(name, c, prefer=True)
+                lit = self._free_threshold(self.model.probes[name].command, c, prefer=True)
             else:
                 lit = TRUE if 0 >= c else FALSE  # no value reads as 0
         else:
@@ -411,12 +440,11 @@ class Encoder:
 
     def _free_threshold(self, key: str, c: int, prefer: bool) -> int:
         """A free `>= c` literal, kept monotone with the other thresholds of key."""
-        chain = self._free_ge.setdefault(key, [])
+        chain = self.inputs.ge_chains.setdefault(key, [])
         at = bisect.bisect_left(chain, (c,))
         if at < len(chain) and chain[at][0] == c:
             return chain[at][1]
-        lit = self.g.var()
-        (self.prefer_true if prefer else self.prefer_false).add(lit)
+        lit, _ = self.inputs.free(("ge", key, c), prefer=prefer)
         if at > 0:
             self.g.require(-lit, chain[at - 1][1])  # >= c implies >= smaller
         if at < len(chain):
@@ -429,8 +457,8 @@ class Encoder:
         base = 16 if sym.type == "hex" else 10
         extra = self._extra(sym.name)
         out = TRUE if 0 >= c else FALSE
-        for value, cond in reversed(sym.defaults):
-            cond_lit = self._and(self._expr(cond), extra).m
+        for index, (value, cond) in reversed(list(enumerate(sym.defaults))):
+            cond_lit = self._default_cond(sym, index, cond, extra).m
             out = g.ite(cond_lit, self._value_ge(value, c, base, sym.name), out)
         if sym.prompts:
             vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), extra).m
@@ -456,7 +484,7 @@ class Encoder:
                 # A version probe answers with a real version number.
                 self.g.require(self.ge(value.name, toolchain.MIN_VERSION))
             return self.ge(value.name, c)
-        return self.g.var()
+        return self.inputs.free(("value-ge", to_str(value), c))[0]
 
     # -- strings ------------------------------------------------------------------
 
@@ -467,7 +495,8 @@ class Encoder:
             return lit
         sym = self.model.symbols.get(name)
         if sym is None:
-            lit = self._free_str(name, text) if self.model.is_probe(name) else (TRUE if name == text else FALSE)
+            lit = (self._free_str(self.model.probes[name].command, text) if self.model.is_probe(name)
+                   else (TRUE if name == text else FALSE))
         else:
             lit = self.g.var()
             self._pending.append(lambda: self._define_streq(sym, text, lit))
@@ -475,8 +504,10 @@ class Encoder:
         return lit
 
     def _free_str(self, key: str, text: str) -> int:
-        lit = self.g.var()
-        others = self._free_str.setdefault(key, [])
+        lit, new = self.inputs.free(("str", key, text))
+        others = self.inputs.str_sets.setdefault(key, [])
+        if not new:
+            return lit
         for other in others:
             self.g.require(-lit, -other)  # one value at a time
         others.append(lit)
@@ -486,14 +517,14 @@ class Encoder:
         g = self.g
         extra = self._extra(sym.name)
         out = TRUE if text == "" else FALSE
-        for value, cond in reversed(sym.defaults):
-            cond_lit = self._and(self._expr(cond), extra).m
+        for index, (value, cond) in reversed(list(enumerate(sym.defaults))):
+            cond_lit = self._default_cond(sym, index, cond, extra).m
             if isinstance(value, Const):
                 now = TRUE if value.value == text else FALSE
             elif isinstance(value, Sym):
                 now = self.streq(value.name, text)
             else:
-                now = g.var()
+                now = self.inputs.free(("value-eq", to_str(value), text))[0]
             out = g.ite(cond_lit, now, out)
         if sym.prompts:
             vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), extra).m
@@ -545,7 +576,7 @@ class Query:
         if self._fed < len(clauses):
             self.solver.append_formula(clauses[self._fed:])
             self._fed = len(clauses)
-        self.solver.set_phases([v for v in enc.prefer_true] + [-v for v in enc.prefer_false])
+        self.solver.set_phases([v for v in enc.inputs.prefer_true] + [-v for v in enc.inputs.prefer_false])
         if not self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]):
             return None
         return Assignment(self.solver.get_model() or [])

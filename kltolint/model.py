@@ -48,6 +48,9 @@ class Symbol:
     defaults: tuple[tuple[Expr, Expr], ...]  # (value, condition)
     ranges: tuple[tuple[Expr, Expr, Expr], ...]  # (low, high, condition)
     choice: int | None = None  # index of the choice it is a member of
+    # For each default: the entry it is in and its rank among that entry's
+    # default lines (def_bool counts as one), to find the line again.
+    default_locs: tuple[tuple[Loc, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,28 @@ def render_text(findings: Sequence[Finding], arches: Sequence[str]) -> str:
         out.extend(f"    | {text}" for text in first.witness.config.splitlines())
         for note in first.notes:
             out.append(f"{file}:{line}: note: {note}")
+        out.extend(_fix_lines(first))
     problems = len(groups)
     out.append(f"kltolint: {problems} finding{'s' if problems != 1 else ''} "
                f"({len(findings)} across arches) on {len(arches)} arch{'es' if len(arches) != 1 else ''}"
                if findings else f"kltolint: no findings on {len(arches)} arch{'es' if len(arches) != 1 else ''}")
     return "\n".join(out) + "\n"
+
+
+def _fix_lines(finding: Finding) -> list[str]:
+    fix = finding.fix
+    if fix is None:
+        return []
+    if fix.applicability == "none":
+        return [f"{finding.file}:{finding.line}: note: no fix offered: {fix.note}"]
+    how = "--fix applies it" if fix.applicability == "safe" else f"unsafe, {fix.note}; --unsafe-fixes applies it"
+    out = []
+    for edit in fix.edits:
+        verb = "becomes" if edit.action == "replace" else "add after it"
+        out.append(f"{edit.file}:{edit.first if edit.action == 'replace' else edit.last}: note: "
+                   f"fix ({fix.applicability}): {verb}: {edit.text.strip()}")
+    out.append(f"    ({how})")
+    return out
 
 
 def finding_dict(finding: Finding) -> dict[str, object]:
@@ -73,6 +90,11 @@ def finding_dict(finding: Finding) -> dict[str, object]:
             "assumptions": list(finding.witness.assumptions),
         },
         "notes": list(finding.notes),
+        "fix": None if finding.fix is None else {
+            "applicability": finding.fix.applicability,
+            "diff": finding.fix.diff,
+            "note": finding.fix.note,
+        },
     }
 
 

@@ -31,7 +31,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 from kltolint import expr as E
 from kltolint.errors import UserError
 
-STRATEGIES = ("guard-select", "add-depends")
+STRATEGIES = ("guard-select", "add-depends", "narrow-default")
 _KEYS = {"id", "name", "forbid", "message", "rationale", "reference", "fix", "subject",
          "valid", "invalid", "enabled"}
 _REQUIRED = ("id", "name", "forbid", "message", "rationale", "fix")

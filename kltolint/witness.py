@@ -37,10 +37,10 @@ def minimise(query: Query, goal: list[int]) -> Assignment | None:
 
 def _soft_literals(enc: Encoder) -> list[int]:
     """Preferences, most important first."""
-    versions = [lit for key, chain in enc._free_ge.items() if not key.startswith("#")
+    versions = [lit for key, chain in enc.inputs.ge_chains.items() if not key.startswith("#")
                 for _, lit in chain]
     users = [s.user.m for s in enc.syms.values() if s.user is not None]
-    probes = [v for v in enc.prefer_true if v not in set(versions)]
+    probes = [v for v in enc.inputs.prefer_true if v not in set(versions)]
     return list(dict.fromkeys([*versions, *(-u for u in users), *sorted(probes)]))
 
 
