@@ -240,6 +240,8 @@ def _blame(model: ArchModel, rule: Rule, guard: E.Expr, done: Overrides,
     for cand in unique[:MAX_CANDIDATES]:
         if cand.kind == "depends" and model.incoming("select", cand.symbol) and cand.depth == 0:
             continue  # a select ignores depends: gating a selected symbol closes nothing
+        if set(E.symbols(guard)) & blast.cone(cand.symbol):
+            continue  # the guard reads the symbol it would gate: a dependency loop
         enc = done.plus(cand, guard).encoder(model)
         goal = enc.expr(rule.forbid).m
         with Query(enc) as query:
@@ -281,16 +283,20 @@ class BlastRadius:
                 self.users.setdefault(name, set()).add(edge.target)
         self._sizes: dict[str, int] = {}
 
+    def cone(self, name: str) -> set[str]:
+        """`name` and every symbol whose value can depend on it."""
+        seen = {name}
+        todo = [name]
+        while todo:
+            for user in self.users.get(todo.pop(), ()):
+                if user not in seen:
+                    seen.add(user)
+                    todo.append(user)
+        return seen
+
     def size(self, name: str) -> int:
         if name not in self._sizes:
-            seen = {name}
-            todo = [name]
-            while todo:
-                for user in self.users.get(todo.pop(), ()):
-                    if user not in seen:
-                        seen.add(user)
-                        todo.append(user)
-            self._sizes[name] = len(seen)
+            self._sizes[name] = len(self.cone(name))
         return self._sizes[name]
 
 

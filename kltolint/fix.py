@@ -195,7 +195,8 @@ def collateral(before: ArchModel, after: ArchModel, rule: Rule, changed: str) ->
     old, new = Encoder(before, inputs=inputs), Encoder(after, inputs=inputs)
     g = inputs.g
     forbidden = old.expr(rule.forbid).m
-    watched = [name for name in sorted(_forward_cone(before, changed) | _forward_cone(after, changed))
+    watched = [name for name in sorted(analysis.BlastRadius(before).cone(changed)
+                                       | analysis.BlastRadius(after).cone(changed))
                if _settable(before, name) or _settable(after, name)]
     diffs = {}
     for name in watched:
@@ -216,19 +217,6 @@ def collateral(before: ArchModel, after: ArchModel, rule: Rule, changed: str) ->
 def _settable(model: ArchModel, name: str) -> bool:
     sym = model.symbols.get(name)
     return sym is not None and sym.type in BOOL_TYPES and bool(sym.prompts)
-
-
-def _forward_cone(model: ArchModel, name: str) -> set[str]:
-    radius = analysis.BlastRadius(model)
-    radius.size(name)
-    seen = {name}
-    todo = [name]
-    while todo:
-        for user in radius.users.get(todo.pop(), ()):
-            if user not in seen:
-                seen.add(user)
-                todo.append(user)
-    return seen
 
 
 # -- planning ----------------------------------------------------------------------------

@@ -227,10 +227,10 @@ class Encoder:
             direct = self._and(self._expr(sym.direct_dep), extra)
             weak = self._or(*(self._edge(e) for e in self.model.incoming("imply", sym.name)))
             default = self._or(default, self._and(weak, Tri(direct.m, direct.m)))
+            # min(user, visibility), as kconfiglib: the input stays free, so
+            # encoders sharing inputs (a miter) see the same user choices.
             user = self._free_tri(sym.name, sym.type)
-            g.clauses.append([-user.m, vis.m])
-            g.clauses.append([-user.y, vis.y])
-            base = self._ite(vis.m, user, default)
+            base = self._ite(vis.m, self._and(user, vis), default)
         raw = self._or(base, rev)
         g.equal(tri.m, raw.m)
         if sym.type == "tristate":

@@ -151,8 +151,9 @@ class SourceFile:
 
     def replace(self, logical: Logical, text: str) -> None:
         """Replace a logical line (all its physical lines) by `text`."""
+        # Keep the line's own ending, including none at the end of the file.
         end = self.lines[logical.last][len(self.lines[logical.last].rstrip("\r\n")):]
-        self.lines[logical.first:logical.last + 1] = [text + (end or self.newline)]
+        self.lines[logical.first:logical.last + 1] = [text + end]
         self._reparse()
 
     def insert_after(self, logical: Logical, text: str) -> None:

@@ -64,7 +64,7 @@ def _fragment(enc: Encoder, found: Assignment, model: ArchModel) -> str:
             if found(sym.value.m):
                 lines.append((order[name], f"CONFIG_{name}=y"))
             continue
-        chosen = found.tri(sym.user)
+        chosen = found.tri(sym.value) if found(sym.user.m) else "n"
         if chosen != "n":
             lines.append((order[name], f"CONFIG_{name}={chosen}"))
         elif found.tri(sym.default) != "n":

@@ -1,0 +1,222 @@
+"""The fixer: golden diffs, patch tools, --fix in place, safety, bad input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kltolint import fix
+from kltolint.cli import main
+from kltolint.errors import UserError
+from kltolint.source import SourceFile
+from kltolint.tree import Tree
+from tests.conftest import FIXTURES, TREES, make_tree
+
+GOLDEN = FIXTURES / "golden"
+REFRESH = os.environ.get("KLTOLINT_REFRESH_GOLDEN") == "1"
+NARROW = ["--no-builtin-rules", "--rules", str(FIXTURES / "rules" / "narrow")]
+
+CASES = {
+    "arm64-big-endian": ("arm64-big-endian/before", []),
+    "ld-bfd": ("ld-bfd", []),
+    "select-with-condition": ("select-with-condition", []),
+    "crlf": ("crlf", []),
+    "no-final-newline": ("no-final-newline", []),
+    "narrow-default": ("narrow-default", NARROW),
+}
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def copy(tree: str, tmp_path: Path) -> Path:
+    dest = tmp_path / "tree"
+    shutil.copytree(TREES / tree, dest)
+    return dest
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_diff(case, capsys):
+    tree, extra = CASES[case]
+    code, diff, _ = run(capsys, "check", "--tree", TREES / tree, "--diff", *extra)
+    golden = GOLDEN / f"{case}.diff"
+    if REFRESH:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_bytes(diff.encode("utf-8", "surrogateescape"))
+    assert code == 1 and diff
+    assert diff == golden.read_bytes().decode("utf-8", "surrogateescape")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_diff_applies_and_fix_writes_the_same(case, capsys, tmp_path):
+    tree, extra = CASES[case]
+    root = copy(tree, tmp_path)
+    _, diff, _ = run(capsys, "check", "--tree", root, "--diff", *extra)
+    patch = tmp_path / "fix.patch"
+    patch.write_bytes(diff.encode("utf-8", "surrogateescape"))
+    for command in (["git", "apply", "--check", str(patch)], ["patch", "-p1", "--dry-run", "-i", str(patch)]):
+        result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+        assert result.returncode == 0, f"{command[0]}: {result.stdout}{result.stderr}"
+    expected = copy(tree, tmp_path / "expected")
+    subprocess.run(["patch", "-s", "-p1", "-i", str(patch)], cwd=expected, check=True)
+
+    code, _, err = run(capsys, "check", "--tree", root, "--fix", *extra)
+    assert code == 0 and "fixed" in err
+    for path in expected.rglob("*"):
+        if path.is_file() and not path.name.endswith(".orig"):
+            assert (root / path.relative_to(expected)).read_bytes() == path.read_bytes(), path
+    # the fixed tree is clean, and a second --fix changes nothing
+    snapshot = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    assert run(capsys, "check", "--tree", root, *extra)[0] == 0
+    assert run(capsys, "check", "--tree", root, "--fix", *extra)[0] == 0
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == snapshot
+
+
+def test_fix_only_touches_the_named_file(capsys, tmp_path):
+    root = copy("ld-bfd", tmp_path)
+    before = (root / "arch/Kconfig").read_bytes()
+    code, out, _ = run(capsys, "--fix", root / "arch/arm64/Kconfig")
+    assert code == 1 and "[KLTO002]" in out  # the finding is in arch/Kconfig
+    assert (root / "arch/Kconfig").read_bytes() == before
+    code, _, err = run(capsys, "--fix", root / "arch/Kconfig")
+    assert code == 0 and "arch/Kconfig" in err
+
+
+def test_fix_keeps_permissions(capsys, tmp_path):
+    root = copy("arm64-big-endian/before", tmp_path)
+    target = root / "arch/arm64/Kconfig"
+    target.chmod(0o640)
+    assert run(capsys, "--fix", target)[0] == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert not list(target.parent.glob(".*kltolint"))  # no temp file left
+
+
+def test_read_only_file_is_refused(capsys, tmp_path):
+    root = copy("arm64-big-endian/before", tmp_path)
+    target = root / "arch/arm64/Kconfig"
+    before = target.read_bytes()
+    target.chmod(0o444)
+    code, out, err = run(capsys, "--fix", target)
+    assert code == 2 and "read-only" in err and err.count("\n") == 1
+    assert target.read_bytes() == before
+
+
+def test_file_changed_since_analysis_is_refused(tmp_path):
+    root = copy("arm64-big-endian/before", tmp_path)
+    tree = Tree(root)
+    analysed = tree.read("arch/arm64/Kconfig")
+    (root / "arch/arm64/Kconfig").write_text(analysed + "# edited meanwhile\n")
+    with pytest.raises(UserError, match="changed on disk"):
+        fix.write_atomic(tree, "arch/arm64/Kconfig", analysed, analysed.replace("y", "n"))
+    assert (root / "arch/arm64/Kconfig").read_text().endswith("# edited meanwhile\n")
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    root = copy("arm64-big-endian/before", tmp_path)
+    tree = Tree(root)
+    text = tree.read("arch/arm64/Kconfig")
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(UserError, match="not changed"):
+        fix.write_atomic(tree, "arch/arm64/Kconfig", text, text + "# more\n")
+    assert tree.read("arch/arm64/Kconfig") == text
+    assert not list((root / "arch/arm64").glob(".*kltolint"))
+
+
+def test_file_outside_the_tree(capsys, tmp_path):
+    root = copy("arm64-big-endian/before", tmp_path)
+    outside = tmp_path / "elsewhere" / "Kconfig"
+    outside.parent.mkdir()
+    outside.write_text("config X\n\tbool\n")
+    code, _, err = run(capsys, "--tree", root, "--fix", outside)
+    assert code == 2 and "outside the kernel tree" in err
+
+
+# -- edits -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line, guard, expected", [
+    ("\tselect X", "G", "\tselect X if G"),
+    ("\tselect X if A", "G", "\tselect X if A && G"),
+    ("\tselect X if A || B", "G", "\tselect X if (A || B) && G"),
+    ("\tselect X if A", "G || H", "\tselect X if A && (G || H)"),
+    ("\tselect X if A  # why", "G", "\tselect X if A && G  # why"),
+    ("\tdefault y", "!G", "\tdefault y if !G"),
+    ('\tdefault "if x" if A', "G", '\tdefault "if x" if A && G'),
+    ("\tdef_bool A || B", "G", "\tdef_bool A || B if G"),
+])
+def test_add_condition(line, guard, expected):
+    src = SourceFile(f"config S\n\tbool\n{line}\n")
+    logical = src.logical[2]
+    assert fix._add_condition(logical, guard) == expected
+
+
+def test_depends_goes_after_the_last_depends_with_its_indent():
+    text = "config S\n    bool \"s\"\n    depends on A\n    depends on B\n    help\n      x\n"
+    point = fix.EditPoint("depends", "Kconfig", 1, "S")
+    (edit,) = fix.edits_for(point, "G", SourceFile(text))
+    assert fix.apply_edits(text, [edit]) == text.replace("B\n", "B\n    depends on G\n")
+
+
+def test_depends_without_depends_goes_after_the_type():
+    text = "config S\n\tbool \"s\"\n\tselect T\n"
+    (edit,) = fix.edits_for(fix.EditPoint("depends", "Kconfig", 1, "S"), "G", SourceFile(text))
+    assert fix.apply_edits(text, [edit]) == "config S\n\tbool \"s\"\n\tdepends on G\n\tselect T\n"
+
+
+# -- verification and safety ---------------------------------------------------------
+
+def rule_dir(tmp_path: Path, forbid: str, guard: str, strategy: str = "guard-select", extra: str = "") -> Path:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "r.toml").write_text(
+        f'[[rule]]\nid = "T001"\nname = "t"\nforbid = "{forbid}"\nmessage = "bad"\nrationale = "r"\n'
+        f'fix = {{ strategy = "{strategy}", guard = "{guard}" }}\n{extra}')
+    return rules
+
+
+SELECTS = ('config A\n\tbool "a"\n\tselect T\nconfig T\n\tbool\nconfig U\n\tbool "u"\n\tdepends on T\n'
+           'config B\n\tbool "b"\nconfig D\n\tbool "d"\n')
+
+
+def test_tight_guard_is_safe(capsys, tmp_path):
+    root = make_tree(tmp_path / "t", {"Kconfig": SELECTS})
+    rules = rule_dir(tmp_path, "T && B", "!B")
+    code, out, _ = run(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--format", "json")
+    import json
+    (finding,) = json.loads(out)["findings"]
+    assert finding["fix"]["applicability"] == "safe"
+
+
+def test_loose_guard_is_unsafe_and_needs_opt_in(capsys, tmp_path):
+    root = make_tree(tmp_path / "t", {"Kconfig": SELECTS})
+    rules = rule_dir(tmp_path, "T && B", "!B && !D")
+    args = ["check", "--tree", root, "--no-builtin-rules", "--rules", rules]
+    code, out, _ = run(capsys, *args)
+    assert code == 1 and "fix (unsafe)" in out and "U becomes n where it was y" in out
+    before = (root / "Kconfig").read_text()
+    assert run(capsys, *args, "--fix")[0] == 1
+    assert (root / "Kconfig").read_text() == before
+    assert run(capsys, *args, "--fix", "--unsafe-fixes")[0] == 0
+    assert "select T if !B && !D" in (root / "Kconfig").read_text()
+
+
+def test_fix_that_causes_a_new_finding_is_not_offered(capsys, tmp_path):
+    root = make_tree(tmp_path / "t", {"Kconfig": SELECTS})
+    rules = rule_dir(tmp_path, "T && B", "!B", extra=(
+        '[[rule]]\nid = "T002"\nname = "a-without-t"\nforbid = "A && !T"\nmessage = "A needs T"\n'
+        'rationale = "r"\nfix = { strategy = "add-depends", guard = "T" }\n'))
+    code, out, _ = run(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules)
+    assert code == 1
+    assert "no fix offered: the edit causes a new finding" in out and "[T002]" in out
+    assert run(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--diff")[1] == ""
