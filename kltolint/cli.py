@@ -15,7 +15,7 @@ from kltolint.findings import Finding
 from kltolint.load import load_arch
 from kltolint.tree import Tree, find_root
 
-COMMANDS = ("check", "rules", "rule")
+COMMANDS = ("check", "review", "rules", "rule")
 
 DESCRIPTION = """\
 Find Kconfig combinations that can never build, prove each with a witness
@@ -72,12 +72,36 @@ def _parser() -> argparse.ArgumentParser:
                         help="print the fixes as a unified diff (for git apply / patch -p1) instead of findings")
     check.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
+    rev = sub.add_parser("review", help="report what a patch (series) changes in the findings",
+                         description="Apply a patch in memory (the working tree is never written) and report "
+                                     "only the findings it introduces or removes. A series is judged patch by "
+                                     "patch, each on top of the ones before it.",
+                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=REVIEW_EPILOG)
+    rev.add_argument("patch", metavar="PATCH", help="a git format-patch mail, an mbox series, a plain diff, or - for stdin")
+    rev.add_argument("--tree", metavar="DIR", help="kernel tree the patch applies to (default: cwd)")
+    _rule_options(rev)
+    rev.add_argument("--rule", action="append", default=[], metavar="ID", help="check only this rule (repeatable)")
+    rev.add_argument("--format", choices=REVIEW_FORMATS, default="text", help="output format (default: text)")
+    rev.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+
     listing = sub.add_parser("rules", help="list the rules")
     _rule_options(listing)
     explain = sub.add_parser("rule", help="explain one rule")
     explain.add_argument("id", metavar="ID", help="rule id or name")
     _rule_options(explain)
     return parser
+
+
+REVIEW_FORMATS = ("text", "mail", "json", "sarif", "rdjson", "github")
+REVIEW_EPILOG = """\
+formats:
+  text    gcc-style findings per patch        mail    a reply for the mailing list
+  sarif   SARIF 2.1.0 (code scanning)          rdjson  reviewdog, with suggestions
+  github  GitHub Actions annotations           json    docs/json.md, plus "removed"
+
+exit status: 0 the patches add no finding (or touch no Kconfig file), 1 they
+add findings, 2 error (patch does not apply, binary, malformed)
+"""
 
 
 def _rule_options(parser: argparse.ArgumentParser) -> None:
@@ -107,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_rules(args)
         if args.command == "rule":
             return cmd_rule(args)
+        if args.command == "review":
+            return cmd_review(args)
         return cmd_check(args)
     except UserError as err:
         print(f"kltolint: error: {err}", file=sys.stderr)
@@ -168,7 +194,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1 if changes else 0
     if args.fix:
         return _write_fixes(tree, session, findings, chosen, args, arches)
-    sys.stdout.write(output.render(args.format, findings, str(root), arches))
+    sys.stdout.write(output.render(args.format, findings, str(root), arches, rules))
     return 1 if findings else 0
 
 
@@ -185,11 +211,51 @@ def _write_fixes(tree: Tree, session: analysis.Session, findings: list[Finding],
               file=sys.stderr)
     remaining = [f for f in findings if not (f.fix and f.fix.edits in fixed_edits)]
     if remaining:
-        sys.stdout.write(output.render(args.format, remaining, str(tree.root), arches))
+        sys.stdout.write(output.render(args.format, remaining, str(tree.root), arches, session.rules))
     else:
         print(f"kltolint: fixed {len(chosen)} finding{'s' if len(chosen) != 1 else ''}"
               f" in {len(changes)} file{'s' if len(changes) != 1 else ''}", file=sys.stderr)
     return 1 if remaining else 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from kltolint import mail, patch as patch_mod, review as review_mod
+
+    rules = rules_mod.select(load_rules(args), args.rule)
+    root = Path(args.tree).resolve() if args.tree else find_root([])
+    if not (root / "Kconfig").is_file():
+        raise UserError("not a kernel tree (no Kconfig file)", str(root))
+    name = "<stdin>" if args.patch == "-" else args.patch
+    try:
+        data = sys.stdin.buffer.read() if args.patch == "-" else Path(args.patch).read_bytes()
+    except OSError as err:
+        raise UserError(f"cannot read: {err.strerror}", name) from None
+    patches = patch_mod.parse(data.decode("utf-8", "surrogateescape"), name)
+    progress = Progress(0, enabled=not args.quiet and sys.stderr.isatty())
+    reviews = review_mod.review(Tree(root), patches, rules, load_arch, progress.label)
+    progress.done()
+    introduced = [f for r in reviews for f in r.introduced]
+    removed = [f for r in reviews for f in r.removed]
+    for r in reviews:
+        if r.note:
+            print(f"kltolint: patch {r.patch.index}{_subject(r.patch)}: {r.note}", file=sys.stderr)
+    if args.format == "mail":
+        sys.stdout.write(mail.render_mail(reviews))
+    elif args.format == "text":
+        for r in reviews:
+            print(f"patch {r.patch.index}{_subject(r.patch)}: {len(r.introduced)} introduced, {len(r.removed)} removed")
+            if r.introduced:
+                sys.stdout.write(output.render_text(r.introduced, sorted({f.arch for f in r.introduced})))
+            for f in r.removed:
+                print(f"{f.file}:{f.line}: note: removed: {f.message} [{f.rule}] ({f.arch})")
+    else:
+        arches = sorted({f.arch for f in [*introduced, *removed]})
+        sys.stdout.write(output.render(args.format, introduced, str(root), arches, rules, removed))
+    return 1 if introduced else 0
+
+
+def _subject(patch) -> str:
+    return f" ({patch.subject})" if patch.subject else ""
 
 
 def _arches(tree: Tree, args: argparse.Namespace) -> list[str]:
@@ -210,6 +276,7 @@ class Progress:
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.total, self.enabled, self.count = total, enabled and total > 1, 0
+        self._tty = enabled
 
     def step(self, label: str) -> None:
         if self.enabled:
@@ -217,8 +284,13 @@ class Progress:
             sys.stderr.write(f"\rkltolint: {label} ({self.count}/{self.total})\x1b[K")
             sys.stderr.flush()
 
+    def label(self, text: str) -> None:
+        if self.enabled or (self.total == 0 and self._tty):
+            sys.stderr.write(f"\rkltolint: {text}\x1b[K")
+            sys.stderr.flush()
+
     def done(self) -> None:
-        if self.enabled:
+        if self.enabled or self._tty:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
 

@@ -124,7 +124,10 @@ class SafeKconfig(kconfiglib.Kconfig):
             if not real.startswith(prefix):
                 raise UserError(f"refusing to source a file outside the tree: {path}", self.filename, self.linenr)
             found.add(path)
-        for rel in tree.overlay:
+        for rel, text in tree.overlay.items():
             if fnmatch.fnmatchcase(prefix + rel, pattern):
-                found.add(prefix + rel)
+                if text is None:
+                    found.discard(prefix + rel)
+                else:
+                    found.add(prefix + rel)
         return iter(sorted(found))

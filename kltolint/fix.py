@@ -252,20 +252,11 @@ class Fixer:
             new = apply_edits(old, edits)
         except (CannotFix, E.ExprSyntaxError) as err:
             return FixInfo("none", "", str(err))
-        verdict = verify(self.tree, self._arches_reading(path), self.model_for, self.rules,
+        verdict = verify(self.tree, self.tree.arches_reading(path), self.model_for, self.rules,
                          finding, {path: new}, self.findings_for)
         if not verdict.ok:
             return FixInfo("none", "", verdict.note)
         return FixInfo(verdict.applicability, unified_diff(path, old, new), verdict.note, edits)
-
-    def _arches_reading(self, path: str) -> list[str]:
-        """Arches that may read `path`: its own for arch/<a>/ files (um reads
-        arch/x86/um too), every arch otherwise. Loading confirms it."""
-        arches = self.tree.arches()
-        parts = path.split("/")
-        if len(parts) > 2 and parts[0] == "arch" and parts[1] in arches:
-            return [a for a in arches if a == parts[1] or (a == "um" and parts[1] == "x86")]
-        return arches
 
 
 def applicable(findings: Iterable[Finding], unsafe: bool) -> list[Finding]:

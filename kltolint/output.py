@@ -16,14 +16,24 @@ import json
 from collections import OrderedDict
 from typing import Sequence
 
-from kltolint.findings import Finding
+from kltolint import __version__
+from kltolint.findings import Edit, Finding
+from kltolint.rules import Rule
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "rdjson", "github")
 
 
-def render(fmt: str, findings: Sequence[Finding], tree: str, arches: Sequence[str]) -> str:
+def render(fmt: str, findings: Sequence[Finding], tree: str, arches: Sequence[str],
+           rules: Sequence[Rule] = (), removed: Sequence[Finding] | None = None) -> str:
+    """`removed` is given in a review: findings the patches take away."""
     if fmt == "json":
-        return render_json(findings, tree, arches)
+        return render_json(findings, tree, arches, removed)
+    if fmt == "sarif":
+        return render_sarif(findings, rules, removed)
+    if fmt == "rdjson":
+        return render_rdjson(findings)
+    if fmt == "github":
+        return render_github(findings)
     return render_text(findings, arches)
 
 
@@ -98,8 +108,9 @@ def finding_dict(finding: Finding) -> dict[str, object]:
     }
 
 
-def render_json(findings: Sequence[Finding], tree: str, arches: Sequence[str]) -> str:
-    doc = {
+def render_json(findings: Sequence[Finding], tree: str, arches: Sequence[str],
+                removed: Sequence[Finding] | None = None) -> str:
+    doc: dict[str, object] = {
         "version": 1,
         "tool": "kltolint",
         "tree": tree,
@@ -107,4 +118,148 @@ def render_json(findings: Sequence[Finding], tree: str, arches: Sequence[str]) -
         "findings": [finding_dict(f) for f in findings],
         "summary": {"findings": len(findings), "arches": len(arches)},
     }
+    if removed is not None:
+        doc["removed"] = [finding_dict(f) for f in removed]
     return json.dumps(doc, indent=2) + "\n"
+
+
+# -- bots -----------------------------------------------------------------------------
+
+def _unique(findings: Sequence[Finding]) -> list[Finding]:
+    """One per distinct problem: bots comment on lines, not on arches."""
+    seen: dict[tuple[str, str, int, str], Finding] = {}
+    for finding in findings:
+        seen.setdefault((finding.rule, finding.file, finding.line, finding.message), finding)
+    return list(seen.values())
+
+
+def _arches(findings: Sequence[Finding], finding: Finding) -> list[str]:
+    return [f.arch for f in findings if (f.rule, f.file, f.line, f.message) ==
+            (finding.rule, finding.file, finding.line, finding.message)]
+
+
+def _fixes(finding: Finding) -> list[Edit]:
+    fix = finding.fix
+    return list(fix.edits) if fix and fix.applicability in ("safe", "unsafe") else []
+
+
+def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], removed: Sequence[Finding] | None = None) -> str:
+    """SARIF 2.1.0. In a review, results carry baselineState: 'new' for what
+    the patches introduce, 'absent' (level note) for what they remove."""
+    review = removed is not None
+    removed = removed or []
+    used = {f.rule for f in [*findings, *removed]}
+    driver_rules = [{
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": {"text": r.message},
+        "fullDescription": {"text": r.rationale},
+        "help": {"text": f"{r.rationale}\nReference: {r.reference}" if r.reference else r.rationale},
+        "defaultConfiguration": {"level": "error"},
+    } for r in rules if r.id in used]
+    index = {rule["id"]: i for i, rule in enumerate(driver_rules)}
+    results = [_sarif_result(f, findings, index, "new" if review else None) for f in _unique(findings)]
+    results += [_sarif_result(f, removed, index, "absent") for f in _unique(removed)]
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "kltolint", "version": __version__, "rules": driver_rules}},
+            "originalUriBaseIds": {"SRCROOT": {"description": {"text": "the kernel tree's root"}}},
+            "results": results,
+        }],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _sarif_result(finding: Finding, all_: Sequence[Finding], index: dict[str, int], state: str | None) -> dict:
+    result: dict[str, object] = {
+        "ruleId": finding.rule,
+        "level": "error" if state != "absent" else "note",
+        "message": {"text": finding.message},
+        "locations": [_sarif_location(finding.file, finding.line)],
+        "relatedLocations": [dict(_sarif_location(s.file, s.line), id=i, message={"text": s.text})
+                             for i, s in enumerate(finding.chain)],
+        "properties": {
+            "arches": _arches(all_, finding),
+            "witness": {"config": finding.witness.config, "make": finding.witness.make,
+                        "assumptions": list(finding.witness.assumptions)},
+        },
+    }
+    if finding.rule in index:
+        result["ruleIndex"] = index[finding.rule]
+    if state:
+        result["baselineState"] = state
+    edits = _fixes(finding)
+    if edits:
+        assert finding.fix is not None
+        result["fixes"] = [{
+            "description": {"text": f"{finding.fix.applicability}: {finding.fix.note}"},
+            "artifactChanges": [{
+                "artifactLocation": {"uri": e.file, "uriBaseId": "SRCROOT"},
+                "replacements": [_sarif_replacement(e)],
+            } for e in edits],
+        }]
+    return result
+
+
+def _sarif_location(file: str, line: int) -> dict:
+    return {"physicalLocation": {"artifactLocation": {"uri": file, "uriBaseId": "SRCROOT"},
+                                 "region": {"startLine": line}}}
+
+
+def _sarif_replacement(edit: Edit) -> dict:
+    if edit.action == "replace":
+        # Whole lines: no columns means from the line's start to its end.
+        return {"deletedRegion": {"startLine": edit.first, "endLine": edit.last},
+                "insertedContent": {"text": edit.text}}
+    return {"deletedRegion": {"startLine": edit.last + 1, "startColumn": 1, "endColumn": 1},
+            "insertedContent": {"text": edit.text + "\n"}}
+
+
+def render_rdjson(findings: Sequence[Finding]) -> str:
+    """reviewdog's Diagnostic Format (rdjson), with fixes as suggestions."""
+    diagnostics = []
+    for finding in _unique(findings):
+        diag: dict[str, object] = {
+            "message": f"{finding.message} (on {', '.join(_arches(findings, finding))}; "
+                       f"witness: {witness_command(finding)})",
+            "location": {"path": finding.file, "range": {"start": {"line": finding.line, "column": 1}}},
+            "severity": "ERROR",
+            "code": {"value": finding.rule},
+        }
+        edits = _fixes(finding)
+        if edits:
+            diag["suggestions"] = [_rd_suggestion(e) for e in edits]
+        diagnostics.append(diag)
+    doc = {"source": {"name": "kltolint"}, "severity": "ERROR", "diagnostics": diagnostics}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _rd_suggestion(edit: Edit) -> dict:
+    # Ranges are end-exclusive: whole lines first..last, or an empty range
+    # at the start of the line after `last` for an insertion.
+    if edit.action == "replace":
+        return {"range": {"start": {"line": edit.first, "column": 1}, "end": {"line": edit.last + 1, "column": 1}},
+                "text": edit.text + "\n"}
+    spot = {"line": edit.last + 1, "column": 1}
+    return {"range": {"start": spot, "end": spot}, "text": edit.text + "\n"}
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def render_github(findings: Sequence[Finding]) -> str:
+    """GitHub Actions workflow commands: one ::error annotation per problem."""
+    out = []
+    for finding in _unique(findings):
+        body = f"{finding.message}\non {', '.join(_arches(findings, finding))}; witness: {witness_command(finding)}"
+        body += "".join(f"\n| {line}" for line in finding.witness.config.splitlines())
+        for edit in _fixes(finding):
+            body += f"\nfix ({finding.fix.applicability}): {edit.text.strip()}"  # type: ignore[union-attr]
+        title = _gh_escape(f"{finding.rule} {finding.name}", prop=True)
+        out.append(f"::error file={_gh_escape(finding.file, True)},line={finding.line},title={title}::"
+                   f"{_gh_escape(body)}")
+    return "".join(line + "\n" for line in out)

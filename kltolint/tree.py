@@ -45,7 +45,7 @@ def find_root(paths: Iterable[str | os.PathLike[str]]) -> Path:
 @dataclass
 class Tree:
     root: Path
-    overlay: Mapping[str, str] = field(default_factory=dict)
+    overlay: Mapping[str, str | None] = field(default_factory=dict)  # None: deleted
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -66,6 +66,15 @@ class Tree:
         except ValueError:
             raise UserError("file is outside the kernel tree " + str(self.root), str(path)) from None
 
+    def arches_reading(self, rel: str) -> list[str]:
+        """Arches that may read `rel`: its own for arch/<a>/ files (um reads
+        arch/x86/um too), every arch otherwise. A load tells for sure."""
+        arches = self.arches()
+        parts = rel.split("/")
+        if len(parts) > 2 and parts[0] == "arch" and parts[1] in arches:
+            return [a for a in arches if a == parts[1] or (a == "um" and parts[1] == "x86")]
+        return arches
+
     def arch_of(self, path: str | os.PathLike[str]) -> str | None:
         parts = self.relpath(path).split("/")
         if len(parts) >= 2 and parts[0] == "arch" and (self.root / "arch" / parts[1] / "Kconfig").is_file():
@@ -83,7 +92,7 @@ class Tree:
 
     def exists(self, rel: str) -> bool:
         if rel in self.overlay:
-            return True
+            return self.overlay[rel] is not None
         try:
             return self.confined(rel).is_file()
         except UserError:
@@ -92,7 +101,12 @@ class Tree:
     def read(self, rel: str) -> str:
         """Text of `rel` (overlay first), decoded losslessly."""
         if rel in self.overlay:
-            return self.overlay[rel]
+            text = self.overlay[rel]
+            if text is None:
+                raise UserError("no such file (deleted by the patch)", rel)
+            if len(text) > MAX_FILE_BYTES:
+                raise UserError(f"file is larger than {MAX_FILE_BYTES} bytes", rel)
+            return text
         path = self.confined(rel)
         try:
             if path.stat().st_size > MAX_FILE_BYTES:

@@ -1,0 +1,282 @@
+"""Patches: `git format-patch` mails, mbox series, plain unified diffs.
+
+Parsed into files and hunks, and applied to an in-memory overlay of the tree
+(the working tree is never written). Binary patches and symlinks are refused:
+a review bot reads untrusted input.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+from kltolint.errors import UserError
+from kltolint.tree import Tree
+
+MAX_PATCH_BYTES = 64 * 1024 * 1024
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_MBOX_FROM = re.compile(r"^From \S+ .*\d{4}\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Hunk:
+    old_start: int
+    old_len: int
+    new_start: int
+    new_len: int
+    header: str
+    lines: tuple[str, ...]  # each with its ' ', '-', '+' or '\\' prefix and line end
+
+
+@dataclass(frozen=True)
+class FilePatch:
+    old_path: str | None  # None: a new file
+    new_path: str | None  # None: a deleted file
+    hunks: tuple[Hunk, ...]
+    header: tuple[str, ...] = ()  # `diff --git` ... `+++` lines, for quoting
+
+    @property
+    def path(self) -> str:
+        return self.new_path or self.old_path or ""
+
+
+@dataclass(frozen=True)
+class Patch:
+    subject: str
+    message_id: str
+    files: tuple[FilePatch, ...]
+    sender: str = ""
+    index: int = 1  # position in the series
+
+
+class PatchError(UserError):
+    pass
+
+
+def parse(text: str, name: str = "<patch>") -> list[Patch]:
+    """A series of patches from a mail, an mbox or a plain diff."""
+    if len(text) > MAX_PATCH_BYTES:
+        raise PatchError(f"patch is larger than {MAX_PATCH_BYTES} bytes", name)
+    if _MBOX_FROM.match(text):
+        chunks = _split_mbox(text)
+        patches = [p for i, chunk in enumerate(chunks, 1) if (p := _parse_mail(chunk, name, i)) is not None]
+        if not patches:
+            raise PatchError("mbox holds no patch", name)
+        return [_renumber(p, i) for i, p in enumerate(patches, 1)]
+    if re.match(r"^(From|Subject|Date|Message-I[dD]|To|Cc):", text):
+        patch = _parse_mail(text, name, 1)
+        if patch is None:
+            raise PatchError("mail holds no patch", name)
+        return [patch]
+    files = parse_diff(text, name)
+    if not files:
+        raise PatchError("not a patch: no unified diff found", name)
+    return [Patch("", "", tuple(files))]
+
+
+def _renumber(patch: Patch, index: int) -> Patch:
+    return Patch(patch.subject, patch.message_id, patch.files, patch.sender, index)
+
+
+def _split_mbox(text: str) -> list[str]:
+    starts = [m.start() for m in _MBOX_FROM.finditer(text)]
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+
+
+def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
+    body_start = chunk.find("\n") + 1 if chunk.startswith("From ") else 0
+    head_end = re.search(r"\r?\n\r?\n", chunk[body_start:])
+    headers = chunk[body_start: body_start + head_end.start()] if head_end else ""
+    if not re.search(r"^(Subject|From):", headers, re.M):
+        raise PatchError(f"malformed mbox: message {index} has no mail headers", name)
+    message = email.message_from_string(chunk[body_start:], policy=email.policy.default)
+    body = message.get_body(("plain",)) if message.is_multipart() else message
+    payload = body.get_content() if body is not None else ""
+    files = parse_diff(payload, f"{name} (message {index})")
+    if not files:
+        return None  # a cover letter
+    subject = " ".join(str(message.get("Subject", "")).split())
+    return Patch(subject, str(message.get("Message-ID", "")).strip(), tuple(files),
+                 str(message.get("From", "")), index)
+
+
+def _strip(path: str) -> str | None:
+    path = path.split("\t")[0].strip()
+    if path == "/dev/null":
+        return None
+    if path.startswith('"'):
+        raise PatchError(f"quoted file names are not supported: {path}")
+    return path[2:] if path[:2] in ("a/", "b/") else path
+
+
+def parse_diff(text: str, name: str = "<patch>") -> list[FilePatch]:
+    lines = text.splitlines(keepends=True)
+    files: list[FilePatch] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("diff --git "):
+            i = _git_header(lines, i, files, name)
+            continue
+        if line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
+            header = (line, lines[i + 1])
+            old, new = _strip(line[4:]), _strip(lines[i + 1][4:])
+            hunks, i = _hunks(lines, i + 2, name, new or old or "?")
+            files.append(FilePatch(old, new, hunks, header))
+            continue
+        if line.startswith("-- \n") or line.rstrip("\r\n") == "--":
+            break  # signature
+        i += 1
+    return files
+
+
+def _git_header(lines: list[str], i: int, files: list[FilePatch], name: str) -> int:
+    start = i
+    first = lines[i].rstrip("\r\n")
+    match = re.match(r"diff --git a/(\S+) b/(\S+)$", first)
+    if not match:
+        raise PatchError(f"cannot read: {first[:80]}", name)
+    old, new = match.group(1), match.group(2)
+    i += 1
+    while i < len(lines) and not lines[i].startswith(("diff --git ", "--- ", "@@ ")):
+        text = lines[i]
+        if text.startswith(("GIT binary patch", "Binary files ")):
+            raise PatchError(f"binary patch for {new} is not supported", name)
+        if re.match(r"(new file |deleted file |new |old )?mode 120000", text):
+            raise PatchError(f"{new} is a symlink: symlinks in patches are not supported", name)
+        if text.startswith("new file mode"):
+            old = None
+        elif text.startswith("deleted file mode"):
+            new = None
+        elif text.startswith("rename from ") or text.startswith("copy from "):
+            raise PatchError(f"renamed or copied files are not supported ({new})", name)
+        i += 1
+    header_end = i
+    if i + 1 < len(lines) and lines[i].startswith("--- ") and lines[i + 1].startswith("+++ "):
+        header_end = i + 2
+        i += 2
+    hunks, i = _hunks(lines, i, name, new or old or "?")
+    files.append(FilePatch(old, new, hunks, tuple(lines[start:header_end])))
+    return i
+
+
+def _hunks(lines: list[str], i: int, name: str, path: str) -> tuple[tuple[Hunk, ...], int]:
+    hunks = []
+    while i < len(lines) and lines[i].startswith("@@"):
+        match = _HUNK.match(lines[i])
+        if not match:
+            raise PatchError(f"malformed hunk header for {path}: {lines[i].strip()}", name)
+        old_start, old_len = int(match.group(1)), int(match.group(2) or 1)
+        new_start, new_len = int(match.group(3)), int(match.group(4) or 1)
+        header = lines[i]
+        i += 1
+        body: list[str] = []
+        old_seen = new_seen = 0
+        while i < len(lines) and (old_seen < old_len or new_seen < new_len or lines[i].startswith("\\")):
+            text = lines[i]
+            kind = text[:1]
+            if kind == "\n" or text in ("\n", "\r\n"):
+                text, kind = " " + text, " "  # a blank context line that lost its space
+            if kind not in " -+\\":
+                raise PatchError(f"malformed hunk for {path}: {text.strip()[:60]!r}", name)
+            if kind in " -":
+                old_seen += 1
+            if kind in " +":
+                new_seen += 1
+            body.append(text)
+            i += 1
+        if old_seen != old_len or new_seen != new_len:
+            raise PatchError(f"truncated hunk for {path} ({header.strip()})", name)
+        hunks.append(Hunk(old_start, old_len, new_start, new_len, header, tuple(body)))
+    return tuple(hunks), i
+
+
+# -- applying -----------------------------------------------------------------------------
+
+def _side(hunk: Hunk, keep: str) -> list[str]:
+    """The old (keep='-') or new (keep='+') lines of a hunk, with line ends."""
+    out: list[str] = []
+    last_kind = ""
+    for line in hunk.lines:
+        kind, text = line[:1], line[1:]
+        if kind == "\\":
+            # `\ No newline at end of file`: the line before it has none, on
+            # the side that line belongs to.
+            if out and last_kind in (" ", keep):
+                out[-1] = out[-1][:-1] if out[-1].endswith("\n") else out[-1]
+            continue
+        last_kind = kind
+        if kind == " " or kind == keep:
+            out.append(text)
+    return out
+
+
+def apply(tree: Tree, patch: Patch, overlay: Mapping[str, str | None] | None = None) -> dict[str, str | None]:
+    """The overlay after `patch`: path -> new text (None: deleted)."""
+    out: dict[str, str | None] = dict(overlay or {})
+    for fp in patch.files:
+        if fp.old_path is None:
+            old = ""
+            exists = out[fp.path] is not None if fp.path in out else tree.exists(fp.path)
+            if exists:
+                raise PatchError(f"patch does not apply: it creates {fp.path}, which exists")
+        else:
+            known = out.get(fp.old_path, "missing")
+            if known is None:
+                raise PatchError(f"patch changes {fp.old_path}, which an earlier patch deleted")
+            if known == "missing":
+                if not tree.exists(fp.old_path):
+                    raise PatchError(f"patch does not apply: {fp.old_path} does not exist in the tree")
+                known = tree.read(fp.old_path)
+            old = known
+        tree.confined(fp.path)  # refuses paths that leave the tree
+        new = _apply_hunks(old, fp)
+        out[fp.path] = None if fp.new_path is None else new
+    return out
+
+
+def _apply_hunks(text: str, fp: FilePatch) -> str:
+    lines = text.splitlines(keepends=True)
+    offset = 0
+    for number, hunk in enumerate(fp.hunks, 1):
+        old, new = _side(hunk, "-"), _side(hunk, "+")
+        want = max(hunk.old_start - 1 + offset, 0) if hunk.old_len else hunk.old_start + offset
+        at = _find(lines, old, want)
+        if at is None:
+            raise PatchError(f"patch does not apply: {fp.path}: hunk #{number} "
+                             f"({hunk.header.strip()}) does not match the tree")
+        lines[at: at + len(old)] = new
+        offset += len(new) - len(old)
+    return "".join(lines)
+
+
+def _find(lines: list[str], old: list[str], want: int) -> int | None:
+    if not old:
+        return min(want, len(lines))
+    for delta in range(0, len(lines) + 1):
+        for at in (want - delta, want + delta):
+            if 0 <= at <= len(lines) - len(old) and lines[at: at + len(old)] == old:
+                return at
+    return None
+
+
+def is_kconfig(path: str) -> bool:
+    return path.rsplit("/", 1)[-1].startswith("Kconfig")
+
+
+def new_line_numbers(hunk: Hunk) -> list[int | None]:
+    """For each line of the hunk, its line number in the new file (None for '-')."""
+    out: list[int | None] = []
+    number = hunk.new_start
+    for line in hunk.lines:
+        if line[:1] in " +":
+            out.append(number)
+            number += 1
+        else:
+            out.append(None)
+    return out
+
+
