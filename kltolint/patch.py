@@ -215,9 +215,11 @@ def _side(hunk: Hunk, keep: str) -> list[str]:
 
 
 def apply(tree: Tree, patch: Patch, overlay: Mapping[str, str | None] | None = None) -> dict[str, str | None]:
-    """The overlay after `patch`: path -> new text (None: deleted)."""
+    """The overlay after `patch`'s Kconfig files: path -> new text (None: deleted)."""
     out: dict[str, str | None] = dict(overlay or {})
     for fp in patch.files:
+        if not is_kconfig(fp.path):
+            continue  # only Kconfig files change what kltolint sees
         if fp.old_path is None:
             old = ""
             exists = out[fp.path] is not None if fp.path in out else tree.exists(fp.path)

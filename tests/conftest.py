@@ -109,3 +109,23 @@ def fixture_tree():
     def get(name: str) -> Tree:
         return Tree(TREES / name)
     return get
+
+
+def format_patch(work: Path, rel: str, old: str, new: str, subject: str) -> str:
+    """A `git format-patch` mail changing `rel` from old to new."""
+    repo = work / "repo"
+    (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.org",
+           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.org"}
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=repo, env=env, check=True,
+                              capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    (repo / rel).write_text(old)
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    (repo / rel).write_text(new)
+    git("commit", "-qam", subject)
+    return git("format-patch", "-1", "--stdout", "--thread", "--signoff")
