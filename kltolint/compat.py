@@ -85,15 +85,23 @@ class SafeKconfig(kconfiglib.Kconfig):
     # Set by load.py before __init__ runs (kconfiglib parses in __init__).
     kltolint_tree: Tree
 
-    def __init__(self, tree: Tree, filename: str = "Kconfig") -> None:
+    def __init__(self, tree: Tree, filename: str = "Kconfig", check_loops: bool = True) -> None:
         self.kltolint_tree = tree
         self.kltolint_probes: dict[str, Probe] = {}
+        self.kltolint_check_loops = check_loops
         saved = kconfiglib.iglob
         kconfiglib.iglob = self._iglob  # `source` globs through the tree
         try:
             super().__init__(filename, warn=False, warn_to_stderr=False)
         finally:
             kconfiglib.iglob = saved
+
+    def _build_dep(self) -> None:
+        # kconfiglib's reverse-dependency sets serve value invalidation, which
+        # kltolint never uses, and its dependency-loop check. Without them
+        # that check is a no-op: trees under review or fix keep it.
+        if self.kltolint_check_loops:
+            super()._build_dep()
 
     def _open(self, filename: str, mode: str) -> StringIO:  # noqa: ARG002 (kconfiglib's signature)
         tree = self.kltolint_tree

@@ -23,6 +23,7 @@ from kltolint import analysis
 from kltolint import expr as E
 from kltolint.errors import UserError
 from kltolint.findings import Edit, EditPoint, Finding, FixInfo
+from kltolint.load import load_changed
 from kltolint.logic import Encoder, Inputs, Query
 from kltolint.model import BOOL_TYPES, ArchModel
 from kltolint.rules import Rule
@@ -227,7 +228,8 @@ class Fixer:
     def __init__(self, session: "analysis.Session") -> None:
         self.tree = session.tree
         self.rules = session.rules
-        self.model_for = session.model
+        # Patched trees load with the dependency-loop check on.
+        self.model_for: ModelFor = lambda t, a: session.model(t, a) if t is session.tree else load_changed(t, a)
         self.findings_for = session.findings
         self.sources = session.sources
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Mapping, Sequence
 
 import kconfiglib
 
@@ -52,9 +53,17 @@ def _patched(tree: Tree, arch: str) -> Iterator[None]:
     saved_limit = sys.getrecursionlimit()
     os.environ.update(environment(tree, arch))
     sys.setrecursionlimit(max(saved_limit, 5000))
+    # kconfiglib makes ~10^6 objects and no garbage cycles worth collecting:
+    # the cyclic GC would rescan them again and again (half the parse time).
+    # Frozen afterwards, they are never scanned again.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
+        if gc_was_enabled:
+            gc.enable()
+        gc.freeze()
         sys.setrecursionlimit(saved_limit)
         for key, value in saved_env.items():
             if value is None:
@@ -63,14 +72,18 @@ def _patched(tree: Tree, arch: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def load_kconfig(tree: Tree, arch: str) -> compat.SafeKconfig:
-    """Parse arch's Kconfig; every failure becomes a one-line UserError."""
+def load_kconfig(tree: Tree, arch: str, check_loops: bool = False) -> compat.SafeKconfig:
+    """Parse arch's Kconfig; every failure becomes a one-line UserError.
+
+    `check_loops` keeps kconfiglib's dependency-loop check (it costs ~0.1 s):
+    wanted for trees a patch or a fix changed, not for the tree as it is.
+    """
     if not tree.exists(f"arch/{arch}/Kconfig"):
         known = ", ".join(tree.arches())
         raise UserError(f"unknown arch {arch!r} (this tree has: {known})")
     with _patched(tree, arch):
         try:
-            return compat.SafeKconfig(tree)
+            return compat.SafeKconfig(tree, check_loops=check_loops)
         except kconfiglib.KconfigError as err:
             raise _user_error(str(err)) from None
         except RecursionError:
@@ -88,27 +101,91 @@ def _user_error(text: str) -> UserError:
     return UserError(first)
 
 
-def load_arch(tree: Tree, arch: str) -> ArchModel:
-    return convert(load_kconfig(tree, arch), arch)
+def load_arch(tree: Tree, arch: str, check_loops: bool = False) -> ArchModel:
+    return convert(load_kconfig(tree, arch, check_loops), arch)
+
+
+def load_changed(tree: Tree, arch: str) -> ArchModel:
+    """For trees a patch or a fix changed: dependency loops are errors."""
+    return load_arch(tree, arch, check_loops=True)
 
 
 def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:
+    """The model, converted lazily: symbols, choices and edges are converted
+    from kconfiglib's objects the first time they are read."""
     conv = _Converter(kconf)
-    symbols: dict[str, Symbol] = {}
-    edges: list[Edge] = []
-    for sym in kconf.unique_defined_syms:
-        symbols[sym.name] = conv.symbol(sym)
-        for node in sym.nodes:
-            edges.extend(conv.edges(node))
     probes = {p.name: Probe(p.name, p.command, Loc(p.file, p.line)) for p in kconf.kltolint_probes.values()}
     return ArchModel(
         arch=arch,
-        symbols=symbols,
-        choices=tuple(conv.choice(c) for c in kconf.unique_choices),
-        edges=tuple(edges),
+        symbols=_LazySymbols(kconf, conv),
+        choices=_LazyList(lambda: [conv.choice(c) for c in kconf.unique_choices]),
+        edges=_LazyList(lambda: [e for s in kconf.unique_defined_syms for n in s.nodes for e in conv.edges(n)]),
         probes=probes,
         files=tuple(dict.fromkeys(kconf.kconfig_filenames)),
+        incoming_source=_Incoming(kconf, conv),
     )
+
+
+class _LazySymbols(Mapping[str, Symbol]):
+    def __init__(self, kconf: kconfiglib.Kconfig, conv: "_Converter") -> None:
+        self._defined = {sym.name: sym for sym in kconf.unique_defined_syms}
+        self._conv = conv
+        self._done: dict[str, Symbol] = {}
+
+    def __getitem__(self, name: str) -> Symbol:
+        done = self._done.get(name)
+        if done is None:
+            done = self._done[name] = self._conv.symbol(self._defined[name])
+        return done
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._defined
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._defined)
+
+    def __len__(self) -> int:
+        return len(self._defined)
+
+
+class _LazyList(Sequence):  # type: ignore[type-arg]
+    def __init__(self, make) -> None:
+        self._make = make
+        self._items: list | None = None
+
+    def _all(self) -> list:
+        if self._items is None:
+            self._items = self._make()
+        return self._items
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class _Incoming:
+    """target -> its select/imply edges, converted on first request."""
+
+    def __init__(self, kconf: kconfiglib.Kconfig, conv: "_Converter") -> None:
+        self._conv = conv
+        self._raw: dict[tuple[str, str], list[kconfiglib.MenuNode]] = {}
+        for sym in kconf.unique_defined_syms:
+            for node in sym.nodes:
+                for kind, pairs in (("select", node.selects), ("imply", node.implies)):
+                    for target in {t.name for t, _ in pairs}:
+                        self._raw.setdefault((kind, target), []).append(node)
+        self._done: dict[tuple[str, str], tuple[Edge, ...]] = {}
+
+    def __call__(self, kind: str, target: str) -> tuple[Edge, ...]:
+        key = (kind, target)
+        done = self._done.get(key)
+        if done is None:
+            nodes = self._raw.get(key, ())
+            done = self._done[key] = tuple(e for n in nodes for e in self._conv.edges(n)
+                                           if e.kind == kind and e.target == target)
+        return done
 
 
 class _Converter:

@@ -9,7 +9,7 @@ dependencies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping, Sequence
 
 from kltolint.expr import Expr
 
@@ -75,22 +75,28 @@ class Probe:
 
 @dataclass(frozen=True, eq=False)
 class ArchModel:
+    """One arch. `symbols`, `choices` and `edges` may be lazy views that
+    convert from kconfiglib on first access (load.py): a check reads only
+    its rules' cone of influence."""
+
     arch: str
     symbols: Mapping[str, Symbol]
-    choices: tuple[Choice, ...]
-    edges: tuple[Edge, ...]
+    choices: Sequence[Choice]
+    edges: Sequence[Edge]
     probes: Mapping[str, Probe]
     files: tuple[str, ...]  # every Kconfig file read, relative to the root
+    incoming_source: Callable[[str, str], tuple[Edge, ...]] | None = field(default=None, repr=False)
     _by_target: dict[tuple[str, str], tuple[Edge, ...]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        index: dict[tuple[str, str], list[Edge]] = {}
-        for edge in self.edges:
-            index.setdefault((edge.kind, edge.target), []).append(edge)
-        self._by_target.update({key: tuple(edges) for key, edges in index.items()})
 
     def incoming(self, kind: str, target: str) -> tuple[Edge, ...]:
         """The select (or imply) edges that point at `target`."""
+        if self.incoming_source is not None:
+            return self.incoming_source(kind, target)
+        if not self._by_target and self.edges:
+            index: dict[tuple[str, str], list[Edge]] = {}
+            for edge in self.edges:
+                index.setdefault((edge.kind, edge.target), []).append(edge)
+            self._by_target.update({key: tuple(edges) for key, edges in index.items()})
         return self._by_target.get((kind, target), ())
 
     def is_probe(self, name: str) -> bool:

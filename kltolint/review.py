@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 from kltolint import analysis, fix
 from kltolint.findings import Finding
-from kltolint.load import load_arch
+from kltolint.load import load_arch, load_changed
 from kltolint.model import ArchModel
 from kltolint.patch import Patch, apply, is_kconfig
 from kltolint.rules import Rule
@@ -38,7 +38,7 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
     for patch in patches:
         after_overlay = apply(Tree(tree.root, overlay), patch, overlay)
         after_tree = Tree(tree.root, after_overlay)
-        after_session = analysis.Session(after_tree, rules, load)
+        after_session = analysis.Session(after_tree, rules, load_changed if load is load_arch else load)
         touched = [fp.path for fp in patch.files if is_kconfig(fp.path)]
         if not touched:
             out.append(PatchReview(patch, (), (), "touches no Kconfig file: nothing to check"))

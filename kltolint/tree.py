@@ -49,6 +49,7 @@ class Tree:
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
+        self._confined: dict[str, Path] = {}
 
     def arches(self) -> list[str]:
         """Arch names as under arch/, each with a Kconfig file."""
@@ -83,11 +84,15 @@ class Tree:
 
     def confined(self, rel: str) -> Path:
         """The real path of `rel`, refused when it leaves the tree."""
+        known = self._confined.get(rel)
+        if known is not None:
+            return known
         if os.path.isabs(rel):
             raise UserError("refusing to read an absolute path outside the tree", rel)
         resolved = Path(os.path.realpath(self.root / rel))
         if resolved != self.root and self.root not in resolved.parents:
             raise UserError("refusing to read a file outside the tree", rel)
+        self._confined[rel] = resolved
         return resolved
 
     def exists(self, rel: str) -> bool:
