@@ -32,29 +32,6 @@ MAX_HOLES = 6  # findings per rule and arch
 MAX_CANDIDATES = 24  # closing tests per hole
 
 
-class Session:
-    """One tree, one rule set: models and findings per arch, computed once."""
-
-    def __init__(self, tree: Tree, rules: list[Rule], load) -> None:
-        self.tree = tree
-        self.rules = rules
-        self.sources = Sources(tree)
-        self._load = load
-        self._models: dict[tuple[int, str], ArchModel] = {}
-        self._findings: dict[str, list[Finding]] = {}
-
-    def model(self, tree: Tree, arch: str) -> ArchModel:
-        key = (id(tree), arch)
-        if key not in self._models:
-            self._models[key] = self._load(tree, arch)
-        return self._models[key]
-
-    def findings(self, arch: str) -> list[Finding]:
-        if arch not in self._findings:
-            self._findings[arch] = check(self.model(self.tree, arch), self.rules, self.sources)
-        return self._findings[arch]
-
-
 class Sources:
     """Parsed source files of a tree, read once."""
 

@@ -12,7 +12,9 @@ from typing import Sequence
 from kltolint import __version__, analysis, fix, output, rules as rules_mod
 from kltolint.errors import UserError
 from kltolint.findings import Finding
+from kltolint.cache import Cache, default_dir
 from kltolint.load import load_arch
+from kltolint.session import Session
 from kltolint.tree import Tree, find_root
 
 COMMANDS = ("check", "review", "rules", "rule")
@@ -71,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     fixing.add_argument("--diff", action="store_true",
                         help="print the fixes as a unified diff (for git apply / patch -p1) instead of findings")
     check.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    check.add_argument("-j", "--jobs", type=int, metavar="N",
+                       help="arches checked in parallel (default: number of CPUs)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the findings cache")
+    check.add_argument("--cache-dir", metavar="DIR",
+                       help="cache location (default: $KLTOLINT_CACHE_DIR, else $XDG_CACHE_HOME/kltolint)")
 
     rev = sub.add_parser("review", help="report what a patch (series) changes in the findings",
                          description="Apply a patch in memory (the working tree is never written) and report "
@@ -177,12 +185,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     tree = Tree(root)
     arches = _arches(tree, args)
     allowed = {tree.relpath(p) for p in args.paths if Path(p).is_file()}
-    session = analysis.Session(tree, rules, load_arch)
-    findings: list[Finding] = []
+    store = None if args.no_cache else Cache(Path(args.cache_dir) if args.cache_dir else default_dir())
+    session = Session(tree, rules, load_arch, store, args.jobs)
     progress = Progress(len(arches), enabled=not args.quiet and sys.stderr.isatty())
-    for arch in arches:
-        progress.step(arch)
-        findings.extend(session.findings(arch))
+    findings: list[Finding] = session.run(arches, progress.step)
     progress.done()
     if findings:
         findings = fix.Fixer(session).attach(findings)
@@ -198,7 +204,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if findings else 0
 
 
-def _write_fixes(tree: Tree, session: analysis.Session, findings: list[Finding], chosen: list[Finding],
+def _write_fixes(tree: Tree, session: Session, findings: list[Finding], chosen: list[Finding],
                  args: argparse.Namespace, arches: list[str]) -> int:
     changes = fix.combined(session.sources, chosen)
     for path, (old, new) in sorted(changes.items()):
@@ -281,7 +287,7 @@ class Progress:
     def step(self, label: str) -> None:
         if self.enabled:
             self.count += 1
-            sys.stderr.write(f"\rkltolint: {label} ({self.count}/{self.total})\x1b[K")
+            sys.stderr.write(f"\rkltolint: {self.count}/{self.total} arches done ({label})\x1b[K")
             sys.stderr.flush()
 
     def label(self, text: str) -> None:

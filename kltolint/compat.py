@@ -89,6 +89,7 @@ class SafeKconfig(kconfiglib.Kconfig):
         self.kltolint_tree = tree
         self.kltolint_probes: dict[str, Probe] = {}
         self.kltolint_check_loops = check_loops
+        self.kltolint_globs: dict[str, tuple[str, ...]] = {}  # pattern -> matches, relative
         saved = kconfiglib.iglob
         kconfiglib.iglob = self._iglob  # `source` globs through the tree
         try:
@@ -138,4 +139,6 @@ class SafeKconfig(kconfiglib.Kconfig):
                     found.discard(prefix + rel)
                 else:
                     found.add(prefix + rel)
-        return iter(sorted(found))
+        matches = sorted(found)
+        self.kltolint_globs[pattern[len(prefix):]] = tuple(m[len(prefix):] for m in matches)
+        return iter(matches)

@@ -7,7 +7,7 @@ class UserError(Exception):
     """Bad input. The CLI prints it as one line and exits 2."""
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, file, line)  # all three: it pickles back from workers
         self.message = message
         self.file = file
         self.line = line

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,22 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.file, self.line, self.rule, self.arch)
+
+
+def to_data(finding: Finding) -> dict:
+    """A JSON-able dict of everything but the fix (fixes are computed fresh)."""
+    data = asdict(replace(finding, fix=None))
+    data.pop("fix")
+    return data
+
+
+def from_data(data: dict) -> Finding:
+    point = data.get("point")
+    return Finding(
+        rule=data["rule"], name=data["name"], arch=data["arch"], file=data["file"], line=data["line"],
+        message=data["message"],
+        witness=Witness(data["witness"]["config"], data["witness"]["make"], tuple(data["witness"]["assumptions"])),
+        chain=tuple(Step(**step) for step in data["chain"]),
+        point=EditPoint(**point) if point else None,
+        guard=data["guard"], notes=tuple(data["notes"]),
+    )

@@ -27,6 +27,7 @@ from kltolint.load import load_changed
 from kltolint.logic import Encoder, Inputs, Query
 from kltolint.model import BOOL_TYPES, ArchModel
 from kltolint.rules import Rule
+from kltolint.session import Session
 from kltolint.source import Logical, SourceFile
 from kltolint.tree import Tree
 
@@ -225,7 +226,7 @@ def _settable(model: ArchModel, name: str) -> bool:
 class Fixer:
     """Proposes and verifies one fix per distinct finding (shared across arches)."""
 
-    def __init__(self, session: "analysis.Session") -> None:
+    def __init__(self, session: "Session") -> None:
         self.tree = session.tree
         self.rules = session.rules
         # Patched trees load with the dependency-loop check on.

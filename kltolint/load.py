@@ -122,6 +122,7 @@ def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:
         edges=_LazyList(lambda: [e for s in kconf.unique_defined_syms for n in s.nodes for e in conv.edges(n)]),
         probes=probes,
         files=tuple(dict.fromkeys(kconf.kconfig_filenames)),
+        globs=tuple(sorted(kconf.kltolint_globs.items())),
         incoming_source=_Incoming(kconf, conv),
     )
 

@@ -85,6 +85,9 @@ class ArchModel:
     edges: Sequence[Edge]
     probes: Mapping[str, Probe]
     files: tuple[str, ...]  # every Kconfig file read, relative to the root
+    # every `source` pattern and what it matched: a file added under a
+    # pattern changes the tree even when no file read changed
+    globs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     incoming_source: Callable[[str, str], tuple[Edge, ...]] | None = field(default=None, repr=False)
     _by_target: dict[tuple[str, str], tuple[Edge, ...]] = field(default_factory=dict, repr=False)
 

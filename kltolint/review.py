@@ -18,6 +18,7 @@ from kltolint.load import load_arch, load_changed
 from kltolint.model import ArchModel
 from kltolint.patch import Patch, apply, is_kconfig
 from kltolint.rules import Rule
+from kltolint.session import Session
 from kltolint.tree import Tree
 
 
@@ -33,12 +34,12 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
            load: Callable[[Tree, str], ArchModel] = load_arch,
            progress: Callable[[str], None] = lambda _: None) -> list[PatchReview]:
     overlay: dict[str, str | None] = dict(tree.overlay)
-    before_session = analysis.Session(tree, rules, load)
+    before_session = Session(tree, rules, load)
     out = []
     for patch in patches:
         after_overlay = apply(Tree(tree.root, overlay), patch, overlay)
         after_tree = Tree(tree.root, after_overlay)
-        after_session = analysis.Session(after_tree, rules, load_changed if load is load_arch else load)
+        after_session = Session(after_tree, rules, load_changed if load is load_arch else load)
         touched = [fp.path for fp in patch.files if is_kconfig(fp.path)]
         if not touched:
             out.append(PatchReview(patch, (), (), "touches no Kconfig file: nothing to check"))

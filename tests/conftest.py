@@ -129,3 +129,9 @@ def format_patch(work: Path, rel: str, old: str, new: str, subject: str) -> str:
     (repo / rel).write_text(new)
     git("commit", "-qam", subject)
     return git("format-patch", "-1", "--stdout", "--thread", "--signoff")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """No test reads or writes the user's cache."""
+    monkeypatch.setenv("KLTOLINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

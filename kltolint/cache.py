@@ -1,0 +1,116 @@
+"""The findings cache: a warm run costs a few hundred stat() calls.
+
+One JSON entry per (tree, arch, rule set, kltolint code). It holds the
+manifest of the load: every Kconfig file read (path, size, mtime, sha256)
+and every `source` glob with its matches. An entry is valid while each file
+has the same size and mtime, or else the same hash, and each glob the same
+matches. JSON, not pickle, so a tampered cache can only be wrong, never run
+code; a corrupt, foreign or stale entry is a miss. Entries are written to a
+temporary file and renamed, so concurrent runs never see half an entry.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import kltolint
+from kltolint.findings import Finding, from_data, to_data
+from kltolint.rules import Rule
+from kltolint.tree import Tree
+
+SCHEMA = 1
+
+
+def default_dir() -> Path:
+    explicit = os.environ.get("KLTOLINT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kltolint"
+
+
+def _code_digest() -> str:
+    """kltolint's own code: an edited analysis invalidates every entry."""
+    h = hashlib.sha256(f"{SCHEMA} {kltolint.__version__}".encode())
+    for path in sorted(Path(kltolint.__file__).parent.glob("*.py")):
+        st = path.stat()
+        h.update(f"{path.name} {st.st_size} {st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def rules_digest(rules: Sequence[Rule]) -> str:
+    h = hashlib.sha256()
+    for source in sorted({r.source for r in rules}):
+        h.update(source.encode() + b"\0" + Path(source).read_bytes())
+    h.update(" ".join(sorted(r.id for r in rules)).encode())
+    return h.hexdigest()
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Cache:
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory / f"v{SCHEMA}"
+        self._code = _code_digest()
+
+    def _entry(self, tree: Tree, arch: str, rules: str) -> Path:
+        key = hashlib.sha256(f"{tree.root}\0{arch}\0{rules}\0{self._code}".encode()).hexdigest()
+        return self.dir / f"{key[:40]}.json"
+
+    def get(self, tree: Tree, arch: str, rules: str) -> list[Finding] | None:
+        if tree.overlay:
+            return None
+        try:
+            data = json.loads(self._entry(tree, arch, rules).read_text())
+            if data.get("schema") != SCHEMA or data.get("root") != str(tree.root) or data.get("arch") != arch:
+                return None
+            if not _valid(tree.root, data["files"], data["globs"]):
+                return None
+            return [from_data(f) for f in data["findings"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # missing, corrupt or foreign: a miss
+
+    def put(self, tree: Tree, arch: str, rules: str, read: Sequence[str],
+            globs: Sequence[tuple[str, Sequence[str]]], findings: Sequence[Finding]) -> None:
+        """Store `findings` for the files `read` and the `source` `globs` of the load."""
+        if tree.overlay:
+            return
+        try:
+            files = {}
+            for rel in read:
+                path = tree.root / rel
+                st = path.stat()
+                files[rel] = [st.st_size, st.st_mtime_ns, _sha(path)]
+            data = {"schema": SCHEMA, "root": str(tree.root), "arch": arch, "files": files,
+                    "globs": {pattern: list(matches) for pattern, matches in globs},
+                    "findings": [to_data(f) for f in findings]}
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".entry.", suffix=".tmp")
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle)
+            os.replace(tmp, self._entry(tree, arch, rules))
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+
+
+def _valid(root: Path, files: dict, globs: dict) -> bool:
+    for rel, (size, mtime, sha) in files.items():
+        try:
+            st = (root / rel).stat()
+        except OSError:
+            return False  # removed
+        if (st.st_size, st.st_mtime_ns) != (size, mtime) and (st.st_size != size or _sha(root / rel) != sha):
+            return False  # edited
+    for pattern, matches in globs.items():
+        now = sorted(os.path.relpath(p, root) for p in glob.glob(os.path.join(root, pattern)))
+        if now != sorted(matches):
+            return False  # a file added or removed under a `source` glob
+    return True

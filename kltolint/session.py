@@ -1,0 +1,91 @@
+"""One tree, one rule set: findings per arch, from the cache or computed,
+several arches in parallel.
+
+Workers are forked processes that each check one arch and exit, so the
+memory of a kconfiglib load (frozen for the GC, see load.py) goes back to
+the system after every arch. Output order never depends on which worker
+finishes first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Callable, Sequence
+
+from kltolint import analysis
+from kltolint.cache import Cache, rules_digest
+from kltolint.findings import Finding
+from kltolint.load import load_arch
+from kltolint.model import ArchModel
+from kltolint.rules import Rule
+from kltolint.tree import Tree
+
+Loader = Callable[[Tree, str], ArchModel]
+
+
+class Session:
+    def __init__(self, tree: Tree, rules: list[Rule], load: Loader = load_arch,
+                 cache: Cache | None = None, jobs: int | None = None) -> None:
+        self.tree = tree
+        self.rules = rules
+        self.sources = analysis.Sources(tree)
+        self.cache = cache if not tree.overlay else None
+        self.jobs = jobs or os.cpu_count() or 1
+        self._load = load
+        self._rules_digest = rules_digest(rules) if self.cache else ""
+        self._models: dict[tuple[int, str], ArchModel] = {}
+        self._findings: dict[str, list[Finding]] = {}
+
+    def model(self, tree: Tree, arch: str) -> ArchModel:
+        key = (id(tree), arch)
+        if key not in self._models:
+            self._models[key] = self._load(tree, arch)
+        return self._models[key]
+
+    def findings(self, arch: str) -> list[Finding]:
+        if arch not in self._findings:
+            cached = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
+            if cached is None:
+                model = self.model(self.tree, arch)
+                cached = analysis.check(model, self.rules, self.sources)
+                if self.cache:
+                    self.cache.put(self.tree, arch, self._rules_digest, model.files, model.globs, cached)
+            self._findings[arch] = cached
+        return self._findings[arch]
+
+    def run(self, arches: Sequence[str], done: Callable[[str], None] = lambda _: None) -> list[Finding]:
+        """Findings of every arch, in arch order; misses computed in parallel."""
+        todo = []
+        for arch in arches:
+            cached = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
+            if cached is None:
+                todo.append(arch)
+            else:
+                self._findings[arch] = cached
+                done(arch)
+        if len(todo) > 1 and self.jobs > 1 and self._load is load_arch and not self.tree.overlay:
+            self._parallel(todo, done)
+        for arch in todo:
+            if arch not in self._findings:
+                self.findings(arch)
+                done(arch)
+        return [f for arch in arches for f in self._findings[arch]]
+
+    def _parallel(self, arches: list[str], done: Callable[[str], None]) -> None:
+        context = multiprocessing.get_context("fork")
+        jobs = [(str(self.tree.root), arch, self.rules) for arch in arches]
+        with context.Pool(min(self.jobs, len(arches)), maxtasksperchild=1) as pool:
+            for arch, found, files, globs in pool.imap_unordered(_check_one, jobs):
+                self._findings[arch] = found
+                if self.cache:
+                    self.cache.put(self.tree, arch, self._rules_digest, files, globs, found)
+                done(arch)
+
+
+def _check_one(job: tuple[str, str, list[Rule]]):  # runs in a worker
+    root, arch, rules = job
+    tree = Tree(__import__("pathlib").Path(root))
+    model = load_arch(tree, arch)
+    found = analysis.check(model, rules, analysis.Sources(tree))
+    return arch, found, model.files, model.globs

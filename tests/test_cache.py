@@ -1,0 +1,125 @@
+"""The findings cache and parallel runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kltolint import session as session_mod
+from kltolint.cli import main
+from tests.conftest import TREES, make_tree
+
+RULE = ('[[rule]]\nid = "C001"\nname = "a-with-b"\nforbid = "A && B"\nmessage = "A with B"\n'
+        'rationale = "r"\nfix = { strategy = "add-depends" }\n')
+TOP = 'source "drivers/*/Kconfig"\nconfig A\n\tbool "a"\n'
+CLEAN_B = 'config B\n\tbool "b"\n\tdepends on !A\n'
+
+
+@pytest.fixture
+def setup(tmp_path):
+    root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "drivers/b/Kconfig": CLEAN_B})
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "r.toml").write_text(RULE)
+    cache = tmp_path / "cache"
+    return root, ["check", "-q", "--tree", str(root), "--no-builtin-rules", "--rules", str(rules),
+                  "--cache-dir", str(cache)], cache
+
+
+def run(capsys, argv):
+    code = main(argv)
+    return code, capsys.readouterr().out
+
+
+def no_loading(monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the tree was loaded: the cache missed")
+    monkeypatch.setattr(session_mod, "load_arch", refuse)
+    monkeypatch.setattr("kltolint.cli.load_arch", refuse)
+
+
+def test_second_run_is_served_from_the_cache(setup, capsys, monkeypatch):
+    root, argv, cache = setup
+    assert run(capsys, argv)[0] == 0
+    assert list((cache / "v1").glob("*.json"))
+    no_loading(monkeypatch)
+    assert run(capsys, argv)[0] == 0
+    (root / "Kconfig").touch()  # mtime changes, content does not: still a hit
+    assert run(capsys, argv)[0] == 0
+
+
+def test_edited_file_invalidates(setup, capsys):
+    root, argv, _ = setup
+    assert run(capsys, argv)[0] == 0
+    (root / "drivers/b/Kconfig").write_text('config B\n\tbool "b"\n')
+    code, out = run(capsys, argv)
+    assert code == 1 and "[C001]" in out
+
+
+def test_added_file_under_a_source_glob_invalidates(setup, capsys):
+    root, argv, _ = setup
+    (root / "drivers/b/Kconfig").write_text("")
+    assert run(capsys, argv)[0] == 0
+    (root / "drivers/c").mkdir()
+    (root / "drivers/c/Kconfig").write_text('config B\n\tbool "b"\n')
+    assert run(capsys, argv)[0] == 1
+
+
+def test_removed_file_invalidates(setup, capsys):
+    root, argv, _ = setup
+    (root / "drivers/c").mkdir()
+    (root / "drivers/c/Kconfig").write_text('config C\n\tbool "c"\n\tselect B\nconfig A2\n\tbool\n')
+    (root / "drivers/b/Kconfig").write_text('config B\n\tbool\n\tdepends on !A\n')
+    assert run(capsys, argv)[0] == 1  # C selects B past its dependency
+    (root / "drivers/c/Kconfig").unlink()
+    assert run(capsys, argv)[0] == 0
+
+
+@pytest.mark.parametrize("junk", [b"\x00\xff not json", b'{"schema": 1, "files": "nonsense"}', b"[]", b""])
+def test_corrupt_or_foreign_entries_are_misses(setup, capsys, junk):
+    root, argv, cache = setup
+    (root / "drivers/b/Kconfig").write_text('config B\n\tbool "b"\n')
+    assert run(capsys, argv)[0] == 1
+    for entry in (cache / "v1").glob("*.json"):
+        entry.write_bytes(junk)
+    code, out = run(capsys, argv)
+    assert code == 1 and "[C001]" in out
+
+
+def test_no_cache_writes_nothing(setup, capsys):
+    _, argv, cache = setup
+    assert run(capsys, argv + ["--no-cache"])[0] == 0
+    assert not cache.exists()
+
+
+def test_concurrent_runs_share_a_cache(setup):
+    root, argv, _ = setup
+    (root / "drivers/b/Kconfig").write_text('config B\n\tbool "b"\n')
+    command = [sys.executable, "-m", "kltolint", *argv, "--format", "json"]
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(6)]
+    outs = [p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [1] * 6
+    assert len({json.dumps(json.loads(o)["findings"]) for o, _ in outs}) == 1
+
+
+def test_parallel_output_is_deterministic(capsys, tmp_path):
+    tree = TREES / "ld-bfd"
+    base = ["check", "--tree", str(tree), "--no-cache", "--format", "json"]
+    outs = {run(capsys, base + ["-j", str(jobs)])[1] for jobs in (1, 2, 2)}
+    assert len(outs) == 1 and json.loads(outs.pop())["summary"]["arches"] == 2
+
+
+def test_progress_only_on_a_terminal(capsys, monkeypatch):
+    argv = ["check", "--tree", str(TREES / "ld-bfd"), "--no-cache", "--format", "json"]
+    main(argv)
+    assert "arches done" not in capsys.readouterr().err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    main(argv)
+    out, err = capsys.readouterr()
+    assert "2/2 arches done" in err and "arches done" not in out
+    main(argv + ["--quiet"])
+    assert "arches done" not in capsys.readouterr().err
