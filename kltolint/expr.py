@@ -63,34 +63,28 @@ M = Const("m")
 COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
 
 
-def and_(*args: Expr) -> Expr:
-    """Conjunction, flattened, with y dropped and n absorbing."""
+def _flat(kind: type, unit: Const, zero: Const, args: tuple[Expr, ...]) -> Expr:
+    """Flatten nested `kind`s, drop `unit`, let `zero` absorb, drop repeats."""
     out: list[Expr] = []
     for arg in args:
-        parts = arg.args if isinstance(arg, And) else (arg,)
-        for part in parts:
-            if part == N:
-                return N
-            if part != Y and part not in out:
+        for part in (arg.args if isinstance(arg, kind) else (arg,)):  # type: ignore[attr-defined]
+            if part == zero:
+                return zero
+            if part != unit and part not in out:
                 out.append(part)
     if not out:
-        return Y
-    return out[0] if len(out) == 1 else And(tuple(out))
+        return unit
+    return out[0] if len(out) == 1 else kind(tuple(out))
+
+
+def and_(*args: Expr) -> Expr:
+    """Conjunction, flattened, with y dropped and n absorbing."""
+    return _flat(And, Y, N, args)
 
 
 def or_(*args: Expr) -> Expr:
     """Disjunction, flattened, with n dropped and y absorbing."""
-    out: list[Expr] = []
-    for arg in args:
-        parts = arg.args if isinstance(arg, Or) else (arg,)
-        for part in parts:
-            if part == Y:
-                return Y
-            if part != N and part not in out:
-                out.append(part)
-    if not out:
-        return N
-    return out[0] if len(out) == 1 else Or(tuple(out))
+    return _flat(Or, N, Y, args)
 
 
 def not_(arg: Expr) -> Expr:
@@ -115,16 +109,6 @@ def symbols(expr: Expr) -> Iterator[str]:
     elif isinstance(expr, Cmp):
         yield from symbols(expr.left)
         yield from symbols(expr.right)
-
-
-def choice_refs(expr: Expr) -> Iterator[int]:
-    if isinstance(expr, ChoiceRef):
-        yield expr.index
-    elif isinstance(expr, Not):
-        yield from choice_refs(expr.arg)
-    elif isinstance(expr, (And, Or)):
-        for arg in expr.args:
-            yield from choice_refs(arg)
 
 
 # -- printing ---------------------------------------------------------------

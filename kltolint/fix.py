@@ -17,7 +17,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from kltolint import analysis
 from kltolint import expr as E
@@ -78,15 +78,23 @@ def _indent(text: str) -> str:
     return text[: len(text) - len(text.lstrip(" \t"))]
 
 
-def _split_comment(text: str) -> tuple[str, str]:
-    """`code  # comment` -> ('code', '  # comment'), quotes respected."""
-    quote = ""
+def _unquoted(text: str) -> Iterator[tuple[int, str, int]]:
+    """(index, char, paren depth) for each character outside quotes."""
+    quote, depth = "", 0
     for i, ch in enumerate(text):
         if quote:
             quote = "" if ch == quote else quote
         elif ch in "\"'":
             quote = ch
-        elif ch == "#":
+        else:
+            depth += (ch == "(") - (ch == ")")
+            yield i, ch, depth
+
+
+def _split_comment(text: str) -> tuple[str, str]:
+    """`code  # comment` -> ('code', '  # comment'), quotes respected."""
+    for i, ch, _ in _unquoted(text):
+        if ch == "#":
             code = text[:i].rstrip()
             return code, text[len(code):]
     return text.rstrip(), ""
@@ -94,18 +102,9 @@ def _split_comment(text: str) -> tuple[str, str]:
 
 def _split_if(code: str) -> tuple[str, str | None]:
     """`select X if A` -> ('select X', 'A'): the `if` at depth 0, outside quotes."""
-    quote, depth = "", 0
-    for i, ch in enumerate(code):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif (depth == 0 and code.startswith("if", i) and i > 0 and code[i - 1] in " \t"
-              and (i + 2 == len(code) or code[i + 2] in " \t(!")):
+    for i, _, depth in _unquoted(code):
+        if (depth == 0 and code.startswith("if", i) and i > 0 and code[i - 1] in " \t"
+                and (i + 2 == len(code) or code[i + 2] in " \t(!")):
             return code[:i].rstrip(), code[i + 2:].strip()
     return code, None
 
