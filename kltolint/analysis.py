@@ -15,11 +15,13 @@ independent holes each get their own finding.
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
 
 from kltolint import expr as E
+from kltolint import sweep
 from kltolint import witness as W
 from kltolint.findings import EditPoint, Finding, Step
 from kltolint.logic import Assignment, Encoder, Query
@@ -98,7 +100,16 @@ def applies(rule: Rule, model: ArchModel) -> bool:
     return all(name in model.symbols for name in E.symbols(rule.forbid))
 
 
-def check(model: ArchModel, rules: Iterable[Rule], sources: Sources) -> list[Finding]:
+def check(model: ArchModel, rules: Iterable[Rule], sources: Sources, stats: "sweep.Stats | None" = None,
+          scope: set[str] | None = None) -> list[Finding]:
+    """Findings of every rule on one arch. `scope` (symbols) limits the select
+    sweep to edges that read them; `stats` collects the sweep's figures."""
+    rules, sweeps = sweep.split(rules)
+    swept = [f for rule in sweeps for f in sweep.check(model, rule, sources, stats, scope)]
+    return sorted(_check_forbid(model, rules, sources) + swept, key=Finding.sort_key)
+
+
+def _check_forbid(model: ArchModel, rules: Iterable[Rule], sources: Sources) -> list[Finding]:
     rules = [rule for rule in rules if applies(rule, model)]
     enc = Encoder(model)
     goals = [enc.expr(rule.forbid).m for rule in rules]
@@ -109,10 +120,10 @@ def check(model: ArchModel, rules: Iterable[Rule], sources: Sources) -> list[Fin
                 reachable.append(rule)
     findings: list[Finding] = []
     if reachable:
-        blast = BlastRadius(model)
+        blast = blast_radius(model)
         for rule in reachable:
             findings.extend(_check_rule(model, rule, sources, blast))
-    return sorted(findings, key=Finding.sort_key)
+    return findings
 
 
 def guard_for(rule: Rule, model: ArchModel) -> E.Expr:
@@ -243,6 +254,17 @@ def _loc(model: ArchModel, cand: Candidate) -> Loc:
 def _entry_loc(sym) -> Loc:
     """The definition to edit: the one with a prompt, else the first."""
     return sym.locs[0]
+
+
+_RADII: "weakref.WeakKeyDictionary[ArchModel, BlastRadius]" = weakref.WeakKeyDictionary()
+
+
+def blast_radius(model: ArchModel) -> "BlastRadius":
+    """The index for `model`, built once (it reads every symbol)."""
+    radius = _RADII.get(model)
+    if radius is None:
+        radius = _RADII[model] = BlastRadius(model)
+    return radius
 
 
 class BlastRadius:

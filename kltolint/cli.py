@@ -34,6 +34,7 @@ examples:
   kltolint check --tree ~/linux           check every arch of a tree
   kltolint check --arch x86 --arch riscv  check two arches (tree: cwd)
   kltolint check --format json ...        machine-readable findings
+  kltolint check --sweep --arch x86       also check every select of x86 for unmet dependencies
   kltolint --fix arch/arm64/Kconfig       fix arm64's findings in that file, in place
   kltolint check --diff > fix.patch       the fixes as a patch (git apply fix.patch)
   kltolint rules                          list the rules
@@ -63,13 +64,19 @@ def _parser() -> argparse.ArgumentParser:
                        help="arch to check, as named under arch/ (repeatable; default: from PATHs, else all)")
     _rule_options(check)
     check.add_argument("--rule", action="append", default=[], metavar="ID",
-                       help="check only this rule (id or name; repeatable)")
+                       help="check only this rule (id or name; repeatable; also turns on a rule that is off)")
+    check.add_argument("--sweep", action="store_true",
+                       help="also check every select of the arch for unmet dependencies (rule KSEL001, off by default)")
+    check.add_argument("--stats", action="store_true",
+                       help="print the sweep's figures per arch on stderr (edges, findings, time split)")
     check.add_argument("--format", choices=output.FORMATS, default="text", help="output format (default: text)")
     fixing = check.add_argument_group("fixing")
     fixing.add_argument("--fix", action="store_true",
                         help="write the safe fixes into the files (only into the PATHs given, if any)")
     fixing.add_argument("--unsafe-fixes", action="store_true",
                         help="with --fix or --diff: also apply fixes that change more than the forbidden configurations")
+    fixing.add_argument("--fixes", action="store_true",
+                        help="also verify fixes for select-sweep findings when only reporting (slower)")
     fixing.add_argument("--diff", action="store_true",
                         help="print the fixes as a unified diff (for git apply / patch -p1) instead of findings")
     check.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
@@ -178,7 +185,10 @@ def cmd_rule(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    rules = rules_mod.select(load_rules(args), args.rule)
+    everything = load_rules(args)
+    rules = rules_mod.select(everything, args.rule)
+    if args.sweep:
+        rules += [r for r in everything if r.kind == "unmet-select" and r not in rules]
     root = Path(args.tree).resolve() if args.tree else find_root(args.paths)
     if args.tree and not (root / "Kconfig").is_file():
         raise UserError("not a kernel tree (no Kconfig file)", str(root))
@@ -190,8 +200,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     progress = Progress(len(arches), enabled=not args.quiet and sys.stderr.isatty())
     findings: list[Finding] = session.run(arches, progress.step)
     progress.done()
+    if args.stats:
+        for arch in arches:
+            if arch in session.stats:
+                print(f"kltolint: {session.stats[arch].line(arch)}", file=sys.stderr)
     if findings:
-        findings = fix.Fixer(session).attach(findings)
+        findings = fix.Fixer(session).attach(findings, sweep_fixes=args.fix or args.diff or args.fixes)
     chosen = [f for f in fix.applicable(findings, args.unsafe_fixes)
               if not (args.fix and allowed) or f.fix.edits[0].file in allowed]  # type: ignore[union-attr]
     if args.diff:

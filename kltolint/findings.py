@@ -72,6 +72,7 @@ class Finding:
     guard: str = ""  # condition to add, Kconfig syntax
     notes: tuple[str, ...] = field(default=())
     fix: FixInfo | None = None  # attached by the fixer
+    alternatives: tuple[EditPoint, ...] = ()  # other edit points, tried in order after `point`
 
     @property
     def target(self) -> str:
@@ -105,4 +106,5 @@ def from_data(data: dict) -> Finding:
         chain=tuple(Step(**step) for step in data["chain"]),
         point=EditPoint(**point) if point else None,
         guard=data["guard"], notes=tuple(data["notes"]),
+        alternatives=tuple(EditPoint(**p) for p in data.get("alternatives", ())),
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from kltolint import analysis
+from kltolint import analysis, sweep
 from kltolint import expr as E
 from kltolint.errors import UserError
 from kltolint.findings import Edit, EditPoint, Finding, FixInfo
@@ -159,8 +159,12 @@ ModelFor = Callable[[Tree, str], ArchModel]
 
 
 def verify(tree: Tree, arches: Sequence[str], model_for: ModelFor, rules: Sequence[Rule],
-           finding: Finding, new_texts: dict[str, str], before: Callable[[str], list[Finding]]) -> Verdict:
-    """Re-analyse the patched tree on every arch that reads the edited files."""
+           finding: Finding, new_texts: dict[str, str], before: Callable[[str], list[Finding]],
+           changed: str) -> Verdict:
+    """Re-analyse the patched tree on every arch that reads the edited files.
+
+    `changed` is the symbol the edit changes; the select sweep re-checks only
+    the edges in its forward cone (no other edge can have changed)."""
     patched = Tree(tree.root, overlay={**tree.overlay, **new_texts})
     rule = next(r for r in rules if r.id == finding.rule)
     unsafe: list[str] = []
@@ -169,47 +173,83 @@ def verify(tree: Tree, arches: Sequence[str], model_for: ModelFor, rules: Sequen
         if not set(new_texts) & set(original.files):
             continue
         try:
-            changed = model_for(patched, arch)
+            edited = model_for(patched, arch)
         except UserError as err:
             return Verdict(False, "none", f"the patched tree does not load on {arch}: {err}")
-        after = analysis.check(changed, rules, analysis.Sources(patched))
-        old_keys = {f.key() for f in before(arch)}
+        scope = analysis.blast_radius(original).cone(changed) | analysis.blast_radius(edited).cone(changed)
+        after = analysis.check(edited, rules, analysis.Sources(patched), scope=scope)
+        # Before and after within the same scope: nothing outside it can change.
+        old = before(arch) if arch == finding.arch else analysis.check(original, rules, _sources(tree), scope=scope)
+        old_keys = {f.key() for f in old}
         if arch == finding.arch and finding.key() in {f.key() for f in after}:
             return Verdict(False, "none", "the edit does not remove the finding")
         new = [f for f in after if f.key() not in old_keys]
         if new:
             return Verdict(False, "none", f"the edit causes a new finding on {arch}: "
                                           f"{new[0].file}:{new[0].line}: {new[0].message} [{new[0].rule}]")
-        if analysis.applies(rule, original):
-            change = collateral(original, changed, rule, finding.target)
+        forbidden = _forbidden(original, rule, finding)
+        if forbidden is not None:
+            change = collateral(original, edited, forbidden, changed)
             if change:
                 unsafe.append(f"on {arch}, {change}")
     if unsafe:
-        return Verdict(True, "unsafe", "also changes configurations that are not forbidden: " + "; ".join(unsafe[:3]))
+        return Verdict(True, "unsafe", "also changes configurations that are not broken: " + "; ".join(unsafe[:3]))
     return Verdict(True, "safe", "removes only configurations where the forbidden combination holds")
 
 
-def collateral(before: ArchModel, after: ArchModel, rule: Rule, changed: str) -> str:
+_SOURCES: dict[int, "analysis.Sources"] = {}
+
+
+def _sources(tree: Tree) -> "analysis.Sources":
+    if id(tree) not in _SOURCES:
+        _SOURCES.clear()
+        _SOURCES[id(tree)] = analysis.Sources(tree)
+    return _SOURCES[id(tree)]
+
+
+def _forbidden(model: ArchModel, rule: Rule, finding: Finding) -> E.Expr | None:
+    """The configurations the finding is about, on this arch."""
+    if not sweep.is_sweep(rule):
+        return rule.forbid if analysis.applies(rule, model) else None
+    point = finding.point
+    if point is None or point.symbol not in model.symbols:
+        return None
+    target = model.symbols[point.symbol]
+    for edge in model.incoming("select", point.symbol):
+        if (edge.entry.file, edge.entry.line, edge.nth) == (point.file, point.entry_line, point.nth):
+            return E.and_(E.Sym(edge.source), edge.cond, E.not_(target.direct_dep))
+    return None
+
+
+MITER_CONFLICTS = 50_000  # beyond this, safety is not proven: the fix is unsafe
+MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe
+
+
+def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str) -> str:
     """'' when the edit changes no user-settable symbol outside the forbidden
     configurations; else a sentence naming one it changes, and how."""
+    cone = analysis.blast_radius(before).cone(changed) | analysis.blast_radius(after).cone(changed)
+    if len(cone) > MITER_MAX_CONE:
+        return f"it can change {len(cone)} symbols, too many to prove that nothing else changes"
     inputs = Inputs()
-    old, new = Encoder(before, inputs=inputs), Encoder(after, inputs=inputs)
+    old = Encoder(before, inputs=inputs)
+    new = Encoder(after, inputs=inputs, base=old, same=lambda name: name not in cone)
     g = inputs.g
-    forbidden = old.expr(rule.forbid).m
-    watched = [name for name in sorted(analysis.BlastRadius(before).cone(changed)
-                                       | analysis.BlastRadius(after).cone(changed))
-               if _settable(before, name) or _settable(after, name)]
+    forbidden = old.expr(forbid).m
     diffs = {}
-    for name in watched:
-        a, b = old.expr(E.Sym(name)), new.expr(E.Sym(name))
-        diffs[name] = g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y)))
+    for name in sorted(cone):
+        if _settable(before, name) or _settable(after, name):
+            a, b = old.expr(E.Sym(name)), new.expr(E.Sym(name))
+            diffs[name] = g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y)))
     if not diffs:
         return ""
     new.close()
-    with Query(old) as query:
-        found = query.solve([-forbidden, g.or_(diffs.values())])
+    with Query(new) as query:
+        found = query.solve_within([-forbidden, g.or_(diffs.values())], MITER_CONFLICTS)
         if found is None:
             return ""
+        if found is True:
+            return "the solver could not prove within its budget that nothing else changes"
         name = next(n for n, lit in diffs.items() if found(lit))
         was, now = found.tri(old.value(name)), found.tri(new.value(name))
         return f"{name} becomes {now} where it was {was}"
@@ -232,12 +272,17 @@ class Fixer:
         self.model_for: ModelFor = lambda t, a: session.model(t, a) if t is session.tree else load_changed(t, a)
         self.findings_for = session.findings
         self.sources = session.sources
+        self._sweep_ids = {r.id for r in session.rules if sweep.is_sweep(r)}
 
-    def attach(self, findings: Sequence[Finding]) -> list[Finding]:
-        """The findings, each with its FixInfo."""
+    def attach(self, findings: Sequence[Finding], sweep_fixes: bool = True) -> list[Finding]:
+        """The findings, each with its FixInfo. Without `sweep_fixes`, select
+        sweep findings get none (each costs a re-check of the arch)."""
         verdicts: dict[tuple, FixInfo] = {}
         out = []
         for finding in findings:
+            if not sweep_fixes and finding.rule in self._sweep_ids:
+                out.append(finding)
+                continue
             key = (finding.rule, finding.point, finding.guard)
             if key not in verdicts:
                 verdicts[key] = self._fix(finding)
@@ -245,17 +290,28 @@ class Fixer:
         return out
 
     def _fix(self, finding: Finding) -> FixInfo:
-        if finding.point is None:
+        """The first safe fix among the finding's edit points, else the first
+        verified one, else why there is none."""
+        points = [p for p in (finding.point, *finding.alternatives) if p is not None]
+        if not points:
             return FixInfo("none", "", finding.notes[0] if finding.notes else "no edit point was found")
-        path = finding.point.file
+        tried = []
+        for point in points:
+            tried.append(self._try(finding, point))
+            if tried[-1].applicability == "safe":
+                return tried[-1]
+        return next((info for info in tried if info.applicability == "unsafe"), tried[0])
+
+    def _try(self, finding: Finding, point: EditPoint) -> FixInfo:
+        path = point.file
         try:
             old = self.sources.file(path).render()
-            edits = edits_for(finding.point, finding.guard, self.sources.file(path))
+            edits = edits_for(point, finding.guard, self.sources.file(path))
             new = apply_edits(old, edits)
         except (CannotFix, E.ExprSyntaxError) as err:
             return FixInfo("none", "", str(err))
         verdict = verify(self.tree, self.tree.arches_reading(path), self.model_for, self.rules,
-                         finding, {path: new}, self.findings_for)
+                         finding, {path: new}, self.findings_for, point.symbol)
         if not verdict.ok:
             return FixInfo("none", "", verdict.note)
         return FixInfo(verdict.applicability, unified_diff(path, old, new), verdict.note, edits)

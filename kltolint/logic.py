@@ -148,6 +148,10 @@ class Encoder:
     extra_deps: Mapping[str, Expr] = field(default_factory=dict)
     default_guards: Mapping[tuple[str, int], Expr] = field(default_factory=dict)
     inputs: Inputs = field(default_factory=Inputs)
+    # A miter's second copy: symbols for which `same(name)` holds are taken
+    # from `base` (they cannot differ), so only the changed cone is duplicated.
+    base: "Encoder | None" = None
+    same: Callable[[str], bool] = lambda _name: False
 
     def __post_init__(self) -> None:
         self.g = self.inputs.g
@@ -174,14 +178,20 @@ class Encoder:
 
     def close(self) -> None:
         """Encode every definition requested so far (the cone's closure)."""
-        while self._pending:
-            self._pending.pop()()
+        while self._pending or (self.base is not None and self.base._pending):
+            while self._pending:
+                self._pending.pop()()
+            if self.base is not None:
+                self.base.close()
 
     # -- symbols ----------------------------------------------------------------
 
     def value(self, name: str) -> Tri:
         tri = self._values.get(name)
         if tri is not None:
+            return tri
+        if self.base is not None and self.same(name):
+            tri = self._values[name] = self.base.value(name)
             return tri
         sym = self.model.symbols.get(name)
         if sym is None:
@@ -284,6 +294,8 @@ class Encoder:
 
     def choice_active(self, index: int) -> int:
         lit = self._choices.get(index)
+        if lit is None and self.base is not None and all(self.same(m) for m in self.model.choices[index].members):
+            lit = self._choices[index] = self.base.choice_active(index)
         if lit is None:
             lit = self._choices[index] = self.g.var()
             self._pending.append(lambda: self._define_choice(index, lit))
@@ -569,7 +581,7 @@ class Query:
     def __exit__(self, *exc: object) -> None:
         self.solver.delete()
 
-    def solve(self, assumptions: Iterable[int]) -> "Assignment | None":
+    def _feed(self) -> None:
         enc = self.enc
         enc.close()
         clauses = enc.g.clauses
@@ -577,9 +589,21 @@ class Query:
             self.solver.append_formula(clauses[self._fed:])
             self._fed = len(clauses)
         self.solver.set_phases([v for v in enc.inputs.prefer_true] + [-v for v in enc.inputs.prefer_false])
+
+    def solve(self, assumptions: Iterable[int]) -> "Assignment | None":
+        self._feed()
         if not self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]):
             return None
         return Assignment(self.solver.get_model() or [])
+
+    def solve_within(self, assumptions: Iterable[int], conflicts: int) -> "Assignment | None | bool":
+        """Like solve, but gives up after `conflicts`: then returns True (unknown)."""
+        self._feed()
+        self.solver.conf_budget(conflicts)
+        result = self.solver.solve_limited(assumptions=[a for a in assumptions if a != TRUE])
+        if result is None:
+            return True
+        return Assignment(self.solver.get_model() or []) if result else None
 
 
 class Assignment:

@@ -32,9 +32,10 @@ from kltolint import expr as E
 from kltolint.errors import UserError
 
 STRATEGIES = ("guard-select", "add-depends", "narrow-default")
-_KEYS = {"id", "name", "forbid", "message", "rationale", "reference", "fix", "subject",
+KINDS = ("forbid", "unmet-select")
+_KEYS = {"id", "name", "kind", "forbid", "message", "rationale", "reference", "fix", "subject",
          "valid", "invalid", "enabled"}
-_REQUIRED = ("id", "name", "forbid", "message", "rationale", "fix")
+_REQUIRED = ("id", "name", "message", "rationale", "fix")
 _FIX_KEYS = {"strategy", "guard"}
 
 
@@ -58,6 +59,7 @@ class Rule:
     invalid: tuple[str, ...]
     source: str  # file the rule came from
     enabled: bool = True
+    kind: str = "forbid"  # or "unmet-select": the select sweep (sweep.py)
 
 
 def builtin_dir() -> Path:
@@ -99,7 +101,12 @@ def _rule(table: dict[str, Any], path: Path) -> Rule:
     for key in _REQUIRED:
         if key not in table:
             raise UserError(f"missing key {key!r}", where)
-    forbid = _parse(table["forbid"], where, "forbid")
+    kind = table.get("kind", "forbid")
+    if kind not in KINDS:
+        raise UserError(f"kind must be one of {', '.join(KINDS)}", where)
+    if kind == "forbid" and "forbid" not in table:
+        raise UserError("missing key 'forbid'", where)
+    forbid = _parse(table.get("forbid", "n"), where, "forbid")
     fix = table["fix"]
     if not isinstance(fix, dict):
         raise UserError("'fix' must be a table", where)
@@ -114,10 +121,10 @@ def _rule(table: dict[str, Any], path: Path) -> Rule:
         guards_raw = [guards_raw]
     guards = tuple(_parse(g, where, "fix.guard") for g in guards_raw) or (_default_guard(forbid),)
     names = list(E.symbols(forbid))
-    if not names:
+    if kind == "forbid" and not names:
         raise UserError("'forbid' names no symbol", where)
-    subject = table.get("subject", names[0])
-    if subject not in names:
+    subject = table.get("subject", names[0] if names else "")
+    if kind == "forbid" and subject not in names:
         raise UserError(f"'subject' {subject!r} does not occur in 'forbid'", where)
     return Rule(
         id=_text(table, "id", where),
@@ -132,6 +139,7 @@ def _rule(table: dict[str, Any], path: Path) -> Rule:
         invalid=tuple(table.get("invalid", ())),
         source=str(path),
         enabled=bool(table.get("enabled", True)),
+        kind=kind,
     )
 
 

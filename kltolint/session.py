@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
+from pathlib import Path
 from typing import Callable, Sequence
 
 from kltolint import analysis
@@ -19,6 +21,7 @@ from kltolint.findings import Finding
 from kltolint.load import load_arch
 from kltolint.model import ArchModel
 from kltolint.rules import Rule
+from kltolint.sweep import Stats
 from kltolint.tree import Tree
 
 Loader = Callable[[Tree, str], ArchModel]
@@ -36,6 +39,7 @@ class Session:
         self._rules_digest = rules_digest(rules) if self.cache else ""
         self._models: dict[tuple[int, str], ArchModel] = {}
         self._findings: dict[str, list[Finding]] = {}
+        self.stats: dict[str, Stats] = {}  # arches computed (not cached) in this session
 
     def model(self, tree: Tree, arch: str) -> ArchModel:
         key = (id(tree), arch)
@@ -47,8 +51,11 @@ class Session:
         if arch not in self._findings:
             cached = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
             if cached is None:
+                stats = self.stats[arch] = Stats()
+                started = time.perf_counter()
                 model = self.model(self.tree, arch)
-                cached = analysis.check(model, self.rules, self.sources)
+                stats.parse = time.perf_counter() - started
+                cached = analysis.check(model, self.rules, self.sources, stats)
                 if self.cache:
                     self.cache.put(self.tree, arch, self._rules_digest, model.files, model.globs, cached)
             self._findings[arch] = cached
@@ -76,8 +83,9 @@ class Session:
         context = multiprocessing.get_context("fork")
         jobs = [(str(self.tree.root), arch, self.rules) for arch in arches]
         with context.Pool(min(self.jobs, len(arches)), maxtasksperchild=1) as pool:
-            for arch, found, files, globs in pool.imap_unordered(_check_one, jobs):
+            for arch, found, files, globs, stats in pool.imap_unordered(_check_one, jobs):
                 self._findings[arch] = found
+                self.stats[arch] = stats
                 if self.cache:
                     self.cache.put(self.tree, arch, self._rules_digest, files, globs, found)
                 done(arch)
@@ -85,7 +93,10 @@ class Session:
 
 def _check_one(job: tuple[str, str, list[Rule]]):  # runs in a worker
     root, arch, rules = job
-    tree = Tree(__import__("pathlib").Path(root))
+    tree = Tree(Path(root))
+    stats = Stats()
+    started = time.perf_counter()
     model = load_arch(tree, arch)
-    found = analysis.check(model, rules, analysis.Sources(tree))
-    return arch, found, model.files, model.globs
+    stats.parse = time.perf_counter() - started
+    found = analysis.check(model, rules, analysis.Sources(tree), stats)
+    return arch, found, model.files, model.globs, stats

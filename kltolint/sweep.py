@@ -1,0 +1,166 @@
+"""The select sweep: every `select X [if C]` of an arch, checked.
+
+`select` forces X on whatever X's own `depends on` says; the conf tool warns
+("unmet direct dependencies detected for X") only for the one configuration
+it evaluates. Here, for every select edge, the solver decides whether some
+valid configuration has the selecting entry on (and C true) while X's direct
+dependencies are below the selected value: the conf tool's own test,
+`dir_dep < rev_dep`, with a bool's dependency value m counting as y.
+
+The whole arch is encoded once; edges whose target has no dependencies, or
+whose condition already contains every dependency, need no solver. Choice
+members are skipped: the conf tool gives them the value of their choice, and
+only warns outside that path.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from kltolint import expr as E
+from kltolint import witness as W
+from kltolint.findings import EditPoint, Finding, Step
+from kltolint.logic import Encoder, Query, Tri
+from kltolint.model import ArchModel, Edge, Symbol
+from kltolint.rules import Rule
+
+
+@dataclass
+class Stats:
+    """What a sweep did, for --stats and bench/."""
+
+    edges: int = 0  # select edges on the arch
+    solved: int = 0  # edges that needed the solver
+    findings: int = 0
+    parse: float = 0.0
+    encode: float = 0.0
+    solve: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def line(self, arch: str) -> str:
+        return (f"{arch}: {self.edges} select edges, {self.solved} solved, {self.findings} findings; "
+                f"parse {self.parse:.2f} s, encode {self.encode:.2f} s, solve {self.solve:.2f} s")
+
+
+def conjuncts(expr: E.Expr) -> tuple[E.Expr, ...]:
+    return expr.args if isinstance(expr, E.And) else (expr,)
+
+
+def _candidates(model: ArchModel, scope: set[str] | None, stats: Stats) -> list[tuple[Symbol, Edge]]:
+    out = []
+    for name in model.symbols:
+        edges = model.incoming("select", name)
+        if not edges:
+            continue
+        stats.edges += len(edges)
+        sym = model.symbols[name]
+        if sym.direct_dep == E.Y or sym.choice is not None:
+            continue
+        needed = set(conjuncts(sym.direct_dep))
+        for edge in edges:
+            if needed <= set(conjuncts(edge.cond)):
+                continue  # the select's own condition holds every dependency
+            if scope is not None and not _touches(sym, edge, scope):
+                continue
+            out.append((sym, edge))
+    return out
+
+
+def _touches(sym: Symbol, edge: Edge, scope: set[str]) -> bool:
+    names = {sym.name, edge.source, *E.symbols(edge.cond), *E.symbols(sym.direct_dep)}
+    return bool(names & scope)
+
+
+def _dep(enc: Encoder, sym: Symbol, expr: E.Expr) -> Tri:
+    """A dependency's value as the conf tool compares it: m counts as y for a bool."""
+    tri = enc.expr(expr)
+    return Tri(tri.m, tri.m) if sym.type == "bool" else tri
+
+
+def _unmet(enc: Encoder, edge: Tri, dep: Tri) -> int:
+    g = enc.g
+    return g.or_((g.and_((edge.y, -dep.y)), g.and_((edge.m, -dep.m))))
+
+
+def check(model: ArchModel, rule: Rule, sources, stats: Stats | None = None,
+          scope: set[str] | None = None) -> list[Finding]:
+    """One finding per selector/selectee pair whose select can be unmet.
+
+    `scope` limits the sweep to edges that read one of those symbols (a fix's
+    re-check: other edges cannot have changed)."""
+    stats = stats if stats is not None else Stats()
+    started = time.perf_counter()
+    candidates = _candidates(model, scope, stats)
+    enc = Encoder(model)
+    goals = []
+    for sym, edge in candidates:
+        edge_tri = enc._edge(edge)
+        goals.append((edge_tri, _dep(enc, sym, sym.direct_dep), sym, edge))
+    enc.close()
+    stats.encode += time.perf_counter() - started
+    stats.solved += len(goals)
+    findings = []
+    started = time.perf_counter()
+    with Query(enc) as query:
+        for edge_tri, dep_tri, sym, edge in goals:
+            goal = _unmet(enc, edge_tri, dep_tri)
+            if query.solve([goal]) is None:
+                continue
+            findings.append(_finding(model, rule, query, goal, edge_tri, sym, edge, sources))
+    stats.solve += time.perf_counter() - started
+    stats.findings += len(findings)
+    return findings
+
+
+def _finding(model: ArchModel, rule: Rule, query: Query, goal: int, edge_tri: Tri, sym: Symbol,
+             edge: Edge, sources) -> Finding:
+    enc = query.enc
+    found = W.minimise(query, [goal])
+    assert found is not None
+    proof = W.build(query, [goal], found, model, sources.line_text)
+    # The unmet part: conjuncts the witness breaks, and the guard that removes
+    # every broken configuration: each conjunct the select can break.
+    unmet = [c for c in conjuncts(sym.direct_dep) if not found(_dep(enc, sym, c).m)]
+    breakable = [c for c in conjuncts(sym.direct_dep)
+                 if query.solve([_unmet(enc, edge_tri, _dep(enc, sym, c))]) is not None]
+    expressible = all(not isinstance(c, E.ChoiceRef) and not _has_choice(c) for c in breakable)
+    guard = E.to_str(E.and_(*breakable)) if breakable and expressible else ""
+    line = sources.file(edge.entry.file).select_line(edge.entry.line, "select", edge.target, edge.nth)
+    lineno = line.lineno if line else edge.entry.line
+    message = (f"{edge.source} selects {edge.target}, whose dependencies can be unmet: "
+               f"{edge.target} depends on {E.to_str(sym.direct_dep)}; unmet: "
+               f"{', '.join(E.to_str(c) for c in unmet) or E.to_str(sym.direct_dep)}")
+    select_point = EditPoint("select", edge.entry.file, edge.entry.line, edge.target, edge.nth)
+    source_sym = model.symbols[edge.source]
+    depends_point = EditPoint("depends", source_sym.locs[0].file, source_sym.locs[0].line, edge.source)
+    loc = sym.locs[0]
+    return Finding(
+        rule=rule.id, name=rule.name, arch=model.arch, file=edge.entry.file, line=lineno, message=message,
+        witness=proof,
+        chain=(Step(loc.file, loc.line, f"{edge.target} depends on {E.to_str(sym.direct_dep)}"),
+               Step(edge.entry.file, lineno, f"{edge.source}: select {edge.target}")),
+        point=select_point if guard else None, guard=guard,
+        alternatives=(depends_point,) if guard else (),
+        notes=() if guard else ("no fix: the missing dependency is a choice, which Kconfig cannot name",),
+    )
+
+
+def _has_choice(expr: E.Expr) -> bool:
+    if isinstance(expr, E.ChoiceRef):
+        return True
+    if isinstance(expr, E.Not):
+        return _has_choice(expr.arg)
+    if isinstance(expr, (E.And, E.Or)):
+        return any(_has_choice(a) for a in expr.args)
+    return False
+
+
+def is_sweep(rule: Rule) -> bool:
+    return rule.kind == "unmet-select"
+
+
+def split(rules: Iterable[Rule]) -> tuple[list[Rule], list[Rule]]:
+    rules = list(rules)
+    return [r for r in rules if not is_sweep(r)], [r for r in rules if is_sweep(r)]
