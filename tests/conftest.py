@@ -70,7 +70,12 @@ LLVM_SUFFIX = "-19"
 
 
 def run_conf(tree: Path, arch: str, make_vars: str, fragment: str, work: Path) -> dict[str, str]:
-    """Replay a witness with the kernel's own conf tool; the .config as a dict.
+    return run_conf_full(tree, arch, make_vars, fragment, work)[0]
+
+
+def run_conf_full(tree: Path, arch: str, make_vars: str, fragment: str, work: Path) -> tuple[dict[str, str], str]:
+    """Replay a witness with the kernel's own conf tool: the .config as a
+    dict, and what the tool printed (its warnings).
 
     `LLVM=1` in a witness means "an LLVM toolchain"; here that is clang-19
     (Debian's versioned packages), so it becomes LLVM=-19.
@@ -93,7 +98,7 @@ def run_conf(tree: Path, arch: str, make_vars: str, fragment: str, work: Path) -
         if line.startswith("CONFIG_"):
             name, _, value = line.partition("=")
             config[name[len("CONFIG_"):]] = value
-    return config
+    return config, result.stdout + result.stderr
 
 
 def _stub_missing_makefiles(tree: Path, arch: str) -> None:

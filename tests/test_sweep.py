@@ -1,0 +1,112 @@
+"""The select sweep on small trees: what it flags, what it leaves alone, fixes."""
+
+from __future__ import annotations
+
+import json
+
+from kltolint import analysis
+from kltolint.cli import main
+from kltolint.load import load_arch
+from kltolint.rules import builtin_dir, load_dir
+from kltolint.sweep import Stats
+from kltolint.tree import Tree
+from tests.conftest import make_tree
+
+SWEEP = [r for r in load_dir(builtin_dir()) if r.id == "KSEL001"]
+
+KCONFIG = """\
+config MODULES
+	bool "modules"
+	modules
+config PCI
+	bool "PCI"
+config HELPER
+	bool
+	depends on PCI
+config NO_DEPS
+	bool
+config BAD
+	bool "selects past PCI"
+	select HELPER
+	select NO_DEPS
+config GOOD
+	bool "depends on PCI"
+	depends on PCI
+	select HELPER
+config GUARDED
+	bool "guarded select"
+	select HELPER if PCI
+config NET
+	tristate "net"
+config NET_HELPER
+	tristate
+	depends on NET
+config NET_USER
+	tristate "net user"
+	select NET_HELPER
+choice
+	prompt "mode"
+config MODE_A
+	bool "a"
+	depends on PCI
+config MODE_B
+	bool "b"
+endchoice
+config PICKS_A
+	bool "picks a"
+	select MODE_A
+"""
+
+
+def sweep(tmp_path, text=KCONFIG):
+    tree = Tree(make_tree(tmp_path, {"Kconfig": text}))
+    stats = Stats()
+    found = analysis.check(load_arch(tree, "demo"), SWEEP, analysis.Sources(tree), stats)
+    return found, stats
+
+
+def test_flags_only_the_unmet_selects(tmp_path):
+    found, stats = sweep(tmp_path)
+    pairs = sorted((f.message.split()[0], f.message.split()[2].rstrip(",")) for f in found)
+    assert pairs == [("BAD", "HELPER"), ("NET_USER", "NET_HELPER")]
+    bad = next(f for f in found if f.message.startswith("BAD"))
+    assert bad.file == "Kconfig" and "unmet: PCI" in bad.message
+    assert "CONFIG_BAD=y" in bad.witness.config
+    assert stats.edges == 6 and stats.findings == 2
+    # NO_DEPS has no dependency, GOOD's and GUARDED's conditions hold PCI, and
+    # MODE_A is a choice member: only two edges need the solver.
+    assert stats.solved == 2
+
+
+def test_finding_points_at_the_select_line(tmp_path):
+    found, _ = sweep(tmp_path)
+    bad = next(f for f in found if f.message.startswith("BAD"))
+    lines = KCONFIG.splitlines()
+    assert lines[bad.line - 1].strip() == "select HELPER"
+    assert lines[bad.line - 3] == "config BAD"
+
+
+def test_tristate_dependency_below_the_selected_value(tmp_path):
+    found, _ = sweep(tmp_path)
+    net = next(f for f in found if f.message.startswith("NET_USER"))
+    assert "unmet: NET" in net.message
+
+
+def test_off_by_default_and_on_with_sweep(capsys, tmp_path):
+    root = make_tree(tmp_path, {"Kconfig": KCONFIG})
+    assert main(["check", "--tree", str(root), "--no-cache"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--tree", str(root), "--no-cache", "--sweep", "--stats", "--format", "json"]) == 1
+    out, err = capsys.readouterr()
+    assert {f["rule"] for f in json.loads(out)["findings"]} == {"KSEL001"}
+    assert "6 select edges, 2 solved, 2 findings" in err
+
+
+def test_sweep_fixes_are_verified(capsys, tmp_path):
+    root = make_tree(tmp_path, {"Kconfig": KCONFIG})
+    assert main(["check", "--tree", str(root), "--no-cache", "--sweep", "--fix"]) == 0
+    fixed = (root / "Kconfig").read_text()
+    assert "\tselect HELPER if PCI\n\tselect NO_DEPS\n" in fixed
+    assert "\tselect NET_HELPER if NET\n" in fixed
+    capsys.readouterr()
+    assert main(["check", "--tree", str(root), "--no-cache", "--sweep"]) == 0
