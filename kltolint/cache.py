@@ -65,7 +65,8 @@ class Cache:
         key = hashlib.sha256(f"{tree.root}\0{arch}\0{rules}\0{self._code}".encode()).hexdigest()
         return self.dir / f"{key[:40]}.json"
 
-    def get(self, tree: Tree, arch: str, rules: str) -> list[Finding] | None:
+    def get(self, tree: Tree, arch: str, rules: str) -> tuple[list[Finding], list[str]] | None:
+        """The findings and the files the load read, or None on a miss."""
         if tree.overlay:
             return None
         try:
@@ -74,7 +75,7 @@ class Cache:
                 return None
             if not _valid(tree.root, data["files"], data["globs"]):
                 return None
-            return [from_data(f) for f in data["findings"]]
+            return [from_data(f) for f in data["findings"]], list(data["files"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, corrupt or foreign: a miss
 

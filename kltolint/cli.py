@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Sequence
 
-from kltolint import __version__, analysis, fix, output, rules as rules_mod
+from kltolint import __version__, analysis, fix, output, rules as rules_mod, suppress
 from kltolint.errors import UserError
 from kltolint.findings import Finding
 from kltolint.cache import Cache, default_dir
@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="check only this rule (id or name; repeatable; also turns on a rule that is off)")
     check.add_argument("--sweep", action="store_true",
                        help="also check every select of the arch for unmet dependencies (rule KSEL001, off by default)")
+    check.add_argument("--baseline", metavar="FILE",
+                       help="accept the findings in FILE (written with the current ones if missing): report only new ones")
     check.add_argument("--stats", action="store_true",
                        help="print the sweep's figures per arch on stderr (edges, findings, time split)")
     check.add_argument("--format", choices=output.FORMATS, default="text", help="output format (default: text)")
@@ -204,6 +206,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         for arch in arches:
             if arch in session.stats:
                 print(f"kltolint: {session.stats[arch].line(arch)}", file=sys.stderr)
+    findings, unused = suppress.apply_inline(
+        findings, [f for arch in arches for f in session.files.get(arch, ())], tree.read,
+        lambda file, line: _entry_header(session, file, line), {r.id for r in rules})
+    if args.baseline:
+        findings, note = suppress.baseline(findings, Path(args.baseline))
+        print(f"kltolint: {note}", file=sys.stderr)
+    for s in unused:  # gcc style; kept out of machine formats' stdout
+        print(f"{s.file}:{s.line}: warning: unused suppression for {', '.join(s.rules)} [unused-suppression]",
+              file=sys.stdout if args.format == "text" else sys.stderr)
     if findings:
         findings = fix.Fixer(session).attach(findings, sweep_fixes=args.fix or args.diff or args.fixes)
     chosen = [f for f in fix.applicable(findings, args.unsafe_fixes)
@@ -215,7 +226,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.fix:
         return _write_fixes(tree, session, findings, chosen, args, arches)
     sys.stdout.write(output.render(args.format, findings, str(root), arches, rules))
-    return 1 if findings else 0
+    return 1 if findings or unused else 0
+
+
+def _entry_header(session: Session, file: str, line: int) -> int:
+    try:
+        entry = session.sources.file(file).entry_holding(line)
+    except UserError:
+        return line
+    return entry.header.lineno if entry else line
 
 
 def _write_fixes(tree: Tree, session: Session, findings: list[Finding], chosen: list[Finding],

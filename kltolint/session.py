@@ -40,6 +40,7 @@ class Session:
         self._models: dict[tuple[int, str], ArchModel] = {}
         self._findings: dict[str, list[Finding]] = {}
         self.stats: dict[str, Stats] = {}  # arches computed (not cached) in this session
+        self.files: dict[str, list[str]] = {}  # the Kconfig files each arch read
 
     def model(self, tree: Tree, arch: str) -> ArchModel:
         key = (id(tree), arch)
@@ -49,27 +50,28 @@ class Session:
 
     def findings(self, arch: str) -> list[Finding]:
         if arch not in self._findings:
-            cached = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
-            if cached is None:
+            hit = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
+            if hit is None:
                 stats = self.stats[arch] = Stats()
                 started = time.perf_counter()
                 model = self.model(self.tree, arch)
                 stats.parse = time.perf_counter() - started
-                cached = analysis.check(model, self.rules, self.sources, stats)
+                found = analysis.check(model, self.rules, self.sources, stats)
                 if self.cache:
-                    self.cache.put(self.tree, arch, self._rules_digest, model.files, model.globs, cached)
-            self._findings[arch] = cached
+                    self.cache.put(self.tree, arch, self._rules_digest, model.files, model.globs, found)
+                hit = (found, list(model.files))
+            self._findings[arch], self.files[arch] = hit
         return self._findings[arch]
 
     def run(self, arches: Sequence[str], done: Callable[[str], None] = lambda _: None) -> list[Finding]:
         """Findings of every arch, in arch order; misses computed in parallel."""
         todo = []
         for arch in arches:
-            cached = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
-            if cached is None:
+            hit = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
+            if hit is None:
                 todo.append(arch)
             else:
-                self._findings[arch] = cached
+                self._findings[arch], self.files[arch] = hit
                 done(arch)
         if len(todo) > 1 and self.jobs > 1 and self._load is load_arch and not self.tree.overlay:
             self._parallel(todo, done)
@@ -84,7 +86,7 @@ class Session:
         jobs = [(str(self.tree.root), arch, self.rules) for arch in arches]
         with context.Pool(min(self.jobs, len(arches)), maxtasksperchild=1) as pool:
             for arch, found, files, globs, stats in pool.imap_unordered(_check_one, jobs):
-                self._findings[arch] = found
+                self._findings[arch], self.files[arch] = found, list(files)
                 self.stats[arch] = stats
                 if self.cache:
                     self.cache.put(self.tree, arch, self._rules_digest, files, globs, found)

@@ -139,6 +139,14 @@ class SourceFile:
                 return entry
         return None
 
+    def entry_holding(self, lineno: int) -> Entry | None:
+        """The entry whose header or property lines include line `lineno`."""
+        for entry in self.entries:
+            last = entry.props[-1].last if entry.props else entry.header.last
+            if entry.header.first <= lineno - 1 <= last:
+                return entry
+        return None
+
     def select_line(self, entry_line: int, kind: str, target: str, nth: int = 0) -> Logical | None:
         """The nth `select TARGET` (or `imply`) line of the entry at entry_line."""
         entry = self.entry_at(entry_line)

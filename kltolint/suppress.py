@@ -1,0 +1,91 @@
+"""Accepting known findings: a baseline file, and inline suppressions.
+
+`--baseline FILE`: when FILE does not exist it is written with the current
+findings; when it does, findings in it are not reported, so CI fails only on
+new ones. Entries are keyed by rule, arch, file and message (no line
+numbers: an edit elsewhere in the file does not break the baseline).
+
+`# kltolint: ignore[RULE, ...]` on the line a finding names, or on the
+header line of its entry (`config X  # kltolint: ignore[KSEL001]`),
+suppresses it. A suppression that suppressed nothing, for a rule that ran,
+is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from kltolint.errors import UserError
+from kltolint.findings import Finding
+
+_IGNORE = re.compile(r"#.*?kltolint:\s*ignore\[([A-Za-z0-9_, -]+)\]")
+
+
+@dataclass(frozen=True)
+class Suppression:
+    file: str
+    line: int
+    rules: tuple[str, ...]
+
+
+def scan(text: str, file: str) -> list[Suppression]:
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _IGNORE.search(line)
+        if match:
+            rules = tuple(r.strip() for r in match.group(1).split(",") if r.strip())
+            out.append(Suppression(file, number, rules))
+    return out
+
+
+def apply_inline(findings: Sequence[Finding], files: Iterable[str], read, entry_header,
+                 ran: set[str]) -> tuple[list[Finding], list[Suppression]]:
+    """Findings not suppressed inline, and the unused suppressions.
+
+    `read(file)` gives a file's text; `entry_header(file, line)` the header
+    line of the entry holding `line`."""
+    found: dict[tuple[str, int], Suppression] = {}
+    for file in dict.fromkeys(files):
+        try:
+            text = read(file)
+        except UserError:
+            continue
+        if "kltolint:" in text:
+            found.update({(s.file, s.line): s for s in scan(text, file)})
+    used: set[tuple[str, int]] = set()
+    kept = []
+    for finding in findings:
+        spots = [(finding.file, finding.line), (finding.file, entry_header(finding.file, finding.line))]
+        hit = next((spot for spot in spots if spot in found and finding.rule in found[spot].rules), None)
+        if hit is None:
+            kept.append(finding)
+        else:
+            used.add(hit)
+    unused = [s for key, s in sorted(found.items()) if key not in used and set(s.rules) & ran]
+    return kept, unused
+
+
+def baseline(findings: Sequence[Finding], path: Path) -> tuple[list[Finding], str]:
+    """Findings not in the baseline (writing it if missing), and a note."""
+    keys = [list(f.key()) for f in findings]
+    if not path.exists():
+        try:
+            path.write_text(json.dumps({"version": 1, "findings": sorted(keys)}, indent=1) + "\n")
+        except OSError as err:
+            raise UserError(f"cannot write the baseline: {err.strerror}", str(path)) from None
+        return [], f"wrote the baseline with {len(keys)} finding{'s' if len(keys) != 1 else ''}"
+    try:
+        data = json.loads(path.read_text())
+        known = {tuple(k) for k in data["findings"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError("not a kltolint baseline file", str(path)) from None
+    new = [f for f in findings if f.key() not in known]
+    gone = len(known - {f.key() for f in findings})
+    note = f"{len(findings) - len(new)} known finding{'s' if len(findings) - len(new) != 1 else ''} in the baseline"
+    if gone:
+        note += f"; {gone} baseline entr{'ies are' if gone != 1 else 'y is'} fixed (delete the file to refresh it)"
+    return new, note
