@@ -27,31 +27,10 @@ from kltolint.findings import EditPoint, Finding, Step
 from kltolint.logic import Assignment, Encoder, Query
 from kltolint.model import ArchModel, Edge, Loc
 from kltolint.rules import Rule
-from kltolint.source import SourceFile
-from kltolint.tree import Tree
+from kltolint.source import SourceFile, Sources  # noqa: F401 (Sources: re-exported)
 
 MAX_HOLES = 6  # findings per rule and arch
 MAX_CANDIDATES = 24  # closing tests per hole
-
-
-class Sources:
-    """Parsed source files of a tree, read once."""
-
-    def __init__(self, tree: Tree) -> None:
-        self.tree = tree
-        self._files: dict[str, SourceFile] = {}
-
-    def file(self, rel: str) -> SourceFile:
-        if rel not in self._files:
-            self._files[rel] = SourceFile(self.tree.read(rel))
-        return self._files[rel]
-
-    def line_text(self, rel: str, line: int) -> str:
-        try:
-            lines = self.file(rel).lines
-        except Exception:  # a probe in a file we cannot re-read: no text
-            return ""
-        return lines[line - 1].rstrip("\r\n") if 0 < line <= len(lines) else ""
 
 
 @dataclass(frozen=True)

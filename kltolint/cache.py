@@ -17,11 +17,15 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from kltolint.model import ArchModel
 
 import kltolint
 from kltolint.findings import Finding, from_data, to_data
 from kltolint.rules import Rule
+from kltolint.suppress import Suppression
 from kltolint.tree import Tree
 
 SCHEMA = 1
@@ -65,8 +69,8 @@ class Cache:
         key = hashlib.sha256(f"{tree.root}\0{arch}\0{rules}\0{self._code}".encode()).hexdigest()
         return self.dir / f"{key[:40]}.json"
 
-    def get(self, tree: Tree, arch: str, rules: str) -> tuple[list[Finding], list[str]] | None:
-        """The findings and the files the load read, or None on a miss."""
+    def get(self, tree: Tree, arch: str, rules: str) -> "tuple[list[Finding], list[str], list[Suppression]] | None":
+        """Findings, the files the load read and their suppressions, or None on a miss."""
         if tree.overlay:
             return None
         try:
@@ -75,23 +79,24 @@ class Cache:
                 return None
             if not _valid(tree.root, data["files"], data["globs"]):
                 return None
-            return [from_data(f) for f in data["findings"]], list(data["files"])
+            return ([from_data(f) for f in data["findings"]], list(data["files"]),
+                    [Suppression(f, n, tuple(r)) for f, n, r in data["suppressions"]])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, corrupt or foreign: a miss
 
-    def put(self, tree: Tree, arch: str, rules: str, read: Sequence[str],
-            globs: Sequence[tuple[str, Sequence[str]]], findings: Sequence[Finding]) -> None:
-        """Store `findings` for the files `read` and the `source` `globs` of the load."""
+    def put(self, tree: Tree, arch: str, rules: str, model: "ArchModel", findings: Sequence[Finding]) -> None:
+        """Store `findings` with the manifest of `model`'s load."""
         if tree.overlay:
             return
         try:
             files = {}
-            for rel in read:
+            for rel in model.files:
                 path = tree.root / rel
                 st = path.stat()
                 files[rel] = [st.st_size, st.st_mtime_ns, _sha(path)]
             data = {"schema": SCHEMA, "root": str(tree.root), "arch": arch, "files": files,
-                    "globs": {pattern: list(matches) for pattern, matches in globs},
+                    "globs": {pattern: list(matches) for pattern, matches in model.globs},
+                    "suppressions": [[x.file, x.line, list(x.rules)] for x in model.suppressions],
                     "findings": [to_data(f) for f in findings]}
             self.dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".entry.", suffix=".tmp")

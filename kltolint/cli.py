@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
 from pathlib import Path
 from typing import Sequence
 
-from kltolint import __version__, analysis, fix, output, rules as rules_mod, suppress
+from kltolint import __version__, output, rules as rules_mod, suppress
 from kltolint.errors import UserError
 from kltolint.findings import Finding
 from kltolint.cache import Cache, default_dir
-from kltolint.load import load_arch
 from kltolint.session import Session
 from kltolint.tree import Tree, find_root
 
@@ -198,7 +196,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     arches = _arches(tree, args)
     allowed = {tree.relpath(p) for p in args.paths if Path(p).is_file()}
     store = None if args.no_cache else Cache(Path(args.cache_dir) if args.cache_dir else default_dir())
-    session = Session(tree, rules, load_arch, store, args.jobs)
+    session = Session(tree, rules, None, store, args.jobs)
     progress = Progress(len(arches), enabled=not args.quiet and sys.stderr.isatty())
     findings: list[Finding] = session.run(arches, progress.step)
     progress.done()
@@ -207,7 +205,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             if arch in session.stats:
                 print(f"kltolint: {session.stats[arch].line(arch)}", file=sys.stderr)
     findings, unused = suppress.apply_inline(
-        findings, [f for arch in arches for f in session.files.get(arch, ())], tree.read,
+        findings, [s for arch in arches for s in session.suppressions.get(arch, ())],
         lambda file, line: _entry_header(session, file, line), {r.id for r in rules})
     if args.baseline:
         findings, note = suppress.baseline(findings, Path(args.baseline))
@@ -215,6 +213,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     for s in unused:  # gcc style; kept out of machine formats' stdout
         print(f"{s.file}:{s.line}: warning: unused suppression for {', '.join(s.rules)} [unused-suppression]",
               file=sys.stdout if args.format == "text" else sys.stderr)
+    from kltolint import fix  # the fixer, and the solver behind it, only when needed
+
     if findings:
         findings = fix.Fixer(session).attach(findings, sweep_fixes=args.fix or args.diff or args.fixes)
     chosen = [f for f in fix.applicable(findings, args.unsafe_fixes)
@@ -239,6 +239,8 @@ def _entry_header(session: Session, file: str, line: int) -> int:
 
 def _write_fixes(tree: Tree, session: Session, findings: list[Finding], chosen: list[Finding],
                  args: argparse.Namespace, arches: list[str]) -> int:
+    from kltolint import fix
+
     changes = fix.combined(session.sources, chosen)
     for path, (old, new) in sorted(changes.items()):
         fix.write_atomic(tree, path, old, new)
@@ -259,6 +261,7 @@ def _write_fixes(tree: Tree, session: Session, findings: list[Finding], chosen: 
 
 def cmd_review(args: argparse.Namespace) -> int:
     from kltolint import mail, patch as patch_mod, review as review_mod
+    from kltolint.load import load_arch
 
     rules = rules_mod.select(load_rules(args), args.rule)
     root = Path(args.tree).resolve() if args.tree else find_root([])

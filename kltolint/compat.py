@@ -27,6 +27,7 @@ from typing import Any, Iterator
 import kconfiglib
 
 from kltolint.errors import UserError
+from kltolint.suppress import Suppression, scan
 from kltolint.tree import Tree
 
 PROBE_PREFIX = "KLTO_PROBE_"
@@ -90,6 +91,7 @@ class SafeKconfig(kconfiglib.Kconfig):
         self.kltolint_probes: dict[str, Probe] = {}
         self.kltolint_check_loops = check_loops
         self.kltolint_globs: dict[str, tuple[str, ...]] = {}  # pattern -> matches, relative
+        self.kltolint_suppressions: list[Suppression] = []  # `# kltolint: ignore[...]` comments
         saved = kconfiglib.iglob
         kconfiglib.iglob = self._iglob  # `source` globs through the tree
         try:
@@ -109,7 +111,10 @@ class SafeKconfig(kconfiglib.Kconfig):
         rel = os.path.relpath(filename, tree.root) if os.path.isabs(filename) else filename
         if rel.startswith(".."):
             raise UserError(f"refusing to source a file outside the tree: {filename}", self.filename, self.linenr)
-        return StringIO(rewrite(tree.read(rel)))
+        text = tree.read(rel)
+        if "kltolint:" in text:
+            self.kltolint_suppressions.extend(scan(text, rel))
+        return StringIO(rewrite(text))
 
     def _enter_file(self, filename: str) -> None:
         try:

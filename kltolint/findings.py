@@ -90,6 +90,23 @@ class Finding:
         return (self.file, self.line, self.rule, self.arch)
 
 
+@dataclass
+class Stats:
+    """What a sweep did, for --stats and bench/."""
+
+    edges: int = 0  # select edges on the arch
+    solved: int = 0  # edges that needed the solver
+    findings: int = 0
+    parse: float = 0.0
+    encode: float = 0.0
+    solve: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def line(self, arch: str) -> str:
+        return (f"{arch}: {self.edges} select edges, {self.solved} solved, {self.findings} findings; "
+                f"parse {self.parse:.2f} s, encode {self.encode:.2f} s, solve {self.solve:.2f} s")
+
+
 def to_data(finding: Finding) -> dict:
     """A JSON-able dict of everything but the fix (fixes are computed fresh)."""
     data = asdict(replace(finding, fix=None))

@@ -13,7 +13,7 @@ import kconfiglib
 
 from kltolint import compat
 from kltolint.errors import UserError
-from kltolint.expr import COMPARISONS, And, ChoiceRef, Const, Expr, Not, Or, Sym, Cmp, and_, or_, Y
+from kltolint.expr import COMPARISONS, ChoiceRef, Cmp, Const, Expr, Not, Sym, and_, or_
 from kltolint.model import ArchModel, Choice, Edge, Loc, Probe, Symbol
 from kltolint.tree import Tree
 
@@ -123,6 +123,7 @@ def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:
         probes=probes,
         files=tuple(dict.fromkeys(kconf.kconfig_filenames)),
         globs=tuple(sorted(kconf.kltolint_globs.items())),
+        suppressions=tuple(kconf.kltolint_suppressions),
         incoming_source=_Incoming(kconf, conv),
     )
 
@@ -260,5 +261,3 @@ class _Converter:
             type=kconfiglib.TYPE_TO_STR[choice.orig_type] or "bool",
         )
 
-
-__all__ = ["load_arch", "load_kconfig", "convert", "environment", "And", "Or", "Y"]

@@ -88,6 +88,7 @@ class ArchModel:
     # every `source` pattern and what it matched: a file added under a
     # pattern changes the tree even when no file read changed
     globs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    suppressions: tuple = ()  # suppress.Suppression, found while reading
     incoming_source: Callable[[str, str], tuple[Edge, ...]] | None = field(default=None, repr=False)
     _by_target: dict[tuple[str, str], tuple[Edge, ...]] = field(default_factory=dict, repr=False)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from kltolint import analysis, fix
+from kltolint import fix
 from kltolint.findings import Finding
 from kltolint.load import load_arch, load_changed
 from kltolint.model import ArchModel

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kltolint.tree import Tree
 
 ENTRY_KEYWORDS = frozenset({
     "config", "menuconfig", "choice", "endchoice", "comment", "menu", "endmenu",
@@ -174,3 +178,23 @@ class SourceFile:
     def _reparse(self) -> None:
         self.logical, self.entries = [], []
         self._parse()
+
+
+class Sources:
+    """Parsed source files of a tree, read once."""
+
+    def __init__(self, tree: "Tree") -> None:
+        self.tree = tree
+        self._files: dict[str, SourceFile] = {}
+
+    def file(self, rel: str) -> SourceFile:
+        if rel not in self._files:
+            self._files[rel] = SourceFile(self.tree.read(rel))
+        return self._files[rel]
+
+    def line_text(self, rel: str, line: int) -> str:
+        try:
+            lines = self.file(rel).lines
+        except Exception:  # a probe in a file we cannot re-read: no text
+            return ""
+        return lines[line - 1].rstrip("\r\n") if 0 < line <= len(lines) else ""

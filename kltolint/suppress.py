@@ -42,20 +42,13 @@ def scan(text: str, file: str) -> list[Suppression]:
     return out
 
 
-def apply_inline(findings: Sequence[Finding], files: Iterable[str], read, entry_header,
+def apply_inline(findings: Sequence[Finding], suppressions: Iterable[Suppression], entry_header,
                  ran: set[str]) -> tuple[list[Finding], list[Suppression]]:
     """Findings not suppressed inline, and the unused suppressions.
 
-    `read(file)` gives a file's text; `entry_header(file, line)` the header
-    line of the entry holding `line`."""
-    found: dict[tuple[str, int], Suppression] = {}
-    for file in dict.fromkeys(files):
-        try:
-            text = read(file)
-        except UserError:
-            continue
-        if "kltolint:" in text:
-            found.update({(s.file, s.line): s for s in scan(text, file)})
+    `entry_header(file, line)` gives the header line of the entry holding
+    `line`; `ran` are the ids of the rules that ran."""
+    found = {(s.file, s.line): s for s in suppressions}
     used: set[tuple[str, int]] = set()
     kept = []
     for finding in findings:

@@ -16,32 +16,14 @@ only warns outside that path.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Iterable
 
 from kltolint import expr as E
 from kltolint import witness as W
-from kltolint.findings import EditPoint, Finding, Step
+from kltolint.findings import EditPoint, Finding, Stats, Step
 from kltolint.logic import Encoder, Query, Tri
 from kltolint.model import ArchModel, Edge, Symbol
 from kltolint.rules import Rule
-
-
-@dataclass
-class Stats:
-    """What a sweep did, for --stats and bench/."""
-
-    edges: int = 0  # select edges on the arch
-    solved: int = 0  # edges that needed the solver
-    findings: int = 0
-    parse: float = 0.0
-    encode: float = 0.0
-    solve: float = 0.0
-    extra: dict[str, float] = field(default_factory=dict)
-
-    def line(self, arch: str) -> str:
-        return (f"{arch}: {self.edges} select edges, {self.solved} solved, {self.findings} findings; "
-                f"parse {self.parse:.2f} s, encode {self.encode:.2f} s, solve {self.solve:.2f} s")
 
 
 def conjuncts(expr: E.Expr) -> tuple[E.Expr, ...]:

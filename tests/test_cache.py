@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from kltolint import session as session_mod
 from kltolint.cli import main
 from tests.conftest import TREES, make_tree
 
@@ -38,8 +36,8 @@ def run(capsys, argv):
 def no_loading(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("the tree was loaded: the cache missed")
-    monkeypatch.setattr(session_mod, "load_arch", refuse)
-    monkeypatch.setattr("kltolint.cli.load_arch", refuse)
+    monkeypatch.setattr("kltolint.load.load_arch", refuse)
+    monkeypatch.setattr("kltolint.load.load_kconfig", refuse)
 
 
 def test_second_run_is_served_from_the_cache(setup, capsys, monkeypatch):

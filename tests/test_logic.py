@@ -1,6 +1,5 @@
 """Kconfig semantics, one property at a time, on small models."""
 
-import pytest
 
 from kltolint.expr import parse
 from kltolint.load import load_arch

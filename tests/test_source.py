@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from kltolint.source import SourceFile
-from tests.conftest import FIXTURES, kernels_dir
+from tests.conftest import FIXTURES
 
 FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and "Kconfig" in p.name)
 
