@@ -42,7 +42,6 @@ class Session:
         self._models: dict[tuple[int, str], ArchModel] = {}
         self._findings: dict[str, list[Finding]] = {}
         self.stats: dict[str, Stats] = {}  # arches computed (not cached) in this session
-        self.files: dict[str, list[str]] = {}  # the Kconfig files each arch read
         self.suppressions: dict[str, list[Suppression]] = {}
 
     def model(self, tree: Tree, arch: str) -> ArchModel:
@@ -69,7 +68,7 @@ class Session:
                 if self.cache:
                     self.cache.put(self.tree, arch, self._rules_digest, model, found)
                 hit = (found, list(model.files), list(model.suppressions))
-            self._findings[arch], self.files[arch], self.suppressions[arch] = hit
+            self._findings[arch], _, self.suppressions[arch] = hit
         return self._findings[arch]
 
     def run(self, arches: Sequence[str], done: Callable[[str], None] = lambda _: None) -> list[Finding]:
@@ -80,7 +79,7 @@ class Session:
             if hit is None:
                 todo.append(arch)
             else:
-                self._findings[arch], self.files[arch], self.suppressions[arch] = hit
+                self._findings[arch], _, self.suppressions[arch] = hit
                 done(arch)
         if len(todo) > 1 and self.jobs > 1 and self._default_load and not self.tree.overlay:
             self._parallel(todo, done)
@@ -95,7 +94,7 @@ class Session:
         jobs = [(str(self.tree.root), arch, self.rules) for arch in arches]
         with context.Pool(min(self.jobs, len(arches)), maxtasksperchild=1) as pool:
             for arch, found, manifest, stats in pool.imap_unordered(_check_one, jobs):
-                self._findings[arch], self.files[arch] = found, list(manifest.files)
+                self._findings[arch] = found
                 self.suppressions[arch] = list(manifest.suppressions)
                 self.stats[arch] = stats
                 if self.cache:
