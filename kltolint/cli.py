@@ -35,6 +35,7 @@ examples:
   kltolint check --sweep --arch x86       also check every select of x86 for unmet dependencies
   kltolint --fix arch/arm64/Kconfig       fix arm64's findings in that file, in place
   kltolint check --diff > fix.patch       the fixes as a patch (git apply fix.patch)
+  kltolint review 0001-foo.patch --format mail   a review reply for a patch (or mbox, or -)
   kltolint rules                          list the rules
   kltolint rule KLTO001                   explain one rule
 
