@@ -20,13 +20,13 @@ import fnmatch
 import glob
 import os
 import re
-from dataclasses import dataclass
 from io import StringIO
 from typing import Any, Iterator
 
 import kconfiglib
 
 from kltolint.errors import UserError
+from kltolint.model import Loc, Probe
 from kltolint.suppress import Suppression, scan
 from kltolint.tree import Tree
 
@@ -49,21 +49,11 @@ def _replace_property(match: re.Match[str]) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class Probe:
-    """A `$(shell,...)` call that was not run."""
-
-    name: str
-    command: str
-    file: str
-    line: int
-
-
 def _probe_fn(kconf: "SafeKconfig", _name: str, command: str) -> str:
     probes = kconf.kltolint_probes
     if command not in probes:
         name = f"{PROBE_PREFIX}{len(probes)}"
-        probes[command] = Probe(name, command, kconf.filename, kconf.linenr)
+        probes[command] = Probe(name, command, Loc(kconf.filename, kconf.linenr))
     return probes[command].name
 
 
@@ -83,11 +73,8 @@ functions = {
 class SafeKconfig(kconfiglib.Kconfig):
     """kconfiglib reading through a `Tree`, with probes neutralised."""
 
-    # Set by load.py before __init__ runs (kconfiglib parses in __init__).
-    kltolint_tree: Tree
-
     def __init__(self, tree: Tree, filename: str = "Kconfig", check_loops: bool = True) -> None:
-        self.kltolint_tree = tree
+        self.kltolint_tree = tree  # set before kconfiglib's __init__, which parses
         self.kltolint_probes: dict[str, Probe] = {}
         self.kltolint_check_loops = check_loops
         self.kltolint_globs: dict[str, tuple[str, ...]] = {}  # pattern -> matches, relative
@@ -107,23 +94,13 @@ class SafeKconfig(kconfiglib.Kconfig):
             super()._build_dep()
 
     def _open(self, filename: str, mode: str) -> StringIO:  # noqa: ARG002 (kconfiglib's signature)
+        # Sourced paths were confined by _iglob; Tree.read confines the rest.
         tree = self.kltolint_tree
         rel = os.path.relpath(filename, tree.root) if os.path.isabs(filename) else filename
-        if rel.startswith(".."):
-            raise UserError(f"refusing to source a file outside the tree: {filename}", self.filename, self.linenr)
         text = tree.read(rel)
         if "kltolint:" in text:
             self.kltolint_suppressions.extend(scan(text, rel))
         return StringIO(rewrite(text))
-
-    def _enter_file(self, filename: str) -> None:
-        try:
-            self.kltolint_tree.confined(os.path.relpath(filename, self.kltolint_tree.root))
-        except UserError:
-            raise UserError(f"refusing to source a file outside the tree: {filename}",
-                            self.filename, self.linenr) from None
-        super()._enter_file(filename)
-
 
     def _iglob(self, pattern: str) -> Iterator[str]:
         """kconfiglib's glob for `source`: sees overlay files, and refuses
@@ -134,9 +111,11 @@ class SafeKconfig(kconfiglib.Kconfig):
             raise UserError(f"refusing to source a file outside the tree: {pattern}", self.filename, self.linenr)
         found = set()
         for path in glob.iglob(pattern):
-            real = os.path.realpath(path)
-            if not real.startswith(prefix):
-                raise UserError(f"refusing to source a file outside the tree: {path}", self.filename, self.linenr)
+            try:
+                tree.confined(path[len(prefix):])  # symlinks out of the tree
+            except UserError:
+                raise UserError(f"refusing to source a file outside the tree: {path}",
+                                self.filename, self.linenr) from None
             found.add(path)
         for rel, text in tree.overlay.items():
             if fnmatch.fnmatchcase(prefix + rel, pattern):

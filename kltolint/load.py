@@ -14,7 +14,7 @@ import kconfiglib
 from kltolint import compat
 from kltolint.errors import UserError
 from kltolint.expr import COMPARISONS, ChoiceRef, Cmp, Const, Expr, Not, Sym, and_, or_
-from kltolint.model import ArchModel, Choice, Edge, Loc, Probe, Symbol
+from kltolint.model import ArchModel, Choice, Edge, Loc, Symbol
 from kltolint.tree import Tree
 
 _REL = {getattr(kconfiglib, name): op for name, op in zip(
@@ -49,13 +49,14 @@ def environment(tree: Tree, arch: str) -> dict[str, str]:
 
 @contextmanager
 def _patched(tree: Tree, arch: str) -> Iterator[None]:
-    saved_env = {key: os.environ.get(key) for key in environment(tree, arch)}
+    env = environment(tree, arch)
+    saved_env = {key: os.environ.get(key) for key in env}
     saved_limit = sys.getrecursionlimit()
-    os.environ.update(environment(tree, arch))
+    os.environ.update(env)
     sys.setrecursionlimit(max(saved_limit, 5000))
-    # kconfiglib makes ~10^6 objects and no garbage cycles worth collecting:
-    # the cyclic GC would rescan them again and again (half the parse time).
-    # Frozen afterwards, they are never scanned again.
+    # kconfiglib makes ~10^6 objects while it parses: the cyclic GC would
+    # rescan them again and again (half the parse time). Off while parsing
+    # only; freezing them would leak every temporary load (fix verification).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -63,7 +64,6 @@ def _patched(tree: Tree, arch: str) -> Iterator[None]:
     finally:
         if gc_was_enabled:
             gc.enable()
-        gc.freeze()
         sys.setrecursionlimit(saved_limit)
         for key, value in saved_env.items():
             if value is None:
@@ -88,8 +88,6 @@ def load_kconfig(tree: Tree, arch: str, check_loops: bool = False) -> compat.Saf
             raise _user_error(str(err)) from None
         except RecursionError:
             raise UserError("Kconfig nests too deeply to parse", f"arch/{arch}/Kconfig") from None
-        except UnicodeDecodeError as err:
-            raise UserError(f"not valid text: {err.reason}") from None
 
 
 def _user_error(text: str) -> UserError:
@@ -114,13 +112,12 @@ def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:
     """The model, converted lazily: symbols, choices and edges are converted
     from kconfiglib's objects the first time they are read."""
     conv = _Converter(kconf)
-    probes = {p.name: Probe(p.name, p.command, Loc(p.file, p.line)) for p in kconf.kltolint_probes.values()}
     return ArchModel(
         arch=arch,
         symbols=_LazySymbols(kconf, conv),
         choices=_LazyList(lambda: [conv.choice(c) for c in kconf.unique_choices]),
         edges=_LazyList(lambda: [e for s in kconf.unique_defined_syms for n in s.nodes for e in conv.edges(n)]),
-        probes=probes,
+        probes={p.name: p for p in kconf.kltolint_probes.values()},
         files=tuple(dict.fromkeys(kconf.kconfig_filenames)),
         globs=tuple(sorted(kconf.kltolint_globs.items())),
         suppressions=tuple(kconf.kltolint_suppressions),

@@ -2,8 +2,7 @@
 several arches in parallel.
 
 Workers are forked processes that each check one arch and exit, so the
-memory of a kconfiglib load (frozen for the GC, see load.py) goes back to
-the system after every arch. Output order never depends on which worker
+memory of a kconfiglib load goes back to the system after every arch. Output order never depends on which worker
 finishes first.
 """
 
