@@ -1,11 +1,12 @@
 """The findings cache: a warm run costs a few hundred stat() calls.
 
 One JSON entry per (tree, arch, rule set, kltolint code). It holds the
-manifest of the load: every Kconfig file read (path, size, mtime, sha256)
-and every `source` glob with its matches. An entry is valid while each file
-has the same size and mtime, or else the same hash, and each glob the same
-matches. JSON, not pickle, so a tampered cache can only be wrong, never run
-code; a corrupt, foreign or stale entry is a miss. Entries are written to a
+manifest of the load: every Kconfig file read (path, size, mtime, sha256,
+taken as the load read it), every `source` glob with its matches, and the
+`kltolint: ignore` comments found. An entry is valid while each file has the
+same size and mtime, or else the same hash, and each glob the same matches.
+JSON, not pickle, so a tampered cache can only be wrong, never run code; a
+corrupt, foreign or stale entry is a miss. Entries are written to a
 temporary file and renamed, so concurrent runs never see half an entry.
 """
 
@@ -16,11 +17,9 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
-
-if TYPE_CHECKING:
-    from kltolint.model import ArchModel
 
 import kltolint
 from kltolint.findings import Finding, from_data, to_data
@@ -28,7 +27,24 @@ from kltolint.rules import Rule
 from kltolint.suppress import Suppression
 from kltolint.tree import Tree
 
+if TYPE_CHECKING:
+    from kltolint.model import ArchModel
+
 SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a load read, as plain data (it crosses from worker processes)."""
+
+    files: dict[str, tuple[int, int, str]]  # rel -> (size, mtime_ns, sha256)
+    globs: tuple[tuple[str, tuple[str, ...]], ...]
+    suppressions: tuple[Suppression, ...]
+
+    @classmethod
+    def of(cls, model: "ArchModel", tree: Tree) -> "Manifest":
+        return cls({rel: tree.identities.get(rel) or _identity(tree.root / rel) for rel in model.files},
+                   model.globs, tuple(model.suppressions))
 
 
 def default_dir() -> Path:
@@ -60,6 +76,11 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _identity(path: Path) -> tuple[int, int, str]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, _sha(path)
+
+
 class Cache:
     def __init__(self, directory: Path) -> None:
         self.dir = directory / f"v{SCHEMA}"
@@ -69,8 +90,8 @@ class Cache:
         key = hashlib.sha256(f"{tree.root}\0{arch}\0{rules}\0{self._code}".encode()).hexdigest()
         return self.dir / f"{key[:40]}.json"
 
-    def get(self, tree: Tree, arch: str, rules: str) -> "tuple[list[Finding], list[str], list[Suppression]] | None":
-        """Findings, the files the load read and their suppressions, or None on a miss."""
+    def get(self, tree: Tree, arch: str, rules: str) -> tuple[list[Finding], list[Suppression]] | None:
+        """The findings and the load's suppressions, or None on a miss."""
         if tree.overlay:
             return None
         try:
@@ -79,24 +100,19 @@ class Cache:
                 return None
             if not _valid(tree.root, data["files"], data["globs"]):
                 return None
-            return ([from_data(f) for f in data["findings"]], list(data["files"]),
+            return ([from_data(f) for f in data["findings"]],
                     [Suppression(f, n, tuple(r)) for f, n, r in data["suppressions"]])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, corrupt or foreign: a miss
 
-    def put(self, tree: Tree, arch: str, rules: str, model: "ArchModel", findings: Sequence[Finding]) -> None:
-        """Store `findings` with the manifest of `model`'s load."""
+    def put(self, tree: Tree, arch: str, rules: str, manifest: Manifest, findings: Sequence[Finding]) -> None:
         if tree.overlay:
             return
         try:
-            files = {}
-            for rel in model.files:
-                path = tree.root / rel
-                st = path.stat()
-                files[rel] = [st.st_size, st.st_mtime_ns, _sha(path)]
-            data = {"schema": SCHEMA, "root": str(tree.root), "arch": arch, "files": files,
-                    "globs": {pattern: list(matches) for pattern, matches in model.globs},
-                    "suppressions": [[x.file, x.line, list(x.rules)] for x in model.suppressions],
+            data = {"schema": SCHEMA, "root": str(tree.root), "arch": arch,
+                    "files": {rel: list(identity) for rel, identity in manifest.files.items()},
+                    "globs": {pattern: list(matches) for pattern, matches in manifest.globs},
+                    "suppressions": [[x.file, x.line, list(x.rules)] for x in manifest.suppressions],
                     "findings": [to_data(f) for f in findings]}
             self.dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".entry.", suffix=".tmp")

@@ -9,13 +9,12 @@ finishes first.
 from __future__ import annotations
 
 import multiprocessing
-from dataclasses import dataclass
 import os
 import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from kltolint.cache import Cache, rules_digest
+from kltolint.cache import Cache, Manifest, rules_digest
 from kltolint.findings import Finding, Stats
 from kltolint.suppress import Suppression
 from kltolint.model import ArchModel
@@ -57,17 +56,9 @@ class Session:
         if arch not in self._findings:
             hit = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
             if hit is None:
-                stats = self.stats[arch] = Stats()
-                started = time.perf_counter()
-                model = self.model(self.tree, arch)
-                stats.parse = time.perf_counter() - started
-                from kltolint import analysis
-
-                found = analysis.check(model, self.rules, self.sources, stats)
-                if self.cache:
-                    self.cache.put(self.tree, arch, self._rules_digest, model, found)
-                hit = (found, list(model.files), list(model.suppressions))
-            self._findings[arch], _, self.suppressions[arch] = hit
+                self._compute(arch)
+            else:
+                self._findings[arch], self.suppressions[arch] = hit
         return self._findings[arch]
 
     def run(self, arches: Sequence[str], done: Callable[[str], None] = lambda _: None) -> list[Finding]:
@@ -78,47 +69,51 @@ class Session:
             if hit is None:
                 todo.append(arch)
             else:
-                self._findings[arch], _, self.suppressions[arch] = hit
+                self._findings[arch], self.suppressions[arch] = hit
                 done(arch)
         if len(todo) > 1 and self.jobs > 1 and self._default_load and not self.tree.overlay:
             self._parallel(todo, done)
         for arch in todo:
             if arch not in self._findings:
-                self.findings(arch)
+                self._compute(arch)
                 done(arch)
         return [f for arch in arches for f in self._findings[arch]]
+
+    def _compute(self, arch: str) -> None:
+        self._store(arch, *_check(self.tree, arch, self.rules, lambda: self.model(self.tree, arch), self.sources))
+
+    def _store(self, arch: str, found: list[Finding], manifest: Manifest, stats: Stats) -> None:
+        self._findings[arch] = found
+        self.suppressions[arch] = list(manifest.suppressions)
+        self.stats[arch] = stats
+        if self.cache:
+            self.cache.put(self.tree, arch, self._rules_digest, manifest, found)
 
     def _parallel(self, arches: list[str], done: Callable[[str], None]) -> None:
         context = multiprocessing.get_context("fork")
         jobs = [(str(self.tree.root), arch, self.rules) for arch in arches]
         with context.Pool(min(self.jobs, len(arches)), maxtasksperchild=1) as pool:
-            for arch, found, manifest, stats in pool.imap_unordered(_check_one, jobs):
-                self._findings[arch] = found
-                self.suppressions[arch] = list(manifest.suppressions)
-                self.stats[arch] = stats
-                if self.cache:
-                    self.cache.put(self.tree, arch, self._rules_digest, manifest, found)
+            for arch, result in pool.imap_unordered(_check_one, jobs):
+                self._store(arch, *result)
                 done(arch)
 
 
-def _check_one(job: tuple[str, str, list[Rule]]):  # runs in a worker
+def _check(tree: Tree, arch: str, rules: list[Rule], model: Callable[[], ArchModel],
+           sources: Sources) -> tuple[list[Finding], Manifest, Stats]:
+    """Load and check one arch: findings, the manifest of the load, figures."""
     from kltolint import analysis
+
+    stats = Stats()
+    started = time.perf_counter()
+    loaded = model()
+    stats.parse = time.perf_counter() - started
+    found = analysis.check(loaded, rules, sources, stats)
+    return found, Manifest.of(loaded, tree), stats
+
+
+def _check_one(job: tuple[str, str, list[Rule]]):  # runs in a worker
     from kltolint.load import load_arch
 
     root, arch, rules = job
     tree = Tree(Path(root))
-    stats = Stats()
-    started = time.perf_counter()
-    model = load_arch(tree, arch)
-    stats.parse = time.perf_counter() - started
-    found = analysis.check(model, rules, analysis.Sources(tree), stats)
-    # What the cache needs of the model, as plain data (the model is lazy).
-    manifest = Manifest(model.files, model.globs, model.suppressions)
-    return arch, found, manifest, stats
-
-
-@dataclass(frozen=True)
-class Manifest:
-    files: tuple[str, ...]
-    globs: tuple
-    suppressions: tuple
+    return arch, _check(tree, arch, rules, lambda: load_arch(tree, arch), Sources(tree))

@@ -7,6 +7,7 @@ in-memory overlay first, so a patched tree can be analysed without writing.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,9 @@ class Tree:
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
         self._confined: dict[str, Path] = {}
+        # rel -> (size, mtime_ns, sha256) of each file read from disk: the
+        # cache's manifest, taken when the file is read rather than again.
+        self.identities: dict[str, tuple[int, int, str]] = {}
 
     def arches(self) -> list[str]:
         """Arch names as under arch/, each with a Kconfig file."""
@@ -114,9 +118,11 @@ class Tree:
             return text
         path = self.confined(rel)
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
+            st = path.stat()
+            if st.st_size > MAX_FILE_BYTES:
                 raise UserError(f"file is larger than {MAX_FILE_BYTES} bytes", rel)
             data = path.read_bytes()
         except OSError as err:
             raise UserError(f"cannot read: {err.strerror}", rel) from None
+        self.identities[rel] = (st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
         return data.decode("utf-8", "surrogateescape")
