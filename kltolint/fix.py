@@ -168,8 +168,9 @@ def verify(tree: Tree, arches: Sequence[str], model_for: ModelFor, rules: Sequen
     patched = Tree(tree.root, overlay={**tree.overlay, **new_texts})
     rule = next(r for r in rules if r.id == finding.rule)
     unsafe: list[str] = []
-    for arch in arches:
-        original = model_for(tree, arch)
+    # The lasting loads first, so that no temporary one is frozen with them (load.py).
+    originals = {arch: model_for(tree, arch) for arch in arches}
+    for arch, original in originals.items():
         if not set(new_texts) & set(original.files):
             continue
         try:

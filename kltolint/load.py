@@ -48,15 +48,21 @@ def environment(tree: Tree, arch: str) -> dict[str, str]:
 
 
 @contextmanager
-def _patched(tree: Tree, arch: str) -> Iterator[None]:
+def _patched(tree: Tree, arch: str, lasting: bool) -> Iterator[None]:
     env = environment(tree, arch)
     saved_env = {key: os.environ.get(key) for key in env}
     saved_limit = sys.getrecursionlimit()
     os.environ.update(env)
     sys.setrecursionlimit(max(saved_limit, 5000))
     # kconfiglib makes ~10^6 objects while it parses: the cyclic GC would
-    # rescan them again and again (half the parse time). Off while parsing
-    # only; freezing them would leak every temporary load (fix verification).
+    # rescan them again and again (half the parse time), so it is off while
+    # kconfiglib parses. A lasting load (the tree as it is) is then frozen:
+    # later collections, and the one at exit, skip it (~0.5 s a run). Garbage
+    # is collected first so none is frozen with it. A load of a changed tree
+    # is temporary (fix verification, review) and is never frozen, or each
+    # one would stay in memory for good.
+    if lasting:
+        gc.collect()
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -64,6 +70,8 @@ def _patched(tree: Tree, arch: str) -> Iterator[None]:
     finally:
         if gc_was_enabled:
             gc.enable()
+        if lasting:
+            gc.freeze()
         sys.setrecursionlimit(saved_limit)
         for key, value in saved_env.items():
             if value is None:
@@ -72,18 +80,19 @@ def _patched(tree: Tree, arch: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def load_kconfig(tree: Tree, arch: str, check_loops: bool = False) -> compat.SafeKconfig:
+def load_kconfig(tree: Tree, arch: str, changed: bool = False) -> compat.SafeKconfig:
     """Parse arch's Kconfig; every failure becomes a one-line UserError.
 
-    `check_loops` keeps kconfiglib's dependency-loop check (it costs ~0.1 s):
-    wanted for trees a patch or a fix changed, not for the tree as it is.
+    `changed`: a tree a patch or a fix changed. Its load is temporary, and
+    keeps kconfiglib's dependency-loop check (~0.1 s), which only a change
+    can make fail.
     """
     if not tree.exists(f"arch/{arch}/Kconfig"):
         known = ", ".join(tree.arches())
         raise UserError(f"unknown arch {arch!r} (this tree has: {known})")
-    with _patched(tree, arch):
+    with _patched(tree, arch, lasting=not changed):
         try:
-            return compat.SafeKconfig(tree, check_loops=check_loops)
+            return compat.SafeKconfig(tree, check_loops=changed)
         except kconfiglib.KconfigError as err:
             raise _user_error(str(err)) from None
         except RecursionError:
@@ -99,13 +108,13 @@ def _user_error(text: str) -> UserError:
     return UserError(first)
 
 
-def load_arch(tree: Tree, arch: str, check_loops: bool = False) -> ArchModel:
-    return convert(load_kconfig(tree, arch, check_loops), arch)
+def load_arch(tree: Tree, arch: str, changed: bool = False) -> ArchModel:
+    return convert(load_kconfig(tree, arch, changed), arch)
 
 
 def load_changed(tree: Tree, arch: str) -> ArchModel:
-    """For trees a patch or a fix changed: dependency loops are errors."""
-    return load_arch(tree, arch, check_loops=True)
+    """For trees a patch or a fix changed: temporary, and loops are errors."""
+    return load_arch(tree, arch, changed=True)
 
 
 def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:

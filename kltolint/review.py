@@ -46,9 +46,11 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
         else:
             arches = sorted({a for path in touched for a in tree.arches_reading(path)})
             introduced, removed = [], []
+            # Every "before" first: those loads may last, "after" ones never do (load.py).
+            befores = {arch: before_session.findings(arch) for arch in arches}
             for arch in arches:
                 progress(arch)
-                before = {f.key(): f for f in before_session.findings(arch)}
+                before = {f.key(): f for f in befores[arch]}
                 after = {f.key(): f for f in after_session.findings(arch)}
                 introduced += [f for k, f in after.items() if k not in before]
                 removed += [f for k, f in before.items() if k not in after]
