@@ -158,14 +158,15 @@ class Verdict:
 ModelFor = Callable[[Tree, str], ArchModel]
 
 
-def verify(tree: Tree, arches: Sequence[str], model_for: ModelFor, rules: Sequence[Rule],
-           finding: Finding, new_texts: dict[str, str], before: Callable[[str], list[Finding]],
-           changed: str) -> Verdict:
+def verify(tree: Tree, sources: "analysis.Sources", arches: Sequence[str], model_for: ModelFor,
+           rules: Sequence[Rule], finding: Finding, new_texts: dict[str, str],
+           before: Callable[[str], list[Finding]], changed: str) -> Verdict:
     """Re-analyse the patched tree on every arch that reads the edited files.
 
     `changed` is the symbol the edit changes; the select sweep re-checks only
     the edges in its forward cone (no other edge can have changed)."""
     patched = Tree(tree.root, overlay={**tree.overlay, **new_texts})
+    patched_sources = analysis.Sources(patched)
     rule = next(r for r in rules if r.id == finding.rule)
     unsafe: list[str] = []
     # The lasting loads first, so that no temporary one is frozen with them (load.py).
@@ -178,9 +179,9 @@ def verify(tree: Tree, arches: Sequence[str], model_for: ModelFor, rules: Sequen
         except UserError as err:
             return Verdict(False, "none", f"the patched tree does not load on {arch}: {err}")
         scope = analysis.blast_radius(original).cone(changed) | analysis.blast_radius(edited).cone(changed)
-        after = analysis.check(edited, rules, analysis.Sources(patched), scope=scope)
+        after = analysis.check(edited, rules, patched_sources, scope=scope)
         # Before and after within the same scope: nothing outside it can change.
-        old = before(arch) if arch == finding.arch else analysis.check(original, rules, _sources(tree), scope=scope)
+        old = before(arch) if arch == finding.arch else analysis.check(original, rules, sources, scope=scope)
         old_keys = {f.key() for f in old}
         if arch == finding.arch and finding.key() in {f.key() for f in after}:
             return Verdict(False, "none", "the edit does not remove the finding")
@@ -196,16 +197,6 @@ def verify(tree: Tree, arches: Sequence[str], model_for: ModelFor, rules: Sequen
     if unsafe:
         return Verdict(True, "unsafe", "also changes configurations that are not broken: " + "; ".join(unsafe[:3]))
     return Verdict(True, "safe", "removes only configurations where the forbidden combination holds")
-
-
-_SOURCES: dict[int, "analysis.Sources"] = {}
-
-
-def _sources(tree: Tree) -> "analysis.Sources":
-    if id(tree) not in _SOURCES:
-        _SOURCES.clear()
-        _SOURCES[id(tree)] = analysis.Sources(tree)
-    return _SOURCES[id(tree)]
 
 
 def _forbidden(model: ArchModel, rule: Rule, finding: Finding) -> E.Expr | None:
@@ -311,7 +302,7 @@ class Fixer:
             new = apply_edits(old, edits)
         except (CannotFix, E.ExprSyntaxError) as err:
             return FixInfo("none", "", str(err))
-        verdict = verify(self.tree, self.tree.arches_reading(path), self.model_for, self.rules,
+        verdict = verify(self.tree, self.sources, self.tree.arches_reading(path), self.model_for, self.rules,
                          finding, {path: new}, self.findings_for, point.symbol)
         if not verdict.ok:
             return FixInfo("none", "", verdict.note)
