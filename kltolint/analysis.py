@@ -156,10 +156,8 @@ def _explain(enc: Encoder, found: Assignment, model: ArchModel, subject: str,
         if selects:
             for edge in selects:
                 candidates.append(Candidate("select", name, edge, depth))
-                line = sources.file(edge.entry.file).select_line(edge.entry.line, "select", name, edge.nth)
-                _visit(queue, parents, edge.source, name, depth,
-                       Step(edge.entry.file, line.lineno if line else edge.entry.line,
-                            f"{edge.source}: {line.text.strip() if line else 'select ' + name}"))
+                lineno, text = sources.edge_line(edge)
+                _visit(queue, parents, edge.source, name, depth, Step(edge.entry.file, lineno, f"{edge.source}: {text}"))
             continue
         candidates.append(Candidate("depends", name, None, depth))
         if sym_enc.user is None:
@@ -288,8 +286,7 @@ def _finding(model: ArchModel, rule: Rule, guard: E.Expr, cand: Candidate, proof
         assert cand.edge is not None
         edge = cand.edge
         point = EditPoint("select", edge.entry.file, edge.entry.line, edge.target, edge.nth)
-        line = sources.file(edge.entry.file).select_line(edge.entry.line, "select", edge.target, edge.nth)
-        lineno = line.lineno if line else edge.entry.line
+        lineno, _ = sources.edge_line(edge)
         message = f"{rule.message}: {edge.source} selects {edge.target} here without `{guard_text}`"
         chain = _chain(parents, edge.source)
     elif cand.kind == "default":

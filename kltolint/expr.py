@@ -97,18 +97,28 @@ def not_(arg: Expr) -> Expr:
     return Not(arg)
 
 
+def atoms(expr: Expr) -> Iterator[Expr]:
+    """The leaves of an expression: symbols, constants, `<choice>`."""
+    if isinstance(expr, (And, Or)):
+        for arg in expr.args:
+            yield from atoms(arg)
+    elif isinstance(expr, Not):
+        yield from atoms(expr.arg)
+    elif isinstance(expr, Cmp):
+        yield from atoms(expr.left)
+        yield from atoms(expr.right)
+    else:
+        yield expr
+
+
 def symbols(expr: Expr) -> Iterator[str]:
     """Names of the symbols an expression reads (constants excluded)."""
-    if isinstance(expr, Sym):
-        yield expr.name
-    elif isinstance(expr, Not):
-        yield from symbols(expr.arg)
-    elif isinstance(expr, (And, Or)):
-        for arg in expr.args:
-            yield from symbols(arg)
-    elif isinstance(expr, Cmp):
-        yield from symbols(expr.left)
-        yield from symbols(expr.right)
+    return (atom.name for atom in atoms(expr) if isinstance(atom, Sym))
+
+
+def has_choice(expr: Expr) -> bool:
+    """Does it read `<choice>`, which Kconfig text cannot name?"""
+    return any(isinstance(atom, ChoiceRef) for atom in atoms(expr))
 
 
 # -- printing ---------------------------------------------------------------

@@ -192,6 +192,14 @@ class Sources:
             self._files[rel] = SourceFile(self.tree.read(rel))
         return self._files[rel]
 
+    def edge_line(self, edge) -> tuple[int, str]:
+        """Line number and text of a select/imply edge (model.Edge); the
+        entry's `config` line when the text cannot be found."""
+        line = self.file(edge.entry.file).select_line(edge.entry.line, edge.kind, edge.target, edge.nth)
+        if line is None:
+            return edge.entry.line, f"{edge.kind} {edge.target}"
+        return line.lineno, line.text.strip()
+
     def line_text(self, rel: str, line: int) -> str:
         try:
             lines = self.file(rel).lines

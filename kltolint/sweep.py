@@ -107,10 +107,9 @@ def _finding(model: ArchModel, rule: Rule, query: Query, goal: int, edge_tri: Tr
     unmet = [c for c in conjuncts(sym.direct_dep) if not found(_dep(enc, sym, c).m)]
     breakable = [c for c in conjuncts(sym.direct_dep)
                  if query.solve([_unmet(enc, edge_tri, _dep(enc, sym, c))]) is not None]
-    expressible = all(not isinstance(c, E.ChoiceRef) and not _has_choice(c) for c in breakable)
+    expressible = not any(E.has_choice(c) for c in breakable)
     guard = E.to_str(E.and_(*breakable)) if breakable and expressible else ""
-    line = sources.file(edge.entry.file).select_line(edge.entry.line, "select", edge.target, edge.nth)
-    lineno = line.lineno if line else edge.entry.line
+    lineno, _ = sources.edge_line(edge)
     message = (f"{edge.source} selects {edge.target}, whose dependencies can be unmet: "
                f"{edge.target} depends on {E.to_str(sym.direct_dep)}; unmet: "
                f"{', '.join(E.to_str(c) for c in unmet) or E.to_str(sym.direct_dep)}")
@@ -127,16 +126,6 @@ def _finding(model: ArchModel, rule: Rule, query: Query, goal: int, edge_tri: Tr
         alternatives=(depends_point,) if guard else (),
         notes=() if guard else ("no fix: the missing dependency is a choice, which Kconfig cannot name",),
     )
-
-
-def _has_choice(expr: E.Expr) -> bool:
-    if isinstance(expr, E.ChoiceRef):
-        return True
-    if isinstance(expr, E.Not):
-        return _has_choice(expr.arg)
-    if isinstance(expr, (E.And, E.Or)):
-        return any(_has_choice(a) for a in expr.args)
-    return False
 
 
 def is_sweep(rule: Rule) -> bool:
