@@ -12,7 +12,7 @@ import textwrap
 from typing import Sequence
 
 from kltolint.findings import Finding
-from kltolint.output import _arches, _unique, witness_command
+from kltolint.output import grouped, witness_command
 from kltolint.patch import FilePatch, new_line_numbers
 from kltolint.review import PatchReview
 
@@ -34,8 +34,8 @@ def _reply(review: PatchReview) -> str:
         head += [f"In-Reply-To: {patch.message_id}", f"References: {patch.message_id}"]
     if patch.sender:
         head.append(f"To: {patch.sender}")
-    findings = _unique(review.introduced)
-    count = len(findings)
+    problems = grouped(review.introduced)
+    count = len(problems)
     body = [
         "Hi,",
         "",
@@ -45,30 +45,30 @@ def _reply(review: PatchReview) -> str:
     ]
     placed: set[int] = set()
     for fp in patch.files:
-        quoted = _quote_file(fp, findings, placed)
+        quoted = _quote_file(fp, problems, placed)
         if quoted:
             body += quoted + [""]
-    elsewhere = [f for i, f in enumerate(findings) if i not in placed]
+    elsewhere = [problem for i, problem in enumerate(problems) if i not in placed]
     if elsewhere:
         body += ["Elsewhere, through what the patch changes:", ""]
-        for finding in elsewhere:
-            body += _finding_lines(finding, review.introduced) + [""]
-    for finding in findings:
+        for finding, arches in elsewhere:
+            body += _finding_lines(finding, arches) + [""]
+    for finding, _ in problems:
         body += _reproduce(finding) + [""]
-    for finding in findings:
+    for finding, _ in problems:
         body += _suggestion(finding)
     if review.removed:
         body += ["This patch also removes:", ""]
-        body += [f"  {f.file}:{f.line}: {f.message} [{f.rule}]" for f in _unique(review.removed)] + [""]
+        body += [f"  {f.file}:{f.line}: {f.message} [{f.rule}]" for f, _ in grouped(review.removed)] + [""]
     body += ["-- ", "kltolint: Kconfig dependency linter (toolchain probes are never run;", 
              "each finding carries a witness the kernel's conf tool replays)"]
     return "\n".join(head) + "\n\n" + "\n".join(body) + "\n"
 
 
-def _quote_file(fp: FilePatch, findings: list[Finding], placed: set[int]) -> list[str]:
+def _quote_file(fp: FilePatch, problems: list[tuple[Finding, list[str]]], placed: set[int]) -> list[str]:
     """The file's hunks, quoted, with findings inline under their line."""
-    mine = {i: f for i, f in enumerate(findings) if f.file == fp.path}
-    hits = {f.line for f in mine.values()}
+    mine = {i: problem for i, problem in enumerate(problems) if problem[0].file == fp.path}
+    hits = {f.line for f, _ in mine.values()}
     out: list[str] = []
     for hunk in fp.hunks:
         numbers = new_line_numbers(hunk)
@@ -81,19 +81,18 @@ def _quote_file(fp: FilePatch, findings: list[Finding], placed: set[int]) -> lis
             out.append("> " + line.rstrip("\r\n"))
             if number is None or line[:1] == "\\":
                 continue
-            for i, finding in mine.items():
+            for i, (finding, arches) in mine.items():
                 if finding.line == number and i not in placed:
                     placed.add(i)
-                    out += [""] + _finding_lines(finding, findings) + [""]
+                    out += [""] + _finding_lines(finding, arches) + [""]
     return out
 
 
-def _finding_lines(finding: Finding, all_: Sequence[Finding]) -> list[str]:
+def _finding_lines(finding: Finding, arches: list[str]) -> list[str]:
     out = [f"{finding.file}:{finding.line}: error: {finding.message} [{finding.rule}]"]
     for step in finding.chain[:-1]:
         out.append(f"  {step.file}:{step.line}: {step.text}")
-    arches = ", ".join(_arches(all_, finding))
-    out.append(f"  (reachable on {arches})")
+    out.append(f"  (reachable on {', '.join(arches)})")
     return out
 
 

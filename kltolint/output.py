@@ -13,7 +13,6 @@ JSON schema (version 1), documented in docs/json.md:
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from typing import Sequence
 
 from kltolint import __version__
@@ -37,6 +36,16 @@ def render(fmt: str, findings: Sequence[Finding], tree: str, arches: Sequence[st
     return render_text(findings, arches)
 
 
+def grouped(findings: Sequence[Finding]) -> list[tuple[Finding, list[str]]]:
+    """One entry per distinct problem (rule, line, message), with every arch
+    it was found on: reports and bots speak of lines, not of arches."""
+    groups: dict[tuple[str, str, int, str], tuple[Finding, list[str]]] = {}
+    for finding in findings:
+        key = (finding.rule, finding.file, finding.line, finding.message)
+        groups.setdefault(key, (finding, []))[1].append(finding.arch)
+    return list(groups.values())
+
+
 def witness_command(finding: Finding, fragment: str = "witness.config") -> str:
     make = f" {finding.witness.make}" if finding.witness.make else ""
     return f"make ARCH={finding.arch}{make} KCONFIG_ALLCONFIG={fragment} allnoconfig"
@@ -44,16 +53,14 @@ def witness_command(finding: Finding, fragment: str = "witness.config") -> str:
 
 def render_text(findings: Sequence[Finding], arches: Sequence[str]) -> str:
     """One `file:line: error:` per distinct problem; arches sharing it are listed."""
-    groups: OrderedDict[tuple[str, str, int, str], list[Finding]] = OrderedDict()
-    for finding in findings:
-        groups.setdefault((finding.rule, finding.file, finding.line, finding.message), []).append(finding)
+    groups = grouped(findings)
     out: list[str] = []
-    for (rule, file, line, message), same in groups.items():
-        first = same[0]
-        out.append(f"{file}:{line}: error: {message} [{rule}]")
+    for first, arches_of in groups:
+        file, line = first.file, first.line
+        out.append(f"{file}:{line}: error: {first.message} [{first.rule}]")
         for step in first.chain:
             out.append(f"{step.file}:{step.line}: note: {step.text}")
-        where = ", ".join(f.arch for f in same)
+        where = ", ".join(arches_of)
         out.append(f"{file}:{line}: note: reachable on {where}; witness for {first.arch}: {witness_command(first)}")
         for assumption in first.witness.assumptions:
             out.append(f"    assuming {assumption}")
@@ -125,19 +132,6 @@ def render_json(findings: Sequence[Finding], tree: str, arches: Sequence[str],
 
 # -- bots -----------------------------------------------------------------------------
 
-def _unique(findings: Sequence[Finding]) -> list[Finding]:
-    """One per distinct problem: bots comment on lines, not on arches."""
-    seen: dict[tuple[str, str, int, str], Finding] = {}
-    for finding in findings:
-        seen.setdefault((finding.rule, finding.file, finding.line, finding.message), finding)
-    return list(seen.values())
-
-
-def _arches(findings: Sequence[Finding], finding: Finding) -> list[str]:
-    return [f.arch for f in findings if (f.rule, f.file, f.line, f.message) ==
-            (finding.rule, finding.file, finding.line, finding.message)]
-
-
 def _fixes(finding: Finding) -> list[Edit]:
     fix = finding.fix
     return list(fix.edits) if fix and fix.applicability in ("safe", "unsafe") else []
@@ -158,8 +152,8 @@ def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], removed: Se
         "defaultConfiguration": {"level": "error"},
     } for r in rules if r.id in used]
     index = {rule["id"]: i for i, rule in enumerate(driver_rules)}
-    results = [_sarif_result(f, findings, index, "new" if review else None) for f in _unique(findings)]
-    results += [_sarif_result(f, removed, index, "absent") for f in _unique(removed)]
+    results = [_sarif_result(f, arches, index, "new" if review else None) for f, arches in grouped(findings)]
+    results += [_sarif_result(f, arches, index, "absent") for f, arches in grouped(removed)]
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -172,7 +166,7 @@ def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], removed: Se
     return json.dumps(doc, indent=2) + "\n"
 
 
-def _sarif_result(finding: Finding, all_: Sequence[Finding], index: dict[str, int], state: str | None) -> dict:
+def _sarif_result(finding: Finding, arches: list[str], index: dict[str, int], state: str | None) -> dict:
     result: dict[str, object] = {
         "ruleId": finding.rule,
         "level": "error" if state != "absent" else "note",
@@ -181,7 +175,7 @@ def _sarif_result(finding: Finding, all_: Sequence[Finding], index: dict[str, in
         "relatedLocations": [dict(_sarif_location(s.file, s.line), id=i, message={"text": s.text})
                              for i, s in enumerate(finding.chain)],
         "properties": {
-            "arches": _arches(all_, finding),
+            "arches": arches,
             "witness": {"config": finding.witness.config, "make": finding.witness.make,
                         "assumptions": list(finding.witness.assumptions)},
         },
@@ -220,9 +214,9 @@ def _sarif_replacement(edit: Edit) -> dict:
 def render_rdjson(findings: Sequence[Finding]) -> str:
     """reviewdog's Diagnostic Format (rdjson), with fixes as suggestions."""
     diagnostics = []
-    for finding in _unique(findings):
+    for finding, arches in grouped(findings):
         diag: dict[str, object] = {
-            "message": f"{finding.message} (on {', '.join(_arches(findings, finding))}; "
+            "message": f"{finding.message} (on {', '.join(arches)}; "
                        f"witness: {witness_command(finding)})",
             "location": {"path": finding.file, "range": {"start": {"line": finding.line, "column": 1}}},
             "severity": "ERROR",
@@ -254,8 +248,8 @@ def _gh_escape(text: str, prop: bool = False) -> str:
 def render_github(findings: Sequence[Finding]) -> str:
     """GitHub Actions workflow commands: one ::error annotation per problem."""
     out = []
-    for finding in _unique(findings):
-        body = f"{finding.message}\non {', '.join(_arches(findings, finding))}; witness: {witness_command(finding)}"
+    for finding, arches in grouped(findings):
+        body = f"{finding.message}\non {', '.join(arches)}; witness: {witness_command(finding)}"
         body += "".join(f"\n| {line}" for line in finding.witness.config.splitlines())
         for edit in _fixes(finding):
             body += f"\nfix ({finding.fix.applicability}): {edit.text.strip()}"  # type: ignore[union-attr]
