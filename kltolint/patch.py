@@ -11,7 +11,6 @@ import email
 import email.policy
 import re
 from dataclasses import dataclass
-from typing import Mapping
 
 from kltolint.errors import UserError
 from kltolint.tree import Tree
@@ -214,27 +213,24 @@ def _side(hunk: Hunk, keep: str) -> list[str]:
     return out
 
 
-def apply(tree: Tree, patch: Patch, overlay: Mapping[str, str | None] | None = None) -> dict[str, str | None]:
-    """The overlay after `patch`'s Kconfig files: path -> new text (None: deleted)."""
-    out: dict[str, str | None] = dict(overlay or {})
+def apply(tree: Tree, patch: Patch) -> dict[str, str | None]:
+    """`tree`'s overlay after `patch`'s Kconfig files: path -> text (None: deleted)."""
+    out: dict[str, str | None] = dict(tree.overlay)
+    current = Tree(tree.root, out)  # sees each file as the patch left it so far
     for fp in patch.files:
         if not is_kconfig(fp.path):
             continue  # only Kconfig files change what kltolint sees
+        current.confined(fp.path)  # refuses paths that leave the tree
         if fp.old_path is None:
-            old = ""
-            exists = out[fp.path] is not None if fp.path in out else tree.exists(fp.path)
-            if exists:
+            if current.exists(fp.path):
                 raise PatchError(f"patch does not apply: it creates {fp.path}, which exists")
+            old = ""
+        elif out.get(fp.old_path, "") is None:
+            raise PatchError(f"patch changes {fp.old_path}, which an earlier patch deleted")
+        elif not current.exists(fp.old_path):
+            raise PatchError(f"patch does not apply: {fp.old_path} does not exist in the tree")
         else:
-            known = out.get(fp.old_path, "missing")
-            if known is None:
-                raise PatchError(f"patch changes {fp.old_path}, which an earlier patch deleted")
-            if known == "missing":
-                if not tree.exists(fp.old_path):
-                    raise PatchError(f"patch does not apply: {fp.old_path} does not exist in the tree")
-                known = tree.read(fp.old_path)
-            old = known
-        tree.confined(fp.path)  # refuses paths that leave the tree
+            old = current.read(fp.old_path)
         new = _apply_hunks(old, fp)
         out[fp.path] = None if fp.new_path is None else new
     return out

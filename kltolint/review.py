@@ -37,7 +37,7 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
     before_session = Session(tree, rules, load)
     out = []
     for patch in patches:
-        after_overlay = apply(Tree(tree.root, overlay), patch, overlay)
+        after_overlay = apply(Tree(tree.root, overlay), patch)
         after_tree = Tree(tree.root, after_overlay)
         after_session = Session(after_tree, rules, load_changed if load is load_arch else load)
         touched = [fp.path for fp in patch.files if is_kconfig(fp.path)]
