@@ -201,6 +201,7 @@ class _Converter:
         self.kconf = kconf
         self.choice_index = {choice: i for i, choice in enumerate(kconf.unique_choices)}
         self.memo: dict[int, Expr] = {}
+        self.edge_memo: dict[int, tuple[Edge, ...]] = {}  # nodes live as long as kconf
 
     def expr(self, item: object) -> Expr:
         key = id(item)
@@ -247,14 +248,20 @@ class _Converter:
                                for n in sym.nodes for nth in range(len(n.defaults))),
         )
 
-    def edges(self, node: kconfiglib.MenuNode) -> Iterator[Edge]:
-        for kind, pairs in (("select", node.selects), ("imply", node.implies)):
-            seen: dict[str, int] = {}
-            for target, cond in pairs:
-                nth = seen.get(target.name, 0)
-                seen[target.name] = nth + 1
-                yield Edge(kind, node.item.name, target.name, self.expr(cond),
-                           Loc(node.filename, node.linenr), nth)
+    def edges(self, node: kconfiglib.MenuNode) -> tuple[Edge, ...]:
+        """A node's select and imply edges, converted once per node."""
+        done = self.edge_memo.get(id(node))
+        if done is None:
+            out = []
+            for kind, pairs in (("select", node.selects), ("imply", node.implies)):
+                seen: dict[str, int] = {}
+                for target, cond in pairs:
+                    nth = seen.get(target.name, 0)
+                    seen[target.name] = nth + 1
+                    out.append(Edge(kind, node.item.name, target.name, self.expr(cond),
+                                    Loc(node.filename, node.linenr), nth))
+            done = self.edge_memo[id(node)] = tuple(out)
+        return done
 
     def choice(self, choice: kconfiglib.Choice) -> Choice:
         return Choice(

@@ -574,6 +574,8 @@ class Query:
         self.enc = enc
         self.solver = Solver(name=solver)
         self._fed = 0
+        self._phased = (-1, -1)  # sizes of the preference sets behind _phases
+        self._phases: list[int] = []
 
     def __enter__(self) -> "Query":
         return self
@@ -588,7 +590,13 @@ class Query:
         if self._fed < len(clauses):
             self.solver.append_formula(clauses[self._fed:])
             self._fed = len(clauses)
-        self.solver.set_phases([v for v in enc.inputs.prefer_true] + [-v for v in enc.inputs.prefer_false])
+        # Preferences are set again before every solve: that steers which of
+        # the valid witnesses comes back. Only the list is kept between solves.
+        inputs = enc.inputs
+        if self._phased != (len(inputs.prefer_true), len(inputs.prefer_false)):
+            self._phases = [v for v in inputs.prefer_true] + [-v for v in inputs.prefer_false]
+            self._phased = (len(inputs.prefer_true), len(inputs.prefer_false))
+        self.solver.set_phases(self._phases)
 
     def solve(self, assumptions: Iterable[int]) -> "Assignment | None":
         self._feed()
