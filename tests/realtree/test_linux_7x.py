@@ -65,3 +65,28 @@ def test_transitional_symbol_feeds_its_successor(x86, tmp_path):
     config = run_conf(root, "x86", proof.make, proof.config, tmp_path)
     assert config.get("CFI") == "y"
     assert "CFI_CLANG" not in config  # transitional: never written
+
+
+def _arches() -> list[str]:
+    from tests.conftest import kernels_dir
+
+    path = kernels_dir() / "linux-source-7.3"
+    return Tree(path).arches() if (path / ".complete").exists() else ["(tree missing)"]
+
+
+@pytest.mark.parametrize("arch", _arches())
+def test_sweep_runs_on_every_arch(arch):
+    """`check --sweep` on every arch of 7.3: each finding sits on the select
+    line it names (the README's table counts them)."""
+    from kltolint import analysis
+    from kltolint.rules import builtin_dir, load_dir
+
+    tree = Tree(real_tree("7.3"))
+    sweep = [r for r in load_dir(builtin_dir()) if r.id == "KSEL001"]
+    sources = Sources(tree)
+    findings = analysis.check(load_arch(tree, arch), sweep, sources)
+    assert len(findings) < 50
+    for finding in findings:
+        selector, _, target = finding.message.split()[:3]
+        line = sources.line_text(finding.file, finding.line).split("#")[0].split()
+        assert line[:2] == ["select", target.rstrip(",")], finding.message
