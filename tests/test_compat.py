@@ -193,3 +193,17 @@ def test_equals_n_follows_expr_trans_compare():
     cmp = (eq, a, b)
     assert compat.equals_n(cmp, no) == (not_, cmp)  # type: ignore[arg-type]
     assert compat.equals_n((not_, cmp), no) == cmp  # type: ignore[arg-type]
+
+
+def test_blame_names_a_conditional_depends_line(fixture_tree):
+    """`depends on LD_IS_LLD if LD_IS_LLD` always holds: the ld.bfd finding
+    is blamed on that line, the entry's last `depends on`."""
+    from kltolint import analysis
+    from kltolint.rules import builtin_dir, load_dir
+
+    tree = fixture_tree("conditional-depends")
+    rules = [r for r in load_dir(builtin_dir()) if r.enabled]
+    (finding,) = analysis.check(load_arch(tree, "arm64"), rules, analysis.Sources(tree))
+    assert finding.rule == "KLTO002"
+    text = (tree.root / finding.file).read_text().splitlines()[finding.line - 1]
+    assert text.strip() == "depends on LD_IS_LLD if LD_IS_LLD"
