@@ -35,6 +35,7 @@ import kconfiglib
 
 from kltolint.errors import UserError
 from kltolint.model import Loc, Probe
+from kltolint.source import SourceFile
 from kltolint.suppress import Suppression, scan
 from kltolint.tree import Tree
 
@@ -55,6 +56,24 @@ def rewrite(text: str) -> str:
     if "modules" not in text and "transitional" not in text:
         return text
     return _BARE_PROPERTY.sub(_replace_property, text)
+
+
+_TYPE_WORDS = frozenset({"bool", "tristate", "int", "hex", "string"})
+
+
+def check_transitional(text: str, rel: str) -> None:
+    """parser.y `transitional_check_sanity`: a transitional symbol has a bare
+    type and help, nothing else (a `depends on` is reported at the entry, as
+    the C tool does, the others at their own line)."""
+    for entry in SourceFile(text).entries:
+        if entry.keyword not in ("config", "menuconfig") or not entry.lines("transitional"):
+            continue
+        for prop in entry.props:
+            if prop.keyword in ("transitional", "help") or (
+                    prop.keyword in _TYPE_WORDS and len(prop.words()) == 1):
+                continue
+            line = entry.header.lineno if prop.keyword in ("depends", "visible") else prop.lineno
+            raise UserError("transitional symbols can only have help sections", rel, line)
 
 
 def _replace_property(match: re.Match[str]) -> str:
@@ -171,6 +190,8 @@ class SafeKconfig(kconfiglib.Kconfig):
         text = tree.read(rel)
         if "kltolint:" in text:
             self.kltolint_suppressions.extend(scan(text, rel))
+        if "transitional" in text:
+            check_transitional(text, rel)
         return StringIO(rewrite(text))
 
     def _iglob(self, pattern: str) -> Iterator[str]:

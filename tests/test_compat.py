@@ -207,3 +207,61 @@ def test_blame_names_a_conditional_depends_line(fixture_tree):
     assert finding.rule == "KLTO002"
     text = (tree.root / finding.file).read_text().splitlines()[finding.line - 1]
     assert text.strip() == "depends on LD_IS_LLD if LD_IS_LLD"
+
+
+TRANSITIONAL = FIXTURES / "kconfig-tests" / "transitional"
+ERR_TRANSITIONAL = FIXTURES / "kconfig-tests" / "err_transitional"
+
+
+def test_kernel_err_transitional_test_is_replayed():
+    """scripts/kconfig/tests/err_transitional (7.3): every bad transitional
+    symbol is refused at the line the C tool names, one line each."""
+    from kltolint.source import SourceFile
+
+    expected = [int(line.split(":")[1]) for line in (ERR_TRANSITIONAL / "expected_stderr").read_text().splitlines()
+                if ": error: " in line]
+    lines = (ERR_TRANSITIONAL / "Kconfig").read_text().splitlines(keepends=True)
+    seen = []
+    while True:
+        try:
+            compat.check_transitional("".join(lines), "Kconfig")
+            break
+        except UserError as err:
+            assert err.file == "Kconfig" and "only have help sections" in str(err)
+            seen.append(err.line)
+            bad = SourceFile("".join(lines)).entry_holding(err.line)
+            assert bad is not None
+            end = bad.props[-1].last if bad.props else bad.header.last
+            lines[bad.header.first:end + 1] = ["\n"] * (end + 1 - bad.header.first)
+    assert seen == expected
+
+
+def test_kernel_transitional_test_is_replayed(tmp_path):
+    """scripts/kconfig/tests/transitional (7.3): with initial_config's values
+    (olddefconfig), the bool and tristate symbols take exactly
+    expected_config's values, and the int, hex and string ones can."""
+    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": (TRANSITIONAL / "Kconfig").read_text()})), "demo")
+    given = _config(TRANSITIONAL / "initial_config")
+    expected = _config(TRANSITIONAL / "expected_config")
+    enc = Encoder(model)
+    tris = {name: enc.value(name) for name, sym in model.symbols.items() if sym.type in ("bool", "tristate")}
+    others = [enc.expr(parse(f"{name} = {value}")).m
+              for name, value in {**given, **expected}.items() if name not in tris]
+    enc.close()
+    assumptions = []
+    for name, sym in enc.syms.items():
+        assert sym.user is not None
+        if name in given:
+            assumptions += _lit(sym.user, given[name])
+        else:
+            assumptions += [enc.g.iff(sym.user.m, sym.default.m), enc.g.iff(sym.user.y, sym.default.y)]
+    seen = []
+    with Query(enc) as query:
+        assert query.solve(assumptions + others) is not None
+        while (sol := query.solve(assumptions)) is not None:
+            config = {name: sol.tri(tri) for name, tri in tris.items()}
+            seen.append(config)
+            query.solver.add_clause([-lit for name, value in config.items() for lit in _lit(tris[name], value)])
+            assert len(seen) < 4
+    want = {name: expected.get(name, given.get(name, "n")) for name in tris}
+    assert seen == [want]
