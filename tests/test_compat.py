@@ -265,3 +265,10 @@ def test_kernel_transitional_test_is_replayed(tmp_path):
             assert len(seen) < 4
     want = {name: expected.get(name, given.get(name, "n")) for name in tris}
     assert seen == [want]
+
+
+def test_imply_respects_a_conditional_dependency(tmp_path):
+    k = ('config X\n\tbool "x"\nconfig Y\n\tbool "y"\n'
+         'config S\n\tbool "s"\n\timply T\nconfig T\n\tbool "t"\n\tdepends on X if Y\n')
+    assert not reachable(tmp_path, k, "S && T && Y && !X")
+    assert reachable(tmp_path / "b", k, "S && T && !Y && !X")
