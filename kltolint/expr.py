@@ -195,6 +195,22 @@ def parse(text: str) -> Expr:
     return expr
 
 
+_INERT = re.compile(r"[^$\\#\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff]*")
+
+
+def is_canonical(text: str) -> bool:
+    """`text` is an expression exactly as `to_str` prints it, holding nothing
+    that Kconfig's line reader or preprocessor would act on (`$`, `\\`, `#`,
+    line breaks, controls). Text that goes into a Kconfig file from anywhere
+    less trusted than the analysis (a cache entry) must pass this."""
+    if not _INERT.fullmatch(text):
+        return False
+    try:
+        return to_str(parse(text)) == text
+    except ExprSyntaxError:
+        return False
+
+
 class _Parser:
     def __init__(self, tokens: list[tuple[str, str]], text: str) -> None:
         self.tokens = tokens

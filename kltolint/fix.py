@@ -296,6 +296,12 @@ class Fixer:
 
     def _try(self, finding: Finding, point: EditPoint) -> FixInfo:
         path = point.file
+        rule = next((r for r in self.rules if r.id == finding.rule), None)
+        # The guard is written into the tree: it must be an expression, and a
+        # rule's own guard where the rule names it (a cached finding is re-checked).
+        if rule is None or not E.is_canonical(finding.guard) or (
+                not sweep.is_sweep(rule) and finding.guard not in {E.to_str(g) for g in rule.fix.guards}):
+            return FixInfo("none", "", "the finding's guard is not one its rule gives")
         try:
             old = self.sources.file(path).render()
             edits = edits_for(point, finding.guard, self.sources.file(path))

@@ -49,10 +49,13 @@ def environment(tree: Tree, arch: str) -> dict[str, str]:
 
 @contextmanager
 def _patched(tree: Tree, arch: str, lasting: bool) -> Iterator[None]:
-    env = environment(tree, arch)
-    saved_env = {key: os.environ.get(key) for key in env}
+    # kconfiglib expands $(ANY_VARIABLE) from os.environ: while it parses,
+    # the environment holds only what the Makefile would export, so a tree
+    # or patch can never print the caller's variables (a bot's tokens).
+    saved_env = dict(os.environ)
     saved_limit = sys.getrecursionlimit()
-    os.environ.update(env)
+    os.environ.clear()
+    os.environ.update(environment(tree, arch))
     sys.setrecursionlimit(max(saved_limit, 5000))
     # kconfiglib makes ~10^6 objects while it parses: the cyclic GC would
     # rescan them again and again (half the parse time), so it is off while
@@ -73,11 +76,8 @@ def _patched(tree: Tree, arch: str, lasting: bool) -> Iterator[None]:
         if lasting:
             gc.freeze()
         sys.setrecursionlimit(saved_limit)
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        os.environ.clear()
+        os.environ.update(saved_env)
 
 
 def load_kconfig(tree: Tree, arch: str, changed: bool = False) -> compat.SafeKconfig:

@@ -8,6 +8,8 @@ a review bot reads untrusted input.
 from __future__ import annotations
 
 import email
+import email.header
+import email.message
 import email.policy
 import re
 from dataclasses import dataclass
@@ -97,9 +99,38 @@ def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
     files = parse_diff(payload, f"{name} (message {index})")
     if not files:
         return None  # a cover letter
-    subject = " ".join(str(message.get("Subject", "")).split())
-    return Patch(subject, str(message.get("Message-ID", "")).strip(), tuple(files),
-                 str(message.get("From", "")), index)
+    return Patch(_header(message, "Subject"), _message_id(_header(message, "Message-ID")), tuple(files),
+                 _header(message, "From"), index)
+
+
+# Anything that could end a header line or start another, once decoded
+# (RFC 2047 words can hold CR, LF, NUL, other controls and Unicode line breaks).
+_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff]")
+
+
+def _header(message: email.message.Message, name: str) -> str:
+    """A header's decoded value on one line: control characters and line
+    breaks become spaces, so it can be copied into a reply's header."""
+    try:
+        value = str(message.get(name, ""))
+    except (ValueError, TypeError, LookupError, AttributeError):
+        # A header the email package cannot parse: its raw text, decoded as far as possible.
+        raw = next((v for k, v in message.raw_items() if k.lower() == name.lower()), "")
+        value = _decode_words(str(raw))
+    return " ".join(_UNSAFE_IN_HEADER.sub(" ", value).split())
+
+
+def _decode_words(raw: str) -> str:
+    try:
+        parts = email.header.decode_header(raw)
+    except (ValueError, LookupError):
+        return raw
+    return "".join(p.decode(c or "utf-8", "replace") if isinstance(p, bytes) else p for p, c in parts)
+
+
+def _message_id(value: str) -> str:
+    """`<id@host>`, or '' for anything else (it goes into In-Reply-To)."""
+    return value if re.fullmatch(r"<[^<>\s]{1,900}>", value) else ""
 
 
 def _strip(path: str) -> str | None:
@@ -109,6 +140,18 @@ def _strip(path: str) -> str | None:
     if path.startswith('"'):
         raise PatchError(f"quoted file names are not supported: {path}")
     return path[2:] if path[:2] in ("a/", "b/") else path
+
+
+def _same_file(old: str | None, new: str | None, name: str) -> None:
+    """Refuse a diff whose two names differ (a rename without saying so).
+
+    patch(1) and git apply then pick a file by rules of their own (patch
+    -p1 takes the existing one: `+++ b/Kconfig.orig` changes `Kconfig`), so
+    judging either name could review a file other than the one changed.
+    Refusing is what a review bot wants: it cannot be walked around."""
+    if old is not None and new is not None and old != new:
+        raise PatchError(f"the diff names two files ({old} and {new}): "
+                         "renames and copies are not supported", name)
 
 
 def parse_diff(text: str, name: str = "<patch>") -> list[FilePatch]:
@@ -123,6 +166,7 @@ def parse_diff(text: str, name: str = "<patch>") -> list[FilePatch]:
         if line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
             header = (line, lines[i + 1])
             old, new = _strip(line[4:]), _strip(lines[i + 1][4:])
+            _same_file(old, new, name)
             hunks, i = _hunks(lines, i + 2, name, new or old or "?")
             files.append(FilePatch(old, new, hunks, header))
             continue
@@ -153,8 +197,12 @@ def _git_header(lines: list[str], i: int, files: list[FilePatch], name: str) -> 
         elif text.startswith("rename from ") or text.startswith("copy from "):
             raise PatchError(f"renamed or copied files are not supported ({new})", name)
         i += 1
+    _same_file(old, new, name)
     header_end = i
     if i + 1 < len(lines) and lines[i].startswith("--- ") and lines[i + 1].startswith("+++ "):
+        # git apply refuses a `---`/`+++` pair that contradicts the header; so does review.
+        if (_strip(lines[i][4:]), _strip(lines[i + 1][4:])) != (old, new):
+            raise PatchError(f"the ---/+++ lines do not match `{first[:160]}`", name)
         header_end = i + 2
         i += 2
     hunks, i = _hunks(lines, i, name, new or old or "?")

@@ -1,0 +1,114 @@
+"""`kltolint review` on hostile patches and mails (report F1, F2, F4-F7, F16, F17, F20)."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+
+import pytest
+
+from tests.adversarial.conftest import (DEMO, GUARDED, UNGUARDED, change_diff, demo, new_file_diff, run,
+                                        write_patch)
+
+ARM64 = (DEMO / "after/arch/arm64/Kconfig").read_text()
+INIT = (DEMO / "after/init/Kconfig").read_text()
+
+
+def review(capsys, tree, patch_path, *args):
+    return run(capsys, "review", "--tree", str(tree), patch_path, *args)
+
+
+# -- F1: a patch that adds a Kconfig file and sources it ---------------------------------
+
+def _new_driver(selects_unguarded: bool) -> str:
+    body = "config FOO_MISC\n\ttristate \"Foo\"\n\tdepends on ARM64\n"
+    if selects_unguarded:
+        body += "\tselect ARCH_SUPPORTS_LTO_CLANG\n"
+    sourcing = change_diff("init/Kconfig", INIT, INIT + 'source "drivers/misc/foo/Kconfig"\n')
+    return new_file_diff("drivers/misc/foo/Kconfig", body) + sourcing
+
+
+def test_new_sourced_kconfig_file_is_reviewed(capsys, tmp_path):
+    tree = demo(tmp_path)
+    result = review(capsys, tree, write_patch(tmp_path, _new_driver(False)))
+    assert result.code == 0 and "0 introduced, 0 removed" in result.out
+    assert not (tree / "drivers").exists()  # never written
+
+
+def test_new_sourced_kconfig_file_with_a_finding(capsys, tmp_path):
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, _new_driver(True)), "--format", "json")
+    assert result.code == 1
+    (finding,) = json.loads(result.out)["findings"]
+    assert finding["file"] == "drivers/misc/foo/Kconfig" and finding["line"] == 4
+
+
+# -- F2: `---` and `+++` name different files ----------------------------------------------
+
+@pytest.mark.parametrize("new_name", ["arch/arm64/Kconfig.orig", "arch/arm64/xKconfig", "arch/arm64/Kconfig2"])
+def test_plain_diff_with_differing_names_is_refused(capsys, tmp_path, new_name):
+    diff = change_diff("arch/arm64/Kconfig", ARM64, ARM64.replace(GUARDED, UNGUARDED), new_name=new_name)
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, diff))
+    assert result.code == 2
+    assert "arch/arm64/Kconfig" in result.error and new_name in result.error
+
+
+def test_git_header_with_differing_names_is_refused(capsys, tmp_path):
+    diff = change_diff("arch/arm64/Kconfig", ARM64, ARM64.replace(GUARDED, UNGUARDED), new_name="arch/arm64/xKconfig")
+    git = "diff --git a/arch/arm64/Kconfig b/arch/arm64/xKconfig\nindex 1111111..2222222 100644\n" + diff
+    assert review(capsys, demo(tmp_path), write_patch(tmp_path, git)).code == 2
+
+
+def test_git_header_disagreeing_with_its_own_diff_lines_is_refused(capsys, tmp_path):
+    diff = change_diff("arch/arm64/Kconfig", ARM64, ARM64.replace(GUARDED, UNGUARDED))
+    git = "diff --git a/README b/README\nindex 1111111..2222222 100644\n" + diff
+    assert review(capsys, demo(tmp_path), write_patch(tmp_path, git)).code == 2
+
+
+# -- F4, F17: header injection in --format mail ---------------------------------------------
+
+def _mail(headers: str, tree_text: str = ARM64) -> str:
+    diff = change_diff("arch/arm64/Kconfig", tree_text, tree_text.replace(GUARDED, UNGUARDED))
+    return f"From abc Mon Sep 17 00:00:00 2001\n{headers}\n\n---\n{diff}-- \n2.39\n"
+
+
+def _headers(out: str) -> list[str]:
+    return out.split("\n\n", 1)[0].splitlines()
+
+
+def test_encoded_newline_in_message_id_adds_no_header(capsys, tmp_path):
+    mail = _mail("From: Evil <e@x.org>\nSubject: [PATCH] arm64: drop the guard\n"
+                 "Message-ID: =?utf-8?q?=3Cid1=40x=3E=0ABcc=3A_victim2=40example=2Ecom?=")
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, mail), "--format", "mail")
+    assert result.code == 1
+    heads = _headers(result.out)
+    assert not any(h.lower().startswith("bcc") for h in heads), heads
+    assert all(h.split(":", 1)[0] in ("Subject", "In-Reply-To", "References", "To") for h in heads)
+
+
+def test_encoded_newline_in_from_adds_no_header(capsys, tmp_path):
+    mail = _mail("From: =?utf-8?q?Evil=0D=0ABcc=3A_v=40example=2Ecom?= <e@x.org>\n"
+                 "Subject: [PATCH] x\nMessage-ID: <id2@x>")
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, mail), "--format", "mail")
+    assert result.code == 1
+    heads = _headers(result.out)
+    assert [h.split(":", 1)[0] for h in heads] == ["Subject", "In-Reply-To", "References", "To"], heads
+    assert "In-Reply-To: <id2@x>" in heads
+
+
+# -- F5: the environment does not reach kconfiglib ------------------------------------------
+
+@pytest.mark.parametrize("line", ['source "x-$(GITHUB_TOKEN)-$(HOME)"', "$(error-if,y,$(GITHUB_TOKEN))"])
+def test_environment_does_not_leak_into_errors(capsys, tmp_path, monkeypatch, line):
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_SECRET123")
+    diff = change_diff("arch/arm64/Kconfig", ARM64, ARM64 + line + "\n")
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, diff))
+    assert result.code == 2
+    assert "ghp_SECRET123" not in result.out + result.err
+    assert "arch/arm64/Kconfig:" in result.error
+
+
+def test_display_name_cannot_add_a_recipient(capsys, tmp_path):
+    mail = _mail("From: =?utf-8?q?victim=40example=2Eorg=2C?= <e@x.org>\nSubject: [PATCH] x\nMessage-ID: <id3@x>")
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, mail), "--format", "mail")
+    (to,) = [h for h in _headers(result.out) if h.startswith("To:")]
+    assert email.utils.getaddresses([to[3:]]) == [("victim@example.org,", "e@x.org")]
