@@ -85,8 +85,9 @@ def kltolint(*argv: str, cwd: Path | None = None, env: dict[str, str] | None = N
              stdin: bytes | None = None, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
     """kltolint in its own process (for exit paths main() cannot show)."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    kw.setdefault("stdout", subprocess.PIPE)
     return subprocess.run([sys.executable, "-m", "kltolint", *argv], cwd=cwd, env=full_env, input=stdin,
-                          capture_output=True, timeout=timeout, **kw)
+                          stderr=subprocess.PIPE, timeout=timeout, **kw)
 
 
 def proc_contract(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
