@@ -237,7 +237,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UserError("not a kernel tree (no Kconfig file)", str(root))
     tree = Tree(root)
     arches = _arches(tree, args)
-    allowed = {tree.relpath(p) for p in args.paths if Path(p).is_file()}
+    allowed = {tree.confined(tree.relpath(p)) for p in args.paths if Path(p).is_file()}
     store = None if args.no_cache else Cache(Path(args.cache_dir) if args.cache_dir else default_dir())
     session = Session(tree, rules, None, store, args.jobs)
     progress = Progress(len(arches), enabled=not args.quiet and sys.stderr.isatty())
@@ -261,7 +261,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if findings:
         findings = fix.Fixer(session).attach(findings, sweep_fixes=args.fix or args.diff or args.fixes)
     chosen = [f for f in fix.applicable(findings, args.unsafe_fixes)
-              if not (args.fix and allowed) or f.fix.edits[0].file in allowed]  # type: ignore[union-attr]
+              if not (args.fix and allowed)
+              or tree.confined(f.fix.edits[0].file) in allowed]  # type: ignore[union-attr]  # through symlinks
     if args.diff:
         changes = fix.combined(session.sources, chosen)
         _write_exact("".join(fix.unified_diff(p, old, new) for p, (old, new) in sorted(changes.items())))

@@ -87,6 +87,8 @@ def load_kconfig(tree: Tree, arch: str, changed: bool = False) -> compat.SafeKco
     keeps kconfiglib's dependency-loop check (~0.1 s), which only a change
     can make fail.
     """
+    if f"arch/{arch}/Kconfig" not in tree.overlay and os.path.lexists(tree.root / "arch" / arch / "Kconfig"):
+        tree.confined(f"arch/{arch}/Kconfig")  # a link out of the tree says so (not "unknown arch")
     if not tree.exists(f"arch/{arch}/Kconfig"):
         known = ", ".join(tree.arches())
         raise UserError(f"unknown arch {arch!r} (this tree has: {known})")

@@ -99,6 +99,8 @@ class Session:
         self._findings[arch] = found
         self.suppressions[arch] = list(manifest.suppressions)
         self.stats[arch] = stats
+        for rel, identity in manifest.files.items():  # what was analysed (fix.write_atomic compares)
+            self.tree.identities.setdefault(rel, identity)
         if self.cache:
             self.cache.put(self.tree, arch, self._rules_digest, manifest, found)
 
