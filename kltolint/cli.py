@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     _rule_options(rev)
     rev.add_argument("--rule", action="append", default=[], metavar="ID", help="check only this rule (repeatable)")
     rev.add_argument("--format", choices=REVIEW_FORMATS, default="text", help="output format (default: text)")
+    rev.add_argument("--max-patches", type=int, default=50, metavar="N",
+                     help="refuse a series with more than N patches that change Kconfig files "
+                          "(default 50; each costs a load of every arch it touches)")
     rev.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
     listing = sub.add_parser("rules", help="list the rules")
@@ -312,11 +315,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     if not (root / "Kconfig").is_file():
         raise UserError("not a kernel tree (no Kconfig file)", str(root))
     name = "<stdin>" if args.patch == "-" else args.patch
-    try:
-        data = sys.stdin.buffer.read() if args.patch == "-" else Path(args.patch).read_bytes()
-    except OSError as err:
-        raise UserError(f"cannot read: {err.strerror}", name) from None
-    patches = patch_mod.parse(data.decode("utf-8", "surrogateescape"), name)
+    patches = patch_mod.parse(patch_mod.read_input(args.patch), name)
+    if len([p for p in patches if p.touches_kconfig]) > args.max_patches:
+        raise UserError(f"the series has more than {args.max_patches} patches that change Kconfig files "
+                        "(--max-patches raises the limit)", name)
     progress = Progress(0, enabled=not args.quiet and sys.stderr.isatty())
     reviews = review_mod.review(Tree(root), patches, rules, load_arch, progress.label)
     progress.done()

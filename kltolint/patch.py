@@ -11,7 +11,11 @@ import email
 import email.header
 import email.message
 import email.policy
+import errno
+import os
 import re
+import stat
+import sys
 from dataclasses import dataclass
 
 from kltolint.errors import UserError
@@ -52,9 +56,37 @@ class Patch:
     sender: str = ""
     index: int = 1  # position in the series
 
+    @property
+    def touches_kconfig(self) -> bool:
+        return any(is_kconfig(fp.path) for fp in self.files)
+
 
 class PatchError(UserError):
     pass
+
+
+# Line comparisons the hunk search may make for a whole patch: a patch that
+# needs more (hunks far from where they say) is refused, not searched for hours.
+MAX_SEARCH = 5_000_000
+
+
+def read_input(target: str) -> str:
+    """A patch file's (or stdin's, for -) text: never more than MAX_PATCH_BYTES read."""
+    name = "<stdin>" if target == "-" else target
+    try:
+        if target == "-":
+            data = sys.stdin.buffer.read(MAX_PATCH_BYTES + 1)
+        else:
+            with open(target, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as handle:
+                if stat.S_ISDIR(os.fstat(handle.fileno()).st_mode):
+                    raise IsADirectoryError(errno.EISDIR, "Is a directory")
+                os.set_blocking(handle.fileno(), True)  # a FIFO is read as a stream
+                data = handle.read(MAX_PATCH_BYTES + 1)
+    except OSError as err:
+        raise PatchError(f"cannot read: {err.strerror}", name) from None
+    if len(data) > MAX_PATCH_BYTES:
+        raise PatchError(f"patch is larger than {MAX_PATCH_BYTES} bytes", name)
+    return data.decode("utf-8", "surrogateescape")
 
 
 def parse(text: str, name: str = "<patch>") -> list[Patch]:
@@ -95,7 +127,7 @@ def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
         raise PatchError(f"malformed mbox: message {index} has no mail headers", name)
     message = email.message_from_string(chunk[body_start:], policy=email.policy.default)
     body = message.get_body(("plain",)) if message.is_multipart() else message
-    payload = body.get_content() if body is not None else ""
+    payload = _content(body) if body is not None else ""
     files = parse_diff(payload, f"{name} (message {index})")
     if not files:
         return None  # a cover letter
@@ -106,6 +138,16 @@ def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
 # Anything that could end a header line or start another, once decoded
 # (RFC 2047 words can hold CR, LF, NUL, other controls and Unicode line breaks).
 _UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff]")
+
+
+def _content(part: email.message.EmailMessage) -> str:
+    """The text of a part; an unknown charset (`unknown-8bit` is common in
+    archives) is read as UTF-8, undecodable bytes kept."""
+    try:
+        return part.get_content()
+    except (LookupError, UnicodeError, ValueError, AssertionError):
+        raw = part.get_payload(decode=True)
+        return raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else str(part.get_payload())
 
 
 def _header(message: email.message.Message, name: str) -> str:
@@ -265,6 +307,7 @@ def apply(tree: Tree, patch: Patch) -> dict[str, str | None]:
     """`tree`'s overlay after `patch`'s Kconfig files: path -> text (None: deleted)."""
     out: dict[str, str | None] = dict(tree.overlay)
     current = Tree(tree.root, out)  # sees each file as the patch left it so far
+    budget = [MAX_SEARCH]
     for fp in patch.files:
         if not is_kconfig(fp.path):
             continue  # only Kconfig files change what kltolint sees
@@ -279,32 +322,41 @@ def apply(tree: Tree, patch: Patch) -> dict[str, str | None]:
             raise PatchError(f"patch does not apply: {fp.old_path} does not exist in the tree")
         else:
             old = current.read(fp.old_path)
-        new = _apply_hunks(old, fp)
+        new = _apply_hunks(old, fp, budget)
         out[fp.path] = None if fp.new_path is None else new
     return out
 
 
-def _apply_hunks(text: str, fp: FilePatch) -> str:
+def _apply_hunks(text: str, fp: FilePatch, budget: list[int]) -> str:
     lines = text.splitlines(keepends=True)
     offset = 0
     for number, hunk in enumerate(fp.hunks, 1):
         old, new = _side(hunk, "-"), _side(hunk, "+")
         want = max(hunk.old_start - 1 + offset, 0) if hunk.old_len else hunk.old_start + offset
-        at = _find(lines, old, want)
+        at = _find(lines, old, want, budget)
         if at is None:
             raise PatchError(f"patch does not apply: {fp.path}: hunk #{number} "
                              f"({hunk.header.strip()}) does not match the tree")
+        if at < 0:
+            raise PatchError(f"patch does not apply: {fp.path}: hunk #{number} ({hunk.header.strip()}) "
+                             f"is not near its line; the patch needs more than {MAX_SEARCH} comparisons")
         lines[at: at + len(old)] = new
         offset += len(new) - len(old)
     return "".join(lines)
 
 
-def _find(lines: list[str], old: list[str], want: int) -> int | None:
+def _find(lines: list[str], old: list[str], want: int, budget: list[int]) -> int | None:
+    """Where `old` is, nearest `want` first; None if nowhere, -1 when the
+    patch's search budget (budget[0], shared by its hunks) runs out."""
     if not old:
         return min(want, len(lines))
+    first, size = old[0], len(old)
     for delta in range(0, len(lines) + 1):
+        budget[0] -= 1
+        if budget[0] < 0:
+            return -1
         for at in (want - delta, want + delta):
-            if 0 <= at <= len(lines) - len(old) and lines[at: at + len(old)] == old:
+            if 0 <= at <= len(lines) - size and lines[at] == first and lines[at: at + size] == old:
                 return at
     return None
 

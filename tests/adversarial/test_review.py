@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import time
 
 import pytest
 
@@ -112,3 +113,47 @@ def test_display_name_cannot_add_a_recipient(capsys, tmp_path):
     result = review(capsys, demo(tmp_path), write_patch(tmp_path, mail), "--format", "mail")
     (to,) = [h for h in _headers(result.out) if h.startswith("To:")]
     assert email.utils.getaddresses([to[3:]]) == [("victim@example.org,", "e@x.org")]
+
+
+# -- F6, F7, F20: bounded work -----------------------------------------------------------
+
+def test_endless_input_is_refused_after_the_limit(capsys, tmp_path, monkeypatch):
+    from kltolint import patch
+
+    monkeypatch.setattr(patch, "MAX_PATCH_BYTES", 1000)
+    result = review(capsys, demo(tmp_path), "/dev/zero")
+    assert result.code == 2 and "larger than 1000 bytes" in result.error
+
+
+def test_endless_stdin_is_refused_after_the_limit(tmp_path):
+    from tests.adversarial.conftest import kltolint, proc_contract
+
+    proc = proc_contract(kltolint("review", "--tree", str(demo(tmp_path)), "-", stdin=b"x" * (64 * 1024 * 1024 + 10)))
+    assert proc.returncode == 2 and b"larger than" in proc.stderr
+
+
+def test_hunks_far_from_their_line_are_bounded(capsys, tmp_path):
+    big = "".join(f"# line {i}\n" for i in range(20_000))
+    hunks = "".join(f"@@ -1,1 +1,1 @@\n-# line {19_999 - i}\n+# LINE {19_999 - i}\n" for i in range(300))
+    diff = new_file_diff("init/Kconfig.big", big) + "--- a/init/Kconfig.big\n+++ b/init/Kconfig.big\n" + hunks
+    started = time.monotonic()
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, diff))
+    assert time.monotonic() - started < 20
+    assert result.code == 2 and "comparisons" in result.error
+
+
+def test_long_series_is_refused(capsys, tmp_path):
+    one = change_diff("arch/arm64/Kconfig", ARM64, ARM64 + "# x\n")
+    back = change_diff("arch/arm64/Kconfig", ARM64 + "# x\n", ARM64)
+    mbox = "".join(f"From abc Mon Sep 17 00:00:00 2001\nFrom: a <a@b>\nSubject: [PATCH {i}]\n\n---\n{d}"
+                   for i, d in enumerate([one, back] * 3))
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, mbox), "--max-patches", "5")
+    assert result.code == 2 and "more than 5 patches" in result.error
+
+
+@pytest.mark.parametrize("charset", ["unknown-8bit", "x-bogus"])
+def test_unknown_charset_is_read_as_utf8(capsys, tmp_path, charset):
+    diff = change_diff("arch/arm64/Kconfig", ARM64, ARM64.replace(GUARDED, UNGUARDED))
+    mail = (f"From abc Mon Sep 17 00:00:00 2001\nFrom: a <a@b>\nSubject: [PATCH] x\nMIME-Version: 1.0\n"
+            f"Content-Type: text/plain; charset={charset}\nContent-Transfer-Encoding: 8bit\n\n---\n{diff}")
+    assert review(capsys, demo(tmp_path), write_patch(tmp_path, mail)).code == 1
