@@ -82,6 +82,10 @@ class SafeKconfig(kconfiglib.Kconfig):
         kconfiglib.iglob = self._iglob  # `source` globs through the tree
         try:
             super().__init__(filename, warn=False, warn_to_stderr=False)
+        except RecursionError:
+            # Where kconfiglib was: the file (and line) with the deep text.
+            where = getattr(self, "filename", None) or filename
+            raise UserError("Kconfig nests too deeply to parse", where, getattr(self, "linenr", None)) from None
         finally:
             kconfiglib.iglob = saved
 

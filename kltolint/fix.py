@@ -29,7 +29,7 @@ from kltolint.logic import Encoder, Inputs, Query
 from kltolint.model import BOOL_TYPES, ArchModel
 from kltolint.rules import Rule
 from kltolint.session import Session
-from kltolint.source import Logical, SourceFile
+from kltolint.source import Logical, SourceFile, split_lines
 from kltolint.tree import Tree
 
 TYPE_KEYWORDS = ("bool", "tristate", "int", "hex", "string", "def_bool", "def_tristate", "prompt")
@@ -139,7 +139,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 def unified_diff(path: str, old: str, new: str) -> str:
     """A diff `git apply` and `patch -p1` accept (marks a missing final newline)."""
     out = []
-    for line in difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+    for line in difflib.unified_diff(split_lines(old), split_lines(new),
                                      f"a/{path}", f"b/{path}"):
         if line.startswith(("---", "+++")):
             line = line.rstrip("\n") + "\n"

@@ -13,7 +13,7 @@ import kconfiglib
 
 from kltolint import compat
 from kltolint.errors import UserError
-from kltolint.expr import COMPARISONS, ChoiceRef, Cmp, Const, Expr, Not, Sym, and_, or_
+from kltolint.expr import COMPARISONS, MAX_DEPTH, ChoiceRef, Cmp, Const, Expr, Not, Sym, and_, or_
 from kltolint.model import ArchModel, Choice, Edge, Loc, Symbol
 from kltolint.tree import Tree
 
@@ -198,17 +198,42 @@ class _Incoming:
         return done
 
 
+class _TooDeep(Exception):
+    pass
+
+
+def _located(method):  # type: ignore[no-untyped-def]
+    """An expression nested too deeply becomes a UserError at its item's first line."""
+    def wrapper(self, item):  # type: ignore[no-untyped-def]
+        try:
+            return method(self, item)
+        except _TooDeep:
+            node = item if isinstance(item, kconfiglib.MenuNode) else item.nodes[0]
+            raise UserError(f"expression nests more than {MAX_DEPTH} levels deep", node.filename,
+                            node.linenr) from None
+    return wrapper
+
+
 class _Converter:
     def __init__(self, kconf: kconfiglib.Kconfig) -> None:
         self.kconf = kconf
         self.choice_index = {choice: i for i, choice in enumerate(kconf.unique_choices)}
         self.memo: dict[int, Expr] = {}
         self.edge_memo: dict[int, tuple[Edge, ...]] = {}  # nodes live as long as kconf
+        self.depth = 0
 
     def expr(self, item: object) -> Expr:
         key = id(item)
         if key not in self.memo:
-            self.memo[key] = self._expr(item)
+            # kconfiglib parsed with a raised recursion limit; the model is
+            # converted later, under the normal one: bound the depth here.
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH:
+                    raise _TooDeep
+                self.memo[key] = self._expr(item)
+            finally:
+                self.depth -= 1
         return self.memo[key]
 
     def _expr(self, item: object) -> Expr:
@@ -236,6 +261,7 @@ class _Converter:
             return Const(sym.name)
         return Sym(sym.name)
 
+    @_located
     def symbol(self, sym: kconfiglib.Symbol) -> Symbol:
         return Symbol(
             name=sym.name,
@@ -250,6 +276,7 @@ class _Converter:
                                for n in sym.nodes for nth in range(len(n.defaults))),
         )
 
+    @_located
     def edges(self, node: kconfiglib.MenuNode) -> tuple[Edge, ...]:
         """A node's select and imply edges, converted once per node."""
         done = self.edge_memo.get(id(node))
@@ -265,6 +292,7 @@ class _Converter:
             done = self.edge_memo[id(node)] = tuple(out)
         return done
 
+    @_located
     def choice(self, choice: kconfiglib.Choice) -> Choice:
         return Choice(
             index=self.choice_index[choice],

@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass
 
 from kltolint.errors import UserError
+from kltolint.source import split_lines
 from kltolint.tree import Tree
 
 MAX_PATCH_BYTES = 64 * 1024 * 1024
@@ -197,7 +198,7 @@ def _same_file(old: str | None, new: str | None, name: str) -> None:
 
 
 def parse_diff(text: str, name: str = "<patch>") -> list[FilePatch]:
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     files: list[FilePatch] = []
     i = 0
     while i < len(lines):
@@ -328,7 +329,7 @@ def apply(tree: Tree, patch: Patch) -> dict[str, str | None]:
 
 
 def _apply_hunks(text: str, fp: FilePatch, budget: list[int]) -> str:
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     offset = 0
     for number, hunk in enumerate(fp.hunks, 1):
         old, new = _side(hunk, "-"), _side(hunk, "+")
