@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -31,6 +32,13 @@ def test_conflicting_options_are_refused(capsys, tmp_path):
     assert "--format" in run(capsys, "check", "--format", "json", "--diff", path).error
 
 
+def _strict(pairs):
+    for _, value in pairs:
+        if isinstance(value, str):
+            value.encode("utf-8")  # a lone surrogate fails here
+    return dict(pairs)
+
+
 def _hostile_comment(tmp_path):
     tree = demo(tmp_path, "before")
     path = tree / "arch/arm64/Kconfig"
@@ -47,6 +55,9 @@ def test_odd_bytes_and_controls_under_any_locale(tmp_path, encoding, extra):
     assert proc.returncode == 1
     if extra == ["--diff"]:  # the file's own bytes: the patch must apply
         assert b"caf\xe9" in proc.stdout
+    elif extra:  # JSON a strict parser accepts: no lone surrogate escapes
+        doc = json.loads(proc.stdout, object_pairs_hook=_strict)
+        assert doc["findings"] and rb"caf\\xe9" in proc.stdout
     else:
         out = proc.stdout.decode("ascii", "replace") if encoding.startswith("ascii") else proc.stdout.decode(
             encoding.split(":")[0])
