@@ -126,7 +126,9 @@ def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
     headers = chunk[body_start: body_start + head_end.start()] if head_end else ""
     if not re.search(r"^(Subject|From):", headers, re.M):
         raise PatchError(f"malformed mbox: message {index} has no mail headers", name)
-    message = email.message_from_string(chunk[body_start:], policy=email.policy.default)
+    # From bytes (the input's own), so 8-bit bodies reach _content unchanged.
+    message = email.message_from_bytes(chunk[body_start:].encode("utf-8", "surrogateescape"),
+                                       policy=email.policy.default)
     body = message.get_body(("plain",)) if message.is_multipart() else message
     payload = _content(body) if body is not None else ""
     files = parse_diff(payload, f"{name} (message {index})")
@@ -142,13 +144,16 @@ _UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff]")
 
 
 def _content(part: email.message.EmailMessage) -> str:
-    """The text of a part; an unknown charset (`unknown-8bit` is common in
-    archives) is read as UTF-8, undecodable bytes kept."""
+    """The text of a part, bytes kept: decoded by its charset; none, an
+    unknown one (`unknown-8bit` is common in archives) or one the bytes do
+    not fit is read as UTF-8 with undecodable bytes kept, as git am does."""
+    raw = part.get_payload(decode=True)  # after base64 / quoted-printable
+    if not isinstance(raw, bytes):
+        return ""
     try:
-        return part.get_content()
-    except (LookupError, UnicodeError, ValueError, AssertionError):
-        raw = part.get_payload(decode=True)
-        return raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else str(part.get_payload())
+        return raw.decode(part.get_content_charset() or "utf-8")
+    except (LookupError, UnicodeError):
+        return raw.decode("utf-8", "surrogateescape")
 
 
 def _header(message: email.message.Message, name: str) -> str:

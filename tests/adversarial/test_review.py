@@ -157,3 +157,30 @@ def test_unknown_charset_is_read_as_utf8(capsys, tmp_path, charset):
     mail = (f"From abc Mon Sep 17 00:00:00 2001\nFrom: a <a@b>\nSubject: [PATCH] x\nMIME-Version: 1.0\n"
             f"Content-Type: text/plain; charset={charset}\nContent-Transfer-Encoding: 8bit\n\n---\n{diff}")
     assert review(capsys, demo(tmp_path), write_patch(tmp_path, mail)).code == 1
+
+
+def test_mail_without_charset_holding_odd_bytes(capsys, tmp_path):
+    """Found by test_fuzz: a mail body that is neither ASCII nor declared."""
+    mail = ("From: a <a@b>\nSubject: [PATCH] x\n\n--- a/arch/arm64/Kconfig\n+++ b/arch/arm64/Kconfig\n"
+            "@@ -1,3 +1,4 @@\n+\x80\udce9\n # SPDX-License-Identifier: GPL-2.0-only\n config ARM64\n \tdef_bool y\n")
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, mail))
+    assert result.code in (0, 2)
+
+
+@pytest.mark.parametrize("charset, cte", [("iso-8859-1", "8bit"), ("utf-8", "base64"), ("utf-8", "8bit"),
+                                          ("utf-16", "base64")])
+def test_declared_charsets_decode_the_patch(capsys, tmp_path, charset, cte):
+    import base64
+
+    tree = demo(tmp_path)
+    text = ARM64.replace(GUARDED, GUARDED + "\t# café\n")  # in the hunk's context
+    (tree / "arch/arm64/Kconfig").write_text(text)
+    diff = change_diff("arch/arm64/Kconfig", text, text.replace(GUARDED, UNGUARDED))
+    body = diff.encode(charset)
+    if cte == "base64":
+        body = base64.encodebytes(body)
+    head = (f"From abc Mon Sep 17 00:00:00 2001\nFrom: a <a@b>\nSubject: [PATCH] x\nMIME-Version: 1.0\n"
+            f"Content-Type: text/plain; charset={charset}\nContent-Transfer-Encoding: {cte}\n\n").encode()
+    path = tmp_path / "p.mbox"
+    path.write_bytes(head + body)
+    assert review(capsys, tree, str(path)).code == 1
