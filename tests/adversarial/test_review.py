@@ -184,3 +184,51 @@ def test_declared_charsets_decode_the_patch(capsys, tmp_path, charset, cte):
     path = tmp_path / "p.mbox"
     path.write_bytes(head + body)
     assert review(capsys, tree, str(path)).code == 1
+
+
+# -- the cases that held in the report, kept held ---------------------------------------
+
+def _git(rel_old: str, rel_new: str, extra: str, body: str = "") -> str:
+    return f"diff --git a/{rel_old} b/{rel_new}\n{extra}{body}"
+
+
+REFUSED = {
+    "outside, new file": new_file_diff("../../Kconfig.evil", "config X\n\tbool\n"),
+    "absolute": "--- /etc/Kconfig\n+++ /etc/Kconfig\n@@ -1 +1 @@\n-a\n+b\n",
+    "dotdot inside": "--- a/arch/../../../../etc/Kconfig\n+++ b/arch/../../../../etc/Kconfig\n@@ -1 +1 @@\n-a\n+b\n",
+    "symlink": _git("arch/arm64/Kconfig", "arch/arm64/Kconfig", "new mode 120000\n"),
+    "new symlink": _git("init/Kconfig.l", "init/Kconfig.l", "new file mode 120000\n"),
+    "binary": _git("arch/arm64/Kconfig", "arch/arm64/Kconfig", "index 1..2 100644\nGIT binary patch\nliteral 0\n"),
+    "binary files differ": _git("arch/arm64/Kconfig", "arch/arm64/Kconfig", "Binary files a/x and b/x differ\n"),
+    "rename": _git("arch/arm64/Kconfig", "arch/arm64/Kconfig2", "rename from arch/arm64/Kconfig\n"
+                   "rename to arch/arm64/Kconfig2\n"),
+    "creates existing": new_file_diff("init/Kconfig", "config X\n\tbool\n"),
+    "changes missing": "--- a/init/Kconfig.none\n+++ b/init/Kconfig.none\n@@ -1 +1 @@\n-a\n+b\n",
+    "line 10^20": "--- a/init/Kconfig\n+++ b/init/Kconfig\n@@ -100000000000000000000,1 +1,1 @@\n-a\n+b\n",
+    "hunk length 999999999": "--- a/init/Kconfig\n+++ b/init/Kconfig\n@@ -1,999999999 +1,1 @@\n-a\n+b\n",
+    "no diff": "just text\n",
+    "mbox without headers": "From abc Mon Sep 17 00:00:00 2001\n\n--- a/x\n+++ b/x\n",
+    "quoted name": '--- "a/init/Kconfig"\n+++ "b/init/Kconfig"\n@@ -1 +1 @@\n-a\n+b\n',
+    "9 MB new sourced Kconfig": new_file_diff("init/Kconfig.huge", "# x\n" * (9 * 1024 * 1024 // 4))
+    + change_diff("init/Kconfig", INIT, INIT + 'source "init/Kconfig.huge"\n'),
+    "deletes a sourced file": _git("init/Kconfig", "init/Kconfig", "deleted file mode 100644\n",
+                                   "--- a/init/Kconfig\n+++ /dev/null\n"
+                                   + "".join(f"@@ -1,{len(INIT.splitlines())} +0,0 @@\n")
+                                   + "".join("-" + l for l in INIT.splitlines(keepends=True))),
+}
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_refused_patches(capsys, tmp_path, name):
+    tree = demo(tmp_path)
+    result = review(capsys, tree, write_patch(tmp_path, REFUSED[name]))
+    assert result.code == 2
+    assert not (tmp_path / "Kconfig.evil").exists()
+
+
+def test_patched_probes_never_run(capsys, tmp_path):
+    marker = tmp_path / "ran"
+    added = "".join(f"config P{i}\n\tdef_bool $({fn},touch {marker})\n" for i, fn in enumerate(["shell", "success"]))
+    diff = change_diff("arch/arm64/Kconfig", ARM64, ARM64 + added + f"V := $(shell,touch {marker})\n")
+    assert review(capsys, demo(tmp_path), write_patch(tmp_path, diff)).code in (0, 1)
+    assert not marker.exists()
