@@ -112,3 +112,21 @@ def test_arch_kconfig_linking_outside_says_so(capsys, tmp_path):
     result = run(capsys, "check", "--fix", "--no-cache", "--tree", str(tree), "--arch", "arm64")
     assert result.code == 2 and "outside the tree" in result.error and "unknown arch" not in result.error
     assert outside.read_text() == (DEMO / "before/arch/arm64/Kconfig").read_text()
+
+
+def test_concurrent_fixes_never_merge(tmp_path):
+    """Two `--fix` processes on one file: one fixes, the other refuses or finds nothing to do."""
+    import subprocess
+    import sys
+
+    from tests.adversarial.conftest import ROOT
+
+    for round_ in range(3):
+        path = demo(tmp_path, "before", f"tree{round_}") / "arch/arm64/Kconfig"
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        procs = [subprocess.Popen([sys.executable, "-m", "kltolint", "--fix", "--no-cache", str(path)], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+        codes = [p.wait(timeout=120) for p in procs]
+        errs = [p.stderr.read().decode() for p in procs]
+        assert all(c in (0, 2) for c in codes) and not any("Traceback" in e for e in errs), (codes, errs)
+        assert path.read_text() == FIXED
