@@ -20,9 +20,9 @@ from kltolint.findings import Edit
 from kltolint.source import SourceFile
 from tests.adversarial.conftest import DEMO, Result, change_diff, contract, new_file_diff
 
-BUDGET = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+BUDGET = settings(max_examples=100, deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-SLOW_BUDGET = settings(BUDGET, max_examples=40)
+SLOW_BUDGET = settings(BUDGET, max_examples=60)
 
 FRAGMENTS = [
     "config FOO", "menuconfig BAR", "\tbool \"x\"", "\ttristate", "\tdepends on FOO && !BAR",
