@@ -1,12 +1,20 @@
 """Everything that makes kconfiglib 14.1 read today's kernels safely.
 
-kconfiglib is unmaintained since 2020. Three things are done here, and only
-here:
+kconfiglib is unmaintained since 2020; the kernel's Kconfig language moved
+on. What kltolint adds, read against 7.3's scripts/kconfig (parser.y,
+lexer.l, menu.c, symbol.c), is done here and only here:
 
 1. Syntax it rejects is rewritten while reading, one line for one line so
    line numbers stay true: the bare `modules` property (Linux >= 5.13) becomes
-   `option modules`; 6.18's `transitional` property is dropped (it only
-   changes how old .config files are read, not what is reachable).
+   `option modules`; 6.18's `transitional` property becomes a marker prompt
+   (`TRANSITIONAL_PROMPT`), which load.py turns into the C tool's semantics:
+   the symbol is always visible, so its value is the user's (symbol.c
+   `sym_calc_visibility`), whatever its menu's dependencies.
+   `depends on X if Y` (7.0, commit 76df6815dab7) is parsed into what menu.c
+   `menu_add_dep` builds: `X || (Y = n)`, with `Y = n` pushed through Y as
+   `expr_trans_compare` does (so `Y = m` does not satisfy it).
+   Anything else kconfiglib cannot parse is reported as an unsupported
+   construct naming `NEWEST_KERNEL` (see `unsupported`).
 2. `$(shell,...)` never runs. Each distinct command becomes a fresh symbol
    name (`KLTO_PROBE_<n>`), so every probe (`success`, `cc-option`,
    `cc-name`, versions, ...) turns into a free variable of the model.
@@ -26,10 +34,18 @@ import kconfiglib
 
 from kltolint.errors import UserError
 from kltolint.model import Loc, Probe
+from kltolint.source import SourceFile
 from kltolint.suppress import Suppression, scan
 from kltolint.tree import Tree
 
 PROBE_PREFIX = "KLTO_PROBE_"
+
+# The newest kernel whose Kconfig language kltolint was checked against.
+NEWEST_KERNEL = "7.3"
+
+# The prompt that stands for `transitional` (C's parser forbids a real prompt
+# on a transitional symbol, so it cannot clash with one).
+TRANSITIONAL_PROMPT = "<kltolint: transitional>"
 
 _BARE_PROPERTY = re.compile(r"^([ \t]+)(modules|transitional)([ \t]*(?:#.*)?)$", re.MULTILINE)
 
@@ -41,11 +57,70 @@ def rewrite(text: str) -> str:
     return _BARE_PROPERTY.sub(_replace_property, text)
 
 
+_TYPE_WORDS = frozenset({"bool", "tristate", "int", "hex", "string"})
+
+
+def check_transitional(text: str, rel: str) -> None:
+    """parser.y `transitional_check_sanity`: a transitional symbol has a bare
+    type and help, nothing else (a `depends on` is reported at the entry, as
+    the C tool does, the others at their own line)."""
+    for entry in SourceFile(text).entries:
+        if entry.keyword not in ("config", "menuconfig") or not entry.lines("transitional"):
+            continue
+        for prop in entry.props:
+            if prop.keyword in ("transitional", "help") or (
+                    prop.keyword in _TYPE_WORDS and len(prop.words()) == 1):
+                continue
+            line = entry.header.lineno if prop.keyword in ("depends", "visible") else prop.lineno
+            raise UserError("transitional symbols can only have help sections", rel, line)
+
+
 def _replace_property(match: re.Match[str]) -> str:
     indent, word, rest = match.groups()
     if word == "modules":
         return f"{indent}option modules{rest}"
-    return ""
+    return f'{indent}prompt "{TRANSITIONAL_PROMPT}"{rest}'
+
+
+# kconfiglib's message for a line it cannot parse: a construct newer than
+# kconfiglib (or than NEWEST_KERNEL), or a plain syntax error; from the line
+# alone the two cannot be told apart, so the message says both.
+_CANNOT_PARSE = re.compile(r"(.*?)couldn't parse '(.*)': (.*)", re.DOTALL)
+
+
+def unsupported(message: str) -> str | None:
+    """kconfiglib's "couldn't parse" message said as what it is: Kconfig
+    that kltolint does not know, naming the newest kernel it knows."""
+    match = _CANNOT_PARSE.fullmatch(message)
+    if match is None:
+        return None
+    prefix, line, why = match.groups()
+    return (f"{prefix}unsupported Kconfig construct '{line.strip()}' ({why.strip()}; kltolint knows "
+            f"the Kconfig language up to Linux {NEWEST_KERNEL})")
+
+
+def equals_n(expr: Any, no: kconfiglib.Symbol) -> Any:
+    """`(expr) = n` as the C tool rewrites it (expr.c `expr_trans_compare`)."""
+    return _trans_compare(expr, kconfiglib.EQUAL, no)
+
+
+def _trans_compare(expr: Any, op: int, no: kconfiglib.Symbol) -> Any:
+    """C's expr_trans_compare(expr, op, n) for op in (EQUAL, UNEQUAL).
+
+    Deliberately the C tool's rule, not tristate algebra: `!Y = n` becomes
+    `Y != n`, so with Y = m it holds, as it does in conf."""
+    if not isinstance(expr, tuple):  # a symbol or a choice
+        return (op, expr, no)
+    kind = expr[0]
+    if kind == kconfiglib.NOT:
+        return _trans_compare(expr[1], kconfiglib.UNEQUAL if op == kconfiglib.EQUAL else kconfiglib.EQUAL, no)
+    if kind in (kconfiglib.AND, kconfiglib.OR):
+        left = _trans_compare(expr[1], kconfiglib.EQUAL, no)
+        right = _trans_compare(expr[2], kconfiglib.EQUAL, no)
+        both = (kconfiglib.OR if kind == kconfiglib.AND else kconfiglib.AND, left, right)
+        return both if op == kconfiglib.EQUAL else (kconfiglib.NOT, both)
+    # a comparison: it is y or n, so `= n` is its negation
+    return (kconfiglib.NOT, expr) if op == kconfiglib.EQUAL else expr
 
 
 def _probe_fn(kconf: "SafeKconfig", _name: str, command: str) -> str:
@@ -89,6 +164,21 @@ class SafeKconfig(kconfiglib.Kconfig):
         finally:
             kconfiglib.iglob = saved
 
+    def _expect_expr_and_eol(self) -> Any:
+        # kconfiglib reads `depends on`, `visible if` and `if` through here.
+        # Only `depends on` takes a trailing `if` (parser.y: depends). The
+        # condition is parsed without kconfiglib's `m` -> `m && MODULES`
+        # rewrite, as in C, where rewrite_m never looks inside a comparison.
+        expr = self._parse_expr(True)
+        tokens = self._tokens
+        if tokens[0] is kconfiglib._T_DEPENDS and tokens[self._tokens_i] is kconfiglib._T_IF:
+            self._tokens_i += 1
+            cond = self._parse_expr(False)
+            expr = (kconfiglib.OR, expr, equals_n(cond, self.n))
+        if tokens[self._tokens_i] is not None:
+            self._trailing_tokens_error()
+        return expr
+
     def _build_dep(self) -> None:
         # kconfiglib's reverse-dependency sets serve value invalidation, which
         # kltolint never uses, and its dependency-loop check. Without them
@@ -103,6 +193,8 @@ class SafeKconfig(kconfiglib.Kconfig):
         text = tree.read(rel)
         if "kltolint:" in text:
             self.kltolint_suppressions.extend(scan(text, rel))
+        if "transitional" in text:
+            check_transitional(text, rel)
         return StringIO(rewrite(text))
 
     def _iglob(self, pattern: str) -> Iterator[str]:

@@ -106,7 +106,8 @@ def _user_error(text: str) -> UserError:
     first = lines[0] if lines else "Kconfig error"
     match = re.match(r"(\S+?):(\d+): (?:error: )?(.*)", first)
     if match:
-        return UserError(match.group(3), match.group(1), int(match.group(2)))
+        message = compat.unsupported(match.group(3)) or match.group(3)
+        return UserError(message, match.group(1), int(match.group(2)))
     return UserError(first)
 
 
@@ -263,12 +264,16 @@ class _Converter:
 
     @_located
     def symbol(self, sym: kconfiglib.Symbol) -> Symbol:
+        # A transitional symbol (compat.TRANSITIONAL_PROMPT) is always
+        # visible and depends on nothing: its value is the user's.
+        transitional = any(n.prompt and n.prompt[0] == compat.TRANSITIONAL_PROMPT for n in sym.nodes)
         return Symbol(
             name=sym.name,
             type=kconfiglib.TYPE_TO_STR[sym.orig_type] or "unknown",
             locs=tuple(Loc(n.filename, n.linenr) for n in sym.nodes),
-            prompts=tuple(self.expr(n.prompt[1]) for n in sym.nodes if n.prompt),
-            direct_dep=self.expr(sym.direct_dep),
+            prompts=(Const("y"),) if transitional else
+            tuple(self.expr(n.prompt[1]) for n in sym.nodes if n.prompt),
+            direct_dep=Const("y") if transitional else self.expr(sym.direct_dep),
             defaults=tuple((self.expr(v), self.expr(c)) for v, c in sym.defaults),
             ranges=tuple((self.expr(lo), self.expr(hi), self.expr(c)) for lo, hi, c in sym.ranges),
             choice=self.choice_index[sym.choice] if sym.choice else None,

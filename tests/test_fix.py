@@ -28,6 +28,9 @@ CASES = {
     "crlf": ("crlf", []),
     "no-final-newline": ("no-final-newline", []),
     "narrow-default": ("narrow-default", NARROW),
+    # 7.x conditional dependencies: blamed, and added to, as lines of their own
+    "conditional-depends": ("conditional-depends", []),
+    "conditional-sweep": ("conditional-sweep", ["--sweep"]),
 }
 
 

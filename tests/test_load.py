@@ -1,7 +1,7 @@
 
 import pytest
 
-from kltolint.compat import PROBE_PREFIX, rewrite
+from kltolint.compat import PROBE_PREFIX, TRANSITIONAL_PROMPT, rewrite
 from kltolint.errors import UserError
 from kltolint.expr import Sym
 from kltolint.load import load_arch
@@ -14,7 +14,8 @@ def test_rewrite_keeps_line_count_and_other_lines():
     out = rewrite(text)
     assert out.count("\n") == text.count("\n")
     assert "\toption modules\n" in out
-    assert "transitional" not in out
+    assert "\ttransitional" not in out
+    assert f'\tprompt "{TRANSITIONAL_PROMPT}"  # gone\n' in out
     assert rewrite("config A\n\tbool\n") == "config A\n\tbool\n"
 
 

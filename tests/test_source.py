@@ -66,7 +66,7 @@ def test_edit_on_last_line_without_newline():
 
 
 @pytest.mark.realtree
-@pytest.mark.parametrize("version", ["6.12", "6.1"])
+@pytest.mark.parametrize("version", ["6.12", "6.1", "7.3"])
 def test_every_real_kconfig_file_round_trips(version):
     from tests.conftest import real_tree
 

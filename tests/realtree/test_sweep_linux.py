@@ -1,4 +1,4 @@
-"""The select sweep on linux-source-6.12: real findings, confirmed by conf."""
+"""The select sweep on linux-source-6.12 and 7.3: real findings, confirmed by conf."""
 
 from __future__ import annotations
 
@@ -15,25 +15,30 @@ SWEEP = [r for r in load_dir(builtin_dir()) if r.id == "KSEL001"]
 SAMPLE = 3
 
 
-@pytest.fixture(scope="module")
-def arm64_sweep():
-    root = real_tree("6.12")
+# (version, arch): one arch per tree, each with findings to replay.
+SWEPT = [("6.12", "arm64"), ("7.3", "arm64")]
+
+
+@pytest.fixture(scope="module", params=SWEPT, ids=[f"{v}-{a}" for v, a in SWEPT])
+def swept(request):
+    version, arch = request.param
+    root = real_tree(version)
     tree = Tree(root)
-    return root, analysis.check(load_arch(tree, "arm64"), SWEEP, analysis.Sources(tree))
+    return root, arch, analysis.check(load_arch(tree, arch), SWEEP, analysis.Sources(tree))
 
 
-def test_sweep_finds_something_and_not_everything(arm64_sweep):
-    _, findings = arm64_sweep
+def test_sweep_finds_something_and_not_everything(swept):
+    _, _, findings = swept
     assert 0 < len(findings) < 50
     assert len({(f.file, f.line) for f in findings}) == len(findings)  # one per selector/selectee pair
 
 
 @pytest.mark.parametrize("index", range(SAMPLE))
-def test_conf_tool_warns_for_the_witness(arm64_sweep, index, tmp_path):
-    root, findings = arm64_sweep
+def test_conf_tool_warns_for_the_witness(swept, index, tmp_path):
+    root, arch, findings = swept
     if index >= len(findings):
         pytest.skip("fewer findings than the sample")
     finding = findings[index]
     target = finding.message.split()[2].rstrip(",")
-    _, printed = run_conf_full(root, "arm64", finding.witness.make, finding.witness.config, tmp_path)
+    _, printed = run_conf_full(root, arch, finding.witness.make, finding.witness.config, tmp_path)
     assert f"unmet direct dependencies detected for {target}" in printed, finding.message
