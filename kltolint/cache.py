@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 import kltolint
+from kltolint.errors import UserError
 from kltolint.findings import Finding, from_data, to_data
 from kltolint.rules import Rule
 from kltolint.suppress import Suppression
-from kltolint.errors import UserError
 from kltolint.tree import Identity, Tree, identity_of
 
 if TYPE_CHECKING:
