@@ -6,7 +6,7 @@ added and removed files; one patch per file), and each goes through
 seconds, the first error line; any traceback, exit status other than 0, 1
 or 2, or timeout is a failure of the contract.
 
-    python bench/review_real_change.py [--limit N] [--only-arch] [--series]
+    python bench/review_real_change.py [--limit N] [--only-arch | --shared-sample N] [--series]
                                        [--jobs J] [--out bench/review-real-change.md]
 
 `--series` also reviews all patches as one mbox (with --max-patches raised).
@@ -100,6 +100,8 @@ def main() -> int:
     parser.add_argument("--new", type=Path, default=KERNELS / "linux-source-7.3")
     parser.add_argument("--limit", type=int, help="only the first N patches (of the chosen kind)")
     parser.add_argument("--only-arch", action="store_true", help="only files under arch/ (one arch each: faster)")
+    parser.add_argument("--shared-sample", type=int, metavar="N",
+                        help="only N files outside arch/, evenly spread (each loads every arch: minutes)")
     parser.add_argument("--series", action="store_true", help="also review all patches as one mbox")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=1800)
@@ -108,6 +110,10 @@ def main() -> int:
     todo = differing(args.old, args.new)
     if args.only_arch:
         todo = [t for t in todo if t[0].startswith("arch/")]
+    if args.shared_sample:
+        shared = [t for t in todo if not t[0].startswith("arch/")]
+        step = max(len(shared) // args.shared_sample, 1)
+        todo = shared[::step][:args.shared_sample]
     if args.limit:
         todo = todo[:args.limit]
     work = Path(tempfile.mkdtemp(prefix="kltolint-real-change-"))
@@ -129,8 +135,10 @@ def main() -> int:
     series = None
     if args.series:
         mbox = work / "series.mbox"
+        # Added files first, so that a changed file sourcing one finds it.
+        order = sorted(todo, key=lambda item: ("added", "changed", "removed").index(item[1]))
         mbox.write_text("".join(mail(patches[rel].read_text(errors="surrogateescape"), rel, i)
-                                for i, (rel, _) in enumerate(todo, 1)), errors="surrogateescape")
+                                for i, (rel, _) in enumerate(order, 1)), errors="surrogateescape")
         series = review(args.old, mbox, args.timeout * 10, "--max-patches", str(len(todo)))
     write_report(args, outcomes, series)
     return 0 if all(o.ok for o in outcomes) and (series is None or (series[0] in (0, 1, 2) and not series[3])) else 1
@@ -145,6 +153,7 @@ def write_report(args: argparse.Namespace, outcomes: list[Outcome], series) -> N
         by_code[str(o.code)] = by_code.get(str(o.code), 0) + 1
     lines = [f"# review of real change: {args.old.name} -> {args.new.name}", "",
              f"{len(outcomes)} patches (one per differing Kconfig file{', arch/ only' if args.only_arch else ''}"
+             f"{f', {args.shared_sample} outside arch/, evenly spread' if args.shared_sample else ''}"
              f"{f', first {args.limit}' if args.limit else ''}); measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},"
              f" {os.cpu_count()} CPUs, {args.jobs} at a time.", "",
              f"- contract kept (exit 0/1/2, no traceback, no timeout): {sum(o.ok for o in outcomes)} of {len(outcomes)}",
