@@ -33,8 +33,9 @@ def _reply(review: PatchReview) -> str:
     head = [f"Subject: Re: {subject}" if not subject.lower().startswith("re:") else f"Subject: {subject}"]
     if patch.message_id:
         head += [f"In-Reply-To: {patch.message_id}", f"References: {patch.message_id}"]
-    if patch.sender:
-        head.append(f"To: {_address(patch.sender)}")
+    to = _address(patch.sender)
+    if to:
+        head.append(f"To: {to}")
     problems = grouped(review.introduced)
     count = len(problems)
     body = [
