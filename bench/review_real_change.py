@@ -103,6 +103,7 @@ def main() -> int:
     parser.add_argument("--shared-sample", type=int, metavar="N",
                         help="only N files outside arch/, evenly spread (each loads every arch: minutes)")
     parser.add_argument("--series", action="store_true", help="also review all patches as one mbox")
+    parser.add_argument("--series-only", action="store_true", help="only the mbox, not each patch alone")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "review-real-change.md")
@@ -124,7 +125,8 @@ def main() -> int:
         patches[rel] = path
     outcomes: list[Outcome] = []
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        futures = {pool.submit(review, args.old, patches[rel], args.timeout): (rel, kind) for rel, kind in todo}
+        futures = {pool.submit(review, args.old, patches[rel], args.timeout): (rel, kind)
+                   for rel, kind in ([] if args.series_only else todo)}
         for future in concurrent.futures.as_completed(futures):
             rel, kind = futures[future]
             outcomes.append(Outcome(rel, kind, *future.result()))
@@ -133,13 +135,14 @@ def main() -> int:
                   flush=True)
     outcomes.sort(key=lambda o: o.rel)
     series = None
-    if args.series:
+    if args.series or args.series_only:
         mbox = work / "series.mbox"
         # Added files first, so that a changed file sourcing one finds it.
         order = sorted(todo, key=lambda item: ("added", "changed", "removed").index(item[1]))
         mbox.write_text("".join(mail(patches[rel].read_text(errors="surrogateescape"), rel, i)
                                 for i, (rel, _) in enumerate(order, 1)), errors="surrogateescape")
         series = review(args.old, mbox, args.timeout * 10, "--max-patches", str(len(todo)))
+        print(f"series of {len(todo)}: exit {series[0]}, {series[1]:.0f} s, {series[2][:150]}", flush=True)
     write_report(args, outcomes, series)
     return 0 if all(o.ok for o in outcomes) and (series is None or (series[0] in (0, 1, 2) and not series[3])) else 1
 
