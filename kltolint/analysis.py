@@ -248,15 +248,7 @@ class BlastRadius:
     """How many symbols can change when one symbol changes (its forward cone)."""
 
     def __init__(self, model: ArchModel) -> None:
-        self.users: dict[str, set[str]] = {}
-        for sym in model.symbols.values():
-            exprs = [sym.direct_dep, *sym.prompts, *(v for v, _ in sym.defaults), *(c for _, c in sym.defaults)]
-            for name in {n for e in exprs for n in E.symbols(e)}:
-                self.users.setdefault(name, set()).add(sym.name)
-        for edge in model.edges:
-            self.users.setdefault(edge.source, set()).add(edge.target)
-            for name in E.symbols(edge.cond):
-                self.users.setdefault(name, set()).add(edge.target)
+        self.users = model.facts.users() if model.facts is not None else users_of(model)
         self._sizes: dict[str, int] = {}
 
     def cone(self, name: str) -> set[str]:
@@ -274,6 +266,21 @@ class BlastRadius:
         if name not in self._sizes:
             self._sizes[name] = len(self.cone(name))
         return self._sizes[name]
+
+
+def users_of(model: ArchModel) -> dict[str, set[str]]:
+    """symbol -> the symbols that read it, from the converted model (what
+    model.LoadFacts.users answers without converting)."""
+    users: dict[str, set[str]] = {}
+    for sym in model.symbols.values():
+        exprs = [sym.direct_dep, *sym.prompts, *(v for v, _ in sym.defaults), *(c for _, c in sym.defaults)]
+        for name in {n for e in exprs for n in E.symbols(e)}:
+            users.setdefault(name, set()).add(sym.name)
+    for edge in model.edges:
+        users.setdefault(edge.source, set()).add(edge.target)
+        for name in E.symbols(edge.cond):
+            users.setdefault(name, set()).add(edge.target)
+    return users
 
 
 # -- findings ------------------------------------------------------------------------

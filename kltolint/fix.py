@@ -12,6 +12,7 @@ changes.
 from __future__ import annotations
 
 import difflib
+import multiprocessing
 import os
 import stat
 import tempfile
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from kltolint import analysis, sweep
+from kltolint import edited as edited_model
 from kltolint import expr as E
 from kltolint.errors import UserError
 from kltolint.findings import Edit, EditPoint, Finding, FixInfo
@@ -158,45 +160,115 @@ class Verdict:
 ModelFor = Callable[[Tree, str], ArchModel]
 
 
-def verify(tree: Tree, sources: "analysis.Sources", arches: Sequence[str], model_for: ModelFor,
-           rules: Sequence[Rule], finding: Finding, new_texts: dict[str, str],
-           before: Callable[[str], list[Finding]], changed: str) -> Verdict:
+@dataclass(frozen=True)
+class ArchVerdict:
+    """One arch's part of a verification (plain data: it comes back from workers)."""
+
+    arch: str
+    ok: bool
+    note: str = ""  # ok: what else the edit changes ('' if nothing); else why it fails
+
+
+@dataclass(frozen=True)
+class Verification:
+    """One edit, to be verified on every arch that reads the edited file."""
+
+    tree: Tree
+    sources: "analysis.Sources"
+    model_for: ModelFor
+    reload: ModelFor  # the patched tree, where the edit cannot be applied to the model
+    rules: Sequence[Rule]
+    finding: Finding
+    point: EditPoint
+    new_texts: dict[str, str]
+    before: Callable[[str], list[Finding]]
+
+    def arch(self, arch: str) -> ArchVerdict | None:
+        """The verdict on one arch; None when the arch does not read the file."""
+        original = self.model_for(self.tree, arch)
+        if not set(self.new_texts) & set(original.files):
+            return None
+        # The edit applied to the model directly (edited.py); a reload of the
+        # patched tree only where that is not exact. Either way findings are
+        # compared by key, which holds no line number.
+        sources = self.sources
+        edited = edited_model.apply(original, self.point, E.parse(self.finding.guard))
+        direct = edited is not None
+        if edited is None:
+            patched = Tree(self.tree.root, overlay={**self.tree.overlay, **self.new_texts})
+            sources = analysis.Sources(patched)
+            try:
+                edited = self.reload(patched, arch)
+            except UserError as err:
+                return ArchVerdict(arch, False, f"the patched tree does not load on {arch}: {err}")
+        changed = self.point.symbol
+        scope = analysis.blast_radius(original).cone(changed) | analysis.blast_radius(edited).cone(changed)
+        after = analysis.check(edited, self.rules, sources, scope=scope)
+        if arch == self.finding.arch and self.finding.key() in {f.key() for f in after}:
+            return ArchVerdict(arch, False, "the edit does not remove the finding")
+        if after:
+            # Before and after within the same scope: nothing outside it can change.
+            old = (self.before(arch) if arch == self.finding.arch
+                   else analysis.check(original, self.rules, self.sources, scope=scope))
+            old_keys = {f.key() for f in old}
+            new = [f for f in after if f.key() not in old_keys]
+            if new:
+                return ArchVerdict(arch, False, f"the edit causes a new finding on {arch}: "
+                                                f"{new[0].file}:{new[0].line}: {new[0].message} [{new[0].rule}]")
+        rule = next(r for r in self.rules if r.id == self.finding.rule)
+        forbidden = _forbidden(original, rule, self.finding)
+        change = (collateral(original, edited, forbidden, changed, self.point if direct else None)
+                  if forbidden is not None else "")
+        return ArchVerdict(arch, True, f"on {arch}, {change}" if change else "")
+
+
+def verify(job: Verification, arches: Sequence[str], jobs: int = 1) -> Verdict:
     """Re-analyse the patched tree on every arch that reads the edited files.
 
-    `changed` is the symbol the edit changes; the select sweep re-checks only
-    the edges in its forward cone (no other edge can have changed)."""
-    patched = Tree(tree.root, overlay={**tree.overlay, **new_texts})
-    patched_sources = analysis.Sources(patched)
-    rule = next(r for r in rules if r.id == finding.rule)
+    The finding's own arch is verified here (its model is loaded); with
+    `jobs` > 1 the others in forked workers, one arch each, so that no
+    process holds more than one other arch in memory. The verdict is the
+    same whatever the order: the first failing arch in `arches` order."""
+    others = [a for a in arches if a != job.finding.arch]
+    results: dict[str, ArchVerdict | None] = {}
+    if jobs > 1 and len(others) > 1:
+        results.update(_in_workers(job, others, jobs))
+    for arch in arches:
+        if arch not in results:
+            results[arch] = job.arch(arch)
+            if results[arch] is not None and not results[arch].ok:  # type: ignore[union-attr]
+                break
     unsafe: list[str] = []
-    # The lasting loads first, so that no temporary one is frozen with them (load.py).
-    originals = {arch: model_for(tree, arch) for arch in arches}
-    for arch, original in originals.items():
-        if not set(new_texts) & set(original.files):
+    for arch in arches:
+        verdict = results.get(arch)
+        if verdict is None:
             continue
-        try:
-            edited = model_for(patched, arch)
-        except UserError as err:
-            return Verdict(False, "none", f"the patched tree does not load on {arch}: {err}")
-        scope = analysis.blast_radius(original).cone(changed) | analysis.blast_radius(edited).cone(changed)
-        after = analysis.check(edited, rules, patched_sources, scope=scope)
-        # Before and after within the same scope: nothing outside it can change.
-        old = before(arch) if arch == finding.arch else analysis.check(original, rules, sources, scope=scope)
-        old_keys = {f.key() for f in old}
-        if arch == finding.arch and finding.key() in {f.key() for f in after}:
-            return Verdict(False, "none", "the edit does not remove the finding")
-        new = [f for f in after if f.key() not in old_keys]
-        if new:
-            return Verdict(False, "none", f"the edit causes a new finding on {arch}: "
-                                          f"{new[0].file}:{new[0].line}: {new[0].message} [{new[0].rule}]")
-        forbidden = _forbidden(original, rule, finding)
-        if forbidden is not None:
-            change = collateral(original, edited, forbidden, changed)
-            if change:
-                unsafe.append(f"on {arch}, {change}")
+        if not verdict.ok:
+            return Verdict(False, "none", verdict.note)
+        if verdict.note:
+            unsafe.append(verdict.note)
     if unsafe:
         return Verdict(True, "unsafe", "also changes configurations that are not broken: " + "; ".join(unsafe[:3]))
     return Verdict(True, "safe", "removes only configurations where the forbidden combination holds")
+
+
+_WORKER_JOB: Verification | None = None  # set before forking; workers inherit it
+
+
+def _in_workers(job: Verification, arches: list[str], jobs: int) -> dict[str, ArchVerdict | None]:
+    global _WORKER_JOB
+    _WORKER_JOB = job
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(arches)), maxtasksperchild=1) as pool:
+            return dict(zip(arches, pool.map(_verify_one, arches, chunksize=1)))
+    finally:
+        _WORKER_JOB = None
+
+
+def _verify_one(arch: str) -> ArchVerdict | None:  # runs in a worker
+    assert _WORKER_JOB is not None
+    return _WORKER_JOB.arch(arch)
 
 
 def _forbidden(model: ArchModel, rule: Rule, finding: Finding) -> E.Expr | None:
@@ -217,12 +289,18 @@ MITER_CONFLICTS = 50_000  # beyond this, safety is not proven: the fix is unsafe
 MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe
 
 
-def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str) -> str:
+def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str,
+               point: EditPoint | None = None) -> str:
     """'' when the edit changes no user-settable symbol outside the forbidden
-    configurations; else a sentence naming one it changes, and how."""
+    configurations; else a sentence naming one it changes, and how.
+
+    `point`: `after` is `before` with the edit at `point` applied to the
+    model (edited.py), so the two differ only there."""
     cone = analysis.blast_radius(before).cone(changed) | analysis.blast_radius(after).cone(changed)
     if len(cone) > MITER_MAX_CONE:
         return f"it can change {len(cone)} symbols, too many to prove that nothing else changes"
+    if point is not None and _changes_no_value(before, after, point):
+        return ""
     inputs = Inputs()
     old = Encoder(before, inputs=inputs)
     new = Encoder(after, inputs=inputs, base=old, same=lambda name: name not in cone)
@@ -247,6 +325,44 @@ def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str
         return f"{name} becomes {now} where it was {was}"
 
 
+def _changes_no_value(before: ArchModel, after: ArchModel, point: EditPoint) -> bool:
+    """Is every value the edit touches the same in both models, in every
+    configuration? Then no symbol's value changes anywhere, and the miter
+    below could only agree: a much smaller miter, over the edited symbol's
+    own inputs rather than over everything its forward cone reads (on an
+    arch where the edited entry is inert, e.g. one without LTO support).
+
+    What the edit touches: the edited symbol's value and, for an added
+    `depends on`, the select/imply edges of its entry. A choice member's
+    visibility also constrains its choice, so choices take the full miter."""
+    name = point.symbol
+    old_sym, new_sym = before.symbols.get(name), after.symbols.get(name)
+    if old_sym is None or new_sym is None or old_sym.type not in BOOL_TYPES or old_sym.choice is not None:
+        return False
+    pairs = []
+    if point.kind == "depends":
+        if before.facts is None:
+            return False
+        for edge in before.facts.edges_from(name):
+            if edge.kind == "select" and before.symbols.get(edge.target, old_sym).choice is not None:
+                return False
+            twin = next((e for e in after.incoming(edge.kind, edge.target)
+                         if (e.source, e.entry, e.nth) == (edge.source, edge.entry, edge.nth)), None)
+            if twin is None:
+                return False
+            pairs.append((edge, twin))
+    inputs = Inputs()
+    old = Encoder(before, inputs=inputs)
+    new = Encoder(after, inputs=inputs, base=old, same=lambda other: other != name)
+    g = inputs.g
+    diffs = []
+    for a, b in [(old.value(name), new.value(name)), *((old._edge(x), new._edge(y)) for x, y in pairs)]:
+        diffs.append(g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y))))
+    new.close()
+    with Query(new) as query:
+        return query.solve_within([g.or_(diffs)], MITER_CONFLICTS) is None
+
+
 def _settable(model: ArchModel, name: str) -> bool:
     sym = model.symbols.get(name)
     return sym is not None and sym.type in BOOL_TYPES and bool(sym.prompts)
@@ -264,6 +380,7 @@ class Fixer:
         self.model_for: ModelFor = lambda t, a: session.model(t, a) if t is session.tree else load_changed(t, a)
         self.findings_for = session.findings
         self.sources = session.sources
+        self.jobs = session.jobs
         self._sweep_ids = {r.id for r in session.rules if sweep.is_sweep(r)}
 
     def attach(self, findings: Sequence[Finding], sweep_fixes: bool = True) -> list[Finding]:
@@ -302,8 +419,9 @@ class Fixer:
             new = apply_edits(old, edits)
         except (CannotFix, E.ExprSyntaxError) as err:
             return FixInfo("none", "", str(err))
-        verdict = verify(self.tree, self.sources, self.tree.arches_reading(path), self.model_for, self.rules,
-                         finding, {path: new}, self.findings_for, point.symbol)
+        job = Verification(self.tree, self.sources, self.model_for, load_changed, self.rules, finding, point,
+                           {path: new}, self.findings_for)
+        verdict = verify(job, self.tree.arches_reading(path), self.jobs)
         if not verdict.ok:
             return FixInfo("none", "", verdict.note)
         return FixInfo(verdict.applicability, unified_diff(path, old, new), verdict.note, edits)
