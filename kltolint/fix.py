@@ -155,6 +155,7 @@ class Verdict:
     ok: bool
     applicability: str  # safe / unsafe / none
     note: str
+    arches: tuple[str, ...] = ()  # where it was verified (the arches that read the file)
 
 
 ModelFor = Callable[[Tree, str], ArchModel]
@@ -239,17 +240,18 @@ def verify(job: Verification, arches: Sequence[str], jobs: int = 1) -> Verdict:
             if results[arch] is not None and not results[arch].ok:  # type: ignore[union-attr]
                 break
     unsafe: list[str] = []
-    for arch in arches:
-        verdict = results.get(arch)
-        if verdict is None:
-            continue
+    verified = tuple(a for a in arches if results.get(a) is not None)
+    for arch in verified:
+        verdict = results[arch]
+        assert verdict is not None
         if not verdict.ok:
-            return Verdict(False, "none", verdict.note)
+            return Verdict(False, "none", verdict.note, verified)
         if verdict.note:
             unsafe.append(verdict.note)
     if unsafe:
-        return Verdict(True, "unsafe", "also changes configurations that are not broken: " + "; ".join(unsafe[:3]))
-    return Verdict(True, "safe", "removes only configurations where the forbidden combination holds")
+        return Verdict(True, "unsafe", "also changes configurations that are not broken: " + "; ".join(unsafe[:3]),
+                       verified)
+    return Verdict(True, "safe", "removes only configurations where the forbidden combination holds", verified)
 
 
 _WORKER_JOB: Verification | None = None  # set before forking; workers inherit it
