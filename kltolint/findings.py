@@ -125,3 +125,11 @@ def from_data(data: dict) -> Finding:
         guard=data["guard"], notes=tuple(data["notes"]),
         alternatives=tuple(EditPoint(**p) for p in data.get("alternatives", ())),
     )
+
+
+def fix_to_data(fix: FixInfo) -> dict:
+    return asdict(fix)
+
+
+def fix_from_data(data: dict) -> FixInfo:
+    return FixInfo(data["applicability"], data["diff"], data["note"], tuple(Edit(**e) for e in data["edits"]))

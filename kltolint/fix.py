@@ -23,6 +23,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from kltolint import analysis, sweep
 from kltolint import edited as edited_model
 from kltolint import expr as E
+from kltolint.cache import Manifest
 from kltolint.errors import UserError
 from kltolint.findings import Edit, EditPoint, Finding, FixInfo
 from kltolint.load import load_changed
@@ -156,6 +157,7 @@ class Verdict:
     applicability: str  # safe / unsafe / none
     note: str
     arches: tuple[str, ...] = ()  # where it was verified (the arches that read the file)
+    manifests: tuple[Manifest, ...] = ()  # what each arch's load read (the arches that may read it)
 
 
 ModelFor = Callable[[Tree, str], ArchModel]
@@ -168,6 +170,8 @@ class ArchVerdict:
     arch: str
     ok: bool
     note: str = ""  # ok: what else the edit changes ('' if nothing); else why it fails
+    reads: bool = True  # False: the arch does not read the edited file (nothing verified)
+    manifest: Manifest | None = None  # what the arch's load read: the verdict holds while it is unchanged
 
 
 @dataclass(frozen=True)
@@ -184,11 +188,15 @@ class Verification:
     new_texts: dict[str, str]
     before: Callable[[str], list[Finding]]
 
-    def arch(self, arch: str) -> ArchVerdict | None:
-        """The verdict on one arch; None when the arch does not read the file."""
+    def arch(self, arch: str) -> ArchVerdict:
+        """The verdict on one arch, with the manifest of its load."""
         original = self.model_for(self.tree, arch)
+        verdict = self._verdict(arch, original)
+        return replace(verdict, manifest=Manifest.of(original, self.tree))
+
+    def _verdict(self, arch: str, original: ArchModel) -> ArchVerdict:
         if not set(self.new_texts) & set(original.files):
-            return None
+            return ArchVerdict(arch, True, reads=False)
         # The edit applied to the model directly (edited.py); a reload of the
         # patched tree only where that is not exact. Either way findings are
         # compared by key, which holds no line number.
@@ -231,33 +239,33 @@ def verify(job: Verification, arches: Sequence[str], jobs: int = 1) -> Verdict:
     process holds more than one other arch in memory. The verdict is the
     same whatever the order: the first failing arch in `arches` order."""
     others = [a for a in arches if a != job.finding.arch]
-    results: dict[str, ArchVerdict | None] = {}
+    results: dict[str, ArchVerdict] = {}
     if jobs > 1 and len(others) > 1:
         results.update(_in_workers(job, others, jobs))
     for arch in arches:
         if arch not in results:
             results[arch] = job.arch(arch)
-            if results[arch] is not None and not results[arch].ok:  # type: ignore[union-attr]
+            if not results[arch].ok:
                 break
     unsafe: list[str] = []
-    verified = tuple(a for a in arches if results.get(a) is not None)
+    verified = tuple(a for a in arches if a in results and results[a].reads)
+    manifests = tuple(v.manifest for v in results.values() if v.manifest is not None)
     for arch in verified:
-        verdict = results[arch]
-        assert verdict is not None
-        if not verdict.ok:
-            return Verdict(False, "none", verdict.note, verified)
-        if verdict.note:
-            unsafe.append(verdict.note)
+        if not results[arch].ok:
+            return Verdict(False, "none", results[arch].note, verified, manifests)
+        if results[arch].note:
+            unsafe.append(results[arch].note)
     if unsafe:
         return Verdict(True, "unsafe", "also changes configurations that are not broken: " + "; ".join(unsafe[:3]),
-                       verified)
-    return Verdict(True, "safe", "removes only configurations where the forbidden combination holds", verified)
+                       verified, manifests)
+    return Verdict(True, "safe", "removes only configurations where the forbidden combination holds",
+                   verified, manifests)
 
 
 _WORKER_JOB: Verification | None = None  # set before forking; workers inherit it
 
 
-def _in_workers(job: Verification, arches: list[str], jobs: int) -> dict[str, ArchVerdict | None]:
+def _in_workers(job: Verification, arches: list[str], jobs: int) -> dict[str, ArchVerdict]:
     global _WORKER_JOB
     _WORKER_JOB = job
     try:
@@ -268,7 +276,7 @@ def _in_workers(job: Verification, arches: list[str], jobs: int) -> dict[str, Ar
         _WORKER_JOB = None
 
 
-def _verify_one(arch: str) -> ArchVerdict | None:  # runs in a worker
+def _verify_one(arch: str) -> ArchVerdict:  # runs in a worker
     assert _WORKER_JOB is not None
     return _WORKER_JOB.arch(arch)
 
@@ -383,6 +391,7 @@ class Fixer:
         self.findings_for = session.findings
         self.sources = session.sources
         self.jobs = session.jobs
+        self.cache, self.rules_digest = session.cache, session.rules_digest
         self._sweep_ids = {r.id for r in session.rules if sweep.is_sweep(r)}
 
     def attach(self, findings: Sequence[Finding], sweep_fixes: bool = True) -> list[Finding]:
@@ -401,32 +410,45 @@ class Fixer:
         return out
 
     def _fix(self, finding: Finding) -> FixInfo:
+        """The finding's fix, from the cache when every file its verification
+        read is unchanged; else verified now, and cached."""
+        cached = self.cache.get_fix(self.tree, self.rules_digest, finding) if self.cache else None
+        if cached is not None:
+            return cached
+        info, manifests = self._verified(finding)
+        if self.cache:
+            self.cache.put_fix(self.tree, self.rules_digest, finding, info, manifests)
+        return info
+
+    def _verified(self, finding: Finding) -> tuple[FixInfo, list[Manifest]]:
         """The first safe fix among the finding's edit points, else the first
-        verified one, else why there is none."""
+        verified one, else why there is none; and what the verifications read."""
         points = [p for p in (finding.point, *finding.alternatives) if p is not None]
         if not points:
-            return FixInfo("none", "", finding.notes[0] if finding.notes else "no edit point was found")
-        tried = []
+            return FixInfo("none", "", finding.notes[0] if finding.notes else "no edit point was found"), []
+        tried, manifests = [], []
         for point in points:
-            tried.append(self._try(finding, point))
-            if tried[-1].applicability == "safe":
-                return tried[-1]
-        return next((info for info in tried if info.applicability == "unsafe"), tried[0])
+            info, read = self._try(finding, point)
+            tried.append(info)
+            manifests.extend(read)
+            if info.applicability == "safe":
+                return info, manifests
+        return next((info for info in tried if info.applicability == "unsafe"), tried[0]), manifests
 
-    def _try(self, finding: Finding, point: EditPoint) -> FixInfo:
+    def _try(self, finding: Finding, point: EditPoint) -> tuple[FixInfo, tuple[Manifest, ...]]:
         path = point.file
         try:
             old = self.sources.file(path).render()
             edits = edits_for(point, finding.guard, self.sources.file(path))
             new = apply_edits(old, edits)
         except (CannotFix, E.ExprSyntaxError) as err:
-            return FixInfo("none", "", str(err))
+            return FixInfo("none", "", str(err)), (Manifest.of_files(self.tree, [path]),)
         job = Verification(self.tree, self.sources, self.model_for, load_changed, self.rules, finding, point,
                            {path: new}, self.findings_for)
         verdict = verify(job, self.tree.arches_reading(path), self.jobs)
         if not verdict.ok:
-            return FixInfo("none", "", verdict.note)
-        return FixInfo(verdict.applicability, unified_diff(path, old, new), verdict.note, edits)
+            return FixInfo("none", "", verdict.note), verdict.manifests
+        return FixInfo(verdict.applicability, unified_diff(path, old, new), verdict.note, edits), verdict.manifests
 
 
 def applicable(findings: Iterable[Finding], unsafe: bool) -> list[Finding]:

@@ -36,7 +36,7 @@ class Session:
         # The analysis stack (kconfiglib, the solver) loads only on a cache miss.
         self._load = load
         self._default_load = load is None
-        self._rules_digest = rules_digest(rules) if self.cache else ""
+        self.rules_digest = rules_digest(rules) if self.cache else ""  # the cache's key for the rule set
         self._models: dict[tuple[int, str], ArchModel] = {}
         self._findings: dict[str, list[Finding]] = {}
         self.stats: dict[str, Stats] = {}  # arches computed (not cached) in this session
@@ -54,7 +54,7 @@ class Session:
 
     def findings(self, arch: str) -> list[Finding]:
         if arch not in self._findings:
-            hit = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
+            hit = self.cache.get(self.tree, arch, self.rules_digest) if self.cache else None
             if hit is None:
                 self._compute(arch)
             else:
@@ -65,7 +65,7 @@ class Session:
         """Findings of every arch, in arch order; misses computed in parallel."""
         todo = []
         for arch in arches:
-            hit = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
+            hit = self.cache.get(self.tree, arch, self.rules_digest) if self.cache else None
             if hit is None:
                 todo.append(arch)
             else:
@@ -87,7 +87,7 @@ class Session:
         self.suppressions[arch] = list(manifest.suppressions)
         self.stats[arch] = stats
         if self.cache:
-            self.cache.put(self.tree, arch, self._rules_digest, manifest, found)
+            self.cache.put(self.tree, arch, self.rules_digest, manifest, found)
 
     def _parallel(self, arches: list[str], done: Callable[[str], None]) -> None:
         context = multiprocessing.get_context("fork")
