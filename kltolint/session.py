@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from pathlib import Path
 from typing import Callable, Sequence
 
 from kltolint.cache import Cache, Manifest, rules_digest
@@ -63,21 +62,27 @@ class Session:
 
     def run(self, arches: Sequence[str], done: Callable[[str], None] = lambda _: None) -> list[Finding]:
         """Findings of every arch, in arch order; misses computed in parallel."""
+        run_together([(self, arches)], lambda _session, arch: done(arch))
+        return [f for arch in arches for f in self._findings[arch]]
+
+    def _misses(self, arches: Sequence[str], done: Callable[[str], None]) -> list[str]:
+        """The arches neither computed nor in the cache (hits are taken)."""
         todo = []
         for arch in arches:
+            if arch in self._findings:
+                continue
             hit = self.cache.get(self.tree, arch, self.rules_digest) if self.cache else None
             if hit is None:
                 todo.append(arch)
             else:
                 self._findings[arch], self.suppressions[arch] = hit
                 done(arch)
-        if len(todo) > 1 and self.jobs > 1 and self._default_load and not self.tree.overlay:
-            self._parallel(todo, done)
-        for arch in todo:
-            if arch not in self._findings:
-                self._compute(arch)
-                done(arch)
-        return [f for arch in arches for f in self._findings[arch]]
+        return todo
+
+    def _forkable(self) -> bool:
+        """Can a forked worker load this session's arches? (A loader passed
+        in by a caller other than kltolint's own may hold state of its own.)"""
+        return self._default_load or getattr(self._load, "__module__", None) == "kltolint.load"
 
     def _compute(self, arch: str) -> None:
         self._store(arch, *_check(self.tree, arch, self.rules, lambda: self.model(self.tree, arch), self.sources))
@@ -89,13 +94,36 @@ class Session:
         if self.cache:
             self.cache.put(self.tree, arch, self.rules_digest, manifest, found)
 
-    def _parallel(self, arches: list[str], done: Callable[[str], None]) -> None:
-        context = multiprocessing.get_context("fork")
-        jobs = [(str(self.tree.root), arch, self.rules) for arch in arches]
-        with context.Pool(min(self.jobs, len(arches)), maxtasksperchild=1) as pool:
-            for arch, result in pool.imap_unordered(_check_one, jobs):
-                self._store(arch, *result)
-                done(arch)
+
+
+def run_together(work: Sequence[tuple[Session, Sequence[str]]],
+                 done: Callable[[Session, str], None] = lambda _s, _a: None) -> None:
+    """Findings of several sessions' arches (a review's trees before and
+    after a patch): every miss computed in one pool of forked workers, one
+    arch each, so the trees are checked side by side and no process holds
+    more than one arch."""
+    global _WORK
+    todo = [(session, arch) for session, arches in work
+            for arch in session._misses(arches, lambda arch, s=session: done(s, arch))]
+    jobs = min((session.jobs for session, _ in todo), default=1)
+    if len(todo) > 1 and jobs > 1 and all(session._forkable() for session, _ in todo):
+        _WORK = todo
+        try:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(min(jobs, len(todo)), maxtasksperchild=1) as pool:
+                for index, result in pool.imap_unordered(_check_one, range(len(todo))):
+                    session, arch = todo[index]
+                    session._store(arch, *result)
+                    done(session, arch)
+        finally:
+            _WORK = []
+    for session, arch in todo:
+        if arch not in session._findings:
+            session._compute(arch)
+            done(session, arch)
+
+
+_WORK: list[tuple[Session, str]] = []  # set before forking; workers inherit it
 
 
 def _check(tree: Tree, arch: str, rules: list[Rule], model: Callable[[], ArchModel],
@@ -111,9 +139,7 @@ def _check(tree: Tree, arch: str, rules: list[Rule], model: Callable[[], ArchMod
     return found, Manifest.of(loaded, tree), stats
 
 
-def _check_one(job: tuple[str, str, list[Rule]]):  # runs in a worker
-    from kltolint.load import load_arch
-
-    root, arch, rules = job
-    tree = Tree(Path(root))
-    return arch, _check(tree, arch, rules, lambda: load_arch(tree, arch), Sources(tree))
+def _check_one(index: int):  # runs in a worker
+    session, arch = _WORK[index]
+    return index, _check(session.tree, arch, session.rules, lambda: session.model(session.tree, arch),
+                         session.sources)
