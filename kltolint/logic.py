@@ -152,6 +152,9 @@ class Encoder:
     # from `base` (they cannot differ), so only the changed cone is duplicated.
     base: "Encoder | None" = None
     same: Callable[[str], bool] = lambda _name: False
+    # Names that are free inputs of their own, not symbols: switches that
+    # turn edits on and off by solver assumptions (the blame search).
+    switches: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.g = self.inputs.g
@@ -192,6 +195,10 @@ class Encoder:
             return tri
         if self.base is not None and self.same(name):
             tri = self._values[name] = self.base.value(name)
+            return tri
+        if name in self.switches:
+            var, _ = self.inputs.free(("switch", name))
+            tri = self._values[name] = Tri(var, var)
             return tri
         sym = self.model.symbols.get(name)
         if sym is None:
