@@ -611,6 +611,11 @@ class Query:
             return None
         return Assignment(self.solver.get_model() or [])
 
+    def satisfiable(self, assumptions: Iterable[int]) -> bool:
+        """Like solve, without reading the model back (that costs every variable)."""
+        self._feed()
+        return bool(self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]))
+
     def solve_within(self, assumptions: Iterable[int], conflicts: int) -> "Assignment | None | bool":
         """Like solve, but gives up after `conflicts`: then returns True (unknown)."""
         self._feed()
