@@ -161,6 +161,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="run only the cases whose label contains NAME (repeatable; the baseline always runs)")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="also run each case with the kltolint package found in DIR (an older checkout), "
+                             "right after the current one, for ratios measured side by side")
     args = parser.parse_args()
     tree = args.tree.resolve()
     if not (tree / "Kconfig").is_file():
@@ -177,35 +180,49 @@ def main() -> int:
 
     print(f"tree: {tree}")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
-    rows: list[tuple[str, Run, float | None, str]] = []
+    rows: list[tuple[str, Run, float | None, str, Run | None]] = []
+    older = {**env, "PYTHONPATH": str(args.before.resolve())} if args.before else None
     baseline = median([timed([python, "-c", BASELINE], tree, env) for _ in range(args.repeat)])
-    rows.append(("bare kconfiglib load, arm64 (with probes)", baseline, None, ""))
+    rows.append(("bare kconfiglib load, arm64 (with probes)", baseline, None, "", None))
     seed = broken_copy(tree, scratch, "seed", SEED)
     ld_bfd = broken_copy(tree, scratch, "ld-bfd", LD_BFD)
+
+    current: list[dict[str, str]] = [env]  # the environment the cases run in (PYTHONPATH: which kltolint)
 
     def case(label: str, goal: str, once: Callable[[], Run], repeat: int | None = None,
              ratio: bool = True) -> None:
         if args.only and not any(word in label for word in args.only):
             return
-        result = median([once() for _ in range(repeat or args.repeat)])
-        rows.append((label, result, result[0] / baseline[0] if ratio else None, goal))
+        runs, old_runs = [], []
+        for _ in range(repeat or args.repeat):
+            runs.append(once())
+            if older is not None:
+                current[0] = older
+                try:
+                    old_runs.append(once())
+                finally:
+                    current[0] = env
+        result = median(runs)
+        rows.append((label, result, result[0] / baseline[0] if ratio else None, goal,
+                     median(old_runs) if old_runs else None))
 
     def check(where: Path, *argv: str, cache: str | None = None) -> Callable[[], Run]:
-        return lambda: timed([*kltolint, "check", "-q", "--cache-dir", cache or fresh_cache(), *argv], where, env)
+        return lambda: timed([*kltolint, "check", "-q", "--cache-dir", cache or fresh_cache(), *argv], where,
+                             current[0])
 
     def warm(where: Path, *argv: str) -> Callable[[], Run]:
-        cache = fresh_cache()
-        primed: list[bool] = []
+        caches: dict[str, str] = {}  # one primed cache per kltolint version
 
         def once() -> Run:
-            if not primed:
-                check(where, *argv, cache=cache)()
-                primed.append(True)
-            return check(where, *argv, cache=cache)()
+            key = current[0].get("PYTHONPATH", "")
+            if key not in caches:
+                caches[key] = fresh_cache()
+                check(where, *argv, cache=caches[key])()
+            return check(where, *argv, cache=caches[key])()
         return once
 
     def review(patch: Path) -> Callable[[], Run]:
-        return lambda: timed([*kltolint, "review", "-q", str(patch)], tree, env)
+        return lambda: timed([*kltolint, "review", "-q", str(patch)], tree, current[0])
 
     case("check arch/arm64/Kconfig, clean tree, cold", "goal <= 0.6x", check(tree, "arch/arm64/Kconfig"))
     case("check arch/arm64/Kconfig, clean tree, warm", "goal <= 0.15x", warm(tree, "arch/arm64/Kconfig"))
@@ -225,19 +242,28 @@ def main() -> int:
     for n in (500, 2000):
         small = many_findings_tree(scratch, n)
         label = f"sweep of one file with {n} findings"
-        case(label, "goal: linear", lambda: timed([*kltolint, "check", "-q", "--no-cache", "--rule", "KSEL001",
-                                                   "--tree", str(small)], small, env), repeat=1, ratio=False)
-        growth += [r[1][0] for r in rows if r[0] == label]
+        case(label, "goal: linear", lambda s=small: timed([*kltolint, "check", "-q", "--no-cache", "--rule", "KSEL001",
+                                                             "--tree", str(s)], s, current[0]),
+             repeat=1, ratio=False)
+        growth += [(r[1][0], r[4][0] if r[4] else None) for r in rows if r[0] == label]
 
     width = max(len(r[0]) for r in rows)
-    print(f"{'run':<{width}}  {'wall':>8}  {'ratio':>6}  {'peak RSS':>9}  {'largest':>8}  goal")
-    for label, (seconds, peak, single), ratio, goal in rows:
+    then = f"  {'before':>8}  {'ratio':>6}  {'largest':>8}" if older else ""
+    print(f"{'run':<{width}}  {'wall':>8}  {'ratio':>6}  {'peak RSS':>9}  {'largest':>8}{then}  goal")
+    for label, (seconds, peak, single), ratio, goal, old in rows:
         ratio_text = f"{ratio:5.2f}x" if ratio is not None else ""
         memory = f"{peak / 2**20:7.0f}MB" if peak else ""
         largest = f"{single / 2**20:6.0f}MB" if single else ""
-        print(f"{label:<{width}}  {seconds:7.2f}s  {ratio_text:>6}  {memory:>9}  {largest:>8}  {goal}")
+        before = ""
+        if old is not None:
+            old_ratio = f"{old[0] / baseline[0]:5.2f}x" if ratio is not None else ""
+            before = f"  {old[0]:7.2f}s  {old_ratio:>6}  {old[2] / 2**20:6.0f}MB"
+        elif older:
+            before = " " * len(then)
+        print(f"{label:<{width}}  {seconds:7.2f}s  {ratio_text:>6}  {memory:>9}  {largest:>8}{before}  {goal}")
     if len(growth) == 2:
-        print(f"\n4x the findings took {growth[1] / growth[0]:.1f}x the time (linear: about 4x, quadratic: 16x)")
+        print(f"\n4x the findings took {growth[1][0] / growth[0][0]:.1f}x the time (linear: about 4x, quadratic: 16x)"
+              + (f"; before: {growth[1][1] / growth[0][1]:.1f}x" if growth[0][1] else ""))
     shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
