@@ -590,13 +590,15 @@ class Query:
     def __exit__(self, *exc: object) -> None:
         self.solver.delete()
 
-    def _feed(self) -> None:
+    def _feed(self, phases: bool = True) -> None:
         enc = self.enc
         enc.close()
         clauses = enc.g.clauses
         if self._fed < len(clauses):
             self.solver.append_formula(clauses[self._fed:])
             self._fed = len(clauses)
+        if not phases:
+            return
         # Preferences are set again before every solve: that steers which of
         # the valid witnesses comes back. Only the list is kept between solves.
         inputs = enc.inputs
@@ -612,8 +614,9 @@ class Query:
         return Assignment(self.solver.get_model() or [])
 
     def satisfiable(self, assumptions: Iterable[int]) -> bool:
-        """Like solve, without reading the model back (that costs every variable)."""
-        self._feed()
+        """Like solve, without reading the model back (that costs every
+        variable), nor steering which model comes back (no one reads it)."""
+        self._feed(phases=False)
         return bool(self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]))
 
     def solve_within(self, assumptions: Iterable[int], conflicts: int) -> "Assignment | None | bool":

@@ -47,10 +47,13 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
             arches = sorted({a for path in touched for a in tree.arches_reading(path)})
             introduced, removed = [], []
             # Before and after side by side, in forked workers where there are
-            # several; in this process, the "before" loads may last, "after"
-            # ones never do (load.py), so every "before" comes first.
+            # several, while this process checks the first arch after the patch
+            # (its model then serves the fixes' verification). Without workers,
+            # the "before" loads may last, "after" ones never do (load.py), so
+            # every "before" comes first.
             run_together([(before_session, arches), (after_session, arches)],
-                         lambda session, arch: progress(arch) if session is after_session else None)
+                         lambda session, arch: progress(arch) if session is after_session else None,
+                         here=(after_session, arches[0]))
             befores = {arch: before_session.findings(arch) for arch in arches}
             for arch in arches:
                 before = {f.key(): f for f in befores[arch]}

@@ -97,22 +97,30 @@ class Session:
 
 
 def run_together(work: Sequence[tuple[Session, Sequence[str]]],
-                 done: Callable[[Session, str], None] = lambda _s, _a: None) -> None:
+                 done: Callable[[Session, str], None] = lambda _s, _a: None,
+                 here: tuple[Session, str] | None = None) -> None:
     """Findings of several sessions' arches (a review's trees before and
     after a patch): every miss computed in one pool of forked workers, one
     arch each, so the trees are checked side by side and no process holds
-    more than one arch."""
+    more than one arch. `here` is computed in this process meanwhile, so its
+    model stays loaded for what comes next (a fix's verification)."""
     global _WORK
     todo = [(session, arch) for session, arches in work
             for arch in session._misses(arches, lambda arch, s=session: done(s, arch))]
+    mine = [here] if here in todo else []
+    others = [job for job in todo if job not in mine]
     jobs = min((session.jobs for session, _ in todo), default=1)
-    if len(todo) > 1 and jobs > 1 and all(session._forkable() for session, _ in todo):
-        _WORK = todo
+    if len(todo) > 1 and jobs > 1 and all(session._forkable() for session, _ in others):
+        _WORK = others
         try:
             context = multiprocessing.get_context("fork")
-            with context.Pool(min(jobs, len(todo)), maxtasksperchild=1) as pool:
-                for index, result in pool.imap_unordered(_check_one, range(len(todo))):
-                    session, arch = todo[index]
+            with context.Pool(max(1, min(jobs - len(mine), len(others))), maxtasksperchild=1) as pool:
+                results = pool.imap_unordered(_check_one, range(len(others)))
+                for session, arch in mine:
+                    session._compute(arch)
+                    done(session, arch)
+                for index, result in results:
+                    session, arch = others[index]
                     session._store(arch, *result)
                     done(session, arch)
         finally:
