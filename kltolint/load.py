@@ -197,6 +197,11 @@ class _Incoming:
         return done
 
 
+def _is_constant(sym: kconfiglib.Symbol) -> bool:
+    """y, m, n, a quoted string, or a number that is no symbol's name."""
+    return sym.is_constant or (not sym.nodes and bool(_NUMBER.fullmatch(sym.name)))
+
+
 class _Facts:
     """model.LoadFacts, answered from kconfiglib's objects."""
 
@@ -244,7 +249,7 @@ class _Facts:
                 cur = todo.pop()
                 if isinstance(cur, tuple):
                     todo.extend(cur[1:])
-                elif isinstance(cur, kconfiglib.Symbol) and isinstance(self._conv.atom(cur), Sym):
+                elif isinstance(cur, kconfiglib.Symbol) and not _is_constant(cur):
                     found.append(cur.name)
             done = self._names[key] = tuple(dict.fromkeys(found))
         return done
@@ -313,9 +318,7 @@ class _Converter:
         return Cmp(_REL[op], self.expr(item[1]), self.expr(item[2]))
 
     def atom(self, sym: kconfiglib.Symbol) -> Expr:
-        if sym.is_constant or (not sym.nodes and _NUMBER.fullmatch(sym.name)):
-            return Const(sym.name)
-        return Sym(sym.name)
+        return Const(sym.name) if _is_constant(sym) else Sym(sym.name)
 
     def symbol(self, sym: kconfiglib.Symbol) -> Symbol:
         return Symbol(
