@@ -192,7 +192,8 @@ class Verification:
         """The verdict on one arch, with the manifest of its load."""
         original = self.model_for(self.tree, arch)
         verdict = self._verdict(arch, original)
-        return replace(verdict, manifest=Manifest.of(original, self.tree))
+        # Only a tree as it is on disk is cached (cache.py).
+        return replace(verdict, manifest=None if self.tree.overlay else Manifest.of(original, self.tree))
 
     def _verdict(self, arch: str, original: ArchModel) -> ArchVerdict:
         if not set(self.new_texts) & set(original.files):

@@ -144,7 +144,11 @@ def _check(tree: Tree, arch: str, rules: list[Rule], model: Callable[[], ArchMod
     loaded = model()
     stats.parse = time.perf_counter() - started
     found = analysis.check(loaded, rules, sources, stats)
-    return found, Manifest.of(loaded, tree), stats
+    # A changed tree (a patch's overlay) is never cached: its manifest keeps
+    # only the suppressions (a file the patch adds is not on disk to hash).
+    manifest = (Manifest({}, loaded.globs, tuple(loaded.suppressions)) if tree.overlay
+                else Manifest.of(loaded, tree))
+    return found, manifest, stats
 
 
 def _check_one(index: int):  # runs in a worker
