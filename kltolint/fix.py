@@ -241,8 +241,14 @@ def verify(job: Verification, arches: Sequence[str], jobs: int = 1) -> Verdict:
     same whatever the order: the first failing arch in `arches` order."""
     others = [a for a in arches if a != job.finding.arch]
     results: dict[str, ArchVerdict] = {}
+
+    def here() -> None:
+        for arch in arches:
+            if arch not in others:
+                results[arch] = job.arch(arch)
+
     if jobs > 1 and len(others) > 1:
-        results.update(_in_workers(job, others, jobs))
+        results.update(_in_workers(job, others, jobs, meanwhile=here))
     for arch in arches:
         if arch not in results:
             results[arch] = job.arch(arch)
@@ -266,13 +272,17 @@ def verify(job: Verification, arches: Sequence[str], jobs: int = 1) -> Verdict:
 _WORKER_JOB: Verification | None = None  # set before forking; workers inherit it
 
 
-def _in_workers(job: Verification, arches: list[str], jobs: int) -> dict[str, ArchVerdict]:
+def _in_workers(job: Verification, arches: list[str], jobs: int,
+                meanwhile: Callable[[], None]) -> dict[str, ArchVerdict]:
+    """`arches` verified in forked workers, while this process runs `meanwhile`."""
     global _WORKER_JOB
     _WORKER_JOB = job
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(arches)), maxtasksperchild=1) as pool:
-            return dict(zip(arches, pool.map(_verify_one, arches, chunksize=1)))
+            pending = pool.map_async(_verify_one, arches, chunksize=1)
+            meanwhile()
+            return dict(zip(arches, pending.get()))
     finally:
         _WORKER_JOB = None
 
