@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import kltolint
 from kltolint.errors import UserError
-from kltolint.findings import Finding, from_data, to_data
+from kltolint.findings import Finding, FixInfo, fix_from_data, fix_to_data, from_data, to_data
 from kltolint.rules import Rule
 from kltolint.suppress import Suppression
 from kltolint.tree import Identity, Tree, identity_of
@@ -47,6 +47,10 @@ class Manifest:
     @classmethod
     def of(cls, model: "ArchModel", tree: Tree) -> "Manifest":
         return cls({rel: _identity(tree, rel) for rel in model.files}, model.globs, tuple(model.suppressions))
+
+    @classmethod
+    def of_files(cls, tree: Tree, files: Sequence[str]) -> "Manifest":
+        return cls({rel: _identity(tree, rel) for rel in files}, (), ())
 
 
 def default_dir() -> Path:
@@ -88,6 +92,8 @@ class Cache:
     def __init__(self, directory: Path) -> None:
         self.dir = directory / f"v{SCHEMA}"
         self._code = _code_digest()
+        self._valid_files: dict[str, list] = {}  # rel -> identity, found unchanged in this run
+        self._valid_globs: dict[str, list[str]] = {}
 
     def _entry(self, tree: Tree, arch: str, rules: str) -> Path:
         key = hashlib.sha256(f"{tree.root}\0{arch}\0{rules}\0{self._code}".encode()).hexdigest()
@@ -104,6 +110,7 @@ class Cache:
             files = _files(data["files"])
             if not _valid(tree, files, data["globs"]):
                 return None
+            self._checked(files, data["globs"])
             found = ([from_data(f) for f in _list(data["findings"])],
                      [_suppression(s) for s in _list(data["suppressions"])])
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UserError):
@@ -115,12 +122,61 @@ class Cache:
     def put(self, tree: Tree, arch: str, rules: str, manifest: Manifest, findings: Sequence[Finding]) -> None:
         if tree.overlay:
             return
+        data = {"schema": SCHEMA, "root": str(tree.root), "arch": arch,
+                "files": {rel: list(identity) for rel, identity in manifest.files.items()},
+                "globs": {pattern: list(matches) for pattern, matches in manifest.globs},
+                "suppressions": [[x.file, x.line, list(x.rules)] for x in manifest.suppressions],
+                "findings": [to_data(f) for f in findings]}
+        self._write(self._entry(tree, arch, rules), data)
+
+    # -- fixes: a verified fix is kept with what its verification read ----------------
+
+    def _checked(self, files: dict, globs: dict) -> None:
+        """Remember what this run found unchanged: a fix's entry lists mostly
+        the same files as the arches' entries, and need not stat them again."""
+        self._valid_files.update(files)
+        self._valid_globs.update(globs)
+
+    def _fix_entry(self, tree: Tree, rules: str, finding: Finding) -> Path:
+        key = hashlib.sha256(f"{tree.root}\0fix\0{rules}\0{self._code}\0{_identity_of(finding)}".encode())
+        return self.dir / f"fix-{key.hexdigest()[:40]}.json"
+
+    def get_fix(self, tree: Tree, rules: str, finding: Finding) -> FixInfo | None:
+        """The fix verified for `finding`, while every file read by the loads
+        behind its verification (on every arch that may read the edited file)
+        and the tree's arches are as they were; else None."""
+        if tree.overlay:
+            return None
         try:
-            data = {"schema": SCHEMA, "root": str(tree.root), "arch": arch,
-                    "files": {rel: list(identity) for rel, identity in manifest.files.items()},
-                    "globs": {pattern: list(matches) for pattern, matches in manifest.globs},
-                    "suppressions": [[x.file, x.line, list(x.rules)] for x in manifest.suppressions],
-                    "findings": [to_data(f) for f in findings]}
+            data = json.loads(self._fix_entry(tree, rules, finding).read_text())
+            if (data.get("schema") != SCHEMA or data.get("root") != str(tree.root)
+                    or data.get("finding") != _identity_of(finding) or data.get("arches") != tree.arches()):
+                return None
+            if type(data["globs"]) is not dict:
+                raise TypeError("bad globs")
+            files = {rel: v for rel, v in _files(data["files"]).items() if self._valid_files.get(rel) != v}
+            globs = {p: m for p, m in data["globs"].items() if self._valid_globs.get(p) != m}
+            if not _valid(tree, files, globs):
+                return None
+            # The caller re-derives the edits before using them (fix.Fixer).
+            return fix_from_data(data["fix"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, UserError):
+            return None  # missing, corrupt or foreign: a miss
+
+    def put_fix(self, tree: Tree, rules: str, finding: Finding, fix: FixInfo, read: Sequence[Manifest]) -> None:
+        if tree.overlay:
+            return
+        files: dict[str, list] = {}
+        globs: dict[str, list[str]] = {}
+        for manifest in read:
+            files.update((rel, list(identity)) for rel, identity in manifest.files.items())
+            globs.update((pattern, list(matches)) for pattern, matches in manifest.globs)
+        data = {"schema": SCHEMA, "root": str(tree.root), "arches": tree.arches(), "finding": _identity_of(finding),
+                "files": files, "globs": globs, "fix": fix_to_data(fix)}
+        self._write(self._fix_entry(tree, rules, finding), data)
+
+    def _write(self, path: Path, data: dict) -> None:
+        try:
             self.dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".entry.", suffix=".tmp")
         except OSError:
@@ -128,11 +184,16 @@ class Cache:
         try:
             with os.fdopen(fd, "w") as handle:
                 json.dump(data, handle)
-            os.replace(tmp, self._entry(tree, arch, rules))
+            os.replace(tmp, path)
         except BaseException as err:
             Path(tmp).unlink(missing_ok=True)  # no temporary file left behind, even on ^C
             if not isinstance(err, OSError):
                 raise
+
+
+def _identity_of(finding: Finding) -> str:
+    """Everything the finding says, fix aside: its fix is verified for exactly that."""
+    return json.dumps(to_data(finding), sort_keys=True)
 
 
 # -- reading an entry: anything not exactly as written is a miss (TypeError/ValueError) ---

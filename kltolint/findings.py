@@ -175,3 +175,21 @@ def _point(value: object) -> EditPoint:
     if d["kind"] not in ("select", "depends", "default") or type(d["nth"]) is not int or d["nth"] < 0:
         raise ValueError("bad edit point")
     return EditPoint(d["kind"], _str(d["file"]), _line(d["entry_line"]), _str(d["symbol"]), d["nth"])
+
+
+def fix_to_data(fix: FixInfo) -> dict:
+    return asdict(fix)
+
+
+def fix_from_data(data: object) -> FixInfo:
+    """A FixInfo as fix_to_data wrote it; TypeError/ValueError for anything else."""
+    d = _dict(data, {"applicability", "diff", "note", "edits"})
+    if d["applicability"] not in ("safe", "unsafe", "none"):
+        raise ValueError("bad applicability")
+    edits = []
+    for item in _items(d["edits"]):
+        e = _dict(item, {"file", "first", "last", "action", "text"})
+        if e["action"] not in ("replace", "insert"):
+            raise ValueError("bad edit")
+        edits.append(Edit(_str(e["file"]), _line(e["first"]), _line(e["last"]), e["action"], _str(e["text"])))
+    return FixInfo(d["applicability"], _str(d["diff"]), _str(d["note"]), tuple(edits))

@@ -134,6 +134,7 @@ def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:
         globs=tuple(sorted(kconf.kltolint_globs.items())),
         suppressions=tuple(kconf.kltolint_suppressions),
         incoming_source=_Incoming(kconf, conv),
+        facts=_Facts(kconf, conv),
     )
 
 
@@ -215,6 +216,93 @@ def _located(method):  # type: ignore[no-untyped-def]
     return wrapper
 
 
+def _is_constant(sym: kconfiglib.Symbol) -> bool:
+    """y, m, n, a quoted string, or a number that is no symbol's name."""
+    return sym.is_constant or (not sym.nodes and bool(_NUMBER.fullmatch(sym.name)))
+
+
+class _Facts:
+    """model.LoadFacts, answered from kconfiglib's objects."""
+
+    def __init__(self, kconf: compat.SafeKconfig, conv: "_Converter") -> None:
+        self._kconf = kconf
+        self._conv = conv
+        self._names: dict[int, tuple[str, ...]] = {}
+        self._nodes: dict[Loc, kconfiglib.MenuNode] | None = None
+        self._deps_built = kconf.kltolint_check_loops  # kconfiglib built them while loading
+        self._users: dict[str, set[str]] | None = None
+
+    def users(self) -> dict[str, set[str]]:
+        # The same index analysis.users_of builds from a converted model,
+        # read straight from kconfiglib's expressions (converting every
+        # symbol would cost more than the rest of a check). Built once;
+        # callers copy before they change it.
+        if self._users is None:
+            self._users = self._build_users()
+        return self._users
+
+    def _build_users(self) -> dict[str, set[str]]:
+        users: dict[str, set[str]] = {}
+        for sym in self._kconf.unique_defined_syms:
+            exprs = [sym.direct_dep, *(n.prompt[1] for n in sym.nodes if n.prompt),
+                     *(v for v, _ in sym.defaults), *(c for _, c in sym.defaults)]
+            for name in {n for e in exprs for n in self._names_in(e)}:
+                users.setdefault(name, set()).add(sym.name)
+            for node in sym.nodes:
+                for pairs in (node.selects, node.implies):
+                    for target, cond in pairs:
+                        users.setdefault(sym.name, set()).add(target.name)
+                        for name in self._names_in(cond):
+                            users.setdefault(name, set()).add(target.name)
+        return users
+
+    def _names_in(self, item: object) -> tuple[str, ...]:
+        """Names of the symbols an expression reads, as expr.symbols() of
+        its converted form (constants and numbers excluded)."""
+        key = id(item)
+        done = self._names.get(key)
+        if done is None:
+            found: list[str] = []
+            todo = [item]
+            while todo:
+                cur = todo.pop()
+                if isinstance(cur, tuple):
+                    todo.extend(cur[1:])
+                elif isinstance(cur, kconfiglib.Symbol) and not _is_constant(cur):
+                    found.append(cur.name)
+            done = self._names[key] = tuple(dict.fromkeys(found))
+        return done
+
+    def edges_from(self, name: str) -> tuple[Edge, ...]:
+        sym = self._kconf.syms.get(name)
+        return tuple(e for n in sym.nodes for e in self._conv.edges(n)) if sym is not None else ()
+
+    def has_children(self, loc: Loc) -> bool:
+        if self._nodes is None:
+            self._nodes = {Loc(n.filename, n.linenr): n for s in self._kconf.unique_defined_syms for n in s.nodes}
+        node = self._nodes.get(loc)
+        return node is None or node.list is not None
+
+    def may_reach(self, name: str, others: set[str]) -> bool:
+        if not self._deps_built:
+            kconfiglib.Kconfig._build_dep(self._kconf)  # compat.SafeKconfig skipped it while loading
+            self._deps_built = True
+        start = self._kconf.syms.get(name)
+        if start is None:
+            return False
+        seen = {id(start)}
+        todo = [start]
+        while todo:
+            item = todo.pop()
+            if item.name in others:
+                return True
+            for dep in item._dependents:
+                if id(dep) not in seen:
+                    seen.add(id(dep))
+                    todo.append(dep)
+        return False
+
+
 class _Converter:
     def __init__(self, kconf: kconfiglib.Kconfig) -> None:
         self.kconf = kconf
@@ -258,9 +346,7 @@ class _Converter:
         return Cmp(_REL[op], self.expr(item[1]), self.expr(item[2]))
 
     def atom(self, sym: kconfiglib.Symbol) -> Expr:
-        if sym.is_constant or (not sym.nodes and _NUMBER.fullmatch(sym.name)):
-            return Const(sym.name)
-        return Sym(sym.name)
+        return Const(sym.name) if _is_constant(sym) else Sym(sym.name)
 
     @_located
     def symbol(self, sym: kconfiglib.Symbol) -> Symbol:

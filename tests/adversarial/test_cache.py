@@ -22,7 +22,7 @@ def cached(tmp_path, capsys):
     """The 'before' demo tree, checked once with a private cache: (tree, cache dir, entry)."""
     tree, cache = demo(tmp_path, "before"), tmp_path / "cache"
     assert run(capsys, "check", "--cache-dir", str(cache), str(tree / "arch/arm64/Kconfig")).code == 1
-    (entry,) = (cache / f"v{SCHEMA}").glob("*.json")
+    (entry,) = [p for p in (cache / f"v{SCHEMA}").glob("*.json") if not p.name.startswith("fix-")]
     return tree, cache, entry
 
 
@@ -50,6 +50,23 @@ def test_tampered_guard_never_reaches_the_tree(capsys, cached, guard):
     result = fix(capsys, tree, cache)
     assert result.code == 0
     assert (tree / "arch/arm64/Kconfig").read_text() == FIXED  # the rule's guard, re-derived
+
+
+@pytest.mark.parametrize("text", ["\tselect ARCH_SUPPORTS_LTO_CLANG if $(shell,touch x)", "config PWNED"])
+def test_tampered_fix_entry_never_reaches_the_tree(capsys, cached, text):
+    """A cached verified fix (issue 13) is used only when its edits are what
+    the finding's guard gives; its diff is made again."""
+    tree, cache, _ = cached
+    (fix_entry,) = (cache / f"v{SCHEMA}").glob("fix-*.json")
+
+    def change(data):
+        data["fix"]["edits"][0]["text"] = text
+        data["fix"]["diff"] = "+" + text + "\n"
+    tamper(fix_entry, change)
+    result = fix(capsys, tree, cache)
+    assert result.code == 0
+    assert (tree / "arch/arm64/Kconfig").read_text() == FIXED
+    assert text not in result.out
 
 
 BAD_FIELDS = {
