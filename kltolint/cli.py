@@ -15,7 +15,7 @@ from kltolint.cache import Cache, default_dir
 from kltolint.session import Session
 from kltolint.tree import Tree, find_root
 
-COMMANDS = ("check", "review", "rules", "rule")
+COMMANDS = ("check", "review", "rules", "rule", "query", "explain")
 
 DESCRIPTION = """\
 Find Kconfig combinations that can never build, prove each with a witness
@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     rev.add_argument("--format", choices=REVIEW_FORMATS, default="text", help="output format (default: text)")
     rev.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
+    from kltolint import ask  # query and explain
+
+    ask.add_parsers(sub)
     listing = sub.add_parser("rules", help="list the rules")
     _rule_options(listing)
     explain = sub.add_parser("rule", help="explain one rule")
@@ -149,6 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_rule(args)
         if args.command == "review":
             return cmd_review(args)
+        if args.command in ("query", "explain"):
+            from kltolint import ask
+
+            return ask.run(args)
         return cmd_check(args)
     except UserError as err:
         print(f"kltolint: error: {err}", file=sys.stderr)

@@ -1,0 +1,113 @@
+"""The command lines of `query` and `explain` (registered by cli)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kltolint.errors import UserError
+from kltolint.tree import Tree, find_root
+
+QUERY_EPILOG = """\
+examples:
+  kltolint query 'LTO_CLANG_THIN && KASAN' --arch arm64 --toolchain gcc
+  kltolint query 'HAS_LTO_CLANG && FUNCTION_TRACER' --arch i386 --toolchain LLVM=1
+
+--toolchain facts (repeatable, or comma-separated): gcc, clang, gcc-N, clang-N,
+LLVM=1, LLVM=-N, LLVM_IAS=0, LD=ld.bfd, LD=ld.lld, CC=..., a condition on the
+toolchain's symbols (CLANG_VERSION >= 170000), probe:TEXT=y|n (every probe
+whose command contains TEXT answers y or n).
+
+exit status: 0 reachable on every arch asked, 1 unreachable on some, 2 bad input
+"""
+
+EXPLAIN_EPILOG = """\
+examples:
+  kltolint explain LTO_CLANG_FULL --config .config --arch arm64
+  kltolint explain KASAN=y --config .config --arch arm64
+
+exit status: 0 SYMBOL has VALUE (or it can be given by the change set shown),
+1 no change of the user's choices gives it, 2 bad input
+"""
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    query = sub.add_parser("query", help="can any configuration make a Kconfig expression hold?",
+                           description="Ask the model whether a Kconfig expression can hold in a valid "
+                                       "configuration: a minimal witness if so, the lines that rule it out if not.",
+                           epilog=QUERY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    query.add_argument("expr", metavar="EXPR", help="a Kconfig expression, e.g. 'LTO_CLANG_THIN && KASAN'")
+    _common(query)
+    explain = sub.add_parser("explain", help="why a symbol has its value in a .config, and how to change it",
+                             description="Explain a symbol's value in a .config: the failing dependencies, "
+                                         "selects and defaults, back to symbols the user can set, and the "
+                                         "smallest change that gives it the value asked.",
+                             epilog=EXPLAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    explain.add_argument("symbol", metavar="SYMBOL[=VALUE]", help="the symbol (VALUE: y, m or n; default y)")
+    explain.add_argument("--config", required=True, metavar="FILE", help="the .config to explain")
+    _common(explain)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--arch", action="append", default=[], metavar="A",
+                        help="arch as ARCH= names it (arm64, x86, i386, ...); repeatable")
+    parser.add_argument("--tree", metavar="DIR", help="kernel tree root (default: the one holding the cwd)")
+    parser.add_argument("--toolchain", action="append", default=[], metavar="FACT",
+                        help="fix a toolchain fact (gcc, clang, LLVM=1, LD=ld.bfd, clang-19, ...)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the answer cache")
+    parser.add_argument("--cache-dir", metavar="DIR", help="cache location (as for check)")
+
+
+def _tree(args: argparse.Namespace) -> Tree:
+    root = Path(args.tree).resolve() if args.tree else find_root([])
+    if not (root / "Kconfig").is_file():
+        raise UserError("not a kernel tree (no Kconfig file)", str(root))
+    return Tree(root)
+
+
+def _arches(tree: Tree, asked: list[str]) -> list[str]:
+    from kltolint.query import ALIASES
+
+    known = tree.arches()
+    for arch in asked:
+        if arch not in known and arch not in ALIASES:
+            raise UserError(f"unknown arch {arch!r} (this tree has: {', '.join(known)})")
+    return list(dict.fromkeys(asked)) or known
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "query":
+        return run_query(args)
+    from kltolint import explain
+
+    return explain.run(args, _tree(args))
+
+
+def run_query(args: argparse.Namespace) -> int:
+    from kltolint import query as Q
+    from kltolint.source import Sources
+    from kltolint.toolfacts import parse_facts
+
+    goal = Q.parse_goal(args.expr)
+    facts = parse_facts(args.toolchain)
+    tree = _tree(args)
+    arches = _arches(tree, args.arch)
+    sources = Sources(tree)
+    answers = []
+    missing: set[str] | None = None
+    for arch in arches:
+        asked = Q.prepare(tree, arch, goal, facts)
+        gone = set(Q.undefined(asked.model, goal))
+        missing = gone if missing is None else missing & gone
+        answers.append(Q.answer(asked, sources))
+    if missing:
+        raise UserError(f"unknown symbol {sorted(missing)[0]} (defined on none of: {', '.join(arches)})")
+    if args.format == "json":
+        json.dump(Q.to_data(args.expr, args.toolchain, answers), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(Q.render_text(args.expr, answers))
+    return 0 if all(a.reachable for a in answers) else 1
