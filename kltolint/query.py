@@ -106,8 +106,9 @@ def answer(asked: Asked, sources: Sources) -> Answer:
                   undefined=undefined(model, asked.goal), fixed=fixed)
 
 
-def unsat_core(asked: Asked, sources: Sources) -> tuple[tuple[Line, ...], tuple[str, ...]]:
-    """A minimal set of lines (and facts) that keep the goal unreachable."""
+def _relaxable(asked: Asked, sources: Sources) -> tuple[Encoder, int, dict[int, object]]:
+    """The lined encoding of a question: goal literal, and assumption
+    literals named by their fact (text) or line."""
     lined = Lined(Provenance(asked.kconf, asked.model, sources))
     enc = Encoder(lined.model)
     goal = enc.expr(asked.goal).m
@@ -119,6 +120,24 @@ def unsat_core(asked: Asked, sources: Sources) -> tuple[tuple[Line, ...], tuple[
         var = enc.inputs.vars.get(("probe", lined.model.probes[name].command))
         if var is not None:
             named.setdefault(var, line)
+    return enc, goal, named
+
+
+def reachable_without(asked: Asked, sources: Sources, keep: list[Line], facts: tuple[str, ...]) -> bool:
+    """Is the goal reachable when only `keep` (and `facts`) must hold as
+    written, every other line of the tree relaxed? (`keep` = a core minus
+    one line: True for each line of a minimal core.)"""
+    enc, goal, named = _relaxable(asked, sources)
+    wanted = {(l.file, l.line) for l in keep}
+    lits = [lit for lit, what in named.items()
+            if (isinstance(what, Line) and (what.file, what.line) in wanted) or what in facts]
+    with Query(enc) as query:
+        return query.solve([goal, *lits]) is not None
+
+
+def unsat_core(asked: Asked, sources: Sources) -> tuple[tuple[Line, ...], tuple[str, ...]]:
+    """A minimal set of lines (and facts) that keep the goal unreachable."""
+    enc, goal, named = _relaxable(asked, sources)
     with Query(enc) as query:
         core = minimal_core(query, goal, list(named))
     lines = tuple(sorted((named[c] for c in core if isinstance(named[c], Line)), key=lambda l: (l.file, l.line)))
