@@ -304,11 +304,14 @@ class Explainer:
                 hard += [lit if number >= c else -lit for c, lit in thresholds.items()]
         # Invisible int/hex symbols (PAHOLE_VERSION...) keep the .config's
         # value: it is what the toolchain answered.
-        for (sym_name, c), lit in list(enc._ge.items()):
+        for sym_name in dict.fromkeys(name for name, _ in list(enc._ge)):
             sym = model.symbols.get(sym_name)
-            number = _int(config.get(sym_name), sym.type) if sym is not None and not sym.prompts else None
-            if number is not None:
-                hard.append(lit if number >= c else -lit)
+            if sym is not None and not sym.prompts and _int(config.get(sym_name), sym.type) is not None:
+                pin = (f"{sym_name} = {config[sym_name]} (from the .config)",
+                       E.Cmp("=", E.Sym(sym_name), E.Const(config[sym_name])))
+                if pin not in facts:
+                    facts.append(pin)
+                    hard.append(enc.expr(pin[1]).m)
         notes: list[str] = []
         with Query(enc) as query:
             probes = self._probe_answers(query, enc, hard + list(keep))

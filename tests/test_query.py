@@ -36,11 +36,11 @@ config FAST
 config SLOW
 	bool "slow"
 
-menu "Tuning"
-	depends on EXPERT
-
 config EXPERT
 	bool "expert"
+
+menu "Tuning"
+	depends on EXPERT
 
 config KNOB
 	bool "knob"
