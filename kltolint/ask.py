@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from kltolint.errors import UserError
 from kltolint.tree import Tree, find_root
@@ -79,35 +82,61 @@ def _arches(tree: Tree, asked: list[str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Answer from the cache when the tree and the question are unchanged."""
+    from kltolint.answers import Answers
+    from kltolint.cache import default_dir
+
+    tree = _tree(args)
+    question = {k: v for k, v in sorted(vars(args).items()) if k not in ("tree", "no_cache", "cache_dir")}
+    if args.command == "explain":
+        try:
+            question["config_sha256"] = hashlib.sha256(Path(args.config).read_bytes()).hexdigest()
+        except OSError as err:
+            raise UserError(f"cannot read: {err.strerror}", args.config) from None
+    key = json.dumps(question, sort_keys=True)
+    store = None if args.no_cache else Answers(Path(args.cache_dir) if args.cache_dir else default_dir())
+    hit = store.get(tree, "", key) if store else None
+    if hit is not None:
+        sys.stdout.write(hit["output"])
+        return int(hit["code"])
+    out = io.StringIO()
+    manifests: list = []
     if args.command == "query":
-        return run_query(args)
-    from kltolint import explain
+        code = run_query(args, tree, out, manifests)
+    else:
+        from kltolint import explain
 
-    return explain.run(args, _tree(args))
+        code = explain.run(args, tree, out, manifests)
+    sys.stdout.write(out.getvalue())
+    if store:
+        store.put(tree, "", key, manifests, {"output": out.getvalue(), "code": code})
+    return code
 
 
-def run_query(args: argparse.Namespace) -> int:
+def run_query(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: list) -> int:
     from kltolint import query as Q
     from kltolint.source import Sources
     from kltolint.toolfacts import parse_facts
 
+    from kltolint.cache import Manifest
+
     goal = Q.parse_goal(args.expr)
     facts = parse_facts(args.toolchain)
-    tree = _tree(args)
     arches = _arches(tree, args.arch)
     sources = Sources(tree)
     answers = []
     missing: set[str] | None = None
     for arch in arches:
         asked = Q.prepare(tree, arch, goal, facts)
+        manifests.append(Manifest.of(asked.model, tree))
         gone = set(Q.undefined(asked.model, goal))
         missing = gone if missing is None else missing & gone
         answers.append(Q.answer(asked, sources))
     if missing:
         raise UserError(f"unknown symbol {sorted(missing)[0]} (defined on none of: {', '.join(arches)})")
     if args.format == "json":
-        json.dump(Q.to_data(args.expr, args.toolchain, answers), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        json.dump(Q.to_data(args.expr, args.toolchain, answers), stdout, indent=2)
+        stdout.write("\n")
     else:
-        sys.stdout.write(Q.render_text(args.expr, answers))
+        stdout.write(Q.render_text(args.expr, answers))
     return 0 if all(a.reachable for a in answers) else 1

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from kltolint import expr as E
 from kltolint import query as Q
@@ -473,8 +473,10 @@ def to_data(e: Explanation) -> dict:
     }
 
 
-def run(args: argparse.Namespace, tree: Tree) -> int:
+def run(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: list) -> int:
     import json
+
+    from kltolint.cache import Manifest
 
     name, wanted = parse_target(args.symbol)
     config = read_config(Path(args.config))
@@ -482,14 +484,15 @@ def run(args: argparse.Namespace, tree: Tree) -> int:
         raise UserError("explain takes one --arch (a .config is for one arch)")
     arch = args.arch[0] if args.arch else config.get("ARCH_NAME") or _arch_of(config, tree)
     asked = Q.prepare(tree, arch, E.Sym(name), parse_facts(args.toolchain))
+    manifests.append(Manifest.of(asked.model, tree))
     if name not in asked.model.symbols:
         raise UserError(f"unknown symbol {name} (not defined on {arch})")
     result = explain(asked, Sources(tree), config, name, wanted)
     if args.format == "json":
-        json.dump(to_data(result), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        json.dump(to_data(result), stdout, indent=2)
+        stdout.write("\n")
     else:
-        sys.stdout.write(render_text(result))
+        stdout.write(render_text(result))
     return 1 if result.changes is None else 0
 
 

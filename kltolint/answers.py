@@ -1,0 +1,85 @@
+"""A cache of `query` and `explain` answers, as the findings cache does it.
+
+An entry is keyed by the tree, the question (the command's arguments, the
+.config's bytes) and kltolint's own code, and holds what was printed, the
+exit status and the manifest of the loads behind it (every Kconfig file read:
+size, mtime, hash; every `source` glob with its matches). While the tree is
+unchanged, the same question is answered from it without loading anything;
+an edited, added or removed file is a miss. JSON written by rename, so a
+corrupt or concurrent entry is only a miss.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import kltolint
+from kltolint.cache import Manifest
+from kltolint.tree import Tree
+
+SCHEMA = 1
+
+
+class Answers:
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory / f"answers-v{SCHEMA}"
+        self._code = _code()
+
+    def _path(self, tree: Tree, arch: str, question: str) -> Path:
+        key = hashlib.sha256(f"{tree.root}\0{arch}\0{question}\0{self._code}".encode()).hexdigest()
+        return self.dir / f"{key[:40]}.json"
+
+    def get(self, tree: Tree, arch: str, question: str) -> dict | None:
+        try:
+            data = json.loads(self._path(tree, arch, question).read_text())
+            if data.get("question") != question or data.get("root") != str(tree.root):
+                return None
+            if not _unchanged(tree.root, data["files"], data["globs"]):
+                return None
+            return data["answer"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def put(self, tree: Tree, arch: str, question: str, manifests: list[Manifest], answer: dict) -> None:
+        try:
+            data = {"question": question, "root": str(tree.root), "arch": arch,
+                    "files": {rel: list(identity) for m in manifests for rel, identity in m.files.items()},
+                    "globs": {pattern: list(matches) for m in manifests for pattern, matches in m.globs},
+                    "answer": answer}
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".entry.", suffix=".tmp")
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle)
+            os.replace(tmp, self._path(tree, arch, question))
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+
+
+def _code() -> str:
+    """kltolint's own code: a changed analysis is a miss."""
+    h = hashlib.sha256(f"{SCHEMA} {kltolint.__version__}".encode())
+    for path in sorted(Path(kltolint.__file__).parent.glob("*.py")):
+        st = path.stat()
+        h.update(f"{path.name} {st.st_size} {st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _unchanged(root: Path, files: dict, globs: dict) -> bool:
+    for rel, (size, mtime, sha) in files.items():
+        try:
+            st = (root / rel).stat()
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns) != (size, mtime):
+            if st.st_size != size or hashlib.sha256((root / rel).read_bytes()).hexdigest() != sha:
+                return False
+    for pattern, matches in globs.items():
+        now = sorted(os.path.relpath(p, root) for p in glob.glob(os.path.join(root, pattern)))
+        if now != sorted(matches):
+            return False
+    return True
