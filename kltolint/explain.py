@@ -195,11 +195,7 @@ class Explainer:
             value = self.eval.tri(c)
             if value is not None and value < want:
                 failing.append((self.prov.line_of(c, nodes[0], name), c, value))
-        by_line: dict[Line, list[E.Expr]] = {}
-        for line, c, _ in failing:
-            by_line.setdefault(line, []).append(c)
-        for line, parts in by_line.items():
-            self._reason(line, E.and_(*parts), depth, "fails")
+        self._by_line([c for _, c, _ in failing], nodes, name, depth, "fails")
         for _, c, _ in failing:
             self._walk_expr(c, want, depth + 1)
         if failing:
@@ -227,6 +223,15 @@ class Explainer:
         for value, cond in sym.defaults:
             self._reason(self._default_line(sym, value, cond), E.and_(value, cond), depth, "could set it")
 
+    def _by_line(self, conds: list[E.Expr], nodes, name: str, depth: int, why: str) -> None:
+        """One reason per line, however many of its conjuncts are involved."""
+        by_line: dict[Line, list[E.Expr]] = {}
+        for c in conds:
+            if nodes:
+                by_line.setdefault(self.prov.line_of(c, nodes[0], name), []).append(c)
+        for line, parts in by_line.items():
+            self._reason(line, E.and_(*parts), depth, why)
+
     def _lower(self, name, sym, nodes, want: int, depth: int) -> None:
         """It is at least what is wanted: what sets it."""
         for edge in self.model.incoming("select", name):
@@ -243,8 +248,11 @@ class Explainer:
             return
         for value, cond in sym.defaults:
             holds = self.eval.tri(cond)
-            if holds:
-                self._reason(self._default_line(sym, value, cond), E.and_(value, cond), depth, "sets it (default)")
+            if holds is None or holds > 0:
+                self._reason(self._default_line(sym, value, cond), value, depth, "its default sets it")
+                # each of these holds: breaking one turns the default off
+                holding = [c for c in _conditions(self.model, name) if self.eval.tri(c) != 0]
+                self._by_line(holding, nodes, name, depth + 1, "holds")
                 for n in E.symbols(value):
                     if n in self.model.symbols:
                         self.walk(n, "n", depth + 1)

@@ -73,6 +73,11 @@ def _strip(text: str) -> tuple[str, str | None]:
     return text, None
 
 
+def shown(text: str) -> str:
+    """A line as shown: blanks (tabs that align `if`s) collapsed."""
+    return " ".join(text.split())
+
+
 def norm(expr: E.Expr) -> E.Expr:
     """Flatten nested and/or, as the model's converter builds them."""
     if isinstance(expr, E.And):
@@ -228,10 +233,10 @@ class Provenance:
         return max(scored, key=lambda s: s[:2])[2] if scored else None
 
     def _from(self, cand: _Cand, owner: str) -> Line:
-        return Line(cand.file, cand.logical.lineno, cand.logical.text.strip(), owner)
+        return Line(cand.file, cand.logical.lineno, shown(cand.logical.text), owner)
 
     def _line(self, file: str, line: int, owner: str) -> Line:
-        return Line(file, line, self.sources.line_text(file, line).strip(), owner)
+        return Line(file, line, shown(self.sources.line_text(file, line)), owner)
 
     def nodes(self, name: str) -> list[kconfiglib.MenuNode]:
         sym = self.kconf.syms.get(name)
@@ -325,7 +330,7 @@ class Lined:
                 node = by_loc.get((loc.file, loc.line), first)
                 found = default_lines(self.prov.sources.file(loc.file), loc.line)
                 if nth < len(found):
-                    line = Line(loc.file, found[nth].lineno, found[nth].text.strip(), name)
+                    line = Line(loc.file, found[nth].lineno, shown(found[nth].text), name)
                     own = (loc.file, found[nth])
             cond = self._property(cond, node, name, own, line)
             defaults.append((value, cond))
@@ -356,7 +361,7 @@ class Lined:
                 logical = self.prov.sources.file(edge.entry.file).select_line(
                     edge.entry.line, edge.kind, edge.target, edge.nth)
                 lineno, text = self.prov.sources.edge_line(edge)
-                line = Line(edge.entry.file, lineno, text, edge.source)
+                line = Line(edge.entry.file, lineno, shown(text), edge.source)
                 own = (edge.entry.file, logical) if logical is not None else None
                 out.append(replace(edge, cond=self._property(edge.cond, node, edge.source, own, line)))
             done = self._edges[key] = tuple(out)
