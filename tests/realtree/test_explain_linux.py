@@ -61,6 +61,10 @@ def test_change_sets_replay_with_olddefconfig(version, target, defconfigs):
     result = _explain(root, text, work, target)
     name, wanted = X.parse_target(target)
     assert result.current != wanted and result.changes
+    if target == "HAS_LTO_CLANG=n" and version == "6.12":  # the README's example
+        assert result.changes == ("CONFIG_GCOV_KERNEL=y",)
+        assert ("arch/Kconfig", "def_bool y", "its default sets it") in {
+            (r.line.file, r.line.text, r.why) for r in result.reasons}
     # conf is built once in the defconfig's folder: each replay there takes about a second.
     config, _ = run_make_config(root, "arm64", "LLVM=1", "olddefconfig", work,
                                 text + "".join(line + "\n" for line in result.changes))
