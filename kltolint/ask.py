@@ -113,6 +113,18 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
+def _known_symbols(tree: Tree, arches: list[str], goal, facts, first) -> None:
+    from kltolint import query as Q
+
+    missing = set(Q.undefined(first.model, goal))
+    for arch in arches[1:]:
+        if not missing:
+            return
+        missing &= set(Q.undefined(Q.prepare(tree, arch, goal, facts).model, goal))
+    if missing:
+        raise UserError(f"unknown symbol {sorted(missing)[0]} (defined on none of: {', '.join(arches)})")
+
+
 def run_query(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: list) -> int:
     from kltolint import query as Q
     from kltolint.source import Sources
@@ -125,15 +137,12 @@ def run_query(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: l
     arches = _arches(tree, args.arch)
     sources = Sources(tree)
     answers = []
-    missing: set[str] | None = None
     for arch in arches:
         asked = Q.prepare(tree, arch, goal, facts)
         manifests.append(Manifest.of(asked.model, tree))
-        gone = set(Q.undefined(asked.model, goal))
-        missing = gone if missing is None else missing & gone
+        if arch == arches[0]:  # a name no arch defines is a typo: check before solving anything
+            _known_symbols(tree, arches, goal, facts, asked)
         answers.append(Q.answer(asked, sources))
-    if missing:
-        raise UserError(f"unknown symbol {sorted(missing)[0]} (defined on none of: {', '.join(arches)})")
     if args.format == "json":
         json.dump(Q.to_data(args.expr, args.toolchain, answers), stdout, indent=2)
         stdout.write("\n")

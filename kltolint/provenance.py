@@ -27,6 +27,7 @@ import kconfiglib
 
 from kltolint import expr as E
 from kltolint.analysis import default_lines
+from kltolint.errors import UserError
 from kltolint.model import ArchModel, Choice, Edge, Loc, Probe, Symbol
 from kltolint.source import Logical, Sources
 
@@ -183,7 +184,7 @@ class Provenance:
                 parent = parent.parent
             for file, line in reversed(node.include_path):
                 out += [_cand(file, l) for l in self._file_blocks(file).get(line, ())]
-        except Exception:  # noqa: BLE001 - a file we cannot re-read: attribute to the entry
+        except (UserError, OSError):  # a file we cannot re-read: conjuncts go to the entry
             pass
         self._cands[key] = tuple(out)
         return self._cands[key]

@@ -72,6 +72,8 @@ def parse_goal(text: str) -> E.Expr:
         return E.parse(text)
     except E.ExprSyntaxError as err:
         raise UserError(f"bad expression: {err}") from None
+    except RecursionError:
+        raise UserError("bad expression: nested too deeply") from None
 
 
 def prepare(tree: Tree, arch: str, goal: E.Expr, facts: list[Fact]) -> Asked:

@@ -73,7 +73,7 @@ def parse_fact(text: str) -> Fact:
         return Fact(word, None, (match.group(1), match.group(2) == "y"))
     try:
         parsed = E.parse(word)
-    except E.ExprSyntaxError:
+    except (E.ExprSyntaxError, RecursionError):
         parsed = None
     if parsed is not None and set(E.symbols(parsed)) and set(E.symbols(parsed)) <= _TOOL_SYMBOLS:
         return Fact(word, parsed)
