@@ -2,16 +2,17 @@
 
 An entry is keyed by the tree, the question (the command's arguments, the
 .config's bytes) and kltolint's own code, and holds what was printed, the
-exit status and the manifest of the loads behind it (every Kconfig file read:
-size, mtime, hash; every `source` glob with its matches). While the tree is
+exit status and the manifest of the loads behind it (every Kconfig file read,
+every `source` glob with its matches). An entry is checked exactly as the
+findings cache checks its own (`cache._files`, `cache._valid`: paths confined
+to the tree, types checked, identities compared): while the tree is
 unchanged, the same question is answered from it without loading anything;
-an edited, added or removed file is a miss. JSON written by rename, so a
-corrupt or concurrent entry is only a miss.
+an edited, added or removed file, or anything not as written, is a miss.
+JSON written by rename, so a corrupt or concurrent entry is only a miss.
 """
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -19,7 +20,8 @@ import tempfile
 from pathlib import Path
 
 import kltolint
-from kltolint.cache import Manifest
+from kltolint.cache import Manifest, _files, _valid  # the findings cache's checks: confined, type-checked
+from kltolint.errors import UserError
 from kltolint.tree import Tree
 
 SCHEMA = 1
@@ -39,13 +41,18 @@ class Answers:
             data = json.loads(self._path(tree, arch, question).read_text())
             if data.get("question") != question or data.get("root") != str(tree.root):
                 return None
-            if not _unchanged(tree.root, data["files"], data["globs"]):
+            if not _valid(tree, _files(data["files"]), data["globs"]):
                 return None
-            return data["answer"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            answer = data["answer"]
+            if type(answer.get("output")) is not str or answer.get("code") not in (0, 1):
+                return None
+            return answer
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, UserError):
             return None
 
     def put(self, tree: Tree, arch: str, question: str, manifests: list[Manifest], answer: dict) -> None:
+        if tree.overlay:
+            return
         try:
             data = {"question": question, "root": str(tree.root), "arch": arch,
                     "files": {rel: list(identity) for m in manifests for rel, identity in m.files.items()},
@@ -53,11 +60,16 @@ class Answers:
                     "answer": answer}
             self.dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".entry.", suffix=".tmp")
+        except OSError:
+            return  # a cache that cannot be written is only slower
+        try:
             with os.fdopen(fd, "w") as handle:
                 json.dump(data, handle)
             os.replace(tmp, self._path(tree, arch, question))
-        except OSError:
-            pass  # a cache that cannot be written is only slower
+        except BaseException as err:
+            Path(tmp).unlink(missing_ok=True)  # no temporary file left behind, even on ^C
+            if not isinstance(err, OSError):
+                raise
 
 
 def _code() -> str:
@@ -67,19 +79,3 @@ def _code() -> str:
         st = path.stat()
         h.update(f"{path.name} {st.st_size} {st.st_mtime_ns}".encode())
     return h.hexdigest()
-
-
-def _unchanged(root: Path, files: dict, globs: dict) -> bool:
-    for rel, (size, mtime, sha) in files.items():
-        try:
-            st = (root / rel).stat()
-        except OSError:
-            return False
-        if (st.st_size, st.st_mtime_ns) != (size, mtime):
-            if st.st_size != size or hashlib.sha256((root / rel).read_bytes()).hexdigest() != sha:
-                return False
-    for pattern, matches in globs.items():
-        now = sorted(os.path.relpath(p, root) for p in glob.glob(os.path.join(root, pattern)))
-        if now != sorted(matches):
-            return False
-    return True

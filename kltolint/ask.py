@@ -89,10 +89,9 @@ def run(args: argparse.Namespace) -> int:
     tree = _tree(args)
     question = {k: v for k, v in sorted(vars(args).items()) if k not in ("tree", "no_cache", "cache_dir")}
     if args.command == "explain":
-        try:
-            question["config_sha256"] = hashlib.sha256(Path(args.config).read_bytes()).hexdigest()
-        except OSError as err:
-            raise UserError(f"cannot read: {err.strerror}", args.config) from None
+        from kltolint.explain import config_bytes
+
+        question["config_sha256"] = hashlib.sha256(config_bytes(Path(args.config))).hexdigest()
     key = json.dumps(question, sort_keys=True)
     store = None if args.no_cache else Answers(Path(args.cache_dir) if args.cache_dir else default_dir())
     hit = store.get(tree, "", key) if store else None

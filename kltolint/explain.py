@@ -44,12 +44,27 @@ _ASSIGN = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
 _UNSET = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set")
 
 
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a real .config is under 1 MiB
+
+
+def config_bytes(path: Path) -> bytes:
+    """A .config's bytes, read up to a bound (a pipe or /dev/zero included)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as err:
+        raise UserError(f"cannot read: {err.strerror}", str(path)) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise UserError(f"not a .config (larger than {MAX_CONFIG_BYTES >> 20} MiB)", str(path))
+    return data
+
+
 def read_config(path: Path) -> dict[str, str]:
     """A .config as conf writes it: name -> value (quotes stripped), n for unset."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"cannot read: {getattr(err, 'strerror', None) or err}", str(path)) from None
+        text = config_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError("not a .config (not UTF-8 text)", str(path)) from None
     values: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()

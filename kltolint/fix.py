@@ -12,6 +12,7 @@ changes.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import stat
 import tempfile
@@ -28,7 +29,7 @@ from kltolint.logic import Encoder, Inputs, Query
 from kltolint.model import BOOL_TYPES, ArchModel
 from kltolint.rules import Rule
 from kltolint.session import Session
-from kltolint.source import Logical, SourceFile
+from kltolint.source import Logical, SourceFile, split_lines
 from kltolint.tree import Tree
 
 TYPE_KEYWORDS = ("bool", "tristate", "int", "hex", "string", "def_bool", "def_tristate", "prompt")
@@ -138,7 +139,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 def unified_diff(path: str, old: str, new: str) -> str:
     """A diff `git apply` and `patch -p1` accept (marks a missing final newline)."""
     out = []
-    for line in difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+    for line in difflib.unified_diff(split_lines(old), split_lines(new),
                                      f"a/{path}", f"b/{path}"):
         if line.startswith(("---", "+++")):
             line = line.rstrip("\n") + "\n"
@@ -296,6 +297,12 @@ class Fixer:
 
     def _try(self, finding: Finding, point: EditPoint) -> FixInfo:
         path = point.file
+        rule = next((r for r in self.rules if r.id == finding.rule), None)
+        # The guard is written into the tree: it must be an expression, and a
+        # rule's own guard where the rule names it (a cached finding is re-checked).
+        if rule is None or not E.is_canonical(finding.guard) or (
+                not sweep.is_sweep(rule) and finding.guard not in {E.to_str(g) for g in rule.fix.guards}):
+            return FixInfo("none", "", "the finding's guard is not one its rule gives")
         try:
             old = self.sources.file(path).render()
             edits = edits_for(point, finding.guard, self.sources.file(path))
@@ -339,25 +346,61 @@ def combined(sources: "analysis.Sources", findings: Sequence[Finding]) -> dict[s
 # -- writing -------------------------------------------------------------------------------
 
 def write_atomic(tree: Tree, rel: str, expected: str, new: str) -> None:
-    """Replace a file's text: never partly written, permissions kept, and
-    only if nobody changed it since it was analysed."""
+    """Replace a file's text: never partly written, mode, owner and extended
+    attributes kept, and only if nobody changed it since it was analysed:
+    the disk must hold what the load read (`tree.identities`) and what the
+    edit was made on, checked before the write and again just before the
+    rename (a concurrent `--fix` or editor refuses, never merges)."""
     path = tree.confined(rel)
     try:
-        mode = path.stat().st_mode
+        st = path.stat()
     except OSError as err:
         raise UserError(f"cannot write: {err.strerror}", rel) from None
-    if not mode & stat.S_IWUSR:
+    if not st.st_mode & stat.S_IWUSR:
         raise UserError("file is read-only; not changed", rel)
-    if path.read_bytes().decode("utf-8", "surrogateescape") != expected:
-        raise UserError("file changed on disk since it was analysed; not changed", rel)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".kltolint")
+    _unchanged(tree, rel, path, expected)
+    tmp = ""
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".kltolint")
         with os.fdopen(fd, "wb") as handle:
             handle.write(new.encode("utf-8", "surrogateescape"))
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, stat.S_IMODE(mode))
+        _keep_attributes(path, tmp, st)
+        _unchanged(tree, rel, path, expected)
         os.replace(tmp, path)
+        tmp = ""
     except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
         raise UserError(f"cannot write: {err.strerror}; not changed", rel) from None
+    finally:
+        if tmp:  # any failure, ^C included: no temporary file left in the tree
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _unchanged(tree: Tree, rel: str, path: Path, expected: str) -> None:
+    data = path.read_bytes()
+    known = tree.identities.get(rel)
+    if data.decode("utf-8", "surrogateescape") != expected or (
+            known is not None and hashlib.sha256(data).hexdigest() != known[-1]):
+        raise UserError("file changed on disk since it was analysed; not changed", rel)
+
+
+def _keep_attributes(path: Path, tmp: str, st: os.stat_result) -> None:
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+    try:
+        os.chown(tmp, st.st_uid, st.st_gid)
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))  # chown clears setgid
+    except PermissionError:
+        pass  # not ours to give away: the file is then the caller's, as an editor would leave it
+    for name in _xattrs(path):
+        try:
+            os.setxattr(tmp, name, os.getxattr(path, name))
+        except OSError:
+            pass
+
+
+def _xattrs(path: Path) -> list[str]:
+    try:
+        return os.listxattr(path)
+    except (OSError, AttributeError):
+        return []

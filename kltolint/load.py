@@ -13,7 +13,7 @@ import kconfiglib
 
 from kltolint import compat
 from kltolint.errors import UserError
-from kltolint.expr import COMPARISONS, ChoiceRef, Cmp, Const, Expr, Not, Sym, and_, or_
+from kltolint.expr import COMPARISONS, MAX_DEPTH, ChoiceRef, Cmp, Const, Expr, Not, Sym, and_, or_
 from kltolint.model import ArchModel, Choice, Edge, Loc, Symbol
 from kltolint.tree import Tree
 
@@ -49,10 +49,13 @@ def environment(tree: Tree, arch: str) -> dict[str, str]:
 
 @contextmanager
 def _patched(tree: Tree, arch: str, lasting: bool) -> Iterator[None]:
-    env = environment(tree, arch)
-    saved_env = {key: os.environ.get(key) for key in env}
+    # kconfiglib expands $(ANY_VARIABLE) from os.environ: while it parses,
+    # the environment holds only what the Makefile would export, so a tree
+    # or patch can never print the caller's variables (a bot's tokens).
+    saved_env = dict(os.environ)
     saved_limit = sys.getrecursionlimit()
-    os.environ.update(env)
+    os.environ.clear()
+    os.environ.update(environment(tree, arch))
     sys.setrecursionlimit(max(saved_limit, 5000))
     # kconfiglib makes ~10^6 objects while it parses: the cyclic GC would
     # rescan them again and again (half the parse time), so it is off while
@@ -73,11 +76,8 @@ def _patched(tree: Tree, arch: str, lasting: bool) -> Iterator[None]:
         if lasting:
             gc.freeze()
         sys.setrecursionlimit(saved_limit)
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        os.environ.clear()
+        os.environ.update(saved_env)
 
 
 def load_kconfig(tree: Tree, arch: str, changed: bool = False) -> compat.SafeKconfig:
@@ -87,6 +87,8 @@ def load_kconfig(tree: Tree, arch: str, changed: bool = False) -> compat.SafeKco
     keeps kconfiglib's dependency-loop check (~0.1 s), which only a change
     can make fail.
     """
+    if f"arch/{arch}/Kconfig" not in tree.overlay and os.path.lexists(tree.root / "arch" / arch / "Kconfig"):
+        tree.confined(f"arch/{arch}/Kconfig")  # a link out of the tree says so (not "unknown arch")
     if not tree.exists(f"arch/{arch}/Kconfig"):
         known = ", ".join(tree.arches())
         raise UserError(f"unknown arch {arch!r} (this tree has: {known})")
@@ -197,17 +199,42 @@ class _Incoming:
         return done
 
 
+class _TooDeep(Exception):
+    pass
+
+
+def _located(method):  # type: ignore[no-untyped-def]
+    """An expression nested too deeply becomes a UserError at its item's first line."""
+    def wrapper(self, item):  # type: ignore[no-untyped-def]
+        try:
+            return method(self, item)
+        except _TooDeep:
+            node = item if isinstance(item, kconfiglib.MenuNode) else item.nodes[0]
+            raise UserError(f"expression nests more than {MAX_DEPTH} levels deep", node.filename,
+                            node.linenr) from None
+    return wrapper
+
+
 class _Converter:
     def __init__(self, kconf: kconfiglib.Kconfig) -> None:
         self.kconf = kconf
         self.choice_index = {choice: i for i, choice in enumerate(kconf.unique_choices)}
         self.memo: dict[int, Expr] = {}
         self.edge_memo: dict[int, tuple[Edge, ...]] = {}  # nodes live as long as kconf
+        self.depth = 0
 
     def expr(self, item: object) -> Expr:
         key = id(item)
         if key not in self.memo:
-            self.memo[key] = self._expr(item)
+            # kconfiglib parsed with a raised recursion limit; the model is
+            # converted later, under the normal one: bound the depth here.
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH:
+                    raise _TooDeep
+                self.memo[key] = self._expr(item)
+            finally:
+                self.depth -= 1
         return self.memo[key]
 
     def _expr(self, item: object) -> Expr:
@@ -235,6 +262,7 @@ class _Converter:
             return Const(sym.name)
         return Sym(sym.name)
 
+    @_located
     def symbol(self, sym: kconfiglib.Symbol) -> Symbol:
         # A transitional symbol (compat.TRANSITIONAL_PROMPT) is always
         # visible and depends on nothing: its value is the user's.
@@ -253,6 +281,7 @@ class _Converter:
                                for n in sym.nodes for nth in range(len(n.defaults))),
         )
 
+    @_located
     def edges(self, node: kconfiglib.MenuNode) -> tuple[Edge, ...]:
         """A node's select and imply edges, converted once per node."""
         done = self.edge_memo.get(id(node))
@@ -268,6 +297,7 @@ class _Converter:
             done = self.edge_memo[id(node)] = tuple(out)
         return done
 
+    @_located
     def choice(self, choice: kconfiglib.Choice) -> Choice:
         return Choice(
             index=self.choice_index[choice],

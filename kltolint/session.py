@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from kltolint import expr as E
 from kltolint.cache import Cache, Manifest, rules_digest
 from kltolint.findings import Finding, Stats
 from kltolint.suppress import Suppression
@@ -52,9 +53,21 @@ class Session:
             self._models[key] = self._load(tree, arch)
         return self._models[key]
 
+    def _hit(self, arch: str) -> tuple[list[Finding], list[Suppression]] | None:
+        """A cache hit, unless a finding's rule or guard is not what the rules give."""
+        hit = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
+        if hit is None:
+            return None
+        guards = {r.id: {E.to_str(g) for g in r.fix.guards} for r in self.rules if r.kind != "unmet-select"}
+        by_id = {r.id for r in self.rules}
+        for finding in hit[0]:
+            if finding.rule not in by_id or (finding.rule in guards and finding.guard not in guards[finding.rule]):
+                return None  # foreign or tampered: recompute
+        return hit
+
     def findings(self, arch: str) -> list[Finding]:
         if arch not in self._findings:
-            hit = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
+            hit = self._hit(arch)
             if hit is None:
                 self._compute(arch)
             else:
@@ -65,7 +78,7 @@ class Session:
         """Findings of every arch, in arch order; misses computed in parallel."""
         todo = []
         for arch in arches:
-            hit = self.cache.get(self.tree, arch, self._rules_digest) if self.cache else None
+            hit = self._hit(arch)
             if hit is None:
                 todo.append(arch)
             else:
@@ -86,6 +99,8 @@ class Session:
         self._findings[arch] = found
         self.suppressions[arch] = list(manifest.suppressions)
         self.stats[arch] = stats
+        for rel, identity in manifest.files.items():  # what was analysed (fix.write_atomic compares)
+            self.tree.identities.setdefault(rel, identity)
         if self.cache:
             self.cache.put(self.tree, arch, self._rules_digest, manifest, found)
 

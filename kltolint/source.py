@@ -66,9 +66,18 @@ def _indent_width(text: str) -> int:
     return width
 
 
+def split_lines(text: str) -> list[str]:
+    """Physical lines with their ends, broken at `\n` only, as kconfiglib,
+    patch(1) and git do (str.splitlines also breaks at \f, \v, \x1c-\x1e,
+    \x85, U+2028 and U+2029, which would shift every line number after one)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
 class SourceFile:
     def __init__(self, text: str) -> None:
-        self.lines: list[str] = text.splitlines(keepends=True)
+        self.lines: list[str] = split_lines(text)
         self.logical: list[Logical] = []
         self.entries: list[Entry] = []
         self._parse()

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from kltolint.cache import SCHEMA
 from kltolint.cli import main
 from tests.conftest import TREES, make_tree
 
@@ -43,7 +44,7 @@ def no_loading(monkeypatch):
 def test_second_run_is_served_from_the_cache(setup, capsys, monkeypatch):
     root, argv, cache = setup
     assert run(capsys, argv)[0] == 0
-    assert list((cache / "v1").glob("*.json"))
+    assert list((cache / f"v{SCHEMA}").glob("*.json"))
     no_loading(monkeypatch)
     assert run(capsys, argv)[0] == 0
     (root / "Kconfig").touch()  # mtime changes, content does not: still a hit
@@ -82,7 +83,7 @@ def test_corrupt_or_foreign_entries_are_misses(setup, capsys, junk):
     root, argv, cache = setup
     (root / "drivers/b/Kconfig").write_text('config B\n\tbool "b"\n')
     assert run(capsys, argv)[0] == 1
-    for entry in (cache / "v1").glob("*.json"):
+    for entry in (cache / f"v{SCHEMA}").glob("*.json"):
         entry.write_bytes(junk)
     code, out = run(capsys, argv)
     assert code == 1 and "[C001]" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -86,6 +87,11 @@ def test_config_reader(tmp_path):
     path.write_text("CONFIG_A=y\ngarbage here\n")
     with pytest.raises(UserError, match=r"\.config:2: not a \.config line"):
         X.read_config(path)
+    path.write_bytes(b"CONFIG_A=\xff\n")
+    with pytest.raises(UserError, match="not UTF-8"):
+        X.read_config(path)
+    with pytest.raises(UserError, match="larger than"):
+        X.read_config(Path("/dev/zero"))
 
 
 def test_cli(tmp_path, capsys):
