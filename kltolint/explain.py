@@ -485,7 +485,7 @@ def render_text(e: Explanation) -> str:
 
 def to_data(e: Explanation) -> dict:
     return {
-        "symbol": e.symbol, "wanted": e.wanted, "current": e.current,
+        "version": 1, "tool": "kltolint", "symbol": e.symbol, "wanted": e.wanted, "current": e.current,
         "reasons": [{"file": r.line.file, "line": r.line.line, "text": r.line.text, "symbol": r.line.owner,
                      "holds": r.holds, "values": dict(r.values), "depth": r.depth, "why": r.why} for r in e.reasons],
         "changes": list(e.changes) if e.changes is not None else None,

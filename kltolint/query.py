@@ -215,5 +215,5 @@ def to_data(expr: str, toolchain_facts: list[str], answers: list[Answer]) -> dic
             item["needs"] = list(a.needs)
             item["undefined"] = list(a.undefined)
         arches.append(item)
-    return {"query": expr, "toolchain": toolchain_facts, "arches": arches,
+    return {"version": 1, "tool": "kltolint", "query": expr, "toolchain": toolchain_facts, "arches": arches,
             "reachable": all(a.reachable for a in answers)}

@@ -203,7 +203,7 @@ def test_cli_json(capsys):
     code, out, _ = run(capsys, "query", "LTO_CLANG_FULL", "--tree", str(DEMO), "--arch", "arm64",
                        "--toolchain", "gcc", "--format", "json")
     data = json.loads(out)
-    assert code == 1 and data["reachable"] is False and data["toolchain"] == ["gcc"]
+    assert code == 1 and data["reachable"] is False and data["toolchain"] == ["gcc"] and data["version"] == 1
     arch = data["arches"][0]
     assert arch["facts"] == ["gcc"] and any("CC_IS_CLANG" in c["text"] for c in arch["core"])
 
