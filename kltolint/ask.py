@@ -6,6 +6,8 @@ import argparse
 import hashlib
 import io
 import json
+import multiprocessing
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -116,7 +118,7 @@ def _known_symbols(tree: Tree, arches: list[str], goal, facts, first) -> None:
     from kltolint import query as Q
 
     missing = set(Q.undefined(first.model, goal))
-    for arch in arches[1:]:
+    for arch in arches[1:]:  # only while no arch so far defines it
         if not missing:
             return
         missing &= set(Q.undefined(Q.prepare(tree, arch, goal, facts).model, goal))
@@ -124,24 +126,44 @@ def _known_symbols(tree: Tree, arches: list[str], goal, facts, first) -> None:
         raise UserError(f"unknown symbol {sorted(missing)[0]} (defined on none of: {', '.join(arches)})")
 
 
-def run_query(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: list) -> int:
+def _answer_one(job: tuple[str, str, str, list[str]]):
+    """One arch's answer and the manifest of its load (runs in a worker)."""
     from kltolint import query as Q
+    from kltolint.cache import Manifest
     from kltolint.source import Sources
     from kltolint.toolfacts import parse_facts
 
+    root, arch, expr, facts = job
+    tree = Tree(Path(root))
+    asked = Q.prepare(tree, arch, Q.parse_goal(expr), parse_facts(facts))
+    return Q.answer(asked, Sources(tree)), Manifest.of(asked.model, tree)
+
+
+def run_query(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: list) -> int:
+    from kltolint import query as Q
     from kltolint.cache import Manifest
+    from kltolint.source import Sources
+    from kltolint.toolfacts import parse_facts
 
     goal = Q.parse_goal(args.expr)
     facts = parse_facts(args.toolchain)
     arches = _arches(tree, args.arch)
-    sources = Sources(tree)
-    answers = []
-    for arch in arches:
-        asked = Q.prepare(tree, arch, goal, facts)
-        manifests.append(Manifest.of(asked.model, tree))
-        if arch == arches[0]:  # a name no arch defines is a typo: check before solving anything
-            _known_symbols(tree, arches, goal, facts, asked)
-        answers.append(Q.answer(asked, sources))
+    # The first arch here: a name no arch defines is a typo, reported before solving anything.
+    asked = Q.prepare(tree, arches[0], goal, facts)
+    _known_symbols(tree, arches, goal, facts, asked)
+    manifests.append(Manifest.of(asked.model, tree))
+    answers = [Q.answer(asked, Sources(tree))]
+    jobs = [(str(tree.root), arch, args.expr, list(args.toolchain)) for arch in arches[1:]]
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if workers > 1 and not tree.overlay:
+        # Forked workers, one arch each (as check does): memory goes back after every arch.
+        with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
+            results = pool.map(_answer_one, jobs, chunksize=1)
+    else:
+        results = [_answer_one(job) for job in jobs]
+    for answer, manifest in results:
+        answers.append(answer)
+        manifests.append(manifest)
     if args.format == "json":
         json.dump(Q.to_data(args.expr, args.toolchain, answers), stdout, indent=2)
         stdout.write("\n")

@@ -220,3 +220,18 @@ def test_cli_bad_input_is_one_line_exit_2(capsys, argv, message):
     code, out, err = run(capsys, "query", *argv, "--tree", str(DEMO))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and message in err
+
+
+def test_every_arch_in_order_from_workers(tmp_path, capsys):
+    """Without --arch every arch is asked (all but the first in forked
+    workers); answers come back in arch order, and a symbol only one arch
+    defines is no typo."""
+    files = {"Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\n',
+             "arch/c/Kconfig": 'config ONLY_C\n\tbool "only on c"\n'}
+    root = make_tree(tmp_path, files, ("a", "b", "c", "d"))
+    code, out, _ = run(capsys, "query", "ONLY_C", "--tree", str(root), "--no-cache")
+    assert code == 1
+    assert [line.split(":")[0] for line in out.splitlines() if not line.startswith(" ")] == ["a", "b", "c", "d"]
+    assert "c: reachable: ONLY_C" in out and "    ONLY_C is not defined on d" in out
+    code, _, err = run(capsys, "query", "ONLY_E", "--tree", str(root), "--no-cache")
+    assert code == 2 and "unknown symbol ONLY_E" in err
