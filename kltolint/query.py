@@ -45,6 +45,7 @@ class Answer:
     needs: tuple[str, ...] = ()  # "CC_IS_CLANG: arch/Kconfig:753"
     undefined: tuple[str, ...] = ()  # symbols of EXPR this arch does not define
     fixed: tuple[str, ...] = ()  # what the arch alias fixes (i386: !64BIT)
+    never_set: tuple[str, ...] = ()  # core symbols nothing on this arch can turn on
 
 
 @dataclass
@@ -105,7 +106,7 @@ def answer(asked: Asked, sources: Sources) -> Answer:
             return Answer(asked.arch, True, witness=proof, fixed=fixed)
     core, facts = unsat_core(asked, sources)
     return Answer(asked.arch, False, core=core, facts=facts, needs=_needs(core),
-                  undefined=undefined(model, asked.goal), fixed=fixed)
+                  undefined=undefined(model, asked.goal), fixed=fixed, never_set=_never_set(model, core))
 
 
 def _relaxable(asked: Asked, sources: Sources) -> tuple[Encoder, int, dict[int, object]]:
@@ -165,6 +166,19 @@ def minimal_core(query: Query, goal: int, assumptions: list[int]) -> list[int]:
     return core
 
 
+def _never_set(model: ArchModel, core: tuple[Line, ...]) -> tuple[str, ...]:
+    """Symbols a core line reads that have no prompt, no default and no
+    select on this arch: the absence no line shows."""
+    out = []
+    for line in core:
+        for name in re.findall(r"[A-Za-z0-9_]+", line.text):
+            sym = model.symbols.get(name)
+            if (sym is not None and not sym.prompts and not sym.defaults
+                    and not model.incoming("select", name)):
+                out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
 def _needs(core: tuple[Line, ...]) -> tuple[str, ...]:
     out = []
     for line in core:
@@ -196,6 +210,7 @@ def render_text(expr: str, answers: list[Answer]) -> str:
         out += [f"    {name} is not defined on {a.arch}" for name in a.undefined]
         out += [f"{line.file}:{line.line}: note: {line.owner}: {line.text}" for line in a.core]
         out += [f"    with {fact}" for fact in a.facts]
+        out += [f"    nothing on {a.arch} sets {name} (no prompt, default or select)" for name in a.never_set]
         out += [f"    needs {need}" for need in a.needs]
         if not a.core and not a.facts and not a.undefined:
             out.append("    the expression contradicts itself (or the toolchain's own rules)")
@@ -214,6 +229,7 @@ def to_data(expr: str, toolchain_facts: list[str], answers: list[Answer]) -> dic
             item["facts"] = list(a.facts)
             item["needs"] = list(a.needs)
             item["undefined"] = list(a.undefined)
+            item["never_set"] = list(a.never_set)
         arches.append(item)
     return {"version": 1, "tool": "kltolint", "query": expr, "toolchain": toolchain_facts, "arches": arches,
             "reachable": all(a.reachable for a in answers)}

@@ -235,3 +235,10 @@ def test_every_arch_in_order_from_workers(tmp_path, capsys):
     assert "c: reachable: ONLY_C" in out and "    ONLY_C is not defined on d" in out
     code, _, err = run(capsys, "query", "ONLY_E", "--tree", str(root), "--no-cache")
     assert code == 2 and "unknown symbol ONLY_E" in err
+
+
+def test_a_symbol_nothing_sets_is_named(tmp_path):
+    tree = _tree(tmp_path, INIT + "config HOOK\n\tbool\n\nconfig FEATURE\n\tbool \"feature\"\n\tdepends on HOOK\n")
+    answer = ask(tree, "FEATURE")
+    assert not answer.reachable and answer.never_set == ("HOOK",)
+    assert "    nothing on demo sets HOOK (no prompt, default or select)" in Q.render_text("FEATURE", [answer])
