@@ -16,7 +16,7 @@ from kltolint.cache import Cache, default_dir
 from kltolint.session import Session
 from kltolint.tree import Tree, find_root
 
-COMMANDS = ("check", "review", "rules", "rule")
+COMMANDS = ("check", "review", "rules", "rule", "query", "explain")
 
 DESCRIPTION = """\
 Find Kconfig combinations that can never build, prove each with a witness
@@ -105,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
                           "(default 50; each costs a load of every arch it touches)")
     rev.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
+    from kltolint import ask  # query and explain
+
+    ask.add_parsers(sub)
     listing = sub.add_parser("rules", help="list the rules")
     _rule_options(listing)
     explain = sub.add_parser("rule", help="explain one rule")
@@ -187,6 +190,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_rule(args)
     if args.command == "review":
         return cmd_review(args)
+    if args.command in ("query", "explain"):
+        from kltolint import ask
+
+        return ask.run(args)
     return cmd_check(args)
 
 
