@@ -4,7 +4,7 @@ An entry is keyed by the tree, the question (the command's arguments, the
 .config's bytes) and kltolint's own code, and holds what was printed, the
 exit status and the manifest of the loads behind it (every Kconfig file read,
 every `source` glob with its matches). An entry is checked exactly as the
-findings cache checks its own (`cache._files`, `cache._valid`: paths confined
+findings cache checks its own (`cache.entry_files`, `cache.unchanged`: paths confined
 to the tree, types checked, identities compared): while the tree is
 unchanged, the same question is answered from it without loading anything;
 an edited, added or removed file, or anything not as written, is a miss.
@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 import kltolint
-from kltolint.cache import Manifest, _files, _valid  # the findings cache's checks: confined, type-checked
+from kltolint.cache import Manifest, entry_files, unchanged  # the findings cache's checks: confined, type-checked
 from kltolint.errors import UserError
 from kltolint.tree import Tree
 
@@ -41,7 +41,7 @@ class Answers:
             data = json.loads(self._path(tree, arch, question).read_text())
             if data.get("question") != question or data.get("root") != str(tree.root):
                 return None
-            if not _valid(tree, _files(data["files"]), data["globs"]):
+            if not unchanged(tree, entry_files(data["files"]), data["globs"]):
                 return None
             answer = data["answer"]
             if type(answer.get("output")) is not str or answer.get("code") not in (0, 1):

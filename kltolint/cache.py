@@ -107,8 +107,8 @@ class Cache:
             data = json.loads(self._entry(tree, arch, rules).read_text())
             if data.get("schema") != SCHEMA or data.get("root") != str(tree.root) or data.get("arch") != arch:
                 return None
-            files = _files(data["files"])
-            if not _valid(tree, files, data["globs"]):
+            files = entry_files(data["files"])
+            if not unchanged(tree, files, data["globs"]):
                 return None
             self._checked(files, data["globs"])
             found = ([from_data(f) for f in _list(data["findings"])],
@@ -154,9 +154,9 @@ class Cache:
                 return None
             if type(data["globs"]) is not dict:
                 raise TypeError("bad globs")
-            files = {rel: v for rel, v in _files(data["files"]).items() if self._valid_files.get(rel) != v}
+            files = {rel: v for rel, v in entry_files(data["files"]).items() if self._valid_files.get(rel) != v}
             globs = {p: m for p, m in data["globs"].items() if self._valid_globs.get(p) != m}
-            if not _valid(tree, files, globs):
+            if not unchanged(tree, files, globs):
                 return None
             # The caller re-derives the edits before using them (fix.Fixer).
             return fix_from_data(data["fix"])
@@ -204,7 +204,8 @@ def _list(value: object) -> list:
     return value
 
 
-def _files(value: object) -> dict[str, Identity]:
+def entry_files(value: object) -> dict[str, Identity]:
+    """An entry's `files` field, type-checked (TypeError for anything else)."""
     if type(value) is not dict:
         raise TypeError("not a dict")
     out = {}
@@ -223,7 +224,7 @@ def _suppression(value: object) -> Suppression:
     return Suppression(file, line, tuple(rules))
 
 
-def _valid(tree: Tree, files: dict[str, Identity], globs: object) -> bool:
+def unchanged(tree: Tree, files: dict[str, Identity], globs: object) -> bool:
     """The files as the entry saw them: the same size, mtime, ctime and inode,
     or else the same content. Paths are confined to the tree: an entry is
     never a way to read, or list, anything outside it."""
