@@ -89,6 +89,9 @@ class ArchModel:
     # pattern changes the tree even when no file read changed
     globs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     suppressions: tuple = ()  # suppress.Suppression, found while reading
+    # (VERSION, PATCHLEVEL) from the tree's Makefile; None (no Makefile, as in
+    # small test trees) reads as the newest kernel.
+    kernel: tuple[int, int] | None = None
     incoming_source: Callable[[str, str], tuple[Edge, ...]] | None = field(default=None, repr=False)
     _by_target: dict[tuple[str, str], tuple[Edge, ...]] = field(default_factory=dict, repr=False)
 
@@ -105,3 +108,11 @@ class ArchModel:
 
     def is_probe(self, name: str) -> bool:
         return name in self.probes
+
+    @property
+    def choices_6_11(self) -> bool:
+        """Linux 6.11 reworked choices (scripts/kconfig/symbol.c
+        sym_calc_choice): members inherit only the choice's `depends on`, a
+        member's value is the pick alone (selects of it are ignored), and a
+        visible member is always picked, prompt shown or not."""
+        return self.kernel is None or self.kernel >= (6, 11)

@@ -9,8 +9,24 @@ with it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Mapping
+
+# Tool variables the Makefile exports to Kconfig. kltolint reads each as a
+# placeholder standing for itself ("<NM>"), so two probes that differ only in
+# the tool stay two probes, and the host's values never leak into a result.
+TOOL_VARIABLES = ("CC", "LD", "AR", "NM", "OBJCOPY", "OBJDUMP", "READELF", "STRIP", "AS",
+                  "HOSTCC", "HOSTCXX", "RUSTC", "BINDGEN", "PAHOLE", "CLANG_FLAGS", "LLVM",
+                  "CC_VERSION_TEXT", "RUSTC_VERSION_TEXT", "PYTHON3")
+_PLACEHOLDER = re.compile("<(?:" + "|".join(TOOL_VARIABLES) + ")>")
+
+
+def from_environment(text: str) -> bool:
+    """Whether a Kconfig string constant was made from a tool variable (for
+    example `default "$(CC_VERSION_TEXT)"`): its real text is the toolchain's,
+    so it is a free input of the model, not a constant."""
+    return _PLACEHOLDER.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -30,8 +46,20 @@ GROUPS = (
 # (if, then): the integrated assembler is clang's, so it implies clang.
 IMPLICATIONS = (("AS_IS_LLVM", "CC_IS_CLANG"),)
 
-# Version symbols; a version probe is a real, positive version number.
+# Version symbols, as the witness reports them.
 VERSIONS = ("GCC_VERSION", "CLANG_VERSION", "LD_VERSION", "LLD_VERSION", "AS_VERSION", "RUSTC_VERSION")
+
+# A version probe answers with a real version number only where the tool it
+# measures is there: `$(cc-version)` of a gcc when CC_IS_GCC. Elsewhere 0 is a
+# true answer (`$(as-version)` of clang's integrated assembler, or
+# `$(rustc-version)` on a machine without rustc), so no floor applies.
+PRESENT_WHEN = {
+    "GCC_VERSION": "CC_IS_GCC",
+    "CLANG_VERSION": "CC_IS_CLANG",
+    "LD_VERSION": "LD_IS_BFD",
+    "LLD_VERSION": "LD_IS_LLD",
+    "AS_VERSION": "AS_IS_GNU",
+}
 MIN_VERSION = 10000
 
 
