@@ -230,13 +230,10 @@ class Encoder:
         default = self._default_chain(sym, extra)
         user: Tri | None = None
         if sym.choice is not None:
+            # The pick alone: conf never reads a member's selects (6.11+:
+            # sym_calc_choice; before, sym_calc_visibility leaves rev_dep n).
             sel = self._selected(sym.choice, sym.name)
-            if self.model.choices_6_11:
-                raw = Tri(sel, sel)  # the pick alone: selects of a member are ignored
-            else:
-                # Before 6.11 a visible member is the pick alone; an invisible
-                # one takes its default, and selects raise it.
-                raw = self._ite(vis.y, Tri(sel, sel), self._or(default, self._rev(sym.name)))
+            raw = Tri(sel, sel)
         else:
             direct = self._and(self._expr(sym.direct_dep), extra)
             weak = self._or(*(self._edge(e) for e in self.model.incoming("imply", sym.name)))

@@ -112,7 +112,6 @@ class ArchModel:
     @property
     def choices_6_11(self) -> bool:
         """Linux 6.11 reworked choices (scripts/kconfig/symbol.c
-        sym_calc_choice): members inherit only the choice's `depends on`, a
-        member's value is the pick alone (selects of it are ignored), and a
-        visible member is always picked, prompt shown or not."""
+        sym_calc_choice): members inherit only the choice's `depends on`, and
+        a visible member is always picked, prompt shown or not."""
         return self.kernel is None or self.kernel >= (6, 11)
