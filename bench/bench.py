@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """kltolint's speed, measured side by side in one run on linux-source-6.12.
 
-    python bench/bench.py [--tree DIR] [--repeat N]
+    python bench/bench.py [--tree DIR] [--repeat N] [--no-conformance]
 
 Baseline: a bare kconfiglib load of arm64, run the way kconfiglib users run
 it, with its probes ($(shell,...) runs the host's gcc, ld, as). kconfiglib
@@ -12,6 +12,10 @@ Every figure is the median wall time of whole processes (interpreter start
 included), so the ratios compare what a user waits for. Peak memory is the
 largest sum of the resident sizes of a run's process tree, sampled from /proc.
 Nothing here is asserted: the goals are printed next to the figures.
+
+Last, the throughput of the conformance tier (python -m kltolint.conformance,
+arm64 with clang-19; needs the conf tool's build dependencies; skip it with
+--no-conformance).
 """
 
 from __future__ import annotations
@@ -101,6 +105,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tree", type=Path, default=KERNELS / "linux-source-6.12")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-conformance", dest="conformance", action="store_false",
+                        help="skip the conformance throughput (it runs the conf tool, ~2 min)")
     args = parser.parse_args()
     tree = args.tree.resolve()
     if not (tree / "Kconfig").is_file():
@@ -145,6 +151,24 @@ def main() -> int:
         rows.append((f"select sweep (KSEL001) of {arch}, cold", (elapsed, 0), None, "goal < 60 s"))
         sweeps.append(stats.removeprefix("kltolint: "))
 
+    conformance = []
+    if args.conformance:
+        import json
+        result = subprocess.run([python, "-m", "kltolint.conformance", str(tree), "arm64", "--toolchain", "llvm",
+                                 "--samples", "3", "--seeds", "3", "--json", "--work", tempfile.mkdtemp(dir=scratch)],
+                                cwd=tree, env=env, capture_output=True, text=True)
+        for line in result.stdout.splitlines():
+            run = json.loads(line)
+            kinds = [o["direction"] for o in run["outcomes"]]
+            secs = run["seconds"]
+            bad = sum(1 for o in run["outcomes"] if o["disagreement"] or o["error"])
+            conformance.append(
+                f"{run['arch']} {run['toolchain']}: setup (load, encode every symbol, run the probes) "
+                f"{secs['setup']:.1f} s; soundness {kinds.count('soundness')} conf configurations in "
+                f"{secs['soundness']:.1f} s ({secs['soundness'] / max(1, kinds.count('soundness')):.1f} s each); "
+                f"precision {kinds.count('precision')} model samples in {secs['precision']:.1f} s "
+                f"({secs['precision'] / max(1, kinds.count('precision')):.1f} s each); {bad} disagreements")
+
     width = max(len(r[0]) for r in rows)
     print(f"{'run':<{width}}  {'wall':>8}  {'ratio':>6}  {'peak RSS':>9}  goal")
     for label, (seconds, peak), ratio, goal in rows:
@@ -154,6 +178,10 @@ def main() -> int:
     print("\nselect sweep figures:")
     for line in sweeps:
         print(f"  {line}")
+    if conformance:
+        print("\nconformance with the conf tool (python -m kltolint.conformance):")
+        for line in conformance:
+            print(f"  {line}")
     shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
