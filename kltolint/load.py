@@ -281,5 +281,6 @@ class _Converter:
             members=tuple(s.name for s in choice.syms),
             optional=bool(choice.is_optional),
             type=kconfiglib.TYPE_TO_STR[choice.orig_type] or "bool",
+            defaults=tuple((s.name, self.expr(c)) for s, c in choice.defaults),
         )
 

@@ -62,6 +62,7 @@ class Choice:
     members: tuple[str, ...]
     optional: bool
     type: str
+    defaults: tuple[tuple[str, Expr], ...] = ()  # (member, condition)
 
 
 @dataclass(frozen=True)

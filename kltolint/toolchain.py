@@ -63,6 +63,31 @@ PRESENT_WHEN = {
 MIN_VERSION = 10000
 
 
+TOOL_NAMES = {"GCC_VERSION": "gcc", "CLANG_VERSION": "clang", "LD_VERSION": "GNU ld", "LLD_VERSION": "ld.lld",
+              "AS_VERSION": "the assembler", "RUSTC_VERSION": "rustc"}
+
+
+def version_text(number: int) -> str:
+    """150000 -> 15.0; 23502 -> 2.35.2 (the kernel's MAJOR*10000 + MINOR*100 + PATCH)."""
+    major, minor, patch = number // 10000, number // 100 % 100, number % 100
+    return f"{major}.{minor}" + (f".{patch}" if patch else "")
+
+
+def version_window(name: str, low: int | None, high: int | None) -> str:
+    """A version bound in words, with the Kconfig test it stands for:
+    `gcc 6.0 to 9.0, 9.0 excluded (GCC_VERSION >= 60000 and < 90000)`."""
+    tool = TOOL_NAMES.get(name, name)
+    if low is not None and high is not None:
+        words = f"{tool} {version_text(low)} to {version_text(high)}, {version_text(high)} excluded"
+        test = f"{name} >= {low} and < {high}"
+    elif low is not None:
+        words, test = f"{tool} {version_text(low)} or newer", f"{name} >= {low}"
+    else:
+        assert high is not None
+        words, test = f"{tool} older than {version_text(high)}", f"{name} < {high}"
+    return f"{words} ({test})"
+
+
 def make_variables(facts: Mapping[str, bool]) -> str:
     """The make variables that select a toolchain with these facts.
 
