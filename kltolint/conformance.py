@@ -330,6 +330,18 @@ class Outcome:
     source: str  # the conf target (and seed), or the sample's seed
     disagreement: tuple[str, ...] = ()  # minimal conflict, or the differing values
     error: str = ""
+    exception: str = ""  # a documented limit of the model explains the disagreement
+
+
+def known_exception(model: ArchModel, symbols: Sequence[str]) -> str:
+    """The documented limit (README, Limits) that explains a disagreement on
+    these symbols, or ''."""
+    if not model.choices_6_11:
+        for name in symbols:
+            sym = model.symbols.get(name)
+            if sym is not None and sym.choice is not None and model.choices[sym.choice].type == "tristate":
+                return f"{name} is in a tristate choice (m mode before 6.11 is not modelled)"
+    return ""
 
 
 @dataclass
@@ -342,7 +354,7 @@ class Report:
 
     @property
     def disagreements(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.disagreement or o.error]
+        return [o for o in self.outcomes if (o.disagreement and not o.exception) or o.error]
 
 
 def run(tree: Path, arch: str, toolchain: Toolchain, samples: int, seeds: int, work: Path,
@@ -370,7 +382,8 @@ def run(tree: Path, arch: str, toolchain: Toolchain, samples: int, seeds: int, w
         groups = side.pins(config)
         conflict = side.conflict(groups, side.probe_pins(answers, env))
         report.outcomes.append(Outcome("soundness", label, () if conflict is None else tuple(
-            f"{k}={config.get(k, 'n')}" for k in conflict) or ("(no minimal set found)",)))
+            f"{k}={config.get(k, 'n')}" for k in conflict) or ("(no minimal set found)",),
+            exception=known_exception(side.model, conflict or ())))
     report.seconds["soundness"] = time.monotonic() - start
 
     start = time.monotonic()
@@ -386,7 +399,9 @@ def run(tree: Path, arch: str, toolchain: Toolchain, samples: int, seeds: int, w
         except RuntimeError as err:
             report.outcomes.append(Outcome("precision", f"sample {seed}", error=str(err)))
             continue
-        report.outcomes.append(Outcome("precision", f"sample {seed}", tuple(side.differences(found, config))))
+        differences = side.differences(found, config)
+        report.outcomes.append(Outcome("precision", f"sample {seed}", tuple(differences), exception=known_exception(
+            side.model, [d.split()[0].rstrip(":") for d in differences])))
     report.seconds["precision"] = time.monotonic() - start
     side.query.__exit__()
     return report
@@ -398,6 +413,8 @@ def render(report: Report) -> str:
         what = f"{report.arch} {report.toolchain} {outcome.direction} {outcome.source}"
         if outcome.error:
             lines.append(f"{what}: error: {outcome.error}")
+        elif outcome.exception:
+            lines.append(f"{what}: known exception: {outcome.exception}: " + "; ".join(outcome.disagreement[:5]))
         elif outcome.disagreement:
             lines.append(f"{what}: DISAGREE: " + "; ".join(outcome.disagreement[:20]))
         else:

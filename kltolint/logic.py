@@ -500,6 +500,8 @@ class Encoder:
         if sym.prompts:
             vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), extra).m
             user = self._free_threshold("#user " + sym.name, c, prefer=False)
+            if sym.type == "hex" and c <= 0:
+                g.require(user)  # conf reads no negative hex value
             for active, low, high in ranges:  # conf refuses a user value outside the range
                 g.require(-active, -low, user)
                 g.require(-active, high, -user)

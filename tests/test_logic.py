@@ -261,3 +261,10 @@ def test_member_listed_twice_in_its_choice_can_be_picked(tmp_path):
          'config GENERIC\n\tbool "generic"\n\tdepends on LE\nconfig OTHER\n\tbool "other"\nendchoice\n')
     assert reachable(tmp_path, k, "GENERIC && LE")
     assert reachable(tmp_path / "b", k, "GENERIC && !LE")
+
+
+def test_hex_values_are_not_negative(tmp_path):
+    # Seen by the conformance tier (arm ZBOOT_ROM_TEXT): conf reads no negative hex value.
+    k = 'config H\n\thex "h"\n\tdefault 0x0\n'
+    assert not reachable(tmp_path, k, "H < 0")
+    assert reachable(tmp_path / "b", 'config N\n\tint "n"\n\tdefault 0\n', "N < 0")
