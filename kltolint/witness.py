@@ -55,9 +55,11 @@ def build(query: Query, goal: list[int], found: Assignment, model: ArchModel,
     any_toolchain = _any_toolchain(query, goal, found, fixed, model)
     if not any_toolchain:
         found = _plain_toolchain(query, goal, found, fixed, model)
+    make = "" if any_toolchain else toolchain.make_variables(_facts(enc, found, model))
     return Witness(
         config=_fragment(enc, found, model),
-        make="" if any_toolchain else toolchain.make_variables(_facts(enc, found, model)),
+        # gcc needs no variables; `CC=gcc` says that the toolchain matters
+        make=make if any_toolchain or make else "CC=gcc",
         assumptions=() if any_toolchain else tuple(_versions(query, goal, found, fixed, model)
                                                    + _probes(query, goal + fixed, found, model, line_text)),
     )

@@ -63,3 +63,8 @@ def test_version_text():
     assert toolchain.version_text(150000) == "15.0" and toolchain.version_text(23502) == "2.35.2"
     assert toolchain.version_window("CLANG_VERSION", 150000, None) == "clang 15.0 or newer (CLANG_VERSION >= 150000)"
     assert toolchain.version_window("GCC_VERSION", None, 90000) == "gcc older than 9.0 (GCC_VERSION < 90000)"
+
+
+def test_a_witness_that_needs_gcc_says_so(tmp_path):
+    k = TOOLS + 'config G\n\tbool "g"\n\tdepends on CC_IS_GCC\n'
+    assert witness(tmp_path, k, "G") == Witness("CONFIG_G=y\n", "CC=gcc", ())
