@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """kltolint's speed, measured side by side in one run on linux-source-6.12.
 
-    python bench/bench.py [--tree DIR] [--repeat N] [--only NAME]...
+    python bench/bench.py [--tree DIR] [--repeat N] [--only NAME]... [--before DIR] [--no-conformance]
 
 Baseline: a bare kconfiglib load of arm64, run the way kconfiglib users run
 it, with its probes ($(shell,...) runs the host's gcc, ld, as). kconfiglib
@@ -20,6 +20,10 @@ The cases with a finding run on copies of the tree (hard links, the one
 changed file written fresh):
   seed    arm64 with its endian guard dropped (`select ARCH_SUPPORTS_LTO_CLANG`)
   ld.bfd  `LD_IS_LLD` dropped from HAS_LTO_CLANG in arch/Kconfig (every arch reads it)
+
+Last, the throughput of the conformance tier (python -m kltolint.conformance,
+arm64 with clang-19; needs the conf tool's build dependencies; skip it with
+--no-conformance).
 """
 
 from __future__ import annotations
@@ -164,6 +168,8 @@ def main() -> int:
     parser.add_argument("--before", type=Path, metavar="DIR",
                         help="also run each case with the kltolint package found in DIR (an older checkout), "
                              "right after the current one, for ratios measured side by side")
+    parser.add_argument("--no-conformance", dest="conformance", action="store_false",
+                        help="skip the conformance throughput (it runs the conf tool, ~2 min)")
     args = parser.parse_args()
     tree = args.tree.resolve()
     if not (tree / "Kconfig").is_file():
@@ -247,6 +253,24 @@ def main() -> int:
              repeat=1, ratio=False)
         growth += [(r[1][0], r[4][0] if r[4] else None) for r in rows if r[0] == label]
 
+    conformance = []
+    if args.conformance:
+        import json
+        result = subprocess.run([python, "-m", "kltolint.conformance", str(tree), "arm64", "--toolchain", "llvm",
+                                 "--samples", "3", "--seeds", "3", "--json", "--work", tempfile.mkdtemp(dir=scratch)],
+                                cwd=tree, env=env, capture_output=True, text=True)
+        for line in result.stdout.splitlines():
+            run = json.loads(line)
+            kinds = [o["direction"] for o in run["outcomes"]]
+            secs = run["seconds"]
+            bad = sum(1 for o in run["outcomes"] if o["disagreement"] or o["error"])
+            conformance.append(
+                f"{run['arch']} {run['toolchain']}: setup (load, encode every symbol, run the probes) "
+                f"{secs['setup']:.1f} s; soundness {kinds.count('soundness')} conf configurations in "
+                f"{secs['soundness']:.1f} s ({secs['soundness'] / max(1, kinds.count('soundness')):.1f} s each); "
+                f"precision {kinds.count('precision')} model samples in {secs['precision']:.1f} s "
+                f"({secs['precision'] / max(1, kinds.count('precision')):.1f} s each); {bad} disagreements")
+
     width = max(len(r[0]) for r in rows)
     then = f"  {'before':>8}  {'ratio':>6}  {'largest':>8}" if older else ""
     print(f"{'run':<{width}}  {'wall':>8}  {'ratio':>6}  {'peak RSS':>9}  {'largest':>8}{then}  goal")
@@ -264,6 +288,10 @@ def main() -> int:
     if len(growth) == 2:
         print(f"\n4x the findings took {growth[1][0] / growth[0][0]:.1f}x the time (linear: about 4x, quadratic: 16x)"
               + (f"; before: {growth[1][1] / growth[0][1]:.1f}x" if growth[0][1] else ""))
+    if conformance:
+        print("\nconformance with the conf tool (python -m kltolint.conformance):")
+        for line in conformance:
+            print(f"  {line}")
     shutil.rmtree(scratch, ignore_errors=True)
     return 0
 

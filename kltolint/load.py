@@ -15,6 +15,7 @@ from kltolint import compat
 from kltolint.errors import UserError
 from kltolint.expr import COMPARISONS, MAX_DEPTH, ChoiceRef, Cmp, Const, Expr, Not, Sym, and_, or_
 from kltolint.model import ArchModel, Choice, Edge, Loc, Symbol
+from kltolint.toolchain import TOOL_VARIABLES
 from kltolint.tree import Tree
 
 _REL = {getattr(kconfiglib, name): op for name, op in zip(
@@ -22,12 +23,6 @@ _REL = {getattr(kconfiglib, name): op for name, op in zip(
 _NUMBER = re.compile(r"-?[0-9]+|0[xX][0-9a-fA-F]+")
 
 
-# Tool variables the Makefile exports. Each stands for itself ("<NM>"), so
-# two probes that differ only in the tool stay two probes, and the host's
-# values never leak into a result.
-TOOL_VARIABLES = ("CC", "LD", "AR", "NM", "OBJCOPY", "OBJDUMP", "READELF", "STRIP", "AS",
-                  "HOSTCC", "HOSTCXX", "RUSTC", "BINDGEN", "PAHOLE", "CLANG_FLAGS", "LLVM",
-                  "CC_VERSION_TEXT", "RUSTC_VERSION_TEXT")
 
 
 def environment(tree: Tree, arch: str) -> dict[str, str]:
@@ -120,6 +115,19 @@ def load_changed(tree: Tree, arch: str) -> ArchModel:
     return load_arch(tree, arch, changed=True)
 
 
+_MAKE_VERSION = re.compile(r"^(VERSION|PATCHLEVEL)\s*=\s*(\d+)\s*$", re.MULTILINE)
+
+
+def kernel_version(tree: Tree) -> tuple[int, int] | None:
+    """(VERSION, PATCHLEVEL) of the tree's top Makefile, read as text."""
+    if not tree.exists("Makefile"):
+        return None
+    found = dict(_MAKE_VERSION.findall(tree.read("Makefile")[:4096]))
+    if "VERSION" not in found or "PATCHLEVEL" not in found:
+        return None
+    return int(found["VERSION"]), int(found["PATCHLEVEL"])
+
+
 def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:
     """The model, converted lazily: symbols, choices and edges are converted
     from kconfiglib's objects the first time they are read."""
@@ -133,6 +141,7 @@ def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:
         files=tuple(dict.fromkeys(kconf.kconfig_filenames)),
         globs=tuple(sorted(kconf.kltolint_globs.items())),
         suppressions=tuple(kconf.kltolint_suppressions),
+        kernel=kernel_version(kconf.kltolint_tree),
         incoming_source=_Incoming(kconf, conv),
         facts=_Facts(kconf, conv),
     )
@@ -393,5 +402,6 @@ class _Converter:
             members=tuple(s.name for s in choice.syms),
             optional=bool(choice.is_optional),
             type=kconfiglib.TYPE_TO_STR[choice.orig_type] or "bool",
+            defaults=tuple((s.name, self.expr(c)) for s, c in choice.defaults),
         )
 

@@ -234,12 +234,13 @@ class Encoder:
             vis = Tri(vis.m, vis.m)
         else:
             vis = Tri(vis.m, g.or_((vis.y, g.and_((vis.m, -self.modules)))))
-        rev = self._or(*(self._edge(e) for e in self.model.incoming("select", sym.name)))
         default = self._default_chain(sym, extra)
         user: Tri | None = None
         if sym.choice is not None:
+            # The pick alone: conf never reads a member's selects (6.11+:
+            # sym_calc_choice; before, sym_calc_visibility leaves rev_dep n).
             sel = self._selected(sym.choice, sym.name)
-            base = Tri(sel, sel)
+            raw = Tri(sel, sel)
         else:
             direct = self._and(self._expr(sym.direct_dep), extra)
             weak = self._or(*(self._edge(e) for e in self.model.incoming("imply", sym.name)))
@@ -247,12 +248,15 @@ class Encoder:
             # min(user, visibility), as kconfiglib: the input stays free, so
             # encoders sharing inputs (a miter) see the same user choices.
             user = self._free_tri(sym.name, sym.type)
-            base = self._ite(vis.m, self._and(user, vis), default)
-        raw = self._or(base, rev)
+            raw = self._or(self._ite(vis.m, self._and(user, vis), default), self._rev(sym.name))
         g.equal(tri.m, raw.m)
         if sym.type == "tristate":
             g.equal(tri.y, g.or_((raw.y, g.and_((raw.m, -self.modules)))))
         self.syms[sym.name] = SymEnc(tri, vis, user, default)
+
+    def _rev(self, name: str) -> Tri:
+        """What the selects of `name` raise it to."""
+        return self._or(*(self._edge(e) for e in self.model.incoming("select", name)))
 
     def _edge(self, edge: Edge) -> Tri:
         guard = self.guards.get(edge)
@@ -270,8 +274,24 @@ class Encoder:
         out = T_N
         for index, (value, cond) in reversed(list(enumerate(sym.defaults))):
             c = self._default_cond(sym, index, cond, extra)
-            out = self._ite(c.m, self._and(self._expr(value), c), out)
+            out = self._ite(c.m, self._and(self._value(value), c), out)
         return out
+
+    def _value(self, expr: Expr) -> Tri:
+        """A default's value. Unlike a dependency, `m` here is the value m
+        whatever MODULES says (kconfiglib parses values without the
+        `m && MODULES` rewrite); a bool or a tristate with MODULES=n then
+        promotes it to y, as the C tool does."""
+        if isinstance(expr, Const):
+            return self._tri_of_operand(expr)
+        if isinstance(expr, Not):
+            inner = self._value(expr.arg)
+            return Tri(-inner.y, -inner.m)
+        if isinstance(expr, And):
+            return self._and(*(self._value(a) for a in expr.args))
+        if isinstance(expr, Or):
+            return self._or(*(self._value(a) for a in expr.args))
+        return self._expr(expr)
 
     def _free_tri(self, name: str, type_: str) -> Tri:
         m, _ = self.inputs.free(("user", name), prefer=False)
@@ -318,10 +338,13 @@ class Encoder:
     def _define_choice(self, index: int, active: int) -> None:
         g = self.g
         choice = self.model.choices[index]
-        conds = choice.prompts or (choice.direct_dep,)
+        # Since 6.11 a choice's prompt condition hides only the prompt: its
+        # members inherit the `depends on` alone. Before, they inherited the
+        # choice's visibility.
+        conds = choice.prompts if choice.prompts and not self.model.choices_6_11 else (choice.direct_dep,)
         g.equal(active, self._or(*(self._expr(c) for c in conds)).m)
         sels, visible = [], []
-        for name in choice.members:
+        for name in dict.fromkeys(choice.members):  # a member may be listed twice
             sel = self._selected(index, name)
             sym = self.model.symbols[name]
             vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), self._extra(name)).m
@@ -331,7 +354,7 @@ class Encoder:
         for i, a in enumerate(sels):
             for b in sels[i + 1:]:
                 g.require(-a, -b)
-        if not choice.optional:
+        if not choice.optional or self.model.choices_6_11:
             g.require(-g.and_((active, g.or_(visible))), *sels)
 
     # -- expressions ------------------------------------------------------------
@@ -478,30 +501,61 @@ class Encoder:
         out = TRUE if 0 >= c else FALSE
         for index, (value, cond) in reversed(list(enumerate(sym.defaults))):
             cond_lit = self._default_cond(sym, index, cond, extra).m
-            out = g.ite(cond_lit, self._value_ge(value, c, base, sym.name), out)
+            out = g.ite(cond_lit, self._value_ge(value, c, base, sym.name, cond_lit), out)
+        ranges = self._active_ranges(sym, c, base)
+        out = self._clamped(out, ranges)  # a default outside the range is clamped into it
         if sym.prompts:
             vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), extra).m
             user = self._free_threshold("#user " + sym.name, c, prefer=False)
-            for low, high, cond in sym.ranges:
-                cond_lit = self._expr(cond).m
-                lo, hi = _number(_const(low), base), _number(_const(high), base)
-                if lo is not None and c <= lo:
-                    g.require(-cond_lit, user)
-                if hi is not None and c > hi:
-                    g.require(-cond_lit, -user)
+            if sym.type == "hex" and c <= 0:
+                g.require(user)  # conf reads no negative hex value
+            for active, low, high in ranges:  # conf refuses a user value outside the range
+                g.require(-active, -low, user)
+                g.require(-active, high, -user)
             self.int_visible[sym.name] = vis
             self.int_thresholds.setdefault(sym.name, {})[c] = user
             out = g.ite(vis, user, out)
         g.equal(lit, out)
 
-    def _value_ge(self, value: Expr, c: int, base: int, owner: str) -> int:
+    def _active_ranges(self, sym: Symbol, c: int, base: int) -> list[tuple[int, int, int]]:
+        """(active, low >= c, high >= c) per range. Only the first range whose
+        condition holds applies (sym_get_range_prop); bounds may be symbols."""
+        out, earlier = [], []
+        for low, high, cond in sym.ranges:
+            cond_lit = self._expr(cond).m
+            out.append((self.g.and_([cond_lit, *(-e for e in earlier)]),
+                        self._bound_ge(low, c, base), self._bound_ge(high, c, base)))
+            earlier.append(cond_lit)
+        return out
+
+    def _bound_ge(self, bound: Expr, c: int, base: int) -> int:
+        if isinstance(bound, Sym) and (bound.name in self.model.symbols or self.model.is_probe(bound.name)):
+            return self.ge(bound.name, c)
+        number = _number(_const(bound) if isinstance(bound, Const) else getattr(bound, "name", None), base)
+        if number is None:
+            return self.inputs.free(("bound-ge", to_str(bound), c))[0]  # not a number: not modelled
+        return TRUE if number >= c else FALSE
+
+    def _clamped(self, value_ge: int, ranges: list[tuple[int, int, int]]) -> int:
+        """`clamp(value) >= c` for the first active range: (value >= c or
+        low >= c) and high >= c (sym_validate_range, for low <= high)."""
+        g = self.g
+        out, none_active = FALSE, TRUE
+        for active, low, high in ranges:
+            out = g.or_((out, g.and_((active, g.or_((value_ge, low)), high))))
+            none_active = g.and_((none_active, -active))
+        return g.or_((out, g.and_((none_active, value_ge))))
+
+    def _value_ge(self, value: Expr, c: int, base: int, owner: str, taken: int) -> int:
         if isinstance(value, Const):
             number = _number(value.value, base)
             return FALSE if number is None else (TRUE if number >= c else FALSE)
         if isinstance(value, Sym):
-            if self.model.is_probe(value.name) and owner in toolchain.VERSIONS:
-                # A version probe answers with a real version number.
-                self.g.require(self.ge(value.name, toolchain.MIN_VERSION))
+            present = toolchain.PRESENT_WHEN.get(owner)
+            if self.model.is_probe(value.name) and present in self.model.symbols:
+                # Where the tool is there, its version probe answers with a
+                # real version number (0 is a true answer otherwise).
+                self.g.require(-taken, -self.value(present).m, self.ge(value.name, toolchain.MIN_VERSION))
             return self.ge(value.name, c)
         return self.inputs.free(("value-ge", to_str(value), c))[0]
 
@@ -538,7 +592,9 @@ class Encoder:
         out = TRUE if text == "" else FALSE
         for index, (value, cond) in reversed(list(enumerate(sym.defaults))):
             cond_lit = self._default_cond(sym, index, cond, extra).m
-            if isinstance(value, Const):
+            if isinstance(value, Const) and toolchain.from_environment(value.value):
+                now = self._free_str("$" + value.value, text)  # the toolchain's own text
+            elif isinstance(value, Const):
                 now = TRUE if value.value == text else FALSE
             elif isinstance(value, Sym):
                 now = self.streq(value.name, text)

@@ -62,6 +62,7 @@ class Choice:
     members: tuple[str, ...]
     optional: bool
     type: str
+    defaults: tuple[tuple[str, Expr], ...] = ()  # (member, condition)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,9 @@ class ArchModel:
     # pattern changes the tree even when no file read changed
     globs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     suppressions: tuple = ()  # suppress.Suppression, found while reading
+    # (VERSION, PATCHLEVEL) from the tree's Makefile; None (no Makefile, as in
+    # small test trees) reads as the newest kernel.
+    kernel: tuple[int, int] | None = None
     incoming_source: Callable[[str, str], tuple[Edge, ...]] | None = field(default=None, repr=False)
     facts: LoadFacts | None = field(default=None, repr=False)
     _by_target: dict[tuple[str, str], tuple[Edge, ...]] = field(default_factory=dict, repr=False)
@@ -131,3 +135,10 @@ class ArchModel:
 
     def is_probe(self, name: str) -> bool:
         return name in self.probes
+
+    @property
+    def choices_6_11(self) -> bool:
+        """Linux 6.11 reworked choices (scripts/kconfig/symbol.c
+        sym_calc_choice): members inherit only the choice's `depends on`, and
+        a visible member is always picked, prompt shown or not."""
+        return self.kernel is None or self.kernel >= (6, 11)

@@ -108,7 +108,7 @@ def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources) -> 
         proof = W.build(query, [goal], found, model, sources.line_text)
         # The unmet part: conjuncts the witness breaks, and the guard that removes
         # every broken configuration: each conjunct the select can break.
-        unmet = [c for c in conjuncts(sym.direct_dep) if not found(_dep(enc, sym, c).m)]
+        unmet = _unmet_text(enc, sym, found, selected_y=found(edge_tri.y))
         breakable = [c for c in conjuncts(sym.direct_dep)
                      if query.solve([_unmet(enc, edge_tri, _dep(enc, sym, c))]) is not None]
     expressible = not any(E.has_choice(c) for c in breakable)
@@ -116,7 +116,7 @@ def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources) -> 
     lineno, _ = sources.edge_line(edge)
     message = (f"{edge.source} selects {edge.target}, whose dependencies can be unmet: "
                f"{edge.target} depends on {E.to_str(sym.direct_dep)}; unmet: "
-               f"{', '.join(E.to_str(c) for c in unmet) or E.to_str(sym.direct_dep)}")
+               f"{unmet or E.to_str(sym.direct_dep)}")
     select_point = EditPoint("select", edge.entry.file, edge.entry.line, edge.target, edge.nth)
     source_sym = model.symbols[edge.source]
     depends_point = EditPoint("depends", source_sym.locs[0].file, source_sym.locs[0].line, edge.source)
@@ -130,6 +130,19 @@ def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources) -> 
         alternatives=(depends_point,) if guard else (),
         notes=() if guard else ("no fix: the missing dependency is a choice, which Kconfig cannot name",),
     )
+
+
+def _unmet_text(enc: Encoder, sym: Symbol, found, selected_y: bool) -> str:
+    """The conjuncts of the dependency that are below the selected value in
+    the witness, and only those: `FB_CORE`, or `NET (m, selected y)`."""
+    parts = []
+    for conjunct in conjuncts(sym.direct_dep):
+        dep = _dep(enc, sym, conjunct)
+        if not found(dep.m):
+            parts.append(E.to_str(conjunct))
+        elif selected_y and not found(dep.y):
+            parts.append(f"{E.to_str(conjunct)} (m, selected y)")
+    return ", ".join(parts)
 
 
 def is_sweep(rule: Rule) -> bool:

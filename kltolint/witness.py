@@ -48,10 +48,21 @@ def _soft_literals(enc: Encoder) -> list[int]:
 def build(query: Query, goal: list[int], found: Assignment, model: ArchModel,
           line_text: Callable[[str, int], str]) -> Witness:
     enc = query.enc
+    found = _with_choices(query, goal, found, model)
+    if model.choices_6_11:
+        found = _default_picks(query, goal, found, model)
+    found = _with_choices(query, goal, _one_minimal(query, goal, found), model)
+    fixed = [_pin(var, found) for var in _user_inputs(enc)]
+    any_toolchain = _any_toolchain(query, goal, found, fixed, model)
+    if not any_toolchain:
+        found = _plain_toolchain(query, goal, found, fixed, model)
+    make = "" if any_toolchain else toolchain.make_variables(_facts(enc, found, model))
     return Witness(
         config=_fragment(enc, found, model),
-        make=toolchain.make_variables(_facts(enc, found, model)),
-        assumptions=tuple(_versions(enc, found) + _probes(query, goal, found, model, line_text)),
+        # gcc needs no variables; `CC=gcc` says that the toolchain matters
+        make=make if any_toolchain or make else "CC=gcc",
+        assumptions=() if any_toolchain else tuple(_versions(query, goal, found, fixed, model)
+                                                   + _probes(query, goal + fixed, found, model, line_text)),
     )
 
 
@@ -66,21 +77,145 @@ def _order(model: ArchModel) -> dict[str, int]:
     return order
 
 
+def _any_toolchain(query: Query, goal: list[int], found: Assignment, fixed: list[int], model: ArchModel) -> bool:
+    """Whether the combination holds with the fragment for every toolchain
+    and probe answer. A pick in the model is always effective; a pick line in
+    a fragment is a request, honoured where its member is visible, and a
+    choice the fragment does not name gets some visible member: so picks are
+    free here, except that a requested member, when visible, is picked."""
+    enc = query.enc
+    picks = {var for key, var in enc.inputs.vars.items() if key[0] == "pick"}
+    requests = [enc.g.or_((-sym.vis.m, enc._selection[name])) for name, sym in enc.syms.items()
+                if sym.user is None and name in enc._selection and found(sym.value.m)]
+    enc.close()
+    return query.solve([lit for lit in fixed if abs(lit) not in picks] + requests + [-enc.g.and_(goal)]) is None
+
+
+# The toolchains a witness can name with the fewest make variables: the
+# default one (gcc, GNU ld, GNU as: none) and LLVM=1 (clang, ld.lld, clang's
+# integrated assembler).
+PLAIN_TOOLCHAINS = (
+    {"CC_IS_GCC": True, "LD_IS_BFD": True, "AS_IS_GNU": True},
+    {"CC_IS_CLANG": True, "LD_IS_LLD": True, "AS_IS_LLVM": True},
+)
+
+
+def _plain_toolchain(query: Query, goal: list[int], found: Assignment, fixed: list[int],
+                     model: ArchModel) -> Assignment:
+    """The witness on a plain toolchain where the fragment allows one."""
+    enc = query.enc
+    facts = _facts(enc, found, model)
+    if toolchain.make_variables(facts) in ("", "LLVM=1"):
+        return found
+    for plain in PLAIN_TOOLCHAINS:
+        lits = [enc.value(name).m if value else -enc.value(name).m
+                for name, value in plain.items() if name in model.symbols]
+        again = query.solve(goal + fixed + lits)
+        if again is not None:
+            return again
+    return found
+
+
+# -- the fragment, as `make allnoconfig KCONFIG_ALLCONFIG=...` replays it --------------
+#
+# allnoconfig gives every prompted symbol the fragment leaves out the value n,
+# and leaves choices to their default pick. With every free input of the
+# model fixed, the model is as deterministic as conf: a line can go when the
+# combination still holds with that symbol's input at n.
+
+def _user_inputs(enc: Encoder) -> set[int]:
+    return {var for key, var in enc.inputs.vars.items()
+            if key[0] in ("user", "user-y", "pick") or str(key[1]).startswith("#user ")}
+
+
+def _pin(var: int, found: Assignment) -> int:
+    return var if found(var) else -var
+
+
+def _one_minimal(query: Query, goal: list[int], found: Assignment) -> Assignment:
+    """The witness with no fragment line that can be dropped (1-minimal)."""
+    enc = query.enc
+    users = _user_inputs(enc)
+    others = [_pin(var, found) for var in enc.inputs.vars.values() if var not in users]
+    state = {var: _pin(var, found) for var in users}
+    for name, sym in list(enc.syms.items()):
+        if sym.user is None or not found(sym.vis.m) or not found(sym.user.m):
+            continue
+        trial = {**state, sym.user.m: -sym.user.m, sym.user.y: -sym.user.y}
+        again = query.solve(goal + others + list(trial.values()))
+        if again is not None:
+            state, found = trial, again
+    return found
+
+
+def _default_picks(query: Query, goal: list[int], found: Assignment, model: ArchModel) -> Assignment:
+    """The witness with each choice left to conf's own pick where the
+    combination allows it (one line fewer each)."""
+    enc = query.enc
+    for index in sorted({model.symbols[n].choice for n, sym in enc.syms.items()
+                         if sym.user is None and found(sym.value.m)} - {None}):
+        members = [m for m in dict.fromkeys(model.choices[index].members) if m in enc._selection]
+        default = _default_pick(enc, found, model, index)
+        if default is None or default not in members or found(enc._selection[default]):
+            continue
+        picks = {enc._selection[m] for m in members}
+        pins = [_pin(var, found) for var in enc.inputs.vars.values() if var not in picks]
+        again = query.solve(goal + pins + [enc._selection[m] if m == default else -enc._selection[m]
+                                           for m in members])
+        if again is not None:
+            found = again
+    return found
+
+
+def _with_choices(query: Query, goal: list[int], found: Assignment, model: ArchModel) -> Assignment:
+    """The witness with the choices it picks in encoded whole (every member,
+    every default), to tell which picks conf makes on its own. Symbols new to
+    the encoding get no line: their user inputs are n, as allnoconfig has them."""
+    enc = query.enc
+    before = dict(enc.inputs.vars)
+    for name, sym in list(enc.syms.items()):
+        index = model.symbols[name].choice
+        if sym.user is None and index is not None and found(sym.value.m):
+            for member in model.choices[index].members:
+                enc.value(member)
+            for _, cond in model.choices[index].defaults:
+                enc.expr(cond)
+    enc.close()
+    if enc.inputs.vars.keys() == before.keys() and len(enc.g.clauses) == query._fed:
+        return found
+    new_users = [-var for key, var in enc.inputs.vars.items() if key not in before and key[0] in ("user", "user-y")]
+    again = query.solve(goal + [_pin(var, found) for var in before.values()] + new_users)
+    return again if again is not None else found
+
+
+def _default_pick(enc: Encoder, found: Assignment, model: ArchModel, index: int) -> str | None:
+    """What conf picks in choice `index` when the fragment names no member:
+    its first active default that is visible, else its first visible member
+    (sym_choice_default). Only for 6.11+ rules, where allnoconfig leaves
+    choices alone."""
+    choice = model.choices[index]
+    visible = [m for m in dict.fromkeys(choice.members) if m in enc.syms and found(enc.syms[m].vis.m)]
+    for member, cond in choice.defaults:
+        if member in visible and found(enc.expr(cond).m):
+            return member
+    return visible[0] if visible else None
+
+
 def _fragment(enc: Encoder, found: Assignment, model: ArchModel) -> str:
     lines: list[tuple[int, str]] = []
     order = _order(model)
     for name, sym in enc.syms.items():
         if not found(sym.vis.m):
             continue
-        if sym.user is None:  # choice member: the picked one
-            if found(sym.value.m):
+        if sym.user is None:  # choice member: the picked one, unless conf picks it anyway
+            index = model.symbols[name].choice
+            if found(sym.value.m) and not (model.choices_6_11 and index is not None
+                                           and _default_pick(enc, found, model, index) == name):
                 lines.append((order[name], f"CONFIG_{name}=y"))
             continue
         chosen = found.tri(sym.value) if found(sym.user.m) else "n"
         if chosen != "n":
             lines.append((order[name], f"CONFIG_{name}={chosen}"))
-        elif found.tri(sym.default) != "n":
-            lines.append((order[name], f"# CONFIG_{name} is not set"))
     for name, vis in enc.int_visible.items():
         if found(vis):
             value = _int_value(enc.int_thresholds[name], found)
@@ -107,15 +242,54 @@ def _facts(enc: Encoder, found: Assignment, model: ArchModel) -> dict[str, bool]
     return facts
 
 
-def _versions(enc: Encoder, found: Assignment) -> list[str]:
+def _versions(query: Query, goal: list[int], found: Assignment, fixed: list[int], model: ArchModel) -> list[str]:
+    """The version bounds the witness needs, in words: a bound is left out
+    when the combination holds past it with the same fragment and the same
+    answers from every other probe."""
+    enc = query.enc
     out = []
     for name in toolchain.VERSIONS:
-        cuts = sorted((c, found(lit)) for (sym, c), lit in enc._ge.items() if sym == name)
-        low = max((c for c, ok in cuts if ok and c > 0), default=None)
-        high = min((c for c, ok in cuts if not ok), default=None)
-        if low is not None:
-            out.append(f"{name} >= {low}" + (f" and < {high}" if high is not None else ""))
+        present = toolchain.PRESENT_WHEN.get(name)
+        if present in enc._values and present in model.symbols and not found(enc._values[present].m):
+            continue  # not this toolchain's tool: its version is 0, and says nothing
+        if name == "AS_VERSION" and "AS_IS_LLVM" in enc._values and found(enc._values["AS_IS_LLVM"].m):
+            continue  # the integrated assembler's version is clang's
+        cuts = sorted((c, found(lit)) for (sym, c), lit in list(enc._ge.items()) if sym == name)
+        if not cuts:
+            continue
+        same = fixed + _other_answers(enc, found, _version_probes(model, name))
+        # The highest lower bound and the lowest upper bound it cannot go past.
+        low = next((c for c, ok in reversed(cuts) if ok and c > 0
+                    and query.solve(goal + same + [-enc.ge(name, c)]) is None), None)
+        high = next((c for c, ok in cuts if not ok and c > 0
+                     and query.solve(goal + same + [enc.ge(name, c)]) is None), None)
+        if low is not None or high is not None:
+            out.append(toolchain.version_window(name, low, high))
     return out
+
+
+def _version_probes(model: ArchModel, name: str) -> set[str]:
+    """The probe commands a version symbol reads (through other versions too)."""
+    out: set[str] = set()
+    todo, seen = [name], set()
+    while todo:
+        sym = model.symbols.get(todo.pop())
+        if sym is None or sym.name in seen:
+            continue
+        seen.add(sym.name)
+        for value, _ in sym.defaults:
+            what = getattr(value, "name", None)
+            if what is not None and model.is_probe(what):
+                out.add(model.probes[what].command)
+            elif what is not None:
+                todo.append(what)
+    return out
+
+
+def _other_answers(enc: Encoder, found: Assignment, free: set[str]) -> list[int]:
+    """Every probe answer of the witness, except those of the `free` commands."""
+    return [_pin(var, found) for key, var in enc.inputs.vars.items()
+            if key[0] in ("probe", "ge", "str") and not str(key[1]).startswith("#user ") and key[1] not in free]
 
 
 def _probes(query: Query, goal: list[int], found: Assignment, model: ArchModel,

@@ -117,3 +117,154 @@ def test_string_comparisons(tmp_path):
 
 def test_undefined_symbols_are_n(tmp_path):
     assert not reachable(tmp_path, "config A\n\tbool \"a\"\n", "NOT_DEFINED")
+
+
+# -- agreement with the conf tool (issue 14, S1..S10; shared/reviews/semantics-vs-conf.md) --
+
+def _files_reachable(tmp_path, files: dict[str, str], combination: str) -> bool:
+    model = load_arch(Tree(make_tree(tmp_path, files)), "demo")
+    enc = Encoder(model)
+    goal = enc.expr(parse(combination)).m
+    with Query(enc) as query:
+        return query.solve([goal]) is not None
+
+
+OLD_KERNEL = "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n"
+
+
+def test_strings_from_tool_variables_are_free(tmp_path):
+    # S1: "$(CC_VERSION_TEXT)" is the toolchain's text, not a constant.
+    k = 'config CC_VERSION_TEXT\n\tstring\n\tdefault "$(CC_VERSION_TEXT)"\n'
+    assert reachable(tmp_path, k, 'CC_VERSION_TEXT = "Debian clang version 19.1.7"')
+    assert reachable(tmp_path / "b", k, 'CC_VERSION_TEXT = "gcc (Debian 12.2.0-14) 12.2.0"')
+
+
+def test_python3_is_a_tool_variable(tmp_path):
+    # S1: PYTHON3 is exported like CC: the probe names it, not an empty word.
+    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": 'config X\n\tdef_bool $(shell,$(PYTHON3) -c "import lxml")\n'})), "demo")
+    (probe,) = model.probes.values()
+    assert probe.command.startswith("<PYTHON3> -c")
+
+
+MODULES_OFF = "config MODULES\n\tbool \"modules\"\n\tmodules\nconfig G\n\ttristate \"g\"\n"
+
+
+def test_default_m_is_the_value_m(tmp_path):
+    # S2: with MODULES=n a tristate defaulting to m behaves as a bool: y.
+    k = MODULES_OFF + "config SEL\n\ttristate\n\tdepends on G\n\tdefault m\n"
+    assert reachable(tmp_path, k, "!MODULES && G = y && SEL = y")
+    assert not reachable(tmp_path / "b", k, "!MODULES && G = y && SEL = n")
+    assert not reachable(tmp_path / "c", k, "MODULES && G = y && SEL = y")  # still m with modules
+
+
+def test_bool_default_m_is_y(tmp_path):
+    k = MODULES_OFF + "config B\n\tbool\n\tdefault m\n"
+    assert not reachable(tmp_path, k, "!MODULES && !B")
+
+
+CHOICE_SELECTED = ('choice\n\tprompt "mode"\nconfig HOST\n\tbool "host"\nconfig DUAL\n\tbool "dual"\nendchoice\n'
+                   'config FORCE\n\tbool "force"\n\tselect DUAL\n')
+
+
+def test_select_of_a_choice_member_is_ignored(tmp_path):
+    # S3: a member's value is the pick alone (symbol.c: sym_calc_choice).
+    assert reachable(tmp_path, CHOICE_SELECTED, "FORCE && HOST && !DUAL")
+    assert not reachable(tmp_path / "b", CHOICE_SELECTED, "HOST && DUAL")
+
+
+def test_before_6_11_a_select_of_a_member_is_ignored_too(tmp_path):
+    # 6.1's sym_calc_visibility never computes a choice value's rev_dep (seen
+    # with conf: sh allyesconfig, USB_MUSB_POLARFIRE_SOC=y, USB_MUSB_DUAL_ROLE=n).
+    files = {"Makefile": OLD_KERNEL, "Kconfig": CHOICE_SELECTED.replace('prompt "mode"', 'prompt "mode" if SHOWN')
+             + 'config SHOWN\n\tbool "shown"\n'}
+    assert _files_reachable(tmp_path, files, "SHOWN && FORCE && HOST && !DUAL")
+    assert _files_reachable(tmp_path / "b", dict(files), "!SHOWN && FORCE && !DUAL")
+    assert not _files_reachable(tmp_path / "c", dict(files), "!SHOWN && DUAL")
+
+
+PROMPT_IF = ('config EXPERT\n\tbool "expert"\nconfig X86_32\n\tbool "32"\n'
+             'choice\n\tprompt "Memory split" if EXPERT\n\tdefault VMSPLIT_3G\n\tdepends on X86_32\n'
+             'config VMSPLIT_3G\n\tbool "3G"\nconfig VMSPLIT_2G\n\tbool "2G"\nendchoice\n')
+
+
+def test_choice_prompt_condition_hides_only_the_prompt(tmp_path):
+    # S4: since 6.11 a member is picked whenever the choice's `depends on` holds.
+    assert reachable(tmp_path, PROMPT_IF, "X86_32 && !EXPERT && VMSPLIT_3G")
+    assert not reachable(tmp_path / "b", PROMPT_IF, "X86_32 && !EXPERT && !VMSPLIT_3G && !VMSPLIT_2G")
+    assert not reachable(tmp_path / "c", PROMPT_IF, "!X86_32 && VMSPLIT_3G")
+    old = {"Makefile": OLD_KERNEL, "Kconfig": PROMPT_IF}
+    assert not _files_reachable(tmp_path / "d", old, "X86_32 && !EXPERT && VMSPLIT_3G")
+
+
+TOOLS = ("config CC_IS_CLANG\n\tdef_bool $(shell,clang?)\nconfig CC_IS_GCC\n\tdef_bool $(shell,gcc?)\n"
+         "config AS_IS_LLVM\n\tdef_bool $(shell,ias?)\nconfig AS_IS_GNU\n\tdef_bool $(shell,gas?)\n"
+         "config CLANG_VERSION\n\tint\n\tdefault $(shell,cc-version) if CC_IS_CLANG\n\tdefault 0\n")
+
+
+def test_integrated_assembler_version_may_be_zero(tmp_path):
+    # S5: `$(as-version)` answers 0 with LLVM's integrated assembler.
+    k = TOOLS + "config AS_VERSION\n\tint\n\tdefault CLANG_VERSION if AS_IS_LLVM\n\tdefault $(shell,as-version)\n"
+    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": k})), "demo")
+    enc = Encoder(model)
+    (probe,) = [p for p in model.probes.values() if p.command == "as-version"]
+    goal = [enc.expr(parse("AS_IS_LLVM && AS_VERSION >= 150000")).m]
+    zero = -enc.ge(probe.name, 1)
+    with Query(enc) as query:
+        assert query.solve(goal + [zero]) is not None
+        assert query.solve([enc.expr(parse("AS_IS_GNU")).m, zero]) is None  # GNU as has a version
+
+
+def test_rustc_version_may_be_zero(tmp_path):
+    # S6: no rustc on the machine: `$(rustc-version)` is 0.
+    k = "config RUSTC_VERSION\n\tint\n\tdefault $(shell,rustc-version)\n"
+    assert reachable(tmp_path, k, "RUSTC_VERSION = 0")
+    assert reachable(tmp_path / "b", TOOLS, "CC_IS_CLANG && CLANG_VERSION >= 1")
+    assert not reachable(tmp_path / "c", TOOLS, "CC_IS_CLANG && CLANG_VERSION < 10000")
+
+
+SYMBOLIC_RANGE = ("config END\n\tint\n\tdefault 8 if SMALL\n\tdefault 64\nconfig SMALL\n\tbool \"small\"\n"
+                  "config NR_CPUS\n\tint \"cpus\"\n\trange 2 END\n\tdefault 8\n")
+
+
+def test_range_with_symbolic_bounds(tmp_path):
+    # S7: NR_CPUS's range end is a symbol.
+    assert not reachable(tmp_path, SYMBOLIC_RANGE, "SMALL && NR_CPUS > 8")
+    assert reachable(tmp_path / "b", SYMBOLIC_RANGE, "!SMALL && NR_CPUS > 8")
+    assert not reachable(tmp_path / "c", SYMBOLIC_RANGE, "NR_CPUS > 64")
+
+
+FIRST_RANGE = ('config P64\n\tbool "p64"\nconfig ORDER\n\tint "order"\n\trange 7 8 if P64\n\trange 10 12\n'
+               "\tdefault 8 if P64\n\tdefault 10\n")
+
+
+def test_only_the_first_active_range_applies(tmp_path):
+    # S8: powerpc's ARCH_FORCE_MAX_ORDER: `range 7 8 if PPC64 && PPC_64K_PAGES` ... `range 10 12`.
+    assert reachable(tmp_path, FIRST_RANGE, "P64 && ORDER = 8")
+    assert not reachable(tmp_path / "b", FIRST_RANGE, "P64 && ORDER = 10")
+    assert not reachable(tmp_path / "c", FIRST_RANGE, "!P64 && ORDER = 8")
+
+
+def test_int_default_is_clamped_into_its_range(tmp_path):
+    # S9: powerpc's MODULES_SIZE: `range 1 256 if EXECMEM`, `default 0`: conf writes 1.
+    k = ('config SHOW\n\tbool "show"\nconfig EXECMEM\n\tbool "execmem"\n'
+         'config SIZE\n\tint "size" if SHOW\n\trange 1 256 if EXECMEM\n\tdefault 0\n'
+         'config BIG\n\tint\n\trange 0 10\n\tdefault 99\n')
+    assert reachable(tmp_path, k, "!SHOW && EXECMEM && SIZE = 1")
+    assert not reachable(tmp_path / "b", k, "!SHOW && EXECMEM && SIZE = 0")
+    assert reachable(tmp_path / "c", k, "!SHOW && !EXECMEM && SIZE = 0")
+    assert not reachable(tmp_path / "d", k, "BIG != 10")
+
+
+def test_member_listed_twice_in_its_choice_can_be_picked(tmp_path):
+    # S10: powerpc's POWERPC64_CPU is defined twice inside "CPU selection".
+    k = ('config LE\n\tbool "le"\nchoice\n\tprompt "cpu"\nconfig GENERIC\n\tbool "generic"\n\tdepends on !LE\n'
+         'config GENERIC\n\tbool "generic"\n\tdepends on LE\nconfig OTHER\n\tbool "other"\nendchoice\n')
+    assert reachable(tmp_path, k, "GENERIC && LE")
+    assert reachable(tmp_path / "b", k, "GENERIC && !LE")
+
+
+def test_hex_values_are_not_negative(tmp_path):
+    # Seen by the conformance tier (arm ZBOOT_ROM_TEXT): conf reads no negative hex value.
+    k = 'config H\n\thex "h"\n\tdefault 0x0\n'
+    assert not reachable(tmp_path, k, "H < 0")
+    assert reachable(tmp_path / "b", 'config N\n\tint "n"\n\tdefault 0\n', "N < 0")

@@ -110,3 +110,12 @@ def test_sweep_fixes_are_verified(capsys, tmp_path):
     assert "\tselect NET_HELPER if NET\n" in fixed
     capsys.readouterr()
     assert main(["check", "--tree", str(root), "--no-cache", "--sweep"]) == 0
+
+
+def test_unmet_names_only_the_conjunct_below_the_selected_value(tmp_path):
+    # issue 14, item 6: not the whole dependency when one conjunct is m and the select y.
+    k = ("config MODULES\n\tbool \"modules\"\n\tmodules\n\tdefault y\nconfig PCI\n\tdef_bool y\n"
+         "config NET\n\ttristate\n\tdefault m\nconfig HELPER\n\ttristate\n\tdepends on PCI && NET\n"
+         "config USER\n\tbool \"user\"\n\tselect HELPER\n")
+    (finding,) = sweep(tmp_path, k)[0]
+    assert finding.message.endswith("unmet: NET (m, selected y)")
