@@ -177,6 +177,10 @@ class Side:
             if kind == "str" and isinstance(what, str) and what.startswith("$"):
                 out.append(var if _fill(what[1:], env) == key[2] else -var)  # a tool variable's text
                 continue
+            if kind == "ge" and isinstance(what, str) and what.startswith("<"):
+                # a number a make variable holds (7.x's PAHOLE_VERSION)
+                out.append(var if (_number(_fill(what, env), 10) or 0) >= key[2] else -var)  # type: ignore[operator]
+                continue
             if what not in answers:
                 continue
             answer = answers[what]

@@ -547,6 +547,10 @@ class Encoder:
         return g.or_((out, g.and_((none_active, value_ge))))
 
     def _value_ge(self, value: Expr, c: int, base: int, owner: str, taken: int) -> int:
+        if isinstance(value, Const) and toolchain.from_environment(value.value):
+            # A number the Makefile computes from the toolchain and exports
+            # (7.x: `default "$(PAHOLE_VERSION)"`): free, as a probe's answer.
+            return self._free_threshold(value.value, c, prefer=True)
         if isinstance(value, Const):
             number = _number(value.value, base)
             return FALSE if number is None else (TRUE if number >= c else FALSE)

@@ -18,7 +18,9 @@ from typing import Mapping
 # the tool stay two probes, and the host's values never leak into a result.
 TOOL_VARIABLES = ("CC", "LD", "AR", "NM", "OBJCOPY", "OBJDUMP", "READELF", "STRIP", "AS",
                   "HOSTCC", "HOSTCXX", "RUSTC", "BINDGEN", "PAHOLE", "CLANG_FLAGS", "LLVM",
-                  "CC_VERSION_TEXT", "RUSTC_VERSION_TEXT", "PYTHON3")
+                  "CC_VERSION_TEXT", "RUSTC_VERSION_TEXT", "PYTHON3",
+                  # 7.x computes it in the Makefile (scripts/pahole-version.sh)
+                  "PAHOLE_VERSION")
 _PLACEHOLDER = re.compile("<(?:" + "|".join(TOOL_VARIABLES) + ")>")
 
 

@@ -271,3 +271,13 @@ def test_imply_respects_a_conditional_dependency(tmp_path):
          'config S\n\tbool "s"\n\timply T\nconfig T\n\tbool "t"\n\tdepends on X if Y\n')
     assert not reachable(tmp_path, k, "S && T && Y && !X")
     assert reachable(tmp_path / "b", k, "S && T && !Y && !X")
+
+
+def test_int_exported_by_the_makefile_is_free(tmp_path):
+    """7.x: `default "$(PAHOLE_VERSION)"` reads a number the Makefile computes
+    from the toolchain (0 without pahole): any value, not the empty string."""
+    k = ('config PAHOLE_VERSION\n\tint\n\tdefault "$(PAHOLE_VERSION)"\n'
+         'config BTF\n\tbool "btf"\n\tdepends on PAHOLE_VERSION >= 11600\n')
+    assert reachable(tmp_path, k, "PAHOLE_VERSION = 0")
+    assert reachable(tmp_path / "b", k, "BTF")
+    assert not reachable(tmp_path / "c", k, "BTF && PAHOLE_VERSION < 11600")

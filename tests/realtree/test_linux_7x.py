@@ -90,3 +90,11 @@ def test_sweep_runs_on_every_arch(arch):
         selector, _, target = finding.message.split()[:3]
         line = sources.line_text(finding.file, finding.line).split("#")[0].split()
         assert line[:2] == ["select", target.rstrip(",")], finding.message
+
+
+def test_pahole_version_comes_from_the_toolchain(x86):
+    """7.3's PAHOLE_VERSION is exported by the Makefile: 0 (no pahole) and a
+    real version are both possible, as conf's randconfigs show."""
+    _, tree, model = x86
+    assert _solve(model, tree, "PAHOLE_VERSION = 0") is not None
+    assert _solve(model, tree, "DEBUG_INFO_BTF && PAHOLE_VERSION >= 12200") is not None
