@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
-import kltolint
-from kltolint.cache import Manifest, entry_files, unchanged  # the findings cache's checks: confined, type-checked
+from kltolint.cache import (  # the findings cache's checks: confined, type-checked
+    Manifest, code_digest, entry_files, unchanged, write_entry)
 from kltolint.errors import UserError
 from kltolint.tree import Tree
 
@@ -30,7 +28,7 @@ SCHEMA = 1
 class Answers:
     def __init__(self, directory: Path) -> None:
         self.dir = directory / f"answers-v{SCHEMA}"
-        self._code = _code()
+        self._code = code_digest()
 
     def _path(self, tree: Tree, arch: str, question: str) -> Path:
         key = hashlib.sha256(f"{tree.root}\0{arch}\0{question}\0{self._code}".encode()).hexdigest()
@@ -53,29 +51,8 @@ class Answers:
     def put(self, tree: Tree, arch: str, question: str, manifests: list[Manifest], answer: dict) -> None:
         if tree.overlay:
             return
-        try:
-            data = {"question": question, "root": str(tree.root), "arch": arch,
-                    "files": {rel: list(identity) for m in manifests for rel, identity in m.files.items()},
-                    "globs": {pattern: list(matches) for m in manifests for pattern, matches in m.globs},
-                    "answer": answer}
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".entry.", suffix=".tmp")
-        except OSError:
-            return  # a cache that cannot be written is only slower
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(data, handle)
-            os.replace(tmp, self._path(tree, arch, question))
-        except BaseException as err:
-            Path(tmp).unlink(missing_ok=True)  # no temporary file left behind, even on ^C
-            if not isinstance(err, OSError):
-                raise
-
-
-def _code() -> str:
-    """kltolint's own code: a changed analysis is a miss."""
-    h = hashlib.sha256(f"{SCHEMA} {kltolint.__version__}".encode())
-    for path in sorted(Path(kltolint.__file__).parent.glob("*.py")):
-        st = path.stat()
-        h.update(f"{path.name} {st.st_size} {st.st_mtime_ns}".encode())
-    return h.hexdigest()
+        data = {"question": question, "root": str(tree.root), "arch": arch,
+                "files": {rel: list(identity) for m in manifests for rel, identity in m.files.items()},
+                "globs": {pattern: list(matches) for m in manifests for pattern, matches in m.globs},
+                "answer": answer}
+        write_entry(self._path(tree, arch, question), data)

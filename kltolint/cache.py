@@ -61,7 +61,7 @@ def default_dir() -> Path:
     return Path(base) / "kltolint"
 
 
-def _code_digest() -> str:
+def code_digest() -> str:
     """kltolint's own code: an edited analysis invalidates every entry."""
     h = hashlib.sha256(f"{SCHEMA} {kltolint.__version__}".encode())
     for path in sorted(Path(kltolint.__file__).parent.glob("*.py")):
@@ -91,7 +91,7 @@ def _identity(tree: Tree, rel: str) -> Identity:
 class Cache:
     def __init__(self, directory: Path) -> None:
         self.dir = directory / f"v{SCHEMA}"
-        self._code = _code_digest()
+        self._code = code_digest()
         self._valid_files: dict[str, list] = {}  # rel -> identity, found unchanged in this run
         self._valid_globs: dict[str, list[str]] = {}
 
@@ -176,19 +176,26 @@ class Cache:
         self._write(self._fix_entry(tree, rules, finding), data)
 
     def _write(self, path: Path, data: dict) -> None:
-        try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".entry.", suffix=".tmp")
-        except OSError:
-            return  # a cache that cannot be written is only slower
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(data, handle)
-            os.replace(tmp, path)
-        except BaseException as err:
-            Path(tmp).unlink(missing_ok=True)  # no temporary file left behind, even on ^C
-            if not isinstance(err, OSError):
-                raise
+        write_entry(path, data)
+
+
+def write_entry(path: Path, data: dict) -> None:
+    """JSON written by rename into path's folder: a reader sees the old entry
+    or the new one, never half of one. A cache that cannot be written is only
+    slower; no temporary file is left behind, even on ^C."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".entry.", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, path)
+    except BaseException as err:
+        Path(tmp).unlink(missing_ok=True)
+        if not isinstance(err, OSError):
+            raise
 
 
 def _identity_of(finding: Finding) -> str:
