@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Sequence
 
-from kltolint import __version__, output, rules as rules_mod, suppress
+from kltolint import __version__, dead, output, rules as rules_mod, suppress
 from kltolint.errors import UserError
 from kltolint.findings import Finding
 from kltolint.cache import Cache, default_dir
@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="check only this rule (id or name; repeatable; also turns on a rule that is off)")
     check.add_argument("--sweep", action="store_true",
                        help="also check every select of the arch for unmet dependencies (rule KSEL001, off by default)")
+    check.add_argument("--dead", action="store_true",
+                       help="also report dangling references and dead options, once per tree "
+                            "(rules KDEAD001, KDEAD002, off by default)")
     check.add_argument("--baseline", metavar="FILE",
                        help="accept the findings in FILE (written with the current ones if missing): report only new ones")
     check.add_argument("--stats", action="store_true",
@@ -169,13 +172,13 @@ def cmd_rule(args: argparse.Namespace) -> int:
 
     rule = rules_mod.select(load_rules(args), [args.id])[0]
     print(f"{rule.id} {rule.name}\n")
-    print(f"What it finds:  configurations where `{to_str(rule.forbid)}` holds.")
+    print(f"What it finds:  {_finds(rule, to_str(rule.forbid))}")
     print(f"Message:        {rule.message}\n")
     print("Why it is bad:\n" + textwrap.indent(textwrap.fill(rule.rationale, 76), "  "))
     if rule.reference:
         print(f"\nReference: {rule.reference}")
     guards = " or ".join(f"`{to_str(g)}`" for g in rule.fix.guards)
-    how = {"guard-select": f"guard the select that lets it through with {guards} (`select X if ...`)",
+    how = NO_AUTOFIX.get(rule.kind) or {"guard-select": f"guard the select that lets it through with {guards} (`select X if ...`)",
            "add-depends": f"add `depends on` {guards} to the entry that lets it through"}[rule.fix.strategy]
     print(f"\nFix: {how}.")
     for title, examples in (("Flagged", rule.invalid), ("Accepted", rule.valid)):
@@ -185,11 +188,28 @@ def cmd_rule(args: argparse.Namespace) -> int:
     return 0
 
 
+RULE_KIND_FINDS = {
+    "unmet-select": "selects whose target's own dependencies can be unmet while the select fires.",
+    "dangling-reference": "dependency lines naming a symbol that no Kconfig file of the tree defines.",
+    "dead-option": "prompted options that no configuration of any arch defining them can enable.",
+}
+NO_AUTOFIX = {
+    "dangling-reference": "none automatic: define the symbol or drop the reference",
+    "dead-option": "none automatic: delete the option or restore what it needs (the report names the lines)",
+}
+
+
+def _finds(rule: rules_mod.Rule, forbid: str) -> str:
+    return RULE_KIND_FINDS.get(rule.kind) or f"configurations where `{forbid}` holds."
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     everything = load_rules(args)
     rules = rules_mod.select(everything, args.rule)
     if args.sweep:
         rules += [r for r in everything if r.kind == "unmet-select" and r not in rules]
+    if args.dead:
+        rules += [r for r in everything if dead.is_dead_rule(r) and r not in rules]
     root = Path(args.tree).resolve() if args.tree else find_root(args.paths)
     if args.tree and not (root / "Kconfig").is_file():
         raise UserError("not a kernel tree (no Kconfig file)", str(root))
@@ -201,6 +221,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     progress = Progress(len(arches), enabled=not args.quiet and sys.stderr.isatty())
     findings: list[Finding] = session.run(arches, progress.step)
     progress.done()
+    findings = dead.across_arches(tree, findings, arches, rules)
     if args.stats:
         for arch in arches:
             if arch in session.stats:

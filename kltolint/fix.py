@@ -275,7 +275,8 @@ class Fixer:
             if not sweep_fixes and finding.rule in self._sweep_ids:
                 out.append(finding)
                 continue
-            key = (finding.rule, finding.point, finding.guard)
+            # Without an edit point the verdict is the finding's own (its first note).
+            key = (finding.rule, finding.point, finding.guard) if finding.point else finding.key()
             if key not in verdicts:
                 verdicts[key] = self._fix(finding)
             out.append(replace(finding, fix=verdicts[key]))

@@ -61,11 +61,14 @@ def render_text(findings: Sequence[Finding], arches: Sequence[str]) -> str:
         for step in first.chain:
             out.append(f"{step.file}:{step.line}: note: {step.text}")
         where = ", ".join(arches_of)
-        out.append(f"{file}:{line}: note: reachable on {where}; witness for {first.arch}: {witness_command(first)}")
-        for assumption in first.witness.assumptions:
-            out.append(f"    assuming {assumption}")
-        out.append("    witness.config:")
-        out.extend(f"    | {text}" for text in first.witness.config.splitlines())
+        if first.witness.config:
+            out.append(f"{file}:{line}: note: reachable on {where}; witness for {first.arch}: {witness_command(first)}")
+            for assumption in first.witness.assumptions:
+                out.append(f"    assuming {assumption}")
+            out.append("    witness.config:")
+            out.extend(f"    | {text}" for text in first.witness.config.splitlines())
+        else:  # a fact about the tree (KDEAD), not a configuration
+            out.append(f"{file}:{line}: note: seen on {where}")
         for note in first.notes:
             out.append(f"{file}:{line}: note: {note}")
         out.extend(_fix_lines(first))
