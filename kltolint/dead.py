@@ -274,8 +274,11 @@ def dead_options(model: ArchModel, rule: Rule, sources: Sources) -> list[Finding
     from kltolint.logic import FALSE, Encoder, Query
 
     possible = Possible(model)
-    suspects = [name for name, sym in model.symbols.items()
-                if sym.prompts and sym.type in BOOL_TYPES and name not in possible.on]
+    prompted = [name for name, sym in model.symbols.items() if sym.prompts and sym.type in BOOL_TYPES]
+    suspects = [name for name in prompted if name not in possible.on]
+    # Correlations the fixpoint cannot see (A && !A, through a chain of
+    # dependencies): only where a name is read both ways is the solver asked.
+    suspects += [name for name in prompted if name in possible.on and _both_ways(model, model.symbols[name])]
     if not suspects:
         return []
     enc = Encoder(model)
@@ -290,6 +293,34 @@ def dead_options(model: ArchModel, rule: Rule, sources: Sources) -> list[Finding
             parts = _never(possible, sym) or minimal_conflict(query, sym)
             out.append(_dead_finding(model, rule, sources, possible, sym, parts))
     return out
+
+
+CHAIN_DEPTH = 3  # how far down the dependencies a contradiction is looked for
+
+
+def _both_ways(model: ArchModel, sym: Symbol) -> bool:
+    """Does the symbol's dependency chain read some name as on and as off?"""
+    signs: dict[str, set[bool]] = {}
+    todo, seen = [(sym.direct_dep, True, 0)], set()
+    while todo:
+        expr, positive, depth = todo.pop()
+        for name, sign in _polarities(expr, positive):
+            signs.setdefault(name, set()).add(sign)
+            dep = model.symbols.get(name)
+            if sign and dep is not None and depth < CHAIN_DEPTH and name not in seen:
+                seen.add(name)
+                todo.append((dep.direct_dep, True, depth + 1))
+    return any(len(s) == 2 for s in signs.values())
+
+
+def _polarities(expr: E.Expr, positive: bool) -> Iterator[tuple[str, bool]]:
+    if isinstance(expr, E.Sym):
+        yield expr.name, positive
+    elif isinstance(expr, E.Not):
+        yield from _polarities(expr.arg, not positive)
+    elif isinstance(expr, E.And):
+        for arg in expr.args:
+            yield from _polarities(arg, positive)
 
 
 def _never(possible: Possible, sym: Symbol) -> list[E.Expr]:
