@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     rev.add_argument("--tree", metavar="DIR", help="kernel tree the patch applies to (default: cwd)")
     _rule_options(rev)
     rev.add_argument("--rule", action="append", default=[], metavar="ID", help="check only this rule (repeatable)")
+    rev.add_argument("--no-sweep", action="store_true",
+                     help="do not check the selects the patch adds or changes, or whose targets' "
+                          "dependencies it changes, for unmet dependencies (KSEL001)")
     rev.add_argument("--format", choices=REVIEW_FORMATS, default="text", help="output format (default: text)")
     rev.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
@@ -285,7 +288,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     from kltolint import mail, patch as patch_mod, review as review_mod
     from kltolint.load import load_arch
 
-    rules = rules_mod.select(load_rules(args), args.rule)
+    everything = load_rules(args)
+    rules = rules_mod.select(everything, args.rule)
+    if not args.rule and not args.no_sweep:  # patch-scoped: only the selects the patch touches
+        rules += [r for r in everything if r.kind == "unmet-select" and r not in rules]
     root = Path(args.tree).resolve() if args.tree else find_root([])
     if not (root / "Kconfig").is_file():
         raise UserError("not a kernel tree (no Kconfig file)", str(root))
