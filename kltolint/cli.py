@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Sequence
 
-from kltolint import __version__, dead, output, rules as rules_mod, suppress
+from kltolint import __version__, dead, output, redundant, rules as rules_mod, suppress
 from kltolint.errors import UserError
 from kltolint.findings import Finding
 from kltolint.cache import Cache, default_dir
@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--dead", action="store_true",
                        help="also report dangling references and dead options, once per tree "
                             "(rules KDEAD001, KDEAD002, off by default)")
+    check.add_argument("--redundant", action="store_true",
+                       help="also report toolchain conditions the tree's minimum tool versions make always "
+                            "true (rule KRED001, off by default)")
     check.add_argument("--baseline", metavar="FILE",
                        help="accept the findings in FILE (written with the current ones if missing): report only new ones")
     check.add_argument("--stats", action="store_true",
@@ -195,8 +198,11 @@ RULE_KIND_FINDS = {
     "unmet-select": "selects whose target's own dependencies can be unmet while the select fires.",
     "dangling-reference": "dependency lines naming a symbol that no Kconfig file of the tree defines.",
     "dead-option": "prompted options that no configuration of any arch defining them can enable.",
+    "redundant-toolchain": "toolchain conditions that change nothing, given the tree's minimum tool versions.",
 }
 NO_AUTOFIX = {
+    "redundant-toolchain": "delete the term (re-simplifying the line), or the line with the comment lines "
+                           "directly above it; verified like every fix",
     "dangling-reference": "none automatic: define the symbol or drop the reference",
     "dead-option": "none automatic: delete the option or restore what it needs (the report names the lines)",
 }
@@ -213,6 +219,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         rules += [r for r in everything if r.kind == "unmet-select" and r not in rules]
     if args.dead:
         rules += [r for r in everything if dead.is_dead_rule(r) and r not in rules]
+    if args.redundant:
+        rules += [r for r in everything if redundant.is_redundant_rule(r) and r not in rules]
     root = Path(args.tree).resolve() if args.tree else find_root(args.paths)
     if args.tree and not (root / "Kconfig").is_file():
         raise UserError("not a kernel tree (no Kconfig file)", str(root))
@@ -225,6 +233,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     findings: list[Finding] = session.run(arches, progress.step)
     progress.done()
     findings = dead.across_arches(tree, findings, arches, rules)
+    findings = redundant.across_arches(tree, findings, arches, rules)
     if args.stats:
         for arch in arches:
             if arch in session.stats:

@@ -337,12 +337,13 @@ def _dead_finding(model: ArchModel, rule: Rule, sources: Sources, possible: Poss
         steps.append(Step(file, line, f"{sym.name} needs {E.to_str(part)}, {_why(model, possible, part)}"))
     first = steps[0] if steps else Step(loc.file, loc.line, f"{sym.name}: no prompt can be visible")
     what = " and ".join(f"`{E.to_str(p)}`" for p in parts) or "its prompt's condition"
+    deliberate = ("BROKEN marks it as disabled on purpose",) if any("BROKEN" in E.symbols(p) for p in parts) else ()
     return Finding(
         rule=rule.id, name=rule.name, arch=model.arch, file=first.file, line=first.line,
         message=f"{sym.name} can never be enabled: it needs {what}, which no configuration gives",
         witness=NO_WITNESS,
         chain=tuple([Step(l.file, l.line, f"{sym.name} is defined here") for l in sym.locs] + steps),
-        notes=(NO_FIX,))
+        notes=(NO_FIX, *deliberate))
 
 
 def _why(model: ArchModel, possible: Possible, part: E.Expr) -> str:
@@ -418,9 +419,15 @@ def across_arches(tree, findings: Sequence[Finding], arches: Sequence[str], rule
     defined = defined_anywhere(tree) if DANGLING in ids.values() else set()
     run = set(arches)
     dead_on: dict[str, set[str]] = {}
+    reasons: dict[str, dict[str, int]] = {}
     for f in findings:
         if ids.get(f.rule) == DEAD:
             dead_on.setdefault(_subject(f), set()).add(f.arch)
+            counts = reasons.setdefault(_subject(f), {})
+            counts[f.message] = counts.get(f.message, 0) + 1
+    # The tree's explanation: the one most arches give (alpha may blame
+    # `depends on X86` where x86 itself blames `depends on BROKEN`).
+    best = {subject: max(counts, key=counts.__getitem__) for subject, counts in reasons.items()}
     out, reported = [], set()
     for f in findings:
         kind = ids.get(f.rule)
@@ -429,7 +436,8 @@ def across_arches(tree, findings: Sequence[Finding], arches: Sequence[str], rule
         if kind == DEAD:
             subject = _subject(f)
             needed = {a for step in _definitions_of(f) for a in tree.arches_reading(step.file)}
-            if subject in reported or not needed <= run or not needed <= dead_on[subject]:
+            if (subject in reported or f.message != best[subject] or not needed <= run
+                    or not needed <= dead_on[subject]):
                 continue
             reported.add(subject)  # once per tree: the first arch's explanation
             f = replace(f, notes=(*f.notes, f"dead on every arch that defines it: {', '.join(sorted(needed))}"))

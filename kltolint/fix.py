@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from kltolint import analysis, sweep
+from kltolint import analysis, redundant, sweep
 from kltolint import expr as E
 from kltolint.errors import UserError
 from kltolint.findings import Edit, EditPoint, Finding, FixInfo
@@ -42,6 +42,8 @@ class CannotFix(Exception):
 
 def edits_for(point: EditPoint, guard: str, source: SourceFile) -> tuple[Edit, ...]:
     """The one-line edit that adds `guard` at `point`."""
+    if point.kind in redundant.EDIT_KINDS:  # KRED: `guard` is the term to delete
+        return redundant.edits(point, guard, source)
     if point.kind == "select":
         line = source.select_line(point.entry_line, "select", point.symbol, point.nth)
         if line is None:
@@ -130,6 +132,8 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
             raise CannotFix(f"{edit.file}:{edit.first}: the line moved")
         if edit.action == "replace":
             source.replace(logical, edit.text)
+        elif edit.action == "delete":
+            source.delete(logical)
         else:
             source.insert_after(logical, edit.text)
     return source.render()
@@ -191,7 +195,7 @@ def verify(tree: Tree, sources: "analysis.Sources", arches: Sequence[str], model
                                           f"{new[0].file}:{new[0].line}: {new[0].message} [{new[0].rule}]")
         forbidden = _forbidden(original, rule, finding)
         if forbidden is not None:
-            change = collateral(original, edited, forbidden, changed)
+            change = collateral(original, edited, forbidden, changed, redundant.floors_for(rule, tree, arch))
             if change:
                 unsafe.append(f"on {arch}, {change}")
     if unsafe:
@@ -217,15 +221,19 @@ MITER_CONFLICTS = 50_000  # beyond this, safety is not proven: the fix is unsafe
 MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe
 
 
-def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str) -> str:
+def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str,
+               constrain: Callable[[Encoder], None] | None = None) -> str:
     """'' when the edit changes no user-settable symbol outside the forbidden
-    configurations; else a sentence naming one it changes, and how."""
+    configurations; else a sentence naming one it changes, and how.
+    `constrain` adds facts every configuration has (KRED: tool floors)."""
     cone = analysis.blast_radius(before).cone(changed) | analysis.blast_radius(after).cone(changed)
     if len(cone) > MITER_MAX_CONE:
         return f"it can change {len(cone)} symbols, too many to prove that nothing else changes"
     inputs = Inputs()
     old = Encoder(before, inputs=inputs)
     new = Encoder(after, inputs=inputs, base=old, same=lambda name: name not in cone)
+    if constrain is not None:
+        constrain(old)
     g = inputs.g
     forbidden = old.expr(forbid).m
     diffs = {}
@@ -264,7 +272,8 @@ class Fixer:
         self.model_for: ModelFor = lambda t, a: session.model(t, a) if t is session.tree else load_changed(t, a)
         self.findings_for = session.findings
         self.sources = session.sources
-        self._sweep_ids = {r.id for r in session.rules if sweep.is_sweep(r)}
+        # Rules whose fixes are verified only on request (each reloads every arch reading the file).
+        self._sweep_ids = {r.id for r in session.rules if sweep.is_sweep(r) or redundant.is_redundant_rule(r)}
 
     def attach(self, findings: Sequence[Finding], sweep_fixes: bool = True) -> list[Finding]:
         """The findings, each with its FixInfo. Without `sweep_fixes`, select

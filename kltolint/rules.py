@@ -32,7 +32,7 @@ from kltolint import expr as E
 from kltolint.errors import UserError
 
 STRATEGIES = ("guard-select", "add-depends", "narrow-default")
-KINDS = ("forbid", "unmet-select", "dangling-reference", "dead-option")
+KINDS = ("forbid", "unmet-select", "dangling-reference", "dead-option", "redundant-toolchain")
 _KEYS = {"id", "name", "kind", "forbid", "message", "rationale", "reference", "fix", "subject",
          "valid", "invalid", "enabled"}
 _REQUIRED = ("id", "name", "message", "rationale", "fix")
