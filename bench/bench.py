@@ -101,6 +101,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tree", type=Path, default=KERNELS / "linux-source-6.12")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--new-checks", action="store_true",
+                        help="only the KDEAD/KRED checks on all arches and the review with and without the sweep")
     args = parser.parse_args()
     tree = args.tree.resolve()
     if not (tree / "Kconfig").is_file():
@@ -117,6 +119,8 @@ def main() -> int:
     print(f"tree: {tree}")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
     rows = []
+    if args.new_checks:
+        return _new_checks(tree, kltolint, env, scratch, args.repeat)
     baseline = median([timed([python, "-c", BASELINE], tree, env) for _ in range(args.repeat)])
     rows.append(("bare kconfiglib load, arm64 (with probes)", baseline, None, ""))
 
@@ -154,6 +158,41 @@ def main() -> int:
     print("\nselect sweep figures:")
     for line in sweeps:
         print(f"  {line}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+NEW_RULES = ("KDEAD001", "KDEAD002", "KRED001")
+SEED = ("select ARCH_SUPPORTS_LTO_CLANG if CPU_LITTLE_ENDIAN", "select ARCH_SUPPORTS_LTO_CLANG")
+
+
+def _new_checks(tree: Path, kltolint: list[str], env: dict[str, str], scratch: Path, repeat: int) -> int:
+    """The checks of issue 15: dead options, dangling references and redundant
+    toolchain conditions on every arch (cold, one command), and the cost of
+    the select sweep in a review (the arm64 seed patch, with and without it)."""
+    import difflib
+
+    rows = []
+    rules = [w for rule in NEW_RULES for w in ("--rule", rule)]
+    arches = sum((p / "Kconfig").is_file() for p in (tree / "arch").iterdir())
+    every = timed([*kltolint, "check", "-q", "--no-cache", *rules], tree, env)
+    rows.append((f"KDEAD001+KDEAD002+KRED001, all {arches} arches, cold", every, "goal < 120 s"))
+    text = (tree / "arch/arm64/Kconfig").read_text()
+    if SEED[0] in text:
+        patch = scratch / "seed.patch"
+        patch.write_text("".join(difflib.unified_diff(
+            text.splitlines(keepends=True), text.replace(SEED[0], SEED[1]).splitlines(keepends=True),
+            "a/arch/arm64/Kconfig", "b/arch/arm64/Kconfig")))
+        without = median([timed([*kltolint, "review", "-q", "--no-sweep", str(patch)], tree, env)
+                          for _ in range(repeat)])
+        with_sweep = median([timed([*kltolint, "review", "-q", str(patch)], tree, env) for _ in range(repeat)])
+        rows.append(("review of the arm64 seed patch, --no-sweep", without, ""))
+        rows.append(("review of the arm64 seed patch, with the sweep", with_sweep,
+                     f"{with_sweep[0] / without[0]:.2f}x the review without it; goal <= 2x"))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'run':<{width}}  {'wall':>8}  {'peak RSS':>9}  goal")
+    for label, (seconds, peak), goal in rows:
+        print(f"{label:<{width}}  {seconds:7.2f}s  {peak / 2**20:7.0f}MB  {goal}")
     shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
