@@ -44,6 +44,7 @@ DEAD = "dead-option"
 KINDS = (DANGLING, DEAD)
 NO_FIX = "no fix: whether to delete the option or restore what it needs is a maintainer's decision"
 NO_WITNESS = Witness("", "")
+BROKEN_NOTE = "BROKEN marks it as disabled on purpose"
 
 # Property keywords whose text names symbols; the prompt-like ones only in their `if`.
 _REF_KEYWORDS = frozenset({"depends", "select", "imply", "default", "def_bool", "def_tristate", "range",
@@ -290,8 +291,9 @@ def dead_options(model: ArchModel, rule: Rule, sources: Sources) -> list[Finding
             if lits[name] != FALSE and query.solve([lits[name]]) is not None:
                 continue  # the approximation was too coarse: it can be on
             sym = model.symbols[name]
-            parts = _never(possible, sym) or minimal_conflict(query, sym)
-            out.append(_dead_finding(model, rule, sources, possible, sym, parts))
+            never = _never(possible, sym)
+            parts = never[:1] or minimal_conflict(query, sym)
+            out.append(_dead_finding(model, rule, sources, possible, sym, parts, never[1:]))
     return out
 
 
@@ -324,26 +326,32 @@ def _polarities(expr: E.Expr, positive: bool) -> Iterator[tuple[str, bool]]:
 
 
 def _never(possible: Possible, sym: Symbol) -> list[E.Expr]:
-    """A dependency conjunct that can never hold: alone, a minimal conflict."""
-    return next(([c] for c in conjuncts(sym.direct_dep) if not possible.can(c)), [])
+    """The dependency conjuncts that can never hold: each alone a minimal conflict."""
+    return [c for c in conjuncts(sym.direct_dep) if not possible.can(c)]
 
 
 def _dead_finding(model: ArchModel, rule: Rule, sources: Sources, possible: Possible, sym: Symbol,
-                  parts: list[E.Expr]) -> Finding:
+                  parts: list[E.Expr], others: list[E.Expr] = ()) -> Finding:
+    """`others`: further conjuncts that each kill it alone (an arch-neutral
+    one among them is what `across_arches` reports)."""
     loc = sym.locs[0]
     steps = []
-    for part in parts:
+    for part in [*parts, *others]:
         file, line = line_of(sources, sym, part)
         steps.append(Step(file, line, f"{sym.name} needs {E.to_str(part)}, {_why(model, possible, part)}"))
     first = steps[0] if steps else Step(loc.file, loc.line, f"{sym.name}: no prompt can be visible")
-    what = " and ".join(f"`{E.to_str(p)}`" for p in parts) or "its prompt's condition"
-    deliberate = ("BROKEN marks it as disabled on purpose",) if any("BROKEN" in E.symbols(p) for p in parts) else ()
+    deliberate = (BROKEN_NOTE,) if any("BROKEN" in E.symbols(p) for p in parts) else ()
     return Finding(
         rule=rule.id, name=rule.name, arch=model.arch, file=first.file, line=first.line,
-        message=f"{sym.name} can never be enabled: it needs {what}, which no configuration gives",
+        message=_message(sym.name, [E.to_str(p) for p in parts]),
         witness=NO_WITNESS,
         chain=tuple([Step(l.file, l.line, f"{sym.name} is defined here") for l in sym.locs] + steps),
         notes=(NO_FIX, *deliberate))
+
+
+def _message(name: str, parts: list[str]) -> str:
+    what = " and ".join(f"`{p}`" for p in parts) or "its prompt's condition"
+    return f"{name} can never be enabled: it needs {what}, which no configuration gives"
 
 
 def _why(model: ArchModel, possible: Possible, part: E.Expr) -> str:
@@ -425,8 +433,15 @@ def across_arches(tree, findings: Sequence[Finding], arches: Sequence[str], rule
             dead_on.setdefault(_subject(f), set()).add(f.arch)
             counts = reasons.setdefault(_subject(f), {})
             counts[f.message] = counts.get(f.message, 0) + 1
-    # The tree's explanation: the one most arches give (alpha may blame
-    # `depends on X86` where x86 itself blames `depends on BROKEN`).
+    # The tree's explanation: one that holds on every arch (alpha may blame
+    # `depends on X86` where x86 itself blames `depends on BROKEN`), else the
+    # one most arches give.
+    common: dict[str, set[str] | None] = {}
+    for f in findings:
+        if ids.get(f.rule) == DEAD:
+            have = set(_single_reasons(f))
+            before = common.get(_subject(f))
+            common[_subject(f)] = have if before is None else before & have
     best = {subject: max(counts, key=counts.__getitem__) for subject, counts in reasons.items()}
     out, reported = [], set()
     for f in findings:
@@ -436,13 +451,42 @@ def across_arches(tree, findings: Sequence[Finding], arches: Sequence[str], rule
         if kind == DEAD:
             subject = _subject(f)
             needed = {a for step in _definitions_of(f) for a in tree.arches_reading(step.file)}
-            if (subject in reported or f.message != best[subject] or not needed <= run
-                    or not needed <= dead_on[subject]):
+            if subject in reported or not needed <= run or not needed <= dead_on[subject]:
+                continue
+            f = _explained(f, common.get(subject) or set(), best[subject])
+            if f is None:
                 continue
             reported.add(subject)  # once per tree: the first arch's explanation
             f = replace(f, notes=(*f.notes, f"dead on every arch that defines it: {', '.join(sorted(needed))}"))
         out.append(f)
     return out
+
+
+def _single_reasons(finding: Finding) -> dict[str, Step]:
+    """conjunct text -> its step, for each conjunct that alone kills it."""
+    subject = _subject(finding)
+    out = {}
+    for step in finding.chain:
+        match = re.fullmatch(rf"{re.escape(subject)} needs (.*?), (?:and |which ).*", step.text)
+        if match:
+            out[match.group(1)] = step
+    singles = [s for s in out if f"`{s}` and" not in finding.message and f"and `{s}`" not in finding.message]
+    return {s: out[s] for s in singles}
+
+
+def _explained(finding: Finding, common: set[str], best: str) -> Finding | None:
+    """The finding told with a reason every arch shares; else only the
+    finding that carries the most frequent message."""
+    reasons = _single_reasons(finding)
+    shared = [c for c in reasons if c in common]
+    if shared:
+        step = reasons[shared[0]]
+        notes = tuple(n for n in finding.notes if n != BROKEN_NOTE)
+        notes += (BROKEN_NOTE,) if "BROKEN" in re.findall(r"\w+", shared[0]) else ()
+        return replace(finding, message=_message(_subject(finding), [shared[0]]), file=step.file, line=step.line,
+                       chain=tuple(s for s in finding.chain if s is step or s.text.endswith(" is defined here")),
+                       notes=notes)
+    return finding if finding.message == best else None
 
 
 def _subject(finding: Finding) -> str:

@@ -85,7 +85,10 @@ def terms(expr: E.Expr, parent: type | None = None) -> Iterator[tuple[E.Expr, E.
     facts, largest first: y for a conjunct or a whole condition, y and n for
     a disjunct (always true: the disjunction goes; always false: it goes)."""
     names = list(E.symbols(expr))
-    if names and all(is_toolchain(n) for n in names) and not any(isinstance(a, E.ChoiceRef) for a in E.atoms(expr)):
+    # Only terms that read a version: `CC_IS_CLANG` next to `AS_IS_LLVM` is
+    # implied too, but says what the entry is for, and no minimum changes it.
+    if (names and all(is_toolchain(n) for n in names) and any(n in TOOLCHAIN_VERSIONS for n in names)
+            and not any(isinstance(a, E.ChoiceRef) for a in E.atoms(expr))):
         yield expr, E.Y
         if parent is E.Or:
             yield expr, E.N
@@ -223,6 +226,18 @@ def unchanged(model: ArchModel, view: ArchModel, names: set[str], floors: Mappin
         return query.solve_within([g.or_(diffs)], MITER_CONFLICTS) is None
 
 
+def can_be_on(model: ArchModel, name: str, floors: Mapping[str, int]) -> bool:
+    """Is the entry ever y or m? Of a dead entry every condition "changes
+    nothing"; that is KDEAD's business, not a tautology."""
+    from kltolint.logic import Encoder, Query
+
+    enc = Encoder(model)
+    mintool.constrain(enc, floors)
+    lit = enc.value(name).m
+    with Query(enc) as query:
+        return query.solve([lit]) is not None
+
+
 # -- findings ------------------------------------------------------------------------------------
 
 def check(model: ArchModel, rules: Sequence[Rule], sources: Sources, scope: set[str] | None = None) -> list[Finding]:
@@ -230,8 +245,13 @@ def check(model: ArchModel, rules: Sequence[Rule], sources: Sources, scope: set[
     if not rules:
         return out
     floors = mintool.read(sources.tree, model.arch)
+    alive: dict[str, bool] = {}
     for rel, entry, index, sym, parsed in candidates(model, sources, scope):
         line = entry.props[index]
+        if sym.name not in alive:
+            alive[sym.name] = can_be_on(model, sym.name, floors)
+        if not alive[sym.name]:
+            continue
         for term, value in terms(parsed):
             edited = edited_model(model, sym, entry, line, term, value)
             if edited is None or not unchanged(model, *edited, floors):
@@ -249,7 +269,8 @@ def _finding(model: ArchModel, rule: Rule, rel: str, entry, index: int, sym: Sym
     always = "always true" if value == E.Y else "always false"
     what = (f"the whole condition `{E.to_str(parsed)}`" if after in (E.Y, E.N) and term == parsed
             else f"`{E.to_str(term)}`")
-    message = f"{sym.name}: {what} is {always} given the minimum tool versions: it changes nothing"
+    message = (f"{sym.name}: {what} is {always} wherever it is read (the entry's other conditions "
+               f"and the minimum tool versions imply it): it changes nothing")
     minimums = ", ".join(f"{tool} {v // 10000}.{v // 100 % 100}.{v % 100}" for tool, v in sorted(floors.items())
                          if tool in ("gcc", "llvm", "binutils"))
     kind = EDIT_KINDS[0] if value == E.Y else EDIT_KINDS[1]

@@ -49,6 +49,12 @@ if NOT_THERE
 config INSIDE
 	bool "inside a dead if"
 endif
+config BROKEN
+	bool
+config B_AND_BROKEN
+	bool "needs arch b, and is broken"
+	depends on ARCH_B
+	depends on BROKEN
 config QUOTED
 	string "a string naming NOT_A_SYMBOL in quotes"
 	default "$(shell,echo OTHER_NAME)"
@@ -102,7 +108,7 @@ def test_dead_options_with_the_lines_that_kill_them(tmp_path):
     found = {dead._subject(f): f for f in across(t) if f.rule == "KDEAD002"}
     # SELECTED_OLD is selected by ON_B, so it can be on; ON_A is alive on a;
     # B_ONLY needs ARCH_A, which arch b (the only one defining it) lacks.
-    assert set(found) == {"GONE_DEP", "NEEDS_HELPER", "CONTRADICTION", "INSIDE", "B_ONLY"}
+    assert set(found) == {"GONE_DEP", "NEEDS_HELPER", "CONTRADICTION", "INSIDE", "B_ONLY", "B_AND_BROKEN"}
     gone = found["GONE_DEP"]
     assert (gone.file, gone.line) == ("drivers/Kconfig", line_of(DRIVERS, "depends on PCI && OLD_NAME"))
     assert "`OLD_NAME`" in gone.message and "PCI" not in gone.message.split("needs")[1]
@@ -114,6 +120,16 @@ def test_dead_options_with_the_lines_that_kill_them(tmp_path):
     b_only = found["B_ONLY"]
     assert (b_only.file, b_only.arch) == ("arch/b/Kconfig", "b")
     assert b_only.notes[-1] == "dead on every arch that defines it: b"
+
+
+def test_the_tree_is_told_the_reason_every_arch_shares(tmp_path):
+    t = tree(tmp_path)
+    # arch a's first reason is ARCH_B (undefined there), arch b's is BROKEN
+    (on_a,) = [f for f in per_arch(t, "a", "KDEAD002") if dead._subject(f) == "B_AND_BROKEN"]
+    assert "`ARCH_B`" in on_a.message
+    (f,) = [f for f in across(t) if dead._subject(f) == "B_AND_BROKEN"]
+    assert "`BROKEN`" in f.message and f.line == line_of(DRIVERS, "depends on BROKEN")
+    assert dead.BROKEN_NOTE in f.notes
 
 
 def test_a_contradiction_is_proven_by_the_solver_with_a_minimal_set(tmp_path):
