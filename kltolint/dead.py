@@ -434,15 +434,18 @@ def across_arches(tree, findings: Sequence[Finding], arches: Sequence[str], rule
             counts = reasons.setdefault(_subject(f), {})
             counts[f.message] = counts.get(f.message, 0) + 1
     # The tree's explanation: one that holds on every arch (alpha may blame
-    # `depends on X86` where x86 itself blames `depends on BROKEN`), else the
-    # one most arches give.
+    # `depends on X86` where x86 itself blames `depends on BROKEN`).
     common: dict[str, set[str] | None] = {}
     for f in findings:
         if ids.get(f.rule) == DEAD:
             have = set(_single_reasons(f))
             before = common.get(_subject(f))
             common[_subject(f)] = have if before is None else before & have
-    best = {subject: max(counts, key=counts.__getitem__) for subject, counts in reasons.items()}
+    # Without a shared reason: one that names no symbol undefined on its arch
+    # (that arch's own reason, not "X86 is not defined" seen from alpha).
+    local = {f.message for f in findings if ids.get(f.rule) == DEAD
+             and not any(s.text.endswith(" not defined") for s in f.chain)}
+    best = {subject: max(counts, key=lambda m: (m in local, counts[m])) for subject, counts in reasons.items()}
     out, reported = [], set()
     for f in findings:
         kind = ids.get(f.rule)

@@ -55,6 +55,9 @@ config B_AND_BROKEN
 	bool "needs arch b, and is broken"
 	depends on ARCH_B
 	depends on BROKEN
+config B_CONTRADICTION
+	bool "a contradiction on b, an undefined symbol on a"
+	depends on ARCH_B && ON_B && !ON_B
 config QUOTED
 	string "a string naming NOT_A_SYMBOL in quotes"
 	default "$(shell,echo OTHER_NAME)"
@@ -108,7 +111,8 @@ def test_dead_options_with_the_lines_that_kill_them(tmp_path):
     found = {dead._subject(f): f for f in across(t) if f.rule == "KDEAD002"}
     # SELECTED_OLD is selected by ON_B, so it can be on; ON_A is alive on a;
     # B_ONLY needs ARCH_A, which arch b (the only one defining it) lacks.
-    assert set(found) == {"GONE_DEP", "NEEDS_HELPER", "CONTRADICTION", "INSIDE", "B_ONLY", "B_AND_BROKEN"}
+    assert set(found) == {"GONE_DEP", "NEEDS_HELPER", "CONTRADICTION", "INSIDE", "B_ONLY", "B_AND_BROKEN",
+                          "B_CONTRADICTION"}
     gone = found["GONE_DEP"]
     assert (gone.file, gone.line) == ("drivers/Kconfig", line_of(DRIVERS, "depends on PCI && OLD_NAME"))
     assert "`OLD_NAME`" in gone.message and "PCI" not in gone.message.split("needs")[1]
@@ -130,6 +134,12 @@ def test_the_tree_is_told_the_reason_every_arch_shares(tmp_path):
     (f,) = [f for f in across(t) if dead._subject(f) == "B_AND_BROKEN"]
     assert "`BROKEN`" in f.message and f.line == line_of(DRIVERS, "depends on BROKEN")
     assert dead.BROKEN_NOTE in f.notes
+
+
+def test_without_a_shared_reason_the_arch_that_defines_everything_explains(tmp_path):
+    t = tree(tmp_path)
+    (f,) = [f for f in across(t) if dead._subject(f) == "B_CONTRADICTION"]
+    assert "`ON_B` and `!ON_B`" in f.message and f.arch == "b"
 
 
 def test_a_contradiction_is_proven_by_the_solver_with_a_minimal_set(tmp_path):
