@@ -164,7 +164,7 @@ ModelFor = Callable[[Tree, str], ArchModel]
 
 def verify(tree: Tree, sources: "analysis.Sources", arches: Sequence[str], model_for: ModelFor,
            rules: Sequence[Rule], finding: Finding, new_texts: dict[str, str],
-           before: Callable[[str], list[Finding]], changed: str) -> Verdict:
+           before: Callable[[str], list[Finding] | None], changed: str) -> Verdict:
     """Re-analyse the patched tree on every arch that reads the edited files.
 
     `changed` is the symbol the edit changes; the select sweep re-checks only
@@ -185,7 +185,9 @@ def verify(tree: Tree, sources: "analysis.Sources", arches: Sequence[str], model
         scope = analysis.blast_radius(original).cone(changed) | analysis.blast_radius(edited).cone(changed)
         after = analysis.check(edited, rules, patched_sources, scope=scope)
         # Before and after within the same scope: nothing outside it can change.
-        old = before(arch) if arch == finding.arch else analysis.check(original, rules, sources, scope=scope)
+        old = before(arch) if arch == finding.arch else None  # None: not at hand, computed within the scope
+        if old is None:
+            old = analysis.check(original, rules, sources, scope=scope)
         old_keys = {f.key() for f in old}
         if arch == finding.arch and finding.key() in {f.key() for f in after}:
             return Verdict(False, "none", "the edit does not remove the finding")

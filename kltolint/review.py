@@ -72,8 +72,11 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
 
 
 def _sweep_fixer(after: Session, rules: list[Rule]) -> fix.Fixer:
-    """A fixer that knows the sweep, on the patched tree's loaded models (its
-    verification re-checks the whole sweep of the finding's arch)."""
+    """A fixer that knows the sweep, on the patched tree's loaded models. Its
+    verification compares before and after within the edit's cone only (not
+    the whole sweep of the arch, which the review never ran)."""
     session = Session(after.tree, rules, lambda t, a: after.model(t, a))
     session.sources = after.sources
-    return fix.Fixer(session)
+    fixer = fix.Fixer(session)
+    fixer.findings_for = lambda _arch: None
+    return fixer
