@@ -196,10 +196,12 @@ def verify(tree: Tree, sources: "analysis.Sources", arches: Sequence[str], model
             return Verdict(False, "none", f"the edit causes a new finding on {arch}: "
                                           f"{new[0].file}:{new[0].line}: {new[0].message} [{new[0].rule}]")
         forbidden = _forbidden(original, rule, finding)
-        if forbidden is not None:
-            change = collateral(original, edited, forbidden, changed, redundant.floors_for(rule, tree, arch))
-            if change:
-                unsafe.append(f"on {arch}, {change}")
+        if redundant.is_redundant_rule(rule):  # re-proven on the reloaded tree: nothing may change
+            change = redundant.reproven(original, edited, changed, tree, arch)
+        else:
+            change = collateral(original, edited, forbidden, changed) if forbidden is not None else ""
+        if change:
+            unsafe.append(f"on {arch}, {change}")
     if unsafe:
         return Verdict(True, "unsafe", "also changes configurations that are not broken: " + "; ".join(unsafe[:3]))
     return Verdict(True, "safe", "removes only configurations where the forbidden combination holds")
@@ -223,19 +225,15 @@ MITER_CONFLICTS = 50_000  # beyond this, safety is not proven: the fix is unsafe
 MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe
 
 
-def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str,
-               constrain: Callable[[Encoder], None] | None = None) -> str:
+def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str) -> str:
     """'' when the edit changes no user-settable symbol outside the forbidden
-    configurations; else a sentence naming one it changes, and how.
-    `constrain` adds facts every configuration has (KRED: tool floors)."""
+    configurations; else a sentence naming one it changes, and how."""
     cone = analysis.blast_radius(before).cone(changed) | analysis.blast_radius(after).cone(changed)
     if len(cone) > MITER_MAX_CONE:
         return f"it can change {len(cone)} symbols, too many to prove that nothing else changes"
     inputs = Inputs()
     old = Encoder(before, inputs=inputs)
     new = Encoder(after, inputs=inputs, base=old, same=lambda name: name not in cone)
-    if constrain is not None:
-        constrain(old)
     g = inputs.g
     forbidden = old.expr(forbid).m
     diffs = {}

@@ -318,12 +318,19 @@ def edits(point: EditPoint, term_text: str, source: SourceFile) -> tuple[Edit, .
     return tuple(out)
 
 
-def floors_for(rule: Rule, tree, arch: str):
-    """For the fixer's miter: the tool floors, for a KRED rule only."""
-    if not is_redundant_rule(rule):
-        return None
-    floors = mintool.read(tree, arch)
-    return lambda enc: mintool.constrain(enc, floors)
+def reproven(before: ArchModel, after: ArchModel, name: str, tree, arch: str) -> str:
+    """The fixer's verdict on a KRED edit, on the reloaded tree: '' when the
+    entry and every symbol that reads it directly (its select and imply
+    targets among them) take the same value in every configuration, given
+    the tool floors; else why not."""
+    from kltolint import analysis
+
+    names = {name} | analysis.blast_radius(before).users.get(name, set()) \
+        | analysis.blast_radius(after).users.get(name, set())
+    names = {n for n in names if n in before.symbols and n in after.symbols}
+    if unchanged(before, after, names, mintool.read(tree, arch)):
+        return ""
+    return f"{name} or a symbol reading it can change (not proven unchanged)"
 
 
 # -- across arches -------------------------------------------------------------------------------

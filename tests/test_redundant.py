@@ -148,3 +148,22 @@ def test_rule_docs(capsys):
     assert main(["rule", "KRED001"]) == 0
     out = capsys.readouterr().out
     assert "minimum tool versions" in out and "Flagged example" in out
+
+
+def test_reproven_on_the_reloaded_tree(tmp_path):
+    """The fixer's re-proof: deleting a redundant line changes nothing,
+    deleting a floor above the minimum does."""
+    from kltolint.load import load_arch
+    from kltolint.tree import Tree
+
+    root = tree(tmp_path)
+    before = load_arch(Tree(root), "demo")
+
+    def without(line: str) -> str:
+        edited = Tree(root, {"Kconfig": KCONFIG.replace(f"\t{line}\n", "", 1)})
+        return redundant.reproven(before, load_arch(edited, "demo"), line_name[line], Tree(root), "demo")
+
+    line_name = {"depends on !CC_IS_CLANG || CLANG_VERSION >= 120000": "FLOOR_BELOW",
+                 "depends on !CC_IS_CLANG || CLANG_VERSION >= 140000": "FLOOR_ABOVE"}
+    assert without("depends on !CC_IS_CLANG || CLANG_VERSION >= 120000") == ""
+    assert "FLOOR_ABOVE" in without("depends on !CC_IS_CLANG || CLANG_VERSION >= 140000")
