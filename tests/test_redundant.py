@@ -167,3 +167,11 @@ def test_reproven_on_the_reloaded_tree(tmp_path):
                  "depends on !CC_IS_CLANG || CLANG_VERSION >= 140000": "FLOOR_ABOVE"}
     assert without("depends on !CC_IS_CLANG || CLANG_VERSION >= 120000") == ""
     assert "FLOOR_ABOVE" in without("depends on !CC_IS_CLANG || CLANG_VERSION >= 140000")
+
+
+def test_a_script_of_unknown_shape_is_one_line_and_exit_2(capsys, tmp_path):
+    root = tree(tmp_path, floors=FLOORS.replace("\techo 13.0.1\n", "\t$(dirname $0)/llvm-min\n"))
+    code = main(["check", "--tree", str(root), "--rule", "KRED001", "--no-cache", "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("kltolint: error: scripts/min-tool-version.sh:") and "not understood" in err
