@@ -99,7 +99,11 @@ def _parser() -> argparse.ArgumentParser:
                                      "only the findings it introduces or removes. A series is judged patch by "
                                      "patch, each on top of the ones before it.",
                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=REVIEW_EPILOG)
-    rev.add_argument("patch", metavar="PATCH", help="a git format-patch mail, an mbox series, a plain diff, or - for stdin")
+    rev.add_argument("patch", metavar="PATCH", nargs="?",
+                     help="a git format-patch mail, an mbox series, a plain diff, or - for stdin")
+    rev.add_argument("--worktree", action="store_true",
+                     help="review the changes of a git checkout's Kconfig files against HEAD instead of a PATCH "
+                          "(the pre-commit hook kltolint-review)")
     rev.add_argument("--tree", metavar="DIR", help="kernel tree the patch applies to (default: cwd)")
     _rule_options(rev)
     rev.add_argument("--rule", action="append", default=[], metavar="ID", help="check only this rule (repeatable)")
@@ -304,14 +308,23 @@ def cmd_review(args: argparse.Namespace) -> int:
     root = Path(args.tree).resolve() if args.tree else find_root([])
     if not (root / "Kconfig").is_file():
         raise UserError("not a kernel tree (no Kconfig file)", str(root))
-    name = "<stdin>" if args.patch == "-" else args.patch
-    try:
-        data = sys.stdin.buffer.read() if args.patch == "-" else Path(args.patch).read_bytes()
-    except OSError as err:
-        raise UserError(f"cannot read: {err.strerror}", name) from None
-    patches = patch_mod.parse(data.decode("utf-8", "surrogateescape"), name)
+    if args.worktree == (args.patch is not None):
+        raise UserError("review needs a PATCH or --worktree (not both)")
+    base = Tree(root)
+    if args.worktree:
+        from kltolint import worktree
+
+        base, text = worktree.changes(root)
+        patches = patch_mod.parse(text, "git diff HEAD") if text.strip() else []
+    else:
+        name = "<stdin>" if args.patch == "-" else args.patch
+        try:
+            data = sys.stdin.buffer.read() if args.patch == "-" else Path(args.patch).read_bytes()
+        except OSError as err:
+            raise UserError(f"cannot read: {err.strerror}", name) from None
+        patches = patch_mod.parse(data.decode("utf-8", "surrogateescape"), name)
     progress = Progress(0, enabled=not args.quiet and sys.stderr.isatty())
-    reviews = review_mod.review(Tree(root), patches, rules, load_arch, progress.label)
+    reviews = review_mod.review(base, patches, rules, load_arch, progress.label)
     progress.done()
     introduced = [f for r in reviews for f in r.introduced]
     removed = [f for r in reviews for f in r.removed]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from kltolint.cli import main
 from kltolint.patch import parse
 from kltolint.review_sweep import touched_symbols
 from kltolint.tree import Tree
@@ -109,3 +110,22 @@ def test_every_review_format_carries_it(capsys, tmp_path):
     assert gh.startswith(f"::error file=Kconfig,line={line},") and "KSEL001" in gh
     out = review(capsys, mail, tmp_path, "--format", "mail", tree=root)[1]
     assert "[KSEL001]" in out and "witness.config" in out and "select HELPER" in out
+
+
+def test_worktree_review_of_a_git_checkout(capsys, tmp_path):
+    """`review --worktree`: what the uncommitted Kconfig changes do (HEAD is the base)."""
+    import subprocess
+
+    root = tree(tmp_path)
+    env = {"GIT_AUTHOR_NAME": "D", "GIT_AUTHOR_EMAIL": "d@e", "GIT_COMMITTER_NAME": "D", "GIT_COMMITTER_EMAIL": "d@e",
+           "PATH": __import__("os").environ["PATH"], "HOME": str(tmp_path)}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    assert main(["review", "--worktree", "--tree", str(root), "-q"]) == 0  # nothing changed
+    capsys.readouterr()
+    (root / "Kconfig").write_text(ADD_SELECT)
+    assert main(["review", "--worktree", "--tree", str(root), "-q", "--format", "json"]) == 1
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    assert finding["rule"] == "KSEL001" and finding["line"] == line_after(ADD_SELECT, "config OTHER", "select HELPER")
+    assert (root / "Kconfig").read_text() == ADD_SELECT  # the working tree is only read
+    assert main(["review", "--worktree", "p.patch", "--tree", str(root)]) == 2
