@@ -59,7 +59,7 @@ class Rule:
     invalid: tuple[str, ...]
     source: str  # file the rule came from
     enabled: bool = True
-    kind: str = "forbid"  # or "unmet-select": the select sweep (sweep.py); KDEAD kinds: dead.py
+    kind: str = "forbid"  # or "unmet-select": the select sweep (sweep.py); KDEAD: dead.py; KRED: redundant.py
 
 
 def builtin_dir() -> Path:
