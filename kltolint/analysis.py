@@ -69,8 +69,8 @@ class Overrides:
             out.defaults[key] = E.and_(self.defaults.get(key, E.Y), guard)
         return out
 
-    def encoder(self, model: ArchModel) -> Encoder:
-        return Encoder(model, self.guards, self.extra, self.defaults)
+    def encoder(self, model: ArchModel, switches: frozenset[str] = frozenset()) -> Encoder:
+        return Encoder(model, self.guards, self.extra, self.defaults, switches=switches)
 
 
 def applies(rule: Rule, model: ArchModel) -> bool:
@@ -202,21 +202,44 @@ def _visit(queue: deque, parents: Parent, name: str, via: str, depth: int, step:
 
 def _blame(model: ArchModel, rule: Rule, guard: E.Expr, done: Overrides,
            candidates: list[Candidate], blast: "BlastRadius") -> Candidate | None:
+    """The first candidate, in the order of `in_order`, whose edit closes the hole."""
+    tried = in_order(model, rule, guard, candidates, blast)
+    if not tried:
+        return None
+    # Every candidate's edit at once, each behind a switch (`guard || !switch`):
+    # one encoder and one incremental solver, and a candidate is tried by
+    # assuming its switch on and every other off - the circuit is then the one
+    # with that edit alone.
+    switches = [f"<blame {i}>" for i in range(len(tried))]
+    edits = done
+    for cand, switch in zip(tried, switches):
+        edits = edits.plus(cand, E.or_(guard, E.not_(E.Sym(switch))))
+    enc = edits.encoder(model, frozenset(switches))
+    goal = enc.expr(rule.forbid).m
+    lits = [enc.value(switch).m for switch in switches]
+    with Query(enc) as query:
+        for i, cand in enumerate(tried):
+            if query.solve([goal, *(lit if j == i else -lit for j, lit in enumerate(lits))]) is None:
+                return cand
+    return None
+
+
+def in_order(model: ArchModel, rule: Rule, guard: E.Expr, candidates: list[Candidate],
+             blast: "BlastRadius") -> list[Candidate]:
+    """The candidates worth a closing test, best first: the rule's strategy
+    decides the kind, then the smallest blast radius, the deepest link."""
     preferred = KIND_OF_STRATEGY[rule.fix.strategy]
     unique = list({(c.kind, c.symbol, c.edge, c.default): c for c in candidates}.values())
     unique.sort(key=lambda c: (c.kind != preferred, blast.size(c.symbol), -c.depth,
                                not _in_arch(c, model), _loc(model, c)))
+    out = []
     for cand in unique[:MAX_CANDIDATES]:
         if cand.kind == "depends" and model.incoming("select", cand.symbol) and cand.depth == 0:
             continue  # a select ignores depends: gating a selected symbol closes nothing
         if set(E.symbols(guard)) & blast.cone(cand.symbol):
             continue  # the guard reads the symbol it would gate: a dependency loop
-        enc = done.plus(cand, guard).encoder(model)
-        goal = enc.expr(rule.forbid).m
-        with Query(enc) as query:
-            if query.solve([goal]) is None:
-                return cand
-    return None
+        out.append(cand)
+    return out
 
 
 def _in_arch(cand: Candidate, model: ArchModel) -> bool:
@@ -252,15 +275,7 @@ class BlastRadius:
     """How many symbols can change when one symbol changes (its forward cone)."""
 
     def __init__(self, model: ArchModel) -> None:
-        self.users: dict[str, set[str]] = {}
-        for sym in model.symbols.values():
-            exprs = [sym.direct_dep, *sym.prompts, *(v for v, _ in sym.defaults), *(c for _, c in sym.defaults)]
-            for name in {n for e in exprs for n in E.symbols(e)}:
-                self.users.setdefault(name, set()).add(sym.name)
-        for edge in model.edges:
-            self.users.setdefault(edge.source, set()).add(edge.target)
-            for name in E.symbols(edge.cond):
-                self.users.setdefault(name, set()).add(edge.target)
+        self.users = model.facts.users() if model.facts is not None else users_of(model)
         self._sizes: dict[str, int] = {}
 
     def cone(self, name: str) -> set[str]:
@@ -278,6 +293,21 @@ class BlastRadius:
         if name not in self._sizes:
             self._sizes[name] = len(self.cone(name))
         return self._sizes[name]
+
+
+def users_of(model: ArchModel) -> dict[str, set[str]]:
+    """symbol -> the symbols that read it, from the converted model (what
+    model.LoadFacts.users answers without converting)."""
+    users: dict[str, set[str]] = {}
+    for sym in model.symbols.values():
+        exprs = [sym.direct_dep, *sym.prompts, *(v for v, _ in sym.defaults), *(c for _, c in sym.defaults)]
+        for name in {n for e in exprs for n in E.symbols(e)}:
+            users.setdefault(name, set()).add(sym.name)
+    for edge in model.edges:
+        users.setdefault(edge.source, set()).add(edge.target)
+        for name in E.symbols(edge.cond):
+            users.setdefault(name, set()).add(edge.target)
+    return users
 
 
 # -- findings ------------------------------------------------------------------------

@@ -4,7 +4,9 @@ One JSON entry per (tree, arch, rule set, kltolint code). It holds the
 manifest of the load: every Kconfig file read (path, size, mtime, sha256,
 taken as the load read it), every `source` glob with its matches, and the
 `kltolint: ignore` comments found. An entry is valid while each file has the
-same size and mtime, or else the same hash, and each glob the same matches.
+same size, mtime, ctime and inode, or else the same hash, and each glob the
+same matches. Every path in an entry is confined to the tree, every field
+type-checked, and a finding's guard re-checked (findings.from_data).
 JSON, not pickle, so a tampered cache can only be wrong, never run code; a
 corrupt, foreign or stale entry is a miss. Entries are written to a
 temporary file and renamed, so concurrent runs never see half an entry.
@@ -12,39 +14,43 @@ temporary file and renamed, so concurrent runs never see half an entry.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 import kltolint
-from kltolint.findings import Finding, from_data, to_data
+from kltolint.errors import UserError
+from kltolint.findings import Finding, FixInfo, fix_from_data, fix_to_data, from_data, to_data
 from kltolint.rules import Rule
 from kltolint.suppress import Suppression
-from kltolint.tree import Tree
+from kltolint.tree import Identity, Tree, identity_of
 
 if TYPE_CHECKING:
     from kltolint.model import ArchModel
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 @dataclass(frozen=True)
 class Manifest:
     """What a load read, as plain data (it crosses from worker processes)."""
 
-    files: dict[str, tuple[int, int, str]]  # rel -> (size, mtime_ns, sha256)
+    files: dict[str, Identity]  # rel -> identity as the load read it
     globs: tuple[tuple[str, tuple[str, ...]], ...]
     suppressions: tuple[Suppression, ...]
 
     @classmethod
     def of(cls, model: "ArchModel", tree: Tree) -> "Manifest":
-        return cls({rel: tree.identities.get(rel) or _identity(tree.root / rel) for rel in model.files},
-                   model.globs, tuple(model.suppressions))
+        return cls({rel: _identity(tree, rel) for rel in model.files}, model.globs, tuple(model.suppressions))
+
+    @classmethod
+    def of_files(cls, tree: Tree, files: Sequence[str]) -> "Manifest":
+        return cls({rel: _identity(tree, rel) for rel in files}, (), ())
 
 
 def default_dir() -> Path:
@@ -72,19 +78,22 @@ def rules_digest(rules: Sequence[Rule]) -> str:
     return h.hexdigest()
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _identity(path: Path) -> tuple[int, int, str]:
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns, _sha(path)
+def _identity(tree: Tree, rel: str) -> Identity:
+    known = tree.identities.get(rel)
+    if known is not None:
+        return known
+    if rel in tree.overlay:  # only a patch made it: nothing on disk (such trees are never cached)
+        data = (tree.overlay[rel] or "").encode("utf-8", "surrogateescape")
+        return len(data), 0, 0, 0, hashlib.sha256(data).hexdigest()
+    return identity_of(*tree.read_bytes(rel))
 
 
 class Cache:
     def __init__(self, directory: Path) -> None:
         self.dir = directory / f"v{SCHEMA}"
         self._code = _code_digest()
+        self._valid_files: dict[str, list] = {}  # rel -> identity, found unchanged in this run
+        self._valid_globs: dict[str, list[str]] = {}
 
     def _entry(self, tree: Tree, arch: str, rules: str) -> Path:
         key = hashlib.sha256(f"{tree.root}\0{arch}\0{rules}\0{self._code}".encode()).hexdigest()
@@ -98,41 +107,141 @@ class Cache:
             data = json.loads(self._entry(tree, arch, rules).read_text())
             if data.get("schema") != SCHEMA or data.get("root") != str(tree.root) or data.get("arch") != arch:
                 return None
-            if not _valid(tree.root, data["files"], data["globs"]):
+            files = _files(data["files"])
+            if not _valid(tree, files, data["globs"]):
                 return None
-            return ([from_data(f) for f in data["findings"]],
-                    [Suppression(f, n, tuple(r)) for f, n, r in data["suppressions"]])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self._checked(files, data["globs"])
+            found = ([from_data(f) for f in _list(data["findings"])],
+                     [_suppression(s) for s in _list(data["suppressions"])])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, UserError):
             return None  # missing, corrupt or foreign: a miss
+        for rel, identity in files.items():  # what the findings were computed from (fix.write_atomic)
+            tree.identities.setdefault(rel, identity)
+        return found
 
     def put(self, tree: Tree, arch: str, rules: str, manifest: Manifest, findings: Sequence[Finding]) -> None:
         if tree.overlay:
             return
+        data = {"schema": SCHEMA, "root": str(tree.root), "arch": arch,
+                "files": {rel: list(identity) for rel, identity in manifest.files.items()},
+                "globs": {pattern: list(matches) for pattern, matches in manifest.globs},
+                "suppressions": [[x.file, x.line, list(x.rules)] for x in manifest.suppressions],
+                "findings": [to_data(f) for f in findings]}
+        self._write(self._entry(tree, arch, rules), data)
+
+    # -- fixes: a verified fix is kept with what its verification read ----------------
+
+    def _checked(self, files: dict, globs: dict) -> None:
+        """Remember what this run found unchanged: a fix's entry lists mostly
+        the same files as the arches' entries, and need not stat them again."""
+        self._valid_files.update(files)
+        self._valid_globs.update(globs)
+
+    def _fix_entry(self, tree: Tree, rules: str, finding: Finding) -> Path:
+        key = hashlib.sha256(f"{tree.root}\0fix\0{rules}\0{self._code}\0{_identity_of(finding)}".encode())
+        return self.dir / f"fix-{key.hexdigest()[:40]}.json"
+
+    def get_fix(self, tree: Tree, rules: str, finding: Finding) -> FixInfo | None:
+        """The fix verified for `finding`, while every file read by the loads
+        behind its verification (on every arch that may read the edited file)
+        and the tree's arches are as they were; else None."""
+        if tree.overlay:
+            return None
         try:
-            data = {"schema": SCHEMA, "root": str(tree.root), "arch": arch,
-                    "files": {rel: list(identity) for rel, identity in manifest.files.items()},
-                    "globs": {pattern: list(matches) for pattern, matches in manifest.globs},
-                    "suppressions": [[x.file, x.line, list(x.rules)] for x in manifest.suppressions],
-                    "findings": [to_data(f) for f in findings]}
+            data = json.loads(self._fix_entry(tree, rules, finding).read_text())
+            if (data.get("schema") != SCHEMA or data.get("root") != str(tree.root)
+                    or data.get("finding") != _identity_of(finding) or data.get("arches") != tree.arches()):
+                return None
+            if type(data["globs"]) is not dict:
+                raise TypeError("bad globs")
+            files = {rel: v for rel, v in _files(data["files"]).items() if self._valid_files.get(rel) != v}
+            globs = {p: m for p, m in data["globs"].items() if self._valid_globs.get(p) != m}
+            if not _valid(tree, files, globs):
+                return None
+            # The caller re-derives the edits before using them (fix.Fixer).
+            return fix_from_data(data["fix"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, UserError):
+            return None  # missing, corrupt or foreign: a miss
+
+    def put_fix(self, tree: Tree, rules: str, finding: Finding, fix: FixInfo, read: Sequence[Manifest]) -> None:
+        if tree.overlay:
+            return
+        files: dict[str, list] = {}
+        globs: dict[str, list[str]] = {}
+        for manifest in read:
+            files.update((rel, list(identity)) for rel, identity in manifest.files.items())
+            globs.update((pattern, list(matches)) for pattern, matches in manifest.globs)
+        data = {"schema": SCHEMA, "root": str(tree.root), "arches": tree.arches(), "finding": _identity_of(finding),
+                "files": files, "globs": globs, "fix": fix_to_data(fix)}
+        self._write(self._fix_entry(tree, rules, finding), data)
+
+    def _write(self, path: Path, data: dict) -> None:
+        try:
             self.dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".entry.", suffix=".tmp")
+        except OSError:
+            return  # a cache that cannot be written is only slower
+        try:
             with os.fdopen(fd, "w") as handle:
                 json.dump(data, handle)
-            os.replace(tmp, self._entry(tree, arch, rules))
-        except OSError:
-            pass  # a cache that cannot be written is only slower
+            os.replace(tmp, path)
+        except BaseException as err:
+            Path(tmp).unlink(missing_ok=True)  # no temporary file left behind, even on ^C
+            if not isinstance(err, OSError):
+                raise
 
 
-def _valid(root: Path, files: dict, globs: dict) -> bool:
-    for rel, (size, mtime, sha) in files.items():
+def _identity_of(finding: Finding) -> str:
+    """Everything the finding says, fix aside: its fix is verified for exactly that."""
+    return json.dumps(to_data(finding), sort_keys=True)
+
+
+# -- reading an entry: anything not exactly as written is a miss (TypeError/ValueError) ---
+
+def _list(value: object) -> list:
+    if type(value) is not list:
+        raise TypeError("not a list")
+    return value
+
+
+def _files(value: object) -> dict[str, Identity]:
+    if type(value) is not dict:
+        raise TypeError("not a dict")
+    out = {}
+    for rel, identity in value.items():
+        if (type(identity) is not list or len(identity) != 5 or any(type(x) is not int for x in identity[:4])
+                or type(identity[4]) is not str):
+            raise TypeError("bad file identity")
+        out[rel] = tuple(identity)
+    return out  # type: ignore[return-value]
+
+
+def _suppression(value: object) -> Suppression:
+    file, line, rules = _list(value)
+    if type(file) is not str or type(line) is not int or any(type(r) is not str for r in _list(rules)):
+        raise TypeError("bad suppression")
+    return Suppression(file, line, tuple(rules))
+
+
+def _valid(tree: Tree, files: dict[str, Identity], globs: object) -> bool:
+    """The files as the entry saw them: the same size, mtime, ctime and inode,
+    or else the same content. Paths are confined to the tree: an entry is
+    never a way to read, or list, anything outside it."""
+    for rel, (size, mtime, ctime, ino, sha) in files.items():
         try:
-            st = (root / rel).stat()
+            st = tree.confined(rel).stat()
         except OSError:
             return False  # removed
-        if (st.st_size, st.st_mtime_ns) != (size, mtime) and (st.st_size != size or _sha(root / rel) != sha):
-            return False  # edited
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != (size, mtime, ctime, ino):
+            if st.st_size != size or identity_of(*tree.read_bytes(rel))[4] != sha:
+                return False  # edited
+    if type(globs) is not dict:
+        raise TypeError("bad globs")
     for pattern, matches in globs.items():
-        now = sorted(os.path.relpath(p, root) for p in glob.glob(os.path.join(root, pattern)))
-        if now != sorted(matches):
+        if os.path.isabs(pattern) or ".." in pattern.split("/") or type(matches) is not list:
+            return False
+        if tree.glob(pattern) != sorted(matches):
             return False  # a file added or removed under a `source` glob
     return True

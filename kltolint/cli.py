@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import traceback
 from pathlib import Path
 from typing import Sequence
 
-from kltolint import __version__, dead, output, redundant, rules as rules_mod, suppress
+from kltolint import __version__, dead, output, redundant, rules as rules_mod, streams, suppress
 from kltolint.errors import UserError
 from kltolint.findings import Finding
 from kltolint.cache import Cache, default_dir
 from kltolint.session import Session
 from kltolint.tree import Tree, find_root
 
-COMMANDS = ("check", "review", "rules", "rule")
+COMMANDS = ("check", "review", "rules", "rule", "query", "explain")
 
 DESCRIPTION = """\
 Find Kconfig combinations that can never build, prove each with a witness
@@ -42,7 +43,8 @@ examples:
 A witness replays with the kernel's own conf tool:
   make ARCH=arm64 LLVM=1 KCONFIG_ALLCONFIG=witness.config allnoconfig
 
-exit status: 0 no findings, 1 findings, 2 error (bad input, bad rule file)
+exit status: 0 no findings, 1 findings, 2 error (bad input, bad rule file),
+3 internal error (a bug: --debug, anywhere on the line, shows the traceback)
 """
 
 
@@ -111,8 +113,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="do not check the selects the patch adds or changes, or whose targets' "
                           "dependencies it changes, for unmet dependencies (KSEL001)")
     rev.add_argument("--format", choices=REVIEW_FORMATS, default="text", help="output format (default: text)")
+    rev.add_argument("--max-patches", type=int, default=50, metavar="N",
+                     help="refuse a series with more than N patches that change Kconfig files "
+                          "(default 50; each costs a load of every arch it touches)")
     rev.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
+    from kltolint import ask  # query and explain
+
+    ask.add_parsers(sub)
     listing = sub.add_parser("rules", help="list the rules")
     _rule_options(listing)
     explain = sub.add_parser("rule", help="explain one rule")
@@ -150,24 +158,64 @@ def load_rules(args: argparse.Namespace) -> list[rules_mod.Rule]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit 0 clean, 1 findings, 2 bad input (one line), 3 a bug in kltolint
+    (one line; `--debug`, anywhere, adds the traceback), 130 interrupted."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["check", *argv]
-    parser = _parser()
-    args = parser.parse_args(argv)
+    saved = sys.stdout, sys.stderr
+    sys.stdout = streams.Guarded(saved[0], "stdout")
+    sys.stderr = streams.Guarded(saved[1] if saved[1] is not None else saved[0], "stderr")
     try:
-        if args.command == "rules":
-            return cmd_rules(args)
-        if args.command == "rule":
-            return cmd_rule(args)
-        if args.command == "review":
-            return cmd_review(args)
-        return cmd_check(args)
+        code = _dispatch(_parser().parse_args(argv))
+        sys.stdout.flush()
+        return code
     except UserError as err:
-        print(f"kltolint: error: {err}", file=sys.stderr)
+        _report(f"kltolint: error: {err}")
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # a bug: never exit 1, which means "findings"
+        if debug:
+            _report(traceback.format_exc().rstrip("\n"))
+        what = " ".join(f"{type(err).__name__}: {err}".split())[:300]
+        _report(f"kltolint: internal error: {what} (a bug in kltolint: please report it, "
+                f"with the command; --debug shows the traceback)")
+        return 3
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _report(line: str) -> None:
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except streams.OutputError:
+        pass  # nowhere left to say it
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "rules":
+        return cmd_rules(args)
+    if args.command == "rule":
+        return cmd_rule(args)
+    if args.command == "review":
+        return cmd_review(args)
+    if args.command in ("query", "explain"):
+        from kltolint import ask
+
+        return ask.run(args)
+    return cmd_check(args)
+
+
+def _write_exact(text: str) -> None:
+    """Bytes as in the files (a patch must apply), not escaped for a terminal."""
+    if isinstance(sys.stdout, streams.Guarded):
+        sys.stdout.write_bytes(text)
+    else:
+        sys.stdout.write(text)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -217,6 +265,10 @@ def _finds(rule: rules_mod.Rule, forbid: str) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.diff and args.fix:
+        raise UserError("--fix and --diff exclude each other (--diff prints the fixes, --fix writes them)")
+    if args.diff and args.format != "text":
+        raise UserError("--diff prints a patch: it takes no --format")
     everything = load_rules(args)
     rules = rules_mod.select(everything, args.rule)
     if args.sweep:
@@ -230,7 +282,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UserError("not a kernel tree (no Kconfig file)", str(root))
     tree = Tree(root)
     arches = _arches(tree, args)
-    allowed = {tree.relpath(p) for p in args.paths if Path(p).is_file()}
+    allowed = {tree.confined(tree.relpath(p)) for p in args.paths if Path(p).is_file()}
     store = None if args.no_cache else Cache(Path(args.cache_dir) if args.cache_dir else default_dir())
     session = Session(tree, rules, None, store, args.jobs)
     progress = Progress(len(arches), enabled=not args.quiet and sys.stderr.isatty())
@@ -256,10 +308,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     if findings:
         findings = fix.Fixer(session).attach(findings, sweep_fixes=args.fix or args.diff or args.fixes)
     chosen = [f for f in fix.applicable(findings, args.unsafe_fixes)
-              if not (args.fix and allowed) or f.fix.edits[0].file in allowed]  # type: ignore[union-attr]
+              if not (args.fix and allowed)
+              or tree.confined(f.fix.edits[0].file) in allowed]  # type: ignore[union-attr]  # through symlinks
     if args.diff:
         changes = fix.combined(session.sources, chosen)
-        sys.stdout.write("".join(fix.unified_diff(p, old, new) for p, (old, new) in sorted(changes.items())))
+        _write_exact("".join(fix.unified_diff(p, old, new) for p, (old, new) in sorted(changes.items())))
         return 1 if changes else 0
     if args.fix:
         return _write_fixes(tree, session, findings, chosen, args, arches)
@@ -315,14 +368,14 @@ def cmd_review(args: argparse.Namespace) -> int:
         from kltolint import worktree
 
         base, text = worktree.changes(root)
-        patches = patch_mod.parse(text, "git diff HEAD") if text.strip() else []
+        name = "git diff HEAD"
+        patches = patch_mod.parse(text, name) if text.strip() else []
     else:
         name = "<stdin>" if args.patch == "-" else args.patch
-        try:
-            data = sys.stdin.buffer.read() if args.patch == "-" else Path(args.patch).read_bytes()
-        except OSError as err:
-            raise UserError(f"cannot read: {err.strerror}", name) from None
-        patches = patch_mod.parse(data.decode("utf-8", "surrogateescape"), name)
+        patches = patch_mod.parse(patch_mod.read_input(args.patch), name)
+    if len([p for p in patches if p.touches_kconfig]) > args.max_patches:
+        raise UserError(f"the series has more than {args.max_patches} patches that change Kconfig files "
+                        "(--max-patches raises the limit)", name)
     progress = Progress(0, enabled=not args.quiet and sys.stderr.isatty())
     reviews = review_mod.review(base, patches, rules, load_arch, progress.label)
     progress.done()
@@ -363,6 +416,11 @@ def _arches(tree: Tree, args: argparse.Namespace) -> list[str]:
     return known
 
 
+def _raw_err():  # type: ignore[no-untyped-def]
+    """stderr without escaping: the progress line's own \\r and ESC[K."""
+    return getattr(sys.stderr, "raw", sys.stderr)
+
+
 class Progress:
     """`arches done of total` on a terminal's stderr, erased when done."""
 
@@ -373,18 +431,18 @@ class Progress:
     def step(self, label: str) -> None:
         if self.enabled:
             self.count += 1
-            sys.stderr.write(f"\rkltolint: {self.count}/{self.total} arches done ({label})\x1b[K")
-            sys.stderr.flush()
+            _raw_err().write(f"\rkltolint: {self.count}/{self.total} arches done ({streams.printable(label)})\x1b[K")
+            _raw_err().flush()
 
     def label(self, text: str) -> None:
         if self.enabled or (self.total == 0 and self._tty):
-            sys.stderr.write(f"\rkltolint: {text}\x1b[K")
-            sys.stderr.flush()
+            _raw_err().write(f"\rkltolint: {streams.printable(text)}\x1b[K")
+            _raw_err().flush()
 
     def done(self) -> None:
         if self.enabled or self._tty:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+            _raw_err().write("\r\x1b[K")
+            _raw_err().flush()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,7 +25,6 @@ lexer.l, menu.c, symbol.c), is done here and only here:
 from __future__ import annotations
 
 import fnmatch
-import glob
 import os
 import re
 from io import StringIO
@@ -158,6 +157,10 @@ class SafeKconfig(kconfiglib.Kconfig):
         kconfiglib.iglob = self._iglob  # `source` globs through the tree
         try:
             super().__init__(filename, warn=False, warn_to_stderr=False)
+        except RecursionError:
+            # Where kconfiglib was: the file (and line) with the deep text.
+            where = getattr(self, "filename", None) or filename
+            raise UserError("Kconfig nests too deeply to parse", where, getattr(self, "linenr", None)) from None
         finally:
             kconfiglib.iglob = saved
 
@@ -201,14 +204,12 @@ class SafeKconfig(kconfiglib.Kconfig):
         prefix = str(tree.root) + os.sep
         if not os.path.normpath(pattern).startswith(prefix):
             raise UserError(f"refusing to source a file outside the tree: {pattern}", self.filename, self.linenr)
-        found = set()
-        for path in glob.iglob(pattern):
-            try:
-                tree.confined(path[len(prefix):])  # symlinks out of the tree
-            except UserError:
-                raise UserError(f"refusing to source a file outside the tree: {path}",
-                                self.filename, self.linenr) from None
-            found.add(path)
+        try:
+            # Tree.glob confines every directory before listing it, and each match.
+            found = {prefix + rel for rel in tree.glob(pattern[len(prefix):]) if tree.confined(rel)}
+        except UserError:
+            raise UserError(f"refusing to source a file outside the tree: {pattern[len(prefix):]}",
+                            self.filename, self.linenr) from None
         for rel, text in tree.overlay.items():
             if fnmatch.fnmatchcase(prefix + rel, pattern):
                 if text is None:

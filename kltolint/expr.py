@@ -195,11 +195,34 @@ def parse(text: str) -> Expr:
     return expr
 
 
+_INERT = re.compile(r"[^$\\#\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff]*")
+
+
+def is_canonical(text: str) -> bool:
+    """`text` is an expression exactly as `to_str` prints it, holding nothing
+    that Kconfig's line reader or preprocessor would act on (`$`, `\\`, `#`,
+    line breaks, controls). Text that goes into a Kconfig file from anywhere
+    less trusted than the analysis (a cache entry) must pass this."""
+    if not _INERT.fullmatch(text):
+        return False
+    try:
+        return to_str(parse(text)) == text
+    except ExprSyntaxError:
+        return False
+
+
+# Deeper than this is refused (kernel expressions nest a few levels): every
+# recursive walk of an expression (printing, encoding) then stays far below
+# Python's recursion limit. load.py holds the Kconfig side to the same bound.
+MAX_DEPTH = 100
+
+
 class _Parser:
     def __init__(self, tokens: list[tuple[str, str]], text: str) -> None:
         self.tokens = tokens
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -224,11 +247,11 @@ class _Parser:
 
     def unary(self) -> Expr:
         if self.take("!"):
-            return Not(self.unary())
+            return Not(self._deeper(self.unary))
         if self.take("("):
-            inner = self.or_expr()
+            inner = self._deeper(self.or_expr)
             if not self.take(")"):
-                raise ExprSyntaxError(f"missing ')' in {self.text!r}")
+                raise ExprSyntaxError(f"missing ')' in {self.text[:80]!r}")
             return inner
         left = self.atom()
         token = self.peek()
@@ -236,6 +259,15 @@ class _Parser:
             self.pos += 1
             return Cmp(token[1], left, self.atom())
         return left
+
+    def _deeper(self, parse):  # type: ignore[no-untyped-def]
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprSyntaxError(f"expression nests more than {MAX_DEPTH} levels deep")
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
 
     def atom(self) -> Expr:
         token = self.peek()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
+from kltolint import expr
+
 
 @dataclass(frozen=True)
 class Witness:
@@ -114,14 +116,80 @@ def to_data(finding: Finding) -> dict:
     return data
 
 
-def from_data(data: dict) -> Finding:
-    point = data.get("point")
+def from_data(data: object) -> Finding:
+    """The inverse of `to_data`, for data read back from the cache: every
+    field is type-checked (TypeError/ValueError otherwise), and a guard must
+    be a plain expression, since `--fix` writes it into the tree."""
+    d = _dict(data, {"rule", "name", "arch", "file", "line", "message", "witness", "chain", "point",
+                     "guard", "notes", "alternatives"})
+    w = _dict(d["witness"], {"config", "make", "assumptions"})
+    guard = _str(d["guard"])
+    if guard and not expr.is_canonical(guard):
+        raise ValueError("a guard that is not a plain expression")
     return Finding(
-        rule=data["rule"], name=data["name"], arch=data["arch"], file=data["file"], line=data["line"],
-        message=data["message"],
-        witness=Witness(data["witness"]["config"], data["witness"]["make"], tuple(data["witness"]["assumptions"])),
-        chain=tuple(Step(**step) for step in data["chain"]),
-        point=EditPoint(**point) if point else None,
-        guard=data["guard"], notes=tuple(data["notes"]),
-        alternatives=tuple(EditPoint(**p) for p in data.get("alternatives", ())),
+        rule=_str(d["rule"]), name=_str(d["name"]), arch=_str(d["arch"]), file=_str(d["file"]),
+        line=_line(d["line"]), message=_str(d["message"]),
+        witness=Witness(_str(w["config"]), _str(w["make"]), _strs(w["assumptions"])),
+        chain=tuple(_step(s) for s in _items(d["chain"])),
+        point=None if d["point"] is None else _point(d["point"]),
+        guard=guard, notes=_strs(d["notes"]),
+        alternatives=tuple(_point(p) for p in _items(d["alternatives"])),
     )
+
+
+def _dict(value: object, keys: set[str]) -> dict:
+    if type(value) is not dict or set(value) != keys:
+        raise TypeError("not the expected object")
+    return value
+
+
+def _items(value: object) -> list:
+    if type(value) is not list:
+        raise TypeError("not a list")
+    return value
+
+
+def _str(value: object) -> str:
+    if type(value) is not str:
+        raise TypeError("not a string")
+    return value
+
+
+def _strs(value: object) -> tuple[str, ...]:
+    return tuple(_str(v) for v in _items(value))
+
+
+def _line(value: object) -> int:
+    if type(value) is not int or not 0 < value < 10**9:
+        raise TypeError("not a line number")
+    return value
+
+
+def _step(value: object) -> Step:
+    d = _dict(value, {"file", "line", "text"})
+    return Step(_str(d["file"]), _line(d["line"]), _str(d["text"]))
+
+
+def _point(value: object) -> EditPoint:
+    d = _dict(value, {"kind", "file", "entry_line", "symbol", "nth"})
+    if d["kind"] not in ("select", "depends", "default") or type(d["nth"]) is not int or d["nth"] < 0:
+        raise ValueError("bad edit point")
+    return EditPoint(d["kind"], _str(d["file"]), _line(d["entry_line"]), _str(d["symbol"]), d["nth"])
+
+
+def fix_to_data(fix: FixInfo) -> dict:
+    return asdict(fix)
+
+
+def fix_from_data(data: object) -> FixInfo:
+    """A FixInfo as fix_to_data wrote it; TypeError/ValueError for anything else."""
+    d = _dict(data, {"applicability", "diff", "note", "edits"})
+    if d["applicability"] not in ("safe", "unsafe", "none"):
+        raise ValueError("bad applicability")
+    edits = []
+    for item in _items(d["edits"]):
+        e = _dict(item, {"file", "first", "last", "action", "text"})
+        if e["action"] not in ("replace", "insert"):
+            raise ValueError("bad edit")
+        edits.append(Edit(_str(e["file"]), _line(e["first"]), _line(e["last"]), e["action"], _str(e["text"])))
+    return FixInfo(d["applicability"], _str(d["diff"]), _str(d["note"]), tuple(edits))

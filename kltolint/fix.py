@@ -12,6 +12,8 @@ changes.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import multiprocessing
 import os
 import stat
 import tempfile
@@ -20,7 +22,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from kltolint import analysis, redundant, sweep
+from kltolint import edited as edited_model
 from kltolint import expr as E
+from kltolint.cache import Manifest
 from kltolint.errors import UserError
 from kltolint.findings import Edit, EditPoint, Finding, FixInfo
 from kltolint.load import load_changed
@@ -28,7 +32,7 @@ from kltolint.logic import Encoder, Inputs, Query
 from kltolint.model import BOOL_TYPES, ArchModel
 from kltolint.rules import Rule
 from kltolint.session import Session
-from kltolint.source import Logical, SourceFile
+from kltolint.source import Logical, SourceFile, split_lines
 from kltolint.tree import Tree
 
 TYPE_KEYWORDS = ("bool", "tristate", "int", "hex", "string", "def_bool", "def_tristate", "prompt")
@@ -142,7 +146,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 def unified_diff(path: str, old: str, new: str) -> str:
     """A diff `git apply` and `patch -p1` accept (marks a missing final newline)."""
     out = []
-    for line in difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+    for line in difflib.unified_diff(split_lines(old), split_lines(new),
                                      f"a/{path}", f"b/{path}"):
         if line.startswith(("---", "+++")):
             line = line.rstrip("\n") + "\n"
@@ -157,54 +161,146 @@ class Verdict:
     ok: bool
     applicability: str  # safe / unsafe / none
     note: str
+    arches: tuple[str, ...] = ()  # where it was verified (the arches that read the file)
+    manifests: tuple[Manifest, ...] = ()  # what each arch's load read (the arches that may read it)
 
 
 ModelFor = Callable[[Tree, str], ArchModel]
 
 
-def verify(tree: Tree, sources: "analysis.Sources", arches: Sequence[str], model_for: ModelFor,
-           rules: Sequence[Rule], finding: Finding, new_texts: dict[str, str],
-           before: Callable[[str], list[Finding] | None], changed: str) -> Verdict:
+@dataclass(frozen=True)
+class ArchVerdict:
+    """One arch's part of a verification (plain data: it comes back from workers)."""
+
+    arch: str
+    ok: bool
+    note: str = ""  # ok: what else the edit changes ('' if nothing); else why it fails
+    reads: bool = True  # False: the arch does not read the edited file (nothing verified)
+    manifest: Manifest | None = None  # what the arch's load read: the verdict holds while it is unchanged
+
+
+@dataclass(frozen=True)
+class Verification:
+    """One edit, to be verified on every arch that reads the edited file."""
+
+    tree: Tree
+    sources: "analysis.Sources"
+    model_for: ModelFor
+    reload: ModelFor  # the patched tree, where the edit cannot be applied to the model
+    rules: Sequence[Rule]
+    finding: Finding
+    point: EditPoint
+    new_texts: dict[str, str]
+    before: Callable[[str], list[Finding] | None]  # None: not at hand, computed within the scope
+
+    def arch(self, arch: str) -> ArchVerdict:
+        """The verdict on one arch, with the manifest of its load."""
+        original = self.model_for(self.tree, arch)
+        verdict = self._verdict(arch, original)
+        # Only a tree as it is on disk is cached (cache.py).
+        return replace(verdict, manifest=None if self.tree.overlay else Manifest.of(original, self.tree))
+
+    def _verdict(self, arch: str, original: ArchModel) -> ArchVerdict:
+        if not set(self.new_texts) & set(original.files):
+            return ArchVerdict(arch, True, reads=False)
+        # The edit applied to the model directly (edited.py); a reload of the
+        # patched tree only where that is not exact. Either way findings are
+        # compared by key, which holds no line number.
+        sources = self.sources
+        # A KRED edit deletes its `guard` (a term): only a reload tells.
+        edited = (None if self.point.kind in redundant.EDIT_KINDS
+                  else edited_model.apply(original, self.point, E.parse(self.finding.guard)))
+        direct = edited is not None
+        if edited is None:
+            patched = Tree(self.tree.root, overlay={**self.tree.overlay, **self.new_texts})
+            sources = analysis.Sources(patched)
+            try:
+                edited = self.reload(patched, arch)
+            except UserError as err:
+                return ArchVerdict(arch, False, f"the patched tree does not load on {arch}: {err}")
+        changed = self.point.symbol
+        scope = analysis.blast_radius(original).cone(changed) | analysis.blast_radius(edited).cone(changed)
+        after = analysis.check(edited, self.rules, sources, scope=scope)
+        if arch == self.finding.arch and self.finding.key() in {f.key() for f in after}:
+            return ArchVerdict(arch, False, "the edit does not remove the finding")
+        if after:
+            # Before and after within the same scope: nothing outside it can change.
+            old = self.before(arch) if arch == self.finding.arch else None
+            if old is None:
+                old = analysis.check(original, self.rules, self.sources, scope=scope)
+            old_keys = {f.key() for f in old}
+            new = [f for f in after if f.key() not in old_keys]
+            if new:
+                return ArchVerdict(arch, False, f"the edit causes a new finding on {arch}: "
+                                                f"{new[0].file}:{new[0].line}: {new[0].message} [{new[0].rule}]")
+        rule = next(r for r in self.rules if r.id == self.finding.rule)
+        forbidden = _forbidden(original, rule, self.finding)
+        if redundant.is_redundant_rule(rule):  # re-proven on the reloaded tree: nothing may change
+            change = redundant.reproven(original, edited, changed, self.tree, arch)
+        else:
+            change = (collateral(original, edited, forbidden, changed, self.point if direct else None)
+                      if forbidden is not None else "")
+        return ArchVerdict(arch, True, f"on {arch}, {change}" if change else "")
+
+
+def verify(job: Verification, arches: Sequence[str], jobs: int = 1) -> Verdict:
     """Re-analyse the patched tree on every arch that reads the edited files.
 
-    `changed` is the symbol the edit changes; the select sweep re-checks only
-    the edges in its forward cone (no other edge can have changed)."""
-    patched = Tree(tree.root, overlay={**tree.overlay, **new_texts})
-    patched_sources = analysis.Sources(patched)
-    rule = next(r for r in rules if r.id == finding.rule)
+    The finding's own arch is verified here (its model is loaded); with
+    `jobs` > 1 the others in forked workers, one arch each, so that no
+    process holds more than one other arch in memory. The verdict is the
+    same whatever the order: the first failing arch in `arches` order."""
+    others = [a for a in arches if a != job.finding.arch]
+    results: dict[str, ArchVerdict] = {}
+
+    def here() -> None:
+        for arch in arches:
+            if arch not in others:
+                results[arch] = job.arch(arch)
+
+    if jobs > 1 and len(others) > 1:
+        results.update(_in_workers(job, others, jobs, meanwhile=here))
+    for arch in arches:
+        if arch not in results:
+            results[arch] = job.arch(arch)
+            if not results[arch].ok:
+                break
     unsafe: list[str] = []
-    # The lasting loads first, so that no temporary one is frozen with them (load.py).
-    originals = {arch: model_for(tree, arch) for arch in arches}
-    for arch, original in originals.items():
-        if not set(new_texts) & set(original.files):
-            continue
-        try:
-            edited = model_for(patched, arch)
-        except UserError as err:
-            return Verdict(False, "none", f"the patched tree does not load on {arch}: {err}")
-        scope = analysis.blast_radius(original).cone(changed) | analysis.blast_radius(edited).cone(changed)
-        after = analysis.check(edited, rules, patched_sources, scope=scope)
-        # Before and after within the same scope: nothing outside it can change.
-        old = before(arch) if arch == finding.arch else None  # None: not at hand, computed within the scope
-        if old is None:
-            old = analysis.check(original, rules, sources, scope=scope)
-        old_keys = {f.key() for f in old}
-        if arch == finding.arch and finding.key() in {f.key() for f in after}:
-            return Verdict(False, "none", "the edit does not remove the finding")
-        new = [f for f in after if f.key() not in old_keys]
-        if new:
-            return Verdict(False, "none", f"the edit causes a new finding on {arch}: "
-                                          f"{new[0].file}:{new[0].line}: {new[0].message} [{new[0].rule}]")
-        forbidden = _forbidden(original, rule, finding)
-        if redundant.is_redundant_rule(rule):  # re-proven on the reloaded tree: nothing may change
-            change = redundant.reproven(original, edited, changed, tree, arch)
-        else:
-            change = collateral(original, edited, forbidden, changed) if forbidden is not None else ""
-        if change:
-            unsafe.append(f"on {arch}, {change}")
+    verified = tuple(a for a in arches if a in results and results[a].reads)
+    manifests = tuple(v.manifest for v in results.values() if v.manifest is not None)
+    for arch in verified:
+        if not results[arch].ok:
+            return Verdict(False, "none", results[arch].note, verified, manifests)
+        if results[arch].note:
+            unsafe.append(results[arch].note)
     if unsafe:
-        return Verdict(True, "unsafe", "also changes configurations that are not broken: " + "; ".join(unsafe[:3]))
-    return Verdict(True, "safe", "removes only configurations where the forbidden combination holds")
+        return Verdict(True, "unsafe", "also changes configurations that are not broken: " + "; ".join(unsafe[:3]),
+                       verified, manifests)
+    return Verdict(True, "safe", "removes only configurations where the forbidden combination holds",
+                   verified, manifests)
+
+
+_WORKER_JOB: Verification | None = None  # set before forking; workers inherit it
+
+
+def _in_workers(job: Verification, arches: list[str], jobs: int,
+                meanwhile: Callable[[], None]) -> dict[str, ArchVerdict]:
+    """`arches` verified in forked workers, while this process runs `meanwhile`."""
+    global _WORKER_JOB
+    _WORKER_JOB = job
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(arches)), maxtasksperchild=1) as pool:
+            pending = pool.map_async(_verify_one, arches, chunksize=1)
+            meanwhile()
+            return dict(zip(arches, pending.get()))
+    finally:
+        _WORKER_JOB = None
+
+
+def _verify_one(arch: str) -> ArchVerdict:  # runs in a worker
+    assert _WORKER_JOB is not None
+    return _WORKER_JOB.arch(arch)
 
 
 def _forbidden(model: ArchModel, rule: Rule, finding: Finding) -> E.Expr | None:
@@ -225,12 +321,18 @@ MITER_CONFLICTS = 50_000  # beyond this, safety is not proven: the fix is unsafe
 MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe
 
 
-def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str) -> str:
+def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str,
+               point: EditPoint | None = None) -> str:
     """'' when the edit changes no user-settable symbol outside the forbidden
-    configurations; else a sentence naming one it changes, and how."""
+    configurations; else a sentence naming one it changes, and how.
+
+    `point`: `after` is `before` with the edit at `point` applied to the
+    model (edited.py), so the two differ only there."""
     cone = analysis.blast_radius(before).cone(changed) | analysis.blast_radius(after).cone(changed)
     if len(cone) > MITER_MAX_CONE:
         return f"it can change {len(cone)} symbols, too many to prove that nothing else changes"
+    if point is not None and _changes_no_value(before, after, point):
+        return ""
     inputs = Inputs()
     old = Encoder(before, inputs=inputs)
     new = Encoder(after, inputs=inputs, base=old, same=lambda name: name not in cone)
@@ -255,6 +357,44 @@ def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str
         return f"{name} becomes {now} where it was {was}"
 
 
+def _changes_no_value(before: ArchModel, after: ArchModel, point: EditPoint) -> bool:
+    """Is every value the edit touches the same in both models, in every
+    configuration? Then no symbol's value changes anywhere, and the miter
+    below could only agree: a much smaller miter, over the edited symbol's
+    own inputs rather than over everything its forward cone reads (on an
+    arch where the edited entry is inert, e.g. one without LTO support).
+
+    What the edit touches: the edited symbol's value and, for an added
+    `depends on`, the select/imply edges of its entry. A choice member's
+    visibility also constrains its choice, so choices take the full miter."""
+    name = point.symbol
+    old_sym, new_sym = before.symbols.get(name), after.symbols.get(name)
+    if old_sym is None or new_sym is None or old_sym.type not in BOOL_TYPES or old_sym.choice is not None:
+        return False
+    pairs = []
+    if point.kind == "depends":
+        if before.facts is None:
+            return False
+        for edge in before.facts.edges_from(name):
+            if edge.kind == "select" and before.symbols.get(edge.target, old_sym).choice is not None:
+                return False
+            twin = next((e for e in after.incoming(edge.kind, edge.target)
+                         if (e.source, e.entry, e.nth) == (edge.source, edge.entry, edge.nth)), None)
+            if twin is None:
+                return False
+            pairs.append((edge, twin))
+    inputs = Inputs()
+    old = Encoder(before, inputs=inputs)
+    new = Encoder(after, inputs=inputs, base=old, same=lambda other: other != name)
+    g = inputs.g
+    diffs = []
+    for a, b in [(old.value(name), new.value(name)), *((old._edge(x), new._edge(y)) for x, y in pairs)]:
+        diffs.append(g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y))))
+    new.close()
+    with Query(new) as query:
+        return query.solve_within([g.or_(diffs)], MITER_CONFLICTS) is None
+
+
 def _settable(model: ArchModel, name: str) -> bool:
     sym = model.symbols.get(name)
     return sym is not None and sym.type in BOOL_TYPES and bool(sym.prompts)
@@ -272,6 +412,8 @@ class Fixer:
         self.model_for: ModelFor = lambda t, a: session.model(t, a) if t is session.tree else load_changed(t, a)
         self.findings_for = session.findings
         self.sources = session.sources
+        self.jobs = session.jobs
+        self.cache, self.rules_digest = session.cache, session.rules_digest
         # Rules whose fixes are verified only on request (each reloads every arch reading the file).
         self._sweep_ids = {r.id for r in session.rules if sweep.is_sweep(r) or redundant.is_redundant_rule(r)}
 
@@ -292,31 +434,78 @@ class Fixer:
         return out
 
     def _fix(self, finding: Finding) -> FixInfo:
+        """The finding's fix, from the cache when every file its verification
+        read is unchanged; else verified now, and cached."""
+        cached = self.cache.get_fix(self.tree, self.rules_digest, finding) if self.cache else None
+        if cached is not None:
+            cached = self._rederived(finding, cached)
+        if cached is not None:
+            return cached
+        info, manifests = self._verified(finding)
+        if self.cache:
+            self.cache.put_fix(self.tree, self.rules_digest, finding, info, manifests)
+        return info
+
+    def _verified(self, finding: Finding) -> tuple[FixInfo, list[Manifest]]:
         """The first safe fix among the finding's edit points, else the first
-        verified one, else why there is none."""
+        verified one, else why there is none; and what the verifications read."""
         points = [p for p in (finding.point, *finding.alternatives) if p is not None]
         if not points:
-            return FixInfo("none", "", finding.notes[0] if finding.notes else "no edit point was found")
-        tried = []
+            return FixInfo("none", "", finding.notes[0] if finding.notes else "no edit point was found"), []
+        tried, manifests = [], []
         for point in points:
-            tried.append(self._try(finding, point))
-            if tried[-1].applicability == "safe":
-                return tried[-1]
-        return next((info for info in tried if info.applicability == "unsafe"), tried[0])
+            info, read = self._try(finding, point)
+            tried.append(info)
+            manifests.extend(read)
+            if info.applicability == "safe":
+                return info, manifests
+        return next((info for info in tried if info.applicability == "unsafe"), tried[0]), manifests
 
-    def _try(self, finding: Finding, point: EditPoint) -> FixInfo:
+    def _guard_ok(self, finding: Finding) -> bool:
+        """The guard is written into the tree: it must be an expression, and a
+        rule's own guard where the rule names it (a cached finding is re-checked)."""
+        rule = next((r for r in self.rules if r.id == finding.rule), None)
+        return rule is not None and E.is_canonical(finding.guard) and (
+            sweep.is_sweep(rule) or redundant.is_redundant_rule(rule)  # a guard derived from the tree
+            or finding.guard in {E.to_str(g) for g in rule.fix.guards})
+
+    def _rederived(self, finding: Finding, cached: FixInfo) -> FixInfo | None:
+        """A cached fix only if its edits are exactly what the finding's guard
+        gives at one of its edit points; its diff is made again from them. A
+        cache entry is never a way to write other text into the tree (F3)."""
+        if cached.applicability == "none":
+            return cached
+        if not self._guard_ok(finding):
+            return None
+        for point in (finding.point, *finding.alternatives):
+            if point is None:
+                continue
+            try:
+                source = self.sources.file(point.file)
+                edits = edits_for(point, finding.guard, source)
+            except (CannotFix, E.ExprSyntaxError, UserError):
+                continue
+            if edits == cached.edits:
+                old = source.render()
+                return replace(cached, diff=unified_diff(point.file, old, apply_edits(old, edits)))
+        return None
+
+    def _try(self, finding: Finding, point: EditPoint) -> tuple[FixInfo, tuple[Manifest, ...]]:
         path = point.file
+        if not self._guard_ok(finding):
+            return FixInfo("none", "", "the finding's guard is not one its rule gives")
         try:
             old = self.sources.file(path).render()
             edits = edits_for(point, finding.guard, self.sources.file(path))
             new = apply_edits(old, edits)
         except (CannotFix, E.ExprSyntaxError) as err:
-            return FixInfo("none", "", str(err))
-        verdict = verify(self.tree, self.sources, self.tree.arches_reading(path), self.model_for, self.rules,
-                         finding, {path: new}, self.findings_for, point.symbol)
+            return FixInfo("none", "", str(err)), (Manifest.of_files(self.tree, [path]),)
+        job = Verification(self.tree, self.sources, self.model_for, load_changed, self.rules, finding, point,
+                           {path: new}, self.findings_for)
+        verdict = verify(job, self.tree.arches_reading(path), self.jobs)
         if not verdict.ok:
-            return FixInfo("none", "", verdict.note)
-        return FixInfo(verdict.applicability, unified_diff(path, old, new), verdict.note, edits)
+            return FixInfo("none", "", verdict.note), verdict.manifests
+        return FixInfo(verdict.applicability, unified_diff(path, old, new), verdict.note, edits), verdict.manifests
 
 
 def applicable(findings: Iterable[Finding], unsafe: bool) -> list[Finding]:
@@ -349,25 +538,61 @@ def combined(sources: "analysis.Sources", findings: Sequence[Finding]) -> dict[s
 # -- writing -------------------------------------------------------------------------------
 
 def write_atomic(tree: Tree, rel: str, expected: str, new: str) -> None:
-    """Replace a file's text: never partly written, permissions kept, and
-    only if nobody changed it since it was analysed."""
+    """Replace a file's text: never partly written, mode, owner and extended
+    attributes kept, and only if nobody changed it since it was analysed:
+    the disk must hold what the load read (`tree.identities`) and what the
+    edit was made on, checked before the write and again just before the
+    rename (a concurrent `--fix` or editor refuses, never merges)."""
     path = tree.confined(rel)
     try:
-        mode = path.stat().st_mode
+        st = path.stat()
     except OSError as err:
         raise UserError(f"cannot write: {err.strerror}", rel) from None
-    if not mode & stat.S_IWUSR:
+    if not st.st_mode & stat.S_IWUSR:
         raise UserError("file is read-only; not changed", rel)
-    if path.read_bytes().decode("utf-8", "surrogateescape") != expected:
-        raise UserError("file changed on disk since it was analysed; not changed", rel)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".kltolint")
+    _unchanged(tree, rel, path, expected)
+    tmp = ""
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".kltolint")
         with os.fdopen(fd, "wb") as handle:
             handle.write(new.encode("utf-8", "surrogateescape"))
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, stat.S_IMODE(mode))
+        _keep_attributes(path, tmp, st)
+        _unchanged(tree, rel, path, expected)
         os.replace(tmp, path)
+        tmp = ""
     except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
         raise UserError(f"cannot write: {err.strerror}; not changed", rel) from None
+    finally:
+        if tmp:  # any failure, ^C included: no temporary file left in the tree
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _unchanged(tree: Tree, rel: str, path: Path, expected: str) -> None:
+    data = path.read_bytes()
+    known = tree.identities.get(rel)
+    if data.decode("utf-8", "surrogateescape") != expected or (
+            known is not None and hashlib.sha256(data).hexdigest() != known[-1]):
+        raise UserError("file changed on disk since it was analysed; not changed", rel)
+
+
+def _keep_attributes(path: Path, tmp: str, st: os.stat_result) -> None:
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+    try:
+        os.chown(tmp, st.st_uid, st.st_gid)
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))  # chown clears setgid
+    except PermissionError:
+        pass  # not ours to give away: the file is then the caller's, as an editor would leave it
+    for name in _xattrs(path):
+        try:
+            os.setxattr(tmp, name, os.getxattr(path, name))
+        except OSError:
+            pass
+
+
+def _xattrs(path: Path) -> list[str]:
+    try:
+        return os.listxattr(path)
+    except (OSError, AttributeError):
+        return []

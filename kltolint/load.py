@@ -13,7 +13,7 @@ import kconfiglib
 
 from kltolint import compat
 from kltolint.errors import UserError
-from kltolint.expr import COMPARISONS, ChoiceRef, Cmp, Const, Expr, Not, Sym, and_, or_
+from kltolint.expr import COMPARISONS, MAX_DEPTH, ChoiceRef, Cmp, Const, Expr, Not, Sym, and_, or_
 from kltolint.model import ArchModel, Choice, Edge, Loc, Symbol
 from kltolint.tree import Tree
 
@@ -49,10 +49,13 @@ def environment(tree: Tree, arch: str) -> dict[str, str]:
 
 @contextmanager
 def _patched(tree: Tree, arch: str, lasting: bool) -> Iterator[None]:
-    env = environment(tree, arch)
-    saved_env = {key: os.environ.get(key) for key in env}
+    # kconfiglib expands $(ANY_VARIABLE) from os.environ: while it parses,
+    # the environment holds only what the Makefile would export, so a tree
+    # or patch can never print the caller's variables (a bot's tokens).
+    saved_env = dict(os.environ)
     saved_limit = sys.getrecursionlimit()
-    os.environ.update(env)
+    os.environ.clear()
+    os.environ.update(environment(tree, arch))
     sys.setrecursionlimit(max(saved_limit, 5000))
     # kconfiglib makes ~10^6 objects while it parses: the cyclic GC would
     # rescan them again and again (half the parse time), so it is off while
@@ -73,11 +76,8 @@ def _patched(tree: Tree, arch: str, lasting: bool) -> Iterator[None]:
         if lasting:
             gc.freeze()
         sys.setrecursionlimit(saved_limit)
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        os.environ.clear()
+        os.environ.update(saved_env)
 
 
 def load_kconfig(tree: Tree, arch: str, changed: bool = False) -> compat.SafeKconfig:
@@ -87,6 +87,8 @@ def load_kconfig(tree: Tree, arch: str, changed: bool = False) -> compat.SafeKco
     keeps kconfiglib's dependency-loop check (~0.1 s), which only a change
     can make fail.
     """
+    if f"arch/{arch}/Kconfig" not in tree.overlay and os.path.lexists(tree.root / "arch" / arch / "Kconfig"):
+        tree.confined(f"arch/{arch}/Kconfig")  # a link out of the tree says so (not "unknown arch")
     if not tree.exists(f"arch/{arch}/Kconfig"):
         known = ", ".join(tree.arches())
         raise UserError(f"unknown arch {arch!r} (this tree has: {known})")
@@ -132,6 +134,7 @@ def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:
         globs=tuple(sorted(kconf.kltolint_globs.items())),
         suppressions=tuple(kconf.kltolint_suppressions),
         incoming_source=_Incoming(kconf, conv),
+        facts=_Facts(kconf, conv),
     )
 
 
@@ -197,17 +200,129 @@ class _Incoming:
         return done
 
 
+class _TooDeep(Exception):
+    pass
+
+
+def _located(method):  # type: ignore[no-untyped-def]
+    """An expression nested too deeply becomes a UserError at its item's first line."""
+    def wrapper(self, item):  # type: ignore[no-untyped-def]
+        try:
+            return method(self, item)
+        except _TooDeep:
+            node = item if isinstance(item, kconfiglib.MenuNode) else item.nodes[0]
+            raise UserError(f"expression nests more than {MAX_DEPTH} levels deep", node.filename,
+                            node.linenr) from None
+    return wrapper
+
+
+def _is_constant(sym: kconfiglib.Symbol) -> bool:
+    """y, m, n, a quoted string, or a number that is no symbol's name."""
+    return sym.is_constant or (not sym.nodes and bool(_NUMBER.fullmatch(sym.name)))
+
+
+class _Facts:
+    """model.LoadFacts, answered from kconfiglib's objects."""
+
+    def __init__(self, kconf: compat.SafeKconfig, conv: "_Converter") -> None:
+        self._kconf = kconf
+        self._conv = conv
+        self._names: dict[int, tuple[str, ...]] = {}
+        self._nodes: dict[Loc, kconfiglib.MenuNode] | None = None
+        self._deps_built = kconf.kltolint_check_loops  # kconfiglib built them while loading
+        self._users: dict[str, set[str]] | None = None
+
+    def users(self) -> dict[str, set[str]]:
+        # The same index analysis.users_of builds from a converted model,
+        # read straight from kconfiglib's expressions (converting every
+        # symbol would cost more than the rest of a check). Built once;
+        # callers copy before they change it.
+        if self._users is None:
+            self._users = self._build_users()
+        return self._users
+
+    def _build_users(self) -> dict[str, set[str]]:
+        users: dict[str, set[str]] = {}
+        for sym in self._kconf.unique_defined_syms:
+            exprs = [sym.direct_dep, *(n.prompt[1] for n in sym.nodes if n.prompt),
+                     *(v for v, _ in sym.defaults), *(c for _, c in sym.defaults)]
+            for name in {n for e in exprs for n in self._names_in(e)}:
+                users.setdefault(name, set()).add(sym.name)
+            for node in sym.nodes:
+                for pairs in (node.selects, node.implies):
+                    for target, cond in pairs:
+                        users.setdefault(sym.name, set()).add(target.name)
+                        for name in self._names_in(cond):
+                            users.setdefault(name, set()).add(target.name)
+        return users
+
+    def _names_in(self, item: object) -> tuple[str, ...]:
+        """Names of the symbols an expression reads, as expr.symbols() of
+        its converted form (constants and numbers excluded)."""
+        key = id(item)
+        done = self._names.get(key)
+        if done is None:
+            found: list[str] = []
+            todo = [item]
+            while todo:
+                cur = todo.pop()
+                if isinstance(cur, tuple):
+                    todo.extend(cur[1:])
+                elif isinstance(cur, kconfiglib.Symbol) and not _is_constant(cur):
+                    found.append(cur.name)
+            done = self._names[key] = tuple(dict.fromkeys(found))
+        return done
+
+    def edges_from(self, name: str) -> tuple[Edge, ...]:
+        sym = self._kconf.syms.get(name)
+        return tuple(e for n in sym.nodes for e in self._conv.edges(n)) if sym is not None else ()
+
+    def has_children(self, loc: Loc) -> bool:
+        if self._nodes is None:
+            self._nodes = {Loc(n.filename, n.linenr): n for s in self._kconf.unique_defined_syms for n in s.nodes}
+        node = self._nodes.get(loc)
+        return node is None or node.list is not None
+
+    def may_reach(self, name: str, others: set[str]) -> bool:
+        if not self._deps_built:
+            kconfiglib.Kconfig._build_dep(self._kconf)  # compat.SafeKconfig skipped it while loading
+            self._deps_built = True
+        start = self._kconf.syms.get(name)
+        if start is None:
+            return False
+        seen = {id(start)}
+        todo = [start]
+        while todo:
+            item = todo.pop()
+            if item.name in others:
+                return True
+            for dep in item._dependents:
+                if id(dep) not in seen:
+                    seen.add(id(dep))
+                    todo.append(dep)
+        return False
+
+
 class _Converter:
     def __init__(self, kconf: kconfiglib.Kconfig) -> None:
         self.kconf = kconf
         self.choice_index = {choice: i for i, choice in enumerate(kconf.unique_choices)}
         self.memo: dict[int, Expr] = {}
         self.edge_memo: dict[int, tuple[Edge, ...]] = {}  # nodes live as long as kconf
+        self.depth = 0
 
     def expr(self, item: object) -> Expr:
         key = id(item)
         if key not in self.memo:
-            self.memo[key] = self._expr(item)
+            # kconfiglib parsed with a raised recursion limit; the model is
+            # converted later, under the normal one: bound the depth here.
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH:
+                    raise _TooDeep
+                self.memo[key] = self._expr(item)
+            finally:
+                self.depth -= 1
         return self.memo[key]
 
     def _expr(self, item: object) -> Expr:
@@ -231,10 +346,9 @@ class _Converter:
         return Cmp(_REL[op], self.expr(item[1]), self.expr(item[2]))
 
     def atom(self, sym: kconfiglib.Symbol) -> Expr:
-        if sym.is_constant or (not sym.nodes and _NUMBER.fullmatch(sym.name)):
-            return Const(sym.name)
-        return Sym(sym.name)
+        return Const(sym.name) if _is_constant(sym) else Sym(sym.name)
 
+    @_located
     def symbol(self, sym: kconfiglib.Symbol) -> Symbol:
         # A transitional symbol (compat.TRANSITIONAL_PROMPT) is always
         # visible and depends on nothing: its value is the user's.
@@ -253,6 +367,7 @@ class _Converter:
                                for n in sym.nodes for nth in range(len(n.defaults))),
         )
 
+    @_located
     def edges(self, node: kconfiglib.MenuNode) -> tuple[Edge, ...]:
         """A node's select and imply edges, converted once per node."""
         done = self.edge_memo.get(id(node))
@@ -268,6 +383,7 @@ class _Converter:
             done = self.edge_memo[id(node)] = tuple(out)
         return done
 
+    @_located
     def choice(self, choice: kconfiglib.Choice) -> Choice:
         return Choice(
             index=self.choice_index[choice],

@@ -152,6 +152,9 @@ class Encoder:
     # from `base` (they cannot differ), so only the changed cone is duplicated.
     base: "Encoder | None" = None
     same: Callable[[str], bool] = lambda _name: False
+    # Names that are free inputs of their own, not symbols: switches that
+    # turn edits on and off by solver assumptions (the blame search).
+    switches: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.g = self.inputs.g
@@ -192,6 +195,10 @@ class Encoder:
             return tri
         if self.base is not None and self.same(name):
             tri = self._values[name] = self.base.value(name)
+            return tri
+        if name in self.switches:
+            var, _ = self.inputs.free(("switch", name))
+            tri = self._values[name] = Tri(var, var)
             return tri
         sym = self.model.symbols.get(name)
         if sym is None:
@@ -583,13 +590,15 @@ class Query:
     def __exit__(self, *exc: object) -> None:
         self.solver.delete()
 
-    def _feed(self) -> None:
+    def _feed(self, phases: bool = True) -> None:
         enc = self.enc
         enc.close()
         clauses = enc.g.clauses
         if self._fed < len(clauses):
             self.solver.append_formula(clauses[self._fed:])
             self._fed = len(clauses)
+        if not phases:
+            return
         # Preferences are set again before every solve: that steers which of
         # the valid witnesses comes back. Only the list is kept between solves.
         inputs = enc.inputs
@@ -603,6 +612,12 @@ class Query:
         if not self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]):
             return None
         return Assignment(self.solver.get_model() or [])
+
+    def satisfiable(self, assumptions: Iterable[int]) -> bool:
+        """Like solve, without reading the model back (that costs every
+        variable), nor steering which model comes back (no one reads it)."""
+        self._feed(phases=False)
+        return bool(self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]))
 
     def solve_within(self, assumptions: Iterable[int], conflicts: int) -> "Assignment | None | bool":
         """Like solve, but gives up after `conflicts`: then returns True (unknown)."""

@@ -8,6 +8,7 @@ fix as a diff.
 
 from __future__ import annotations
 
+import email.utils
 import textwrap
 from typing import Sequence
 
@@ -32,8 +33,9 @@ def _reply(review: PatchReview) -> str:
     head = [f"Subject: Re: {subject}" if not subject.lower().startswith("re:") else f"Subject: {subject}"]
     if patch.message_id:
         head += [f"In-Reply-To: {patch.message_id}", f"References: {patch.message_id}"]
-    if patch.sender:
-        head.append(f"To: {patch.sender}")
+    to = _address(patch.sender)
+    if to:
+        head.append(f"To: {to}")
     problems = grouped(review.introduced)
     count = len(problems)
     body = [
@@ -63,6 +65,12 @@ def _reply(review: PatchReview) -> str:
     body += ["-- ", "kltolint: Kconfig dependency linter (toolchain probes are never run;", 
              "each finding carries a witness the kernel's conf tool replays)"]
     return "\n".join(head) + "\n\n" + "\n".join(body) + "\n"
+
+
+def _address(sender: str) -> str:
+    """One address: a display name holding `,` or `<...>` cannot add a recipient."""
+    name, address = email.utils.parseaddr(sender)
+    return email.utils.formataddr((name, address)) if "@" in address else ""
 
 
 def _quote_file(fp: FilePatch, problems: list[tuple[Finding, list[str]]], placed: set[int]) -> list[str]:

@@ -9,7 +9,7 @@ dependencies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 from kltolint.expr import Expr
 
@@ -73,6 +73,31 @@ class Probe:
     loc: Loc
 
 
+class LoadFacts(Protocol):
+    """What the loader can answer from kconfiglib's objects without
+    converting the whole model (load.py); fix verification and the blast
+    radius ask it."""
+
+    def users(self) -> dict[str, set[str]]:
+        """symbol -> the symbols whose dependencies, prompts, defaults or
+        select/imply conditions read it (or that it selects or implies)."""
+        ...
+
+    def edges_from(self, name: str) -> tuple[Edge, ...]:
+        """The select/imply edges of `name`'s entries."""
+        ...
+
+    def has_children(self, loc: Loc) -> bool:
+        """Does the entry at `loc` pass its dependencies on to child entries
+        (a menuconfig, or kconfiglib's implicit menu)?"""
+        ...
+
+    def may_reach(self, name: str, others: set[str]) -> bool:
+        """Can a change of `name` change one of `others` (kconfiglib's own
+        dependency graph, the one its dependency-loop check walks)?"""
+        ...
+
+
 @dataclass(frozen=True, eq=False)
 class ArchModel:
     """One arch. `symbols`, `choices` and `edges` may be lazy views that
@@ -90,6 +115,7 @@ class ArchModel:
     globs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     suppressions: tuple = ()  # suppress.Suppression, found while reading
     incoming_source: Callable[[str, str], tuple[Edge, ...]] | None = field(default=None, repr=False)
+    facts: LoadFacts | None = field(default=None, repr=False)
     _by_target: dict[tuple[str, str], tuple[Edge, ...]] = field(default_factory=dict, repr=False)
 
     def incoming(self, kind: str, target: str) -> tuple[Edge, ...]:

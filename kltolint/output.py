@@ -13,6 +13,7 @@ JSON schema (version 1), documented in docs/json.md:
 from __future__ import annotations
 
 import json
+import re
 from typing import Sequence
 
 from kltolint import __version__
@@ -34,6 +35,25 @@ def render(fmt: str, findings: Sequence[Finding], tree: str, arches: Sequence[st
     if fmt == "github":
         return render_github(findings)
     return render_text(findings, arches)
+
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+def _dumps(doc: object) -> str:
+    """JSON that strict parsers accept: a byte that was not UTF-8 in a
+    Kconfig file (kept as a lone surrogate) is written as the text `\\xNN`."""
+    return json.dumps(_clean(doc), indent=2)
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return _UNDECODABLE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
 
 
 def grouped(findings: Sequence[Finding]) -> list[tuple[Finding, list[str]]]:
@@ -130,7 +150,7 @@ def render_json(findings: Sequence[Finding], tree: str, arches: Sequence[str],
     }
     if removed is not None:
         doc["removed"] = [finding_dict(f) for f in removed]
-    return json.dumps(doc, indent=2) + "\n"
+    return _dumps(doc) + "\n"
 
 
 # -- bots -----------------------------------------------------------------------------
@@ -166,7 +186,7 @@ def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], removed: Se
             "results": results,
         }],
     }
-    return json.dumps(doc, indent=2) + "\n"
+    return _dumps(doc) + "\n"
 
 
 def _sarif_result(finding: Finding, arches: list[str], index: dict[str, int], state: str | None) -> dict:
@@ -233,7 +253,7 @@ def render_rdjson(findings: Sequence[Finding]) -> str:
             diag["suggestions"] = [_rd_suggestion(e) for e in edits]
         diagnostics.append(diag)
     doc = {"source": {"name": "kltolint"}, "severity": "ERROR", "diagnostics": diagnostics}
-    return json.dumps(doc, indent=2) + "\n"
+    return _dumps(doc) + "\n"
 
 
 def _rd_suggestion(edit: Edit) -> dict:

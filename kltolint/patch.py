@@ -8,11 +8,18 @@ a review bot reads untrusted input.
 from __future__ import annotations
 
 import email
+import email.header
+import email.message
 import email.policy
+import errno
+import os
 import re
+import stat
+import sys
 from dataclasses import dataclass
 
 from kltolint.errors import UserError
+from kltolint.source import split_lines
 from kltolint.tree import Tree
 
 MAX_PATCH_BYTES = 64 * 1024 * 1024
@@ -50,9 +57,37 @@ class Patch:
     sender: str = ""
     index: int = 1  # position in the series
 
+    @property
+    def touches_kconfig(self) -> bool:
+        return any(is_kconfig(fp.path) for fp in self.files)
+
 
 class PatchError(UserError):
     pass
+
+
+# Line comparisons the hunk search may make for a whole patch: a patch that
+# needs more (hunks far from where they say) is refused, not searched for hours.
+MAX_SEARCH = 5_000_000
+
+
+def read_input(target: str) -> str:
+    """A patch file's (or stdin's, for -) text: never more than MAX_PATCH_BYTES read."""
+    name = "<stdin>" if target == "-" else target
+    try:
+        if target == "-":
+            data = sys.stdin.buffer.read(MAX_PATCH_BYTES + 1)
+        else:
+            with open(target, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as handle:
+                if stat.S_ISDIR(os.fstat(handle.fileno()).st_mode):
+                    raise IsADirectoryError(errno.EISDIR, "Is a directory")
+                os.set_blocking(handle.fileno(), True)  # a FIFO is read as a stream
+                data = handle.read(MAX_PATCH_BYTES + 1)
+    except OSError as err:
+        raise PatchError(f"cannot read: {err.strerror}", name) from None
+    if len(data) > MAX_PATCH_BYTES:
+        raise PatchError(f"patch is larger than {MAX_PATCH_BYTES} bytes", name)
+    return data.decode("utf-8", "surrogateescape")
 
 
 def parse(text: str, name: str = "<patch>") -> list[Patch]:
@@ -91,15 +126,59 @@ def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
     headers = chunk[body_start: body_start + head_end.start()] if head_end else ""
     if not re.search(r"^(Subject|From):", headers, re.M):
         raise PatchError(f"malformed mbox: message {index} has no mail headers", name)
-    message = email.message_from_string(chunk[body_start:], policy=email.policy.default)
+    # From bytes (the input's own), so 8-bit bodies reach _content unchanged.
+    message = email.message_from_bytes(chunk[body_start:].encode("utf-8", "surrogateescape"),
+                                       policy=email.policy.default)
     body = message.get_body(("plain",)) if message.is_multipart() else message
-    payload = body.get_content() if body is not None else ""
+    payload = _content(body) if body is not None else ""
     files = parse_diff(payload, f"{name} (message {index})")
     if not files:
         return None  # a cover letter
-    subject = " ".join(str(message.get("Subject", "")).split())
-    return Patch(subject, str(message.get("Message-ID", "")).strip(), tuple(files),
-                 str(message.get("From", "")), index)
+    return Patch(_header(message, "Subject"), _message_id(_header(message, "Message-ID")), tuple(files),
+                 _header(message, "From"), index)
+
+
+# Anything that could end a header line or start another, once decoded
+# (RFC 2047 words can hold CR, LF, NUL, other controls and Unicode line breaks).
+_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff]")
+
+
+def _content(part: email.message.EmailMessage) -> str:
+    """The text of a part, bytes kept: decoded by its charset; none, an
+    unknown one (`unknown-8bit` is common in archives) or one the bytes do
+    not fit is read as UTF-8 with undecodable bytes kept, as git am does."""
+    raw = part.get_payload(decode=True)  # after base64 / quoted-printable
+    if not isinstance(raw, bytes):
+        return ""
+    try:
+        return raw.decode(part.get_content_charset() or "utf-8")
+    except (LookupError, UnicodeError):
+        return raw.decode("utf-8", "surrogateescape")
+
+
+def _header(message: email.message.Message, name: str) -> str:
+    """A header's decoded value on one line: control characters and line
+    breaks become spaces, so it can be copied into a reply's header."""
+    try:
+        value = str(message.get(name, ""))
+    except (ValueError, TypeError, LookupError, AttributeError):
+        # A header the email package cannot parse: its raw text, decoded as far as possible.
+        raw = next((v for k, v in message.raw_items() if k.lower() == name.lower()), "")
+        value = _decode_words(str(raw))
+    return " ".join(_UNSAFE_IN_HEADER.sub(" ", value).split())
+
+
+def _decode_words(raw: str) -> str:
+    try:
+        parts = email.header.decode_header(raw)
+    except (ValueError, LookupError):
+        return raw
+    return "".join(p.decode(c or "utf-8", "replace") if isinstance(p, bytes) else p for p, c in parts)
+
+
+def _message_id(value: str) -> str:
+    """`<id@host>`, or '' for anything else (it goes into In-Reply-To)."""
+    return value if re.fullmatch(r"<[^<>\s]{1,900}>", value) else ""
 
 
 def _strip(path: str) -> str | None:
@@ -111,8 +190,20 @@ def _strip(path: str) -> str | None:
     return path[2:] if path[:2] in ("a/", "b/") else path
 
 
+def _same_file(old: str | None, new: str | None, name: str) -> None:
+    """Refuse a diff whose two names differ (a rename without saying so).
+
+    patch(1) and git apply then pick a file by rules of their own (patch
+    -p1 takes the existing one: `+++ b/Kconfig.orig` changes `Kconfig`), so
+    judging either name could review a file other than the one changed.
+    Refusing is what a review bot wants: it cannot be walked around."""
+    if old is not None and new is not None and old != new:
+        raise PatchError(f"the diff names two files ({old} and {new}): "
+                         "renames and copies are not supported", name)
+
+
 def parse_diff(text: str, name: str = "<patch>") -> list[FilePatch]:
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     files: list[FilePatch] = []
     i = 0
     while i < len(lines):
@@ -123,6 +214,7 @@ def parse_diff(text: str, name: str = "<patch>") -> list[FilePatch]:
         if line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
             header = (line, lines[i + 1])
             old, new = _strip(line[4:]), _strip(lines[i + 1][4:])
+            _same_file(old, new, name)
             hunks, i = _hunks(lines, i + 2, name, new or old or "?")
             files.append(FilePatch(old, new, hunks, header))
             continue
@@ -153,8 +245,12 @@ def _git_header(lines: list[str], i: int, files: list[FilePatch], name: str) -> 
         elif text.startswith("rename from ") or text.startswith("copy from "):
             raise PatchError(f"renamed or copied files are not supported ({new})", name)
         i += 1
+    _same_file(old, new, name)
     header_end = i
     if i + 1 < len(lines) and lines[i].startswith("--- ") and lines[i + 1].startswith("+++ "):
+        # git apply refuses a `---`/`+++` pair that contradicts the header; so does review.
+        if (_strip(lines[i][4:]), _strip(lines[i + 1][4:])) != (old, new):
+            raise PatchError(f"the ---/+++ lines do not match `{first[:160]}`", name)
         header_end = i + 2
         i += 2
     hunks, i = _hunks(lines, i, name, new or old or "?")
@@ -217,6 +313,7 @@ def apply(tree: Tree, patch: Patch) -> dict[str, str | None]:
     """`tree`'s overlay after `patch`'s Kconfig files: path -> text (None: deleted)."""
     out: dict[str, str | None] = dict(tree.overlay)
     current = Tree(tree.root, out)  # sees each file as the patch left it so far
+    budget = [MAX_SEARCH]
     for fp in patch.files:
         if not is_kconfig(fp.path):
             continue  # only Kconfig files change what kltolint sees
@@ -231,32 +328,41 @@ def apply(tree: Tree, patch: Patch) -> dict[str, str | None]:
             raise PatchError(f"patch does not apply: {fp.old_path} does not exist in the tree")
         else:
             old = current.read(fp.old_path)
-        new = _apply_hunks(old, fp)
+        new = _apply_hunks(old, fp, budget)
         out[fp.path] = None if fp.new_path is None else new
     return out
 
 
-def _apply_hunks(text: str, fp: FilePatch) -> str:
-    lines = text.splitlines(keepends=True)
+def _apply_hunks(text: str, fp: FilePatch, budget: list[int]) -> str:
+    lines = split_lines(text)
     offset = 0
     for number, hunk in enumerate(fp.hunks, 1):
         old, new = _side(hunk, "-"), _side(hunk, "+")
         want = max(hunk.old_start - 1 + offset, 0) if hunk.old_len else hunk.old_start + offset
-        at = _find(lines, old, want)
+        at = _find(lines, old, want, budget)
         if at is None:
             raise PatchError(f"patch does not apply: {fp.path}: hunk #{number} "
                              f"({hunk.header.strip()}) does not match the tree")
+        if at < 0:
+            raise PatchError(f"patch does not apply: {fp.path}: hunk #{number} ({hunk.header.strip()}) "
+                             f"is not near its line; the patch needs more than {MAX_SEARCH} comparisons")
         lines[at: at + len(old)] = new
         offset += len(new) - len(old)
     return "".join(lines)
 
 
-def _find(lines: list[str], old: list[str], want: int) -> int | None:
+def _find(lines: list[str], old: list[str], want: int, budget: list[int]) -> int | None:
+    """Where `old` is, nearest `want` first; None if nowhere, -1 when the
+    patch's search budget (budget[0], shared by its hunks) runs out."""
     if not old:
         return min(want, len(lines))
+    first, size = old[0], len(old)
     for delta in range(0, len(lines) + 1):
+        budget[0] -= 1
+        if budget[0] < 0:
+            return -1
         for at in (want - delta, want + delta):
-            if 0 <= at <= len(lines) - len(old) and lines[at: at + len(old)] == old:
+            if 0 <= at <= len(lines) - size and lines[at] == first and lines[at: at + size] == old:
                 return at
     return None
 

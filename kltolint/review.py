@@ -18,7 +18,7 @@ from kltolint.load import load_arch, load_changed
 from kltolint.model import ArchModel
 from kltolint.patch import Patch, apply, is_kconfig
 from kltolint.rules import Rule
-from kltolint.session import Session
+from kltolint.session import Session, run_together
 from kltolint.tree import Tree
 
 
@@ -47,10 +47,16 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
         else:
             arches = sorted({a for path in touched for a in tree.arches_reading(path)})
             introduced, removed = [], []
-            # Every "before" first: those loads may last, "after" ones never do (load.py).
+            # Before and after side by side, in forked workers where there are
+            # several, while this process checks the first arch after the patch
+            # (its model then serves the fixes' verification). Without workers,
+            # the "before" loads may last, "after" ones never do (load.py), so
+            # every "before" comes first.
+            run_together([(before_session, arches), (after_session, arches)],
+                         lambda session, arch: progress(arch) if session is after_session else None,
+                         here=(after_session, arches[0]))
             befores = {arch: before_session.findings(arch) for arch in arches}
             for arch in arches:
-                progress(arch)
                 before = {f.key(): f for f in befores[arch]}
                 after = {f.key(): f for f in after_session.findings(arch)}
                 introduced += [f for k, f in after.items() if k not in before]

@@ -18,6 +18,8 @@ for the responsible line starts.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,9 +79,23 @@ def load_dir(directory: Path) -> list[Rule]:
     return rules
 
 
+MAX_RULE_FILE_BYTES = 16 * 1024 * 1024
+
+
+def _read(path: Path) -> str:
+    """A rule file's text: a regular file, bounded (not /dev/zero, not a FIFO)."""
+    with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise UserError("not a regular file", str(path))
+        data = handle.read(MAX_RULE_FILE_BYTES + 1)
+    if len(data) > MAX_RULE_FILE_BYTES:
+        raise UserError(f"file is larger than {MAX_RULE_FILE_BYTES} bytes", str(path))
+    return data.decode("utf-8")
+
+
 def load_file(path: Path) -> list[Rule]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read(path))
     except OSError as err:
         raise UserError(f"cannot read: {err.strerror}", str(path)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
@@ -133,14 +149,28 @@ def _rule(table: dict[str, Any], path: Path) -> Rule:
         subject=subject,
         message=_text(table, "message", where),
         rationale=_text(table, "rationale", where),
-        reference=str(table.get("reference", "")),
+        reference=_typed(table, "reference", str, "", where),
         fix=Fix(strategy, guards),
-        valid=tuple(table.get("valid", ())),
-        invalid=tuple(table.get("invalid", ())),
+        valid=_examples(table, "valid", where),
+        invalid=_examples(table, "invalid", where),
         source=str(path),
-        enabled=bool(table.get("enabled", True)),
+        enabled=_typed(table, "enabled", bool, True, where),
         kind=kind,
     )
+
+
+def _typed(table: dict[str, Any], key: str, kind: type, default: Any, where: str) -> Any:
+    value = table.get(key, default)
+    if type(value) is not kind:
+        raise UserError(f"{key!r} must be a {'boolean' if kind is bool else 'string'}", where)
+    return value
+
+
+def _examples(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError(f"{key!r} must be a list of Kconfig snippets (strings)", where)
+    return tuple(value)
 
 
 def _text(table: dict[str, Any], key: str, where: str) -> str:

@@ -10,6 +10,8 @@ Edits replace or insert physical lines; everything else is left alone.
 
 from __future__ import annotations
 
+import bisect
+
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -66,11 +68,21 @@ def _indent_width(text: str) -> int:
     return width
 
 
+def split_lines(text: str) -> list[str]:
+    """Physical lines with their ends, broken at `\n` only, as kconfiglib,
+    patch(1) and git do (str.splitlines also breaks at \f, \v, \x1c-\x1e,
+    \x85, U+2028 and U+2029, which would shift every line number after one)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
 class SourceFile:
     def __init__(self, text: str) -> None:
-        self.lines: list[str] = text.splitlines(keepends=True)
+        self.lines: list[str] = split_lines(text)
         self.logical: list[Logical] = []
         self.entries: list[Entry] = []
+        self._starts: list[int] | None = None  # each entry's first line, for lookups
         self._parse()
 
     def render(self) -> str:
@@ -136,20 +148,27 @@ class SourceFile:
 
     # -- lookups -------------------------------------------------------------
 
+    def _starting_before(self, lineno: int) -> Entry | None:
+        """The last entry whose header starts at or before line `lineno`
+        (entries are in file order: a bisection, not a scan per lookup)."""
+        starts = self._starts
+        if starts is None or len(starts) != len(self.entries):
+            starts = self._starts = [entry.header.first for entry in self.entries]
+        at = bisect.bisect_right(starts, lineno - 1) - 1
+        return self.entries[at] if at >= 0 else None
+
     def entry_at(self, lineno: int) -> Entry | None:
         """The entry whose header is on line `lineno` (1-based)."""
-        for entry in self.entries:
-            if entry.header.first <= lineno - 1 <= entry.header.last:
-                return entry
-        return None
+        entry = self._starting_before(lineno)
+        return entry if entry is not None and lineno - 1 <= entry.header.last else None
 
     def entry_holding(self, lineno: int) -> Entry | None:
         """The entry whose header or property lines include line `lineno`."""
-        for entry in self.entries:
-            last = entry.props[-1].last if entry.props else entry.header.last
-            if entry.header.first <= lineno - 1 <= last:
-                return entry
-        return None
+        entry = self._starting_before(lineno)
+        if entry is None:
+            return None
+        last = entry.props[-1].last if entry.props else entry.header.last
+        return entry if lineno - 1 <= last else None
 
     def select_line(self, entry_line: int, kind: str, target: str, nth: int = 0) -> Logical | None:
         """The nth `select TARGET` (or `imply`) line of the entry at entry_line."""
@@ -180,7 +199,7 @@ class SourceFile:
         self._reparse()
 
     def _reparse(self) -> None:
-        self.logical, self.entries = [], []
+        self.logical, self.entries, self._starts = [], [], None
         self._parse()
 
 

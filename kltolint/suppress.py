@@ -34,7 +34,7 @@ class Suppression:
 
 def scan(text: str, file: str) -> list[Suppression]:
     out = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):
         match = _IGNORE.search(line)
         if match:
             rules = tuple(r.strip() for r in match.group(1).split(",") if r.strip())

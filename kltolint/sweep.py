@@ -83,30 +83,34 @@ def check(model: ArchModel, rule: Rule, sources, stats: Stats | None = None,
     enc.close()
     stats.encode += time.perf_counter() - started
     stats.solved += len(goals)
-    findings = []
+    hits = []
     started = time.perf_counter()
     with Query(enc) as query:
         for edge_tri, dep_tri, sym, edge in goals:
-            goal = _unmet(enc, edge_tri, dep_tri)
-            if query.solve([goal]) is None:
-                continue
-            findings.append(_finding(model, rule, query, goal, edge_tri, sym, edge, sources))
+            if query.satisfiable([_unmet(enc, edge_tri, dep_tri)]):
+                hits.append((sym, edge))
+    # Each finding's witness from an encoder of its own select's cone (as the
+    # forbid rules' are): explaining it then costs its cone, not the whole
+    # arch, so many findings do not cost findings x symbols.
+    findings = [_finding(model, rule, sym, edge, sources) for sym, edge in hits]
     stats.solve += time.perf_counter() - started
     stats.findings += len(findings)
     return findings
 
 
-def _finding(model: ArchModel, rule: Rule, query: Query, goal: int, edge_tri: Tri, sym: Symbol,
-             edge: Edge, sources) -> Finding:
-    enc = query.enc
-    found = W.minimise(query, [goal])
-    assert found is not None
-    proof = W.build(query, [goal], found, model, sources.line_text)
-    # The unmet part: conjuncts the witness breaks, and the guard that removes
-    # every broken configuration: each conjunct the select can break.
-    unmet = [c for c in conjuncts(sym.direct_dep) if not found(_dep(enc, sym, c).m)]
-    breakable = [c for c in conjuncts(sym.direct_dep)
-                 if query.solve([_unmet(enc, edge_tri, _dep(enc, sym, c))]) is not None]
+def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources) -> Finding:
+    enc = Encoder(model)
+    edge_tri = enc._edge(edge)
+    goal = _unmet(enc, edge_tri, _dep(enc, sym, sym.direct_dep))
+    with Query(enc) as query:
+        found = W.minimise(query, [goal])
+        assert found is not None
+        proof = W.build(query, [goal], found, model, sources.line_text)
+        # The unmet part: conjuncts the witness breaks, and the guard that removes
+        # every broken configuration: each conjunct the select can break.
+        unmet = [c for c in conjuncts(sym.direct_dep) if not found(_dep(enc, sym, c).m)]
+        breakable = [c for c in conjuncts(sym.direct_dep)
+                     if query.solve([_unmet(enc, edge_tri, _dep(enc, sym, c))]) is not None]
     expressible = not any(E.has_choice(c) for c in breakable)
     guard = E.to_str(E.and_(*breakable)) if breakable and expressible else ""
     lineno, _ = sources.edge_line(edge)

@@ -7,8 +7,11 @@ in-memory overlay first, so a patched tree can be analysed without writing.
 
 from __future__ import annotations
 
+import fnmatch
+import glob as globlib
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -18,6 +21,15 @@ from kltolint.errors import UserError
 # A Kconfig file larger than this is not a Kconfig file (the largest in 6.12
 # is under 100 KiB); refusing it keeps a hostile patch from exhausting memory.
 MAX_FILE_BYTES = 8 * 1024 * 1024
+
+# What the cache knows of a file as a load read it: size, mtime_ns, ctime_ns,
+# inode and sha256. ctime and inode cannot be set from user space, so a copy
+# that keeps size and mtime (`cp -p`, `touch -r`) still differs.
+Identity = tuple[int, int, int, int, str]
+
+
+def identity_of(st: os.stat_result, data: bytes) -> Identity:
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, hashlib.sha256(data).hexdigest()
 
 
 def is_tree_root(path: Path) -> bool:
@@ -53,7 +65,9 @@ class Tree:
         self._confined: dict[str, Path] = {}
         # rel -> (size, mtime_ns, sha256) of each file read from disk: the
         # cache's manifest, taken when the file is read rather than again.
-        self.identities: dict[str, tuple[int, int, str]] = {}
+        # The first read wins: a later read (the lossless layer's) must not
+        # hide an edit made since the load (fix.write_atomic compares).
+        self.identities: dict[str, Identity] = {}
 
     def arches(self) -> list[str]:
         """Arch names as under arch/, each with a Kconfig file."""
@@ -116,13 +130,49 @@ class Tree:
             if len(text) > MAX_FILE_BYTES:
                 raise UserError(f"file is larger than {MAX_FILE_BYTES} bytes", rel)
             return text
+        st, data = self.read_bytes(rel)
+        self.identities.setdefault(rel, identity_of(st, data))
+        return data.decode("utf-8", "surrogateescape")
+
+    def read_bytes(self, rel: str) -> tuple[os.stat_result, bytes]:
+        """A regular file of the tree on disk (not the overlay), bounded."""
         path = self.confined(rel)
         try:
-            st = path.stat()
-            if st.st_size > MAX_FILE_BYTES:
-                raise UserError(f"file is larger than {MAX_FILE_BYTES} bytes", rel)
-            data = path.read_bytes()
+            # O_NONBLOCK: a FIFO put in place of a Kconfig file cannot block the open.
+            with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as handle:
+                st = os.fstat(handle.fileno())
+                if not stat.S_ISREG(st.st_mode):
+                    raise UserError("not a regular file", rel)
+                data = handle.read(MAX_FILE_BYTES + 1)
         except OSError as err:
             raise UserError(f"cannot read: {err.strerror}", rel) from None
-        self.identities[rel] = (st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
-        return data.decode("utf-8", "surrogateescape")
+        if len(data) > MAX_FILE_BYTES:
+            raise UserError(f"file is larger than {MAX_FILE_BYTES} bytes", rel)
+        return st, data
+
+    def glob(self, pattern: str) -> list[str]:
+        """Paths (relative) matching a relative `pattern`, as glob.glob finds
+        them, except that no directory outside the tree is ever listed: each
+        one is confined before it is read (UserError otherwise)."""
+        parts = pattern.split("/")
+        found = [""]
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            following: list[str] = []
+            for base in found:
+                if globlib.has_magic(part):
+                    directory = self.confined(base) if base else self.root
+                    try:
+                        names = os.listdir(directory)
+                    except OSError:
+                        continue
+                    names = sorted(n for n in names if fnmatch.fnmatchcase(n, part)
+                                   and (part.startswith(".") or not n.startswith(".")))
+                else:
+                    names = [part]
+                for name in names:
+                    rel = f"{base}/{name}" if base else name
+                    if os.path.lexists(self.root / rel) if last else os.path.isdir(self.root / rel):
+                        following.append(rel)
+            found = following
+        return sorted(found)

@@ -7,6 +7,7 @@ as it can (so the witness holds for today's toolchains, not only old ones).
 
 from __future__ import annotations
 
+import weakref
 from typing import Callable
 
 from kltolint import toolchain
@@ -54,9 +55,20 @@ def build(query: Query, goal: list[int], found: Assignment, model: ArchModel,
     )
 
 
+_ORDER: "weakref.WeakKeyDictionary[ArchModel, dict[str, int]]" = weakref.WeakKeyDictionary()
+
+
+def _order(model: ArchModel) -> dict[str, int]:
+    """Each symbol's rank in the model (the order of the lines), built once a model."""
+    order = _ORDER.get(model)
+    if order is None:
+        order = _ORDER[model] = {name: i for i, name in enumerate(model.symbols)}
+    return order
+
+
 def _fragment(enc: Encoder, found: Assignment, model: ArchModel) -> str:
     lines: list[tuple[int, str]] = []
-    order = {name: i for i, name in enumerate(model.symbols)}
+    order = _order(model)
     for name, sym in enc.syms.items():
         if not found(sym.vis.m):
             continue

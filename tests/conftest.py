@@ -141,3 +141,28 @@ def format_patch(work: Path, rel: str, old: str, new: str, subject: str) -> str:
 def _private_cache(tmp_path_factory, monkeypatch):
     """No test reads or writes the user's cache."""
     monkeypatch.setenv("KLTOLINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def run_make_config(tree: Path, arch: str, make_vars: str, target: str, work: Path,
+                    config: str | None = None) -> tuple[dict[str, str], str]:
+    """Run a config target (defconfig, olddefconfig, ...) of the kernel's
+    conf tool, starting from `config` as the .config when given: the
+    resulting .config as a dict, and its text."""
+    need(shutil.which(f"clang{LLVM_SUFFIX}") is not None and shutil.which("flex") is not None
+         and shutil.which("bison") is not None, "clang-19, lld-19, flex and bison needed for the conf tool")
+    out = work / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    if config is not None:
+        (out / ".config").write_text(config)
+    words = [w.replace("LLVM=1", f"LLVM={LLVM_SUFFIX}") for w in make_vars.split()]
+    _stub_missing_makefiles(tree, arch)
+    result = subprocess.run(["make", "-s", f"O={out}", f"ARCH={arch}", *words, target],
+                            cwd=tree, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = (out / ".config").read_text()
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("CONFIG_"):
+            name, _, value = line.partition("=")
+            values[name[len("CONFIG_"):]] = value
+    return values, text

@@ -51,3 +51,31 @@ def test_witness_is_minimal_and_prefers_new_toolchains(fixture_tree):
 def test_rule_on_arch_without_its_symbols_is_silent(fixture_tree):
     tree = fixture_tree("linux-6.18-syntax")  # no AS_IS_LLVM, no LD_IS_BFD
     assert check(tree, "arm64") == []
+
+
+def _closing_alone(model, rule, guard, done, cand):
+    """Does this candidate's edit alone (on top of `done`) close the hole?
+    A fresh encoder per candidate: what the switched search must agree with."""
+    enc = done.plus(cand, guard).encoder(model)
+    with analysis.Query(enc) as query:
+        return query.solve([enc.expr(rule.forbid).m]) is None
+
+
+def test_switched_blame_picks_what_each_candidate_alone_would(fixture_tree, monkeypatch):
+    """One incremental solver with every candidate behind a switch names the
+    same line as trying the candidates one by one, each in its own encoder."""
+    seen = []
+    real = analysis._blame
+
+    def both(model, rule, guard, done, candidates, blast):
+        picked = real(model, rule, guard, done, candidates, blast)
+        alone = next((c for c in analysis.in_order(model, rule, guard, candidates, blast)
+                      if _closing_alone(model, rule, guard, done, c)), None)
+        assert picked == alone
+        seen.append(picked)
+        return picked
+
+    monkeypatch.setattr(analysis, "_blame", both)
+    for name, arch in (("arm64-big-endian/before", "arm64"), ("ld-bfd", "arm64"), ("select-with-condition", "arm64")):
+        check(fixture_tree(name), arch)
+    assert len(seen) >= 3 and all(c is not None for c in seen)

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from kltolint.cache import SCHEMA
 from kltolint.cli import main
 from tests.conftest import TREES, make_tree
 
@@ -43,7 +44,7 @@ def no_loading(monkeypatch):
 def test_second_run_is_served_from_the_cache(setup, capsys, monkeypatch):
     root, argv, cache = setup
     assert run(capsys, argv)[0] == 0
-    assert list((cache / "v1").glob("*.json"))
+    assert list((cache / f"v{SCHEMA}").glob("*.json"))
     no_loading(monkeypatch)
     assert run(capsys, argv)[0] == 0
     (root / "Kconfig").touch()  # mtime changes, content does not: still a hit
@@ -82,7 +83,7 @@ def test_corrupt_or_foreign_entries_are_misses(setup, capsys, junk):
     root, argv, cache = setup
     (root / "drivers/b/Kconfig").write_text('config B\n\tbool "b"\n')
     assert run(capsys, argv)[0] == 1
-    for entry in (cache / "v1").glob("*.json"):
+    for entry in (cache / f"v{SCHEMA}").glob("*.json"):
         entry.write_bytes(junk)
     code, out = run(capsys, argv)
     assert code == 1 and "[C001]" in out
@@ -121,3 +122,35 @@ def test_progress_only_on_a_terminal(capsys, monkeypatch):
     assert "2/2 arches done" in err and "arches done" not in out
     main(argv + ["--quiet"])
     assert "arches done" not in capsys.readouterr().err
+
+
+# -- fixes: a warm run with findings verifies nothing ---------------------------------
+
+def ld_bfd(tmp_path):
+    import shutil
+    root = tmp_path / "tree"
+    shutil.copytree(TREES / "ld-bfd", root)
+    return root, ["check", "--tree", str(root), "--arch", "arm64", "--format", "json",
+                  "--cache-dir", str(tmp_path / "cache")]
+
+
+def test_warm_run_with_findings_takes_their_fixes_from_the_cache(tmp_path, capsys, monkeypatch):
+    root, argv = ld_bfd(tmp_path)
+    code, cold = run(capsys, argv)
+    assert code == 1 and json.loads(cold)["findings"][0]["fix"]["applicability"] == "safe"
+    no_loading(monkeypatch)
+    monkeypatch.setattr("kltolint.fix.verify", lambda *_: pytest.fail("the fix was verified again"))
+    assert run(capsys, argv) == (1, cold)
+
+
+def test_fix_is_verified_again_when_another_arch_changes(tmp_path, capsys, monkeypatch):
+    """arch/Kconfig's fix was verified on x86 too: an edit there (which
+    arm64's findings do not depend on) makes the cached fix stale."""
+    root, argv = ld_bfd(tmp_path)
+    code, cold = run(capsys, argv)
+    (root / "arch/x86/Kconfig").write_text((root / "arch/x86/Kconfig").read_text() + "config NEW\n\tbool\n")
+    from kltolint import fix
+    calls = []
+    real = fix.verify
+    monkeypatch.setattr("kltolint.fix.verify", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert run(capsys, argv) == (1, cold) and calls

@@ -126,33 +126,43 @@ def _lit(tri, value: str) -> list[int]:
     return {"y": [tri.m, tri.y], "m": [tri.m, -tri.y], "n": [-tri.m]}[value]
 
 
+def _oldconfig(enc: Encoder, given: dict[str, str]) -> list[int]:
+    """Assumptions for `make oldconfig` with `given` as the .config: the
+    symbols it sets take the user's value, the others their default."""
+    out = []
+    for name, sym in enc.syms.items():
+        assert sym.user is not None
+        if name in given:
+            out += _lit(sym.user, given[name])
+        else:
+            out += [enc.g.iff(sym.user.m, sym.default.m), enc.g.iff(sym.user.y, sym.default.y)]
+    return out
+
+
+def _every_config(query: Query, values: dict, assumptions: list[int]) -> list[dict[str, str]]:
+    """Every assignment of `values` (name -> Tri) the model allows (a few)."""
+    seen = []
+    while (sol := query.solve(assumptions)) is not None:
+        config = {name: sol.tri(tri) for name, tri in values.items()}
+        seen.append(config)
+        query.solver.add_clause([-lit for name, value in config.items() for lit in _lit(values[name], value)])
+        assert len(seen) < 4
+    return seen
+
+
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_kernel_conditional_dep_test_is_replayed(tmp_path, n):
     """scripts/kconfig/tests/conditional_dep (7.3): for the inputs of
-    test_configN (oldconfig: the symbols it sets are the user's, the others
-    take their defaults), the model allows exactly expected_configN."""
+    test_configN (oldconfig), the model allows exactly expected_configN."""
     model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": (CONDITIONAL_DEP / "Kconfig").read_text()})), "demo")
     given = _config(CONDITIONAL_DEP / f"test_config{n}")
     expected = _config(CONDITIONAL_DEP / f"expected_config{n}")
     enc = Encoder(model)
     values = {name: enc.value(name) for name in model.symbols}
     enc.close()
-    assumptions = []
-    for name, sym in enc.syms.items():
-        assert sym.user is not None
-        if name in given:
-            assumptions += _lit(sym.user, given[name])
-        else:  # no value in the input: the user's value is the default
-            assumptions += [enc.g.iff(sym.user.m, sym.default.m), enc.g.iff(sym.user.y, sym.default.y)]
-    seen = []
     with Query(enc) as query:
-        while (sol := query.solve(assumptions)) is not None:
-            config = {name: sol.tri(tri) for name, tri in values.items()}
-            seen.append(config)
-            query.solver.add_clause([-lit for name, value in config.items() for lit in _lit(values[name], value)])
-            assert len(seen) < 4
-    want = {name: expected.get(name, "n") for name in model.symbols}
-    assert seen == [want]
+        seen = _every_config(query, values, _oldconfig(enc, given))
+    assert seen == [{name: expected.get(name, "n") for name in model.symbols}]
 
 
 def test_transitional_symbol_is_the_users_whatever_its_menu(tmp_path):
@@ -248,21 +258,10 @@ def test_kernel_transitional_test_is_replayed(tmp_path):
     others = [enc.expr(parse(f"{name} = {value}")).m
               for name, value in {**given, **expected}.items() if name not in tris]
     enc.close()
-    assumptions = []
-    for name, sym in enc.syms.items():
-        assert sym.user is not None
-        if name in given:
-            assumptions += _lit(sym.user, given[name])
-        else:
-            assumptions += [enc.g.iff(sym.user.m, sym.default.m), enc.g.iff(sym.user.y, sym.default.y)]
-    seen = []
+    assumptions = _oldconfig(enc, given)
     with Query(enc) as query:
         assert query.solve(assumptions + others) is not None
-        while (sol := query.solve(assumptions)) is not None:
-            config = {name: sol.tri(tri) for name, tri in tris.items()}
-            seen.append(config)
-            query.solver.add_clause([-lit for name, value in config.items() for lit in _lit(tris[name], value)])
-            assert len(seen) < 4
+        seen = _every_config(query, tris, assumptions)
     want = {name: expected.get(name, given.get(name, "n")) for name in tris}
     assert seen == [want]
 

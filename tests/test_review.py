@@ -181,3 +181,13 @@ def test_deep_nesting_ends_quickly(capsys, tmp_path):
     deep = BASE + "config D\n\tbool \"d\"\n\tdepends on " + "(" * 50_000 + "A" + ")" * 50_000 + "\n"
     err = quick(capsys, tmp_path, root, kconfig_patch(BASE, deep))
     assert "too deeply" in err
+
+
+def test_patch_adding_a_sourced_file(capsys, tmp_path):
+    """The new file exists only in the overlay: it is read from there, and
+    nothing asks the disk about it."""
+    root = make_tree(tmp_path / "t", {"Kconfig": BASE})
+    sourced = BASE.replace('config A', 'source "new/Kconfig"\nconfig A')
+    patch = kconfig_patch(BASE, sourced) + new_file_patch("new/Kconfig", 'config B\n\tbool "b"\n')
+    code, out, err = review(capsys, patch, tmp_path, tree=root)
+    assert code == 0 and "0 introduced" in out and "Traceback" not in err

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from kltolint.source import SourceFile
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, TREES
 
 FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and "Kconfig" in p.name)
 
@@ -76,3 +76,15 @@ def test_every_real_kconfig_file_round_trips(version):
     for path in files:
         text = path.read_bytes().decode("utf-8", "surrogateescape")
         assert SourceFile(text).render() == text, path
+
+
+def test_entry_lookups_agree_with_a_scan():
+    """entry_at / entry_holding bisect; a scan of every entry is the reference."""
+    for path in sorted(TREES.rglob("*Kconfig*")):
+        source = SourceFile(path.read_text())
+        for lineno in range(1, len(source.lines) + 2):
+            at = [e for e in source.entries if e.header.first <= lineno - 1 <= e.header.last]
+            holding = [e for e in source.entries
+                       if e.header.first <= lineno - 1 <= (e.props[-1].last if e.props else e.header.last)]
+            assert source.entry_at(lineno) is (at[0] if at else None)
+            assert source.entry_holding(lineno) is (holding[0] if holding else None)

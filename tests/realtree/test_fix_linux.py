@@ -7,9 +7,15 @@ import subprocess
 
 import pytest
 
+from kltolint import edited, fix
+from kltolint import expr as E
 from kltolint.cli import main
+from kltolint.load import load_changed
+from kltolint.session import Session
+from kltolint.tree import Tree
 from tests.conftest import need, real_tree, tree_with
-from tests.realtree.test_linux import GUARDED, UNGUARDED
+from tests.realtree.test_linux import GUARDED, RULES, UNGUARDED
+from tests.test_edited import semantics
 
 pytestmark = pytest.mark.realtree
 
@@ -47,3 +53,42 @@ def test_safe_fix_keeps_standard_configs(tmp_path, target):
                        check=True, capture_output=True, timeout=900)
         configs.append([l for l in (out / ".config").read_text().splitlines() if l.startswith(("CONFIG_", "# CONFIG_"))])
     assert configs[0] == configs[1]
+
+
+def ld_bfd_tree(tmp_path):
+    base = real_tree("6.12")
+    original = (base / "arch/Kconfig").read_text()
+    changed = original.replace("\tdepends on CC_IS_CLANG && LD_IS_LLD && AS_IS_LLVM\n",
+                               "\tdepends on CC_IS_CLANG && AS_IS_LLVM\n")
+    assert changed != original
+    return tree_with(base, tmp_path, {"arch/Kconfig": changed})
+
+
+def _job(tree, finding_arch="arm64", jobs=1):
+    session = Session(tree, RULES, jobs=jobs)
+    (finding,) = session.findings(finding_arch)
+    source = session.sources.file(finding.point.file)
+    new = fix.apply_edits(source.render(), fix.edits_for(finding.point, finding.guard, source))
+    job = fix.Verification(tree, session.sources, lambda t, a: session.model(t, a), load_changed, RULES, finding,
+                           finding.point, {finding.point.file: new}, session.findings)
+    patched = Tree(tree.root, overlay={finding.point.file: new})
+    return session, finding, job, patched
+
+
+@pytest.mark.parametrize("case, arches", [("seed", ["arm64"]), ("ld.bfd", ["arm64", "x86", "alpha", "um"])])
+def test_edit_applied_to_the_model_is_the_reloaded_model(tmp_path, case, arches):
+    """What verification uses instead of a reload is what the reload gives."""
+    root = broken_arm64(tmp_path)[0] if case == "seed" else ld_bfd_tree(tmp_path)
+    session, finding, _, patched = _job(Tree(root))
+    for arch in arches:
+        direct = edited.apply(session.model(session.tree, arch), finding.point, E.parse(finding.guard))
+        assert direct is not None
+        assert semantics(direct) == semantics(load_changed(patched, arch))
+
+
+def test_arch_kconfig_fix_is_verified_on_every_arch(tmp_path):
+    tree = Tree(ld_bfd_tree(tmp_path))
+    _, finding, job, _ = _job(tree, jobs=2)
+    verdict = fix.verify(job, tree.arches_reading(finding.point.file), jobs=2)
+    assert verdict.applicability == "safe"
+    assert verdict.arches == tuple(tree.arches()) and len(verdict.arches) == 21

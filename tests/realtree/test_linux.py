@@ -90,3 +90,11 @@ def test_lto_without_lld_dependency(version, tmp_path):
     assert finding.witness.make == "LLVM=1 LD=ld.bfd"
     config = run_conf(root, "arm64", finding.witness.make, finding.witness.config, tmp_path / "conf")
     assert config.get("LD_IS_BFD") == "y" and config.get("LTO_CLANG") == "y"
+
+
+@pytest.mark.parametrize("arch", ["arm64", "x86", "um"])
+def test_blast_radius_read_from_kconfiglib_is_the_converted_models(arch):
+    """The index blame and fix verification use, read without converting
+    the model, is the one the converted model gives."""
+    model = load_arch(Tree(real_tree("6.12")), arch)
+    assert analysis.BlastRadius(model).users == analysis.users_of(model)

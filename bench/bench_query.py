@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""How fast `kltolint query` and `explain` answer, side by side with a bare
+kconfiglib load (bench.py's baseline), on linux-source-6.12 arm64.
+
+    python bench/bench_query.py [--tree DIR] [--repeat N]
+
+Cold: a fresh cache (the tree is loaded, the question encoded and solved).
+Warm: the same question again on the unchanged tree (answered from the
+cache). Whole processes, medians; nothing is asserted, the goals are
+printed next to the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import BASELINE, KERNELS, median, timed  # noqa: E402
+
+QUESTIONS = (
+    ("query, reachable (ThinLTO && KASAN, clang)", ["query", "LTO_CLANG_THIN && KASAN", "--arch", "arm64", "--toolchain", "clang"]),
+    ("query, unreachable + core (ThinLTO && KASAN, gcc)", ["query", "LTO_CLANG_THIN && KASAN", "--arch", "arm64", "--toolchain", "gcc"]),
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tree", type=Path, default=KERNELS / "linux-source-6.12")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    tree = args.tree.resolve()
+    if not (tree / "Kconfig").is_file():
+        sys.exit(f"bench: no kernel tree at {tree} (run scripts/fetch-kernels)")
+    python = sys.executable
+    scratch = Path(tempfile.mkdtemp(prefix="kltolint-bench-query-"))
+    env = {**os.environ, "srctree": str(tree), "ARCH": "arm64", "SRCARCH": "arm64",
+           "CC": os.environ.get("CC", "gcc"), "LD": os.environ.get("LD", "ld")}
+    # A real .config to explain: arm64 defconfig by the kernel's conf tool (host gcc).
+    out = scratch / "defconfig"
+    subprocess.run(["make", "-s", f"O={out}", "ARCH=arm64", "defconfig"], cwd=tree, check=True,
+                   capture_output=True)
+    questions = [*QUESTIONS, ("explain LTO_CLANG_FULL (gcc defconfig)",
+                              ["explain", "LTO_CLANG_FULL", "--config", str(out / ".config"), "--arch", "arm64"])]
+
+    print(f"tree: {tree}\nmachine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
+    baseline = median([timed([python, "-c", BASELINE], tree, env) for _ in range(args.repeat)])
+    rows = [("bare kconfiglib load, arm64 (with probes)", baseline, None, "")]
+    for label, argv in questions:
+        command = [python, "-m", "kltolint", *argv, "--tree", str(tree)]
+        cold = median([timed([*command, "--cache-dir", tempfile.mkdtemp(dir=scratch)], tree, env)
+                       for _ in range(args.repeat)])
+        rows.append((f"{label}, cold", cold, cold[0] / baseline[0], "goal < 1.5x"))
+        warm_dir = tempfile.mkdtemp(dir=scratch)
+        timed([*command, "--cache-dir", warm_dir], tree, env)
+        warm = median([timed([*command, "--cache-dir", warm_dir], tree, env) for _ in range(args.repeat)])
+        rows.append((f"{label}, warm", warm, warm[0] / baseline[0], "goal < 0.3x"))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'run':<{width}}  {'wall':>8}  {'ratio':>6}  {'peak RSS':>9}  goal")
+    for label, (seconds, peak), ratio, goal in rows:
+        ratio_text = f"{ratio:5.2f}x" if ratio is not None else ""
+        print(f"{label:<{width}}  {seconds:7.2f}s  {ratio_text:>6}  {peak / 2**20:7.0f}MB  {goal}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Review of real change, as a stress test: every Kconfig file that differs
+between linux-source-6.12 and 7.3 becomes a patch against 6.12 (changed,
+added and removed files; one patch per file), and each goes through
+`kltolint review` in its own process. Reported per patch: exit status,
+seconds, the first error line; any traceback, exit status other than 0, 1
+or 2, or timeout is a failure of the contract.
+
+    python bench/review_real_change.py [--limit N] [--only-arch | --shared-sample N] [--series]
+                                       [--jobs J] [--out bench/review-real-change.md]
+
+`--series` also reviews all patches as one mbox (with --max-patches raised).
+kltolint reads 7.3 syntax (`depends on X if Y`, `transitional`) only with the
+7.3 support from main; without it many patches end in a one-line exit 2,
+which still meets the contract this harness checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import difflib
+import filecmp
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+KERNELS = Path(os.environ.get("KLTOLINT_KERNELS",
+                              Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kltolint" / "kernels"))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rel: str
+    kind: str  # changed / added / removed
+    code: int | None  # None: timed out
+    seconds: float
+    first_line: str
+    traceback: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.code in (0, 1, 2) and not self.traceback
+
+
+def kconfig_files(tree: Path) -> set[str]:
+    return {p.relative_to(tree).as_posix() for p in tree.rglob("Kconfig*") if p.is_file()}
+
+
+def differing(old: Path, new: Path) -> list[tuple[str, str]]:
+    before, after = kconfig_files(old), kconfig_files(new)
+    out = [(rel, "changed") for rel in sorted(before & after) if not filecmp.cmp(old / rel, new / rel, shallow=False)]
+    out += [(rel, "added") for rel in sorted(after - before)]
+    out += [(rel, "removed") for rel in sorted(before - after)]
+    return out
+
+
+def patch_for(old: Path, new: Path, rel: str, kind: str) -> str:
+    """A git-style diff of one file (a/ b/ names, /dev/null for new or gone files)."""
+    read = lambda p: p.read_bytes().decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    a = read(old / rel) if kind != "added" else []
+    b = read(new / rel) if kind != "removed" else []
+    head = f"diff --git a/{rel} b/{rel}\n"
+    head += {"added": "new file mode 100644\n", "removed": "deleted file mode 100644\n"}.get(kind, "")
+    lines = []
+    for line in difflib.unified_diff(a, b, "/dev/null" if kind == "added" else f"a/{rel}",
+                                     "/dev/null" if kind == "removed" else f"b/{rel}"):
+        if line.startswith(("---", "+++")):
+            line = line.rstrip("\n") + "\n"
+        lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return head + "".join(lines)
+
+
+def mail(patch: str, rel: str, index: int) -> str:
+    return (f"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+            f"From: bench <bench@example.org>\nSubject: [PATCH {index}] {rel}: as in 7.3\n\n---\n{patch}-- \n2.39\n\n")
+
+
+def review(tree: Path, patch_file: Path, timeout: float, *extra: str) -> tuple[int | None, float, str, bool]:
+    started = time.monotonic()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "kltolint", "review", "-q", "--tree", str(tree),
+                               str(patch_file), *extra], capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    except subprocess.TimeoutExpired:
+        return None, time.monotonic() - started, "timeout", False
+    err = proc.stderr
+    first = next((l for l in err.splitlines() if l.startswith("kltolint:")), err.strip()[:200])
+    return proc.returncode, time.monotonic() - started, first, "Traceback" in err
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--old", type=Path, default=KERNELS / "linux-source-6.12")
+    parser.add_argument("--new", type=Path, default=KERNELS / "linux-source-7.3")
+    parser.add_argument("--limit", type=int, help="only the first N patches (of the chosen kind)")
+    parser.add_argument("--only-arch", action="store_true", help="only files under arch/ (one arch each: faster)")
+    parser.add_argument("--shared-sample", type=int, metavar="N",
+                        help="only N files outside arch/, evenly spread (each loads every arch: minutes)")
+    parser.add_argument("--series", action="store_true", help="also review all patches as one mbox")
+    parser.add_argument("--series-only", action="store_true", help="only the mbox, not each patch alone")
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "review-real-change.md")
+    args = parser.parse_args()
+    todo = differing(args.old, args.new)
+    if args.only_arch:
+        todo = [t for t in todo if t[0].startswith("arch/")]
+    if args.shared_sample:
+        shared = [t for t in todo if not t[0].startswith("arch/")]
+        step = max(len(shared) // args.shared_sample, 1)
+        todo = shared[::step][:args.shared_sample]
+    if args.limit:
+        todo = todo[:args.limit]
+    work = Path(tempfile.mkdtemp(prefix="kltolint-real-change-"))
+    patches = {}
+    for rel, kind in todo:
+        path = work / (rel.replace("/", "_") + ".patch")
+        path.write_text(patch_for(args.old, args.new, rel, kind), encoding="utf-8", errors="surrogateescape")
+        patches[rel] = path
+    outcomes: list[Outcome] = []
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(review, args.old, patches[rel], args.timeout): (rel, kind)
+                   for rel, kind in ([] if args.series_only else todo)}
+        for future in concurrent.futures.as_completed(futures):
+            rel, kind = futures[future]
+            outcomes.append(Outcome(rel, kind, *future.result()))
+            o = outcomes[-1]
+            print(f"{'ok ' if o.ok else 'FAIL'} {o.code} {o.seconds:7.1f}s {rel} ({kind}) {o.first_line[:100]}",
+                  flush=True)
+    outcomes.sort(key=lambda o: o.rel)
+    series = None
+    if args.series or args.series_only:
+        mbox = work / "series.mbox"
+        # Added files first, so that a changed file sourcing one finds it.
+        order = sorted(todo, key=lambda item: ("added", "changed", "removed").index(item[1]))
+        mbox.write_text("".join(mail(patches[rel].read_text(errors="surrogateescape"), rel, i)
+                                for i, (rel, _) in enumerate(order, 1)), errors="surrogateescape")
+        series = review(args.old, mbox, args.timeout * 10, "--max-patches", str(len(todo)))
+        print(f"series of {len(todo)}: exit {series[0]}, {series[1]:.0f} s, {series[2][:150]}", flush=True)
+    write_report(args, outcomes, series)
+    return 0 if all(o.ok for o in outcomes) and (series is None or (series[0] in (0, 1, 2) and not series[3])) else 1
+
+
+def write_report(args: argparse.Namespace, outcomes: list[Outcome], series) -> None:
+    import statistics
+
+    times = [o.seconds for o in outcomes]
+    by_code: dict[str, int] = {}
+    for o in outcomes:
+        by_code[str(o.code)] = by_code.get(str(o.code), 0) + 1
+    lines = [f"# review of real change: {args.old.name} -> {args.new.name}", "",
+             f"{len(outcomes)} patches (one per differing Kconfig file{', arch/ only' if args.only_arch else ''}"
+             f"{f', {args.shared_sample} outside arch/, evenly spread' if args.shared_sample else ''}"
+             f"{f', first {args.limit}' if args.limit else ''}); measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},"
+             f" {os.cpu_count()} CPUs, {args.jobs} at a time.", "",
+             f"- contract kept (exit 0/1/2, no traceback, no timeout): {sum(o.ok for o in outcomes)} of {len(outcomes)}",
+             f"- exit statuses: {', '.join(f'{k}: {v}' for k, v in sorted(by_code.items()))}",
+             f"- seconds per patch: median {statistics.median(times):.1f}, max {max(times):.1f}, total {sum(times):.0f}"
+             if times else "- no patches", ""]
+    if series is not None:
+        lines += [f"- the whole series as one mbox: exit {series[0]}, {series[1]:.0f} s, traceback: {series[3]}", ""]
+    lines += ["| file | kind | exit | seconds | first line |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {o.rel} | {o.kind} | {o.code} | {o.seconds:.1f} | {o.first_line[:120].replace('|', '/')} |"
+              for o in outcomes]
+    args.out.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""A cache of `query` and `explain` answers, as the findings cache does it.
+
+An entry is keyed by the tree, the question (the command's arguments, the
+.config's bytes) and kltolint's own code, and holds what was printed, the
+exit status and the manifest of the loads behind it (every Kconfig file read,
+every `source` glob with its matches). An entry is checked exactly as the
+findings cache checks its own (`cache._files`, `cache._valid`: paths confined
+to the tree, types checked, identities compared): while the tree is
+unchanged, the same question is answered from it without loading anything;
+an edited, added or removed file, or anything not as written, is a miss.
+JSON written by rename, so a corrupt or concurrent entry is only a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import kltolint
+from kltolint.cache import Manifest, _files, _valid  # the findings cache's checks: confined, type-checked
+from kltolint.errors import UserError
+from kltolint.tree import Tree
+
+SCHEMA = 1
+
+
+class Answers:
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory / f"answers-v{SCHEMA}"
+        self._code = _code()
+
+    def _path(self, tree: Tree, arch: str, question: str) -> Path:
+        key = hashlib.sha256(f"{tree.root}\0{arch}\0{question}\0{self._code}".encode()).hexdigest()
+        return self.dir / f"{key[:40]}.json"
+
+    def get(self, tree: Tree, arch: str, question: str) -> dict | None:
+        try:
+            data = json.loads(self._path(tree, arch, question).read_text())
+            if data.get("question") != question or data.get("root") != str(tree.root):
+                return None
+            if not _valid(tree, _files(data["files"]), data["globs"]):
+                return None
+            answer = data["answer"]
+            if type(answer.get("output")) is not str or answer.get("code") not in (0, 1):
+                return None
+            return answer
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, UserError):
+            return None
+
+    def put(self, tree: Tree, arch: str, question: str, manifests: list[Manifest], answer: dict) -> None:
+        if tree.overlay:
+            return
+        try:
+            data = {"question": question, "root": str(tree.root), "arch": arch,
+                    "files": {rel: list(identity) for m in manifests for rel, identity in m.files.items()},
+                    "globs": {pattern: list(matches) for m in manifests for pattern, matches in m.globs},
+                    "answer": answer}
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".entry.", suffix=".tmp")
+        except OSError:
+            return  # a cache that cannot be written is only slower
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle)
+            os.replace(tmp, self._path(tree, arch, question))
+        except BaseException as err:
+            Path(tmp).unlink(missing_ok=True)  # no temporary file left behind, even on ^C
+            if not isinstance(err, OSError):
+                raise
+
+
+def _code() -> str:
+    """kltolint's own code: a changed analysis is a miss."""
+    h = hashlib.sha256(f"{SCHEMA} {kltolint.__version__}".encode())
+    for path in sorted(Path(kltolint.__file__).parent.glob("*.py")):
+        st = path.stat()
+        h.update(f"{path.name} {st.st_size} {st.st_mtime_ns}".encode())
+    return h.hexdigest()

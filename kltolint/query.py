@@ -1,0 +1,235 @@
+"""`kltolint query EXPR`: can any valid configuration make EXPR hold?
+
+Per arch the answer is either *reachable*, with a minimal witness built
+exactly as a finding's (witness.minimise/build: replay it with the kernel's
+conf tool), or *unreachable*, with the reason: a minimal set of Kconfig
+lines that together rule it out, whatever the rest of the tree says. The
+set is an unsatisfiable core over the deletable lines of `provenance`,
+shrunk by deletion until dropping any one line makes EXPR reachable, and it
+names the `--toolchain` facts it needs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kltolint import expr as E
+from kltolint import toolchain
+from kltolint import witness as W
+from kltolint.errors import UserError
+from kltolint.findings import Witness
+from kltolint.logic import Encoder, Query
+from kltolint.model import ArchModel
+from kltolint.provenance import Line, Lined, Provenance
+from kltolint.source import Sources
+from kltolint.toolfacts import Fact
+from kltolint.tree import Tree
+
+# ARCH values the kernel's Makefile maps onto an arch folder, with what they fix.
+ALIASES = {
+    "i386": ("x86", "!64BIT"), "x86_64": ("x86", "64BIT"),
+    "sparc32": ("sparc", "!64BIT"), "sparc64": ("sparc", "64BIT"),
+    "parisc64": ("parisc", "64BIT"),
+}
+_TOOL_SYMBOLS = [m for g in toolchain.GROUPS for m in g.members] + list(toolchain.VERSIONS)
+
+
+@dataclass(frozen=True)
+class Answer:
+    arch: str  # as asked (ARCH=...)
+    reachable: bool
+    witness: Witness | None = None
+    core: tuple[Line, ...] = ()  # unreachable: lines that rule it out
+    facts: tuple[str, ...] = ()  # unreachable: the --toolchain facts the core needs
+    needs: tuple[str, ...] = ()  # "CC_IS_CLANG: arch/Kconfig:753"
+    undefined: tuple[str, ...] = ()  # symbols of EXPR this arch does not define
+    fixed: tuple[str, ...] = ()  # what the arch alias fixes (i386: !64BIT)
+    never_set: tuple[str, ...] = ()  # core symbols nothing on this arch can turn on
+
+
+@dataclass
+class Asked:
+    """One question on one arch: the model and what is assumed."""
+
+    arch: str
+    srcarch: str
+    model: ArchModel
+    kconf: object
+    goal: E.Expr
+    facts: list[tuple[str, E.Expr]] = field(default_factory=list)
+
+
+def resolve_arch(tree: Tree, arch: str) -> tuple[str, E.Expr | None]:
+    """The arch folder for an ARCH value, and what the alias fixes."""
+    if arch in ALIASES and arch not in tree.arches():
+        folder, fixed = ALIASES[arch]
+        return folder, E.parse(fixed)
+    return arch, None
+
+
+def parse_goal(text: str) -> E.Expr:
+    try:
+        return E.parse(text)
+    except E.ExprSyntaxError as err:
+        raise UserError(f"bad expression: {err}") from None
+    except RecursionError:
+        raise UserError("bad expression: nested too deeply") from None
+
+
+def prepare(tree: Tree, arch: str, goal: E.Expr, facts: list[Fact]) -> Asked:
+    from kltolint.load import convert, load_kconfig
+
+    srcarch, fixed = resolve_arch(tree, arch)
+    kconf = load_kconfig(tree, srcarch)
+    model = convert(kconf, srcarch)
+    asked = Asked(arch, srcarch, model, kconf, goal)
+    if fixed is not None:
+        asked.facts.append((f"ARCH={arch}: {E.to_str(fixed)}", fixed))
+    asked.facts += [(f.text, f.on(model)) for f in facts]
+    return asked
+
+
+def undefined(model: ArchModel, goal: E.Expr) -> tuple[str, ...]:
+    return tuple(sorted({n for n in E.symbols(goal) if n not in model.symbols and not model.is_probe(n)}))
+
+
+def answer(asked: Asked, sources: Sources) -> Answer:
+    model = asked.model
+    enc = Encoder(model)
+    goal = [enc.expr(asked.goal).m] + [enc.expr(e).m for _, e in asked.facts]
+    fixed = tuple(text for text, _ in asked.facts if text.startswith("ARCH="))
+    with Query(enc) as query:
+        found = W.minimise(query, goal)
+        if found is not None:
+            proof = W.build(query, goal, found, model, sources.line_text)
+            return Answer(asked.arch, True, witness=proof, fixed=fixed)
+    core, facts = unsat_core(asked, sources)
+    return Answer(asked.arch, False, core=core, facts=facts, needs=_needs(core),
+                  undefined=undefined(model, asked.goal), fixed=fixed, never_set=_never_set(model, core))
+
+
+def _relaxable(asked: Asked, sources: Sources) -> tuple[Encoder, int, dict[int, object]]:
+    """The lined encoding of a question: goal literal, and assumption
+    literals named by their fact (text) or line."""
+    lined = Lined(Provenance(asked.kconf, asked.model, sources))
+    enc = Encoder(lined.model)
+    goal = enc.expr(asked.goal).m
+    named: dict[int, object] = {}
+    for text, fact in asked.facts:
+        named.setdefault(enc.expr(fact).m, text)
+    enc.close()
+    for name, line in lined.lines.items():
+        var = enc.inputs.vars.get(("probe", lined.model.probes[name].command))
+        if var is not None:
+            named.setdefault(var, line)
+    return enc, goal, named
+
+
+def reachable_without(asked: Asked, sources: Sources, keep: list[Line], facts: tuple[str, ...]) -> bool:
+    """Is the goal reachable when only `keep` (and `facts`) must hold as
+    written, every other line of the tree relaxed? (`keep` = a core minus
+    one line: True for each line of a minimal core.)"""
+    enc, goal, named = _relaxable(asked, sources)
+    wanted = {(l.file, l.line) for l in keep}
+    lits = [lit for lit, what in named.items()
+            if (isinstance(what, Line) and (what.file, what.line) in wanted) or what in facts]
+    with Query(enc) as query:
+        return query.solve([goal, *lits]) is not None
+
+
+def unsat_core(asked: Asked, sources: Sources) -> tuple[tuple[Line, ...], tuple[str, ...]]:
+    """A minimal set of lines (and facts) that keep the goal unreachable."""
+    enc, goal, named = _relaxable(asked, sources)
+    with Query(enc) as query:
+        core = minimal_core(query, goal, list(named))
+    lines = tuple(sorted((named[c] for c in core if isinstance(named[c], Line)), key=lambda l: (l.file, l.line)))
+    facts = tuple(named[c] for c in core if isinstance(named[c], str))
+    return lines, facts  # type: ignore[return-value]
+
+
+def minimal_core(query: Query, goal: int, assumptions: list[int]) -> list[int]:
+    """Deletion-based shrinking of the solver's core: each literal left is
+    needed (without it, goal is satisfiable with the others assumed)."""
+    if query.solve([goal, *assumptions]) is not None:
+        raise AssertionError("the model with every line kept must be the original one")
+    wanted = set(assumptions)
+    core = [lit for lit in (query.solver.get_core() or []) if lit in wanted]
+    index = 0
+    while index < len(core):
+        trial = core[:index] + core[index + 1:]
+        if query.solve([goal, *trial]) is None:
+            smaller = set(query.solver.get_core() or [])
+            core = [lit for lit in trial if lit in smaller]
+        else:
+            index += 1
+    return core
+
+
+def _never_set(model: ArchModel, core: tuple[Line, ...]) -> tuple[str, ...]:
+    """Symbols a core line reads that have no prompt, no default and no
+    select on this arch: the absence no line shows."""
+    out = []
+    for line in core:
+        for name in re.findall(r"[A-Za-z0-9_]+", line.text):
+            sym = model.symbols.get(name)
+            if (sym is not None and not sym.prompts and not sym.defaults
+                    and not model.incoming("select", name)):
+                out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
+def _needs(core: tuple[Line, ...]) -> tuple[str, ...]:
+    out = []
+    for line in core:
+        words = set(re.findall(r"[A-Za-z0-9_]+", line.text))
+        out += [f"{name}: {line.file}:{line.line}" for name in _TOOL_SYMBOLS if name in words]
+    return tuple(dict.fromkeys(out))
+
+
+def make_command(answer: Answer) -> str:
+    assert answer.witness is not None
+    make = f" {answer.witness.make}" if answer.witness.make else ""
+    return f"make ARCH={answer.arch}{make} KCONFIG_ALLCONFIG=witness.config allnoconfig"
+
+
+# -- output --------------------------------------------------------------------------
+
+def render_text(expr: str, answers: list[Answer]) -> str:
+    out = []
+    for a in answers:
+        if a.reachable:
+            assert a.witness is not None
+            out.append(f"{a.arch}: reachable: {expr}")
+            out.append(f"    witness: {make_command(a)}")
+            out += [f"    assuming {x}" for x in a.witness.assumptions]
+            out.append("    witness.config:")
+            out += [f"    | {line}" for line in a.witness.config.splitlines()]
+            continue
+        out.append(f"{a.arch}: unreachable: {expr}")
+        out += [f"    {name} is not defined on {a.arch}" for name in a.undefined]
+        out += [f"{line.file}:{line.line}: note: {line.owner}: {line.text}" for line in a.core]
+        out += [f"    with {fact}" for fact in a.facts]
+        out += [f"    nothing on {a.arch} sets {name} (no prompt, default or select)" for name in a.never_set]
+        out += [f"    needs {need}" for need in a.needs]
+        if not a.core and not a.facts and not a.undefined:
+            out.append("    the expression contradicts itself (or the toolchain's own rules)")
+    return "".join(line + "\n" for line in out)
+
+
+def to_data(expr: str, toolchain_facts: list[str], answers: list[Answer]) -> dict:
+    arches = []
+    for a in answers:
+        item: dict = {"arch": a.arch, "reachable": a.reachable, "fixed": list(a.fixed)}
+        if a.witness is not None:
+            item["witness"] = {"config": a.witness.config, "make": a.witness.make,
+                               "assumptions": list(a.witness.assumptions), "command": make_command(a)}
+        else:
+            item["core"] = [{"file": l.file, "line": l.line, "text": l.text, "symbol": l.owner} for l in a.core]
+            item["facts"] = list(a.facts)
+            item["needs"] = list(a.needs)
+            item["undefined"] = list(a.undefined)
+            item["never_set"] = list(a.never_set)
+        arches.append(item)
+    return {"version": 1, "tool": "kltolint", "query": expr, "toolchain": toolchain_facts, "arches": arches,
+            "reachable": all(a.reachable for a in answers)}

@@ -1,0 +1,130 @@
+"""Fuzzing with hypothesis, on a fixed budget (derandomized: CI sees the
+same examples every run): generated Kconfig text through the lossless source
+layer (exact round trip) and through `check`, generated patches through
+`review` (the contract of conftest.contract, in bounded time)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from kltolint.cli import main
+from kltolint.fix import apply_edits
+from kltolint.findings import Edit
+from kltolint.source import SourceFile
+from tests.adversarial.conftest import DEMO, Result, change_diff, contract, new_file_diff
+
+BUDGET = settings(max_examples=100, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SLOW_BUDGET = settings(BUDGET, max_examples=60)
+
+FRAGMENTS = [
+    "config FOO", "menuconfig BAR", "\tbool \"x\"", "\ttristate", "\tdepends on FOO && !BAR",
+    "\tselect ARCH_SUPPORTS_LTO_CLANG", "\tselect X if Y", "\tdefault y if FOO", "\thelp", "\t  help text",
+    "if FOO", "endif", "menu \"m\"", "endmenu", "choice", "endchoice", "source \"init/Kconfig\"",
+    "# comment", "", "\t# indented comment", "\timply BAZ", "\tdef_bool $(success,true)", "comment \"c\"",
+    "\tdepends on (A || B) && C = \"s\"", "\trange 0 10", "config", "\tselect", "x := $(shell,echo)",
+]
+ODD = st.lists(st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from(
+    ["\t", " ", "\\", "\"", "'", "#", "$(", ")", "\x0c", "\x0b", "\x85", "\u2028", "\x00", "\x1b[2J", "\udce9"]),
+    max_size=8).map("".join)
+LINE_ENDS = st.sampled_from(["\n", "\n", "\n", "\r\n", "\\\n", "\r", ""])
+
+
+@st.composite
+def kconfig_text(draw, max_lines: int = 30) -> str:
+    lines = draw(st.lists(st.tuples(st.sampled_from(FRAGMENTS) | ODD, ODD | st.just(""), LINE_ENDS),
+                          max_size=max_lines))
+    return "".join(a + b + end for a, b, end in lines)
+
+
+@BUDGET
+@given(kconfig_text())
+def test_source_layer_round_trips_exactly(text):
+    source = SourceFile(text)
+    assert source.render() == text
+    for logical in source.logical:  # every line is somewhere, once
+        assert 0 <= logical.first <= logical.last < len(source.lines)
+
+
+@BUDGET
+@given(kconfig_text(), st.data())
+def test_an_edit_changes_only_its_line(text, data):
+    source = SourceFile(text)
+    if not source.logical:
+        return
+    logical = data.draw(st.sampled_from(source.logical))
+    new = apply_edits(text, [Edit("f", logical.first + 1, logical.last + 1, "replace", "\tselect NEW")])
+    after = SourceFile(new).lines
+    assert after[:logical.first] == source.lines[:logical.first]
+    assert after[logical.first + 1:] == source.lines[logical.last + 1:]
+
+
+def _main(*argv: str) -> Result:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return contract(Result(code, out.getvalue(), err.getvalue()))
+
+
+@contextlib.contextmanager
+def scratch_tree():
+    with tempfile.TemporaryDirectory() as work:
+        tree = Path(work) / "tree"
+        shutil.copytree(DEMO / "after", tree)
+        yield tree
+
+
+@SLOW_BUDGET
+@given(kconfig_text(max_lines=20))
+def test_check_never_crashes(text):
+    with scratch_tree() as tree:
+        path = tree / "arch/arm64/Kconfig"
+        path.write_bytes(path.read_bytes() + text.encode("utf-8", "surrogateescape"))
+        result = _main("check", "--no-cache", "-q", str(path))
+    if result.code == 2:
+        assert "arch/arm64/Kconfig" in result.error or "Kconfig" in result.error
+
+
+ARM64 = (DEMO / "after/arch/arm64/Kconfig").read_text()
+HEADERS = st.sampled_from(["", "From: a <a@b>\nSubject: [PATCH] x\n\n", "Subject: =?utf-8?q?=0A?=\n\n",
+                           "From 1 Mon Sep 17 00:00:00 2001\nFrom: a\nSubject: s\n\n---\n"])
+
+
+@st.composite
+def patches(draw) -> str:
+    lines = ARM64.splitlines(keepends=True)
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(lines)))
+        action = draw(st.sampled_from(["insert", "delete", "replace"]))
+        line = draw(st.sampled_from(FRAGMENTS) | ODD) + "\n"
+        if action == "insert" or not lines[at:]:
+            lines.insert(at, line)
+        elif action == "delete":
+            del lines[at]
+        else:
+            lines[at] = line
+    diff = change_diff("arch/arm64/Kconfig", ARM64, "".join(lines))
+    if draw(st.booleans()):
+        diff += new_file_diff("init/Kconfig.new", draw(kconfig_text(max_lines=8)) + "\n")
+    if draw(st.booleans()) and diff:  # damage: cut, or a stray byte in a hunk
+        cut = draw(st.integers(0, len(diff)))
+        diff = diff[:cut] + draw(st.sampled_from(["", "\x00", "@@ -1 +1 @@\n", "\r\n", "+"])) + diff[cut:]
+    return draw(HEADERS) + diff
+
+
+@SLOW_BUDGET
+@given(patches())
+def test_review_never_crashes_and_ends(patch_text):
+    with scratch_tree() as tree:
+        path = tree.parent / "p.patch"
+        path.write_bytes(patch_text.encode("utf-8", "surrogateescape"))
+        started = time.monotonic()
+        _main("review", "-q", "--tree", str(tree), str(path))
+        assert time.monotonic() - started < 30
