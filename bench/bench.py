@@ -170,6 +170,8 @@ def main() -> int:
                              "right after the current one, for ratios measured side by side")
     parser.add_argument("--no-conformance", dest="conformance", action="store_false",
                         help="skip the conformance throughput (it runs the conf tool, ~2 min)")
+    parser.add_argument("--new-checks", action="store_true",
+                        help="only the KDEAD/KRED checks on all arches and the review with and without the sweep")
     args = parser.parse_args()
     tree = args.tree.resolve()
     if not (tree / "Kconfig").is_file():
@@ -186,6 +188,8 @@ def main() -> int:
 
     print(f"tree: {tree}")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
+    if args.new_checks:
+        return _new_checks(tree, kltolint, env, scratch, args.repeat)
     rows: list[tuple[str, Run, float | None, str, Run | None]] = []
     older = {**env, "PYTHONPATH": str(args.before.resolve())} if args.before else None
     baseline = median([timed([python, "-c", BASELINE], tree, env) for _ in range(args.repeat)])
@@ -292,6 +296,34 @@ def main() -> int:
         print("\nconformance with the conf tool (python -m kltolint.conformance):")
         for line in conformance:
             print(f"  {line}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+NEW_RULES = ("KDEAD001", "KDEAD002", "KRED001")
+
+
+def _new_checks(tree: Path, kltolint: list[str], env: dict[str, str], scratch: Path, repeat: int) -> int:
+    """The checks of issue 15: dead options, dangling references and redundant
+    toolchain conditions on every arch (cold, one command), and the cost of
+    the select sweep in a review (the arm64 seed patch, with and without it)."""
+    rows = []
+    rules = [w for rule in NEW_RULES for w in ("--rule", rule)]
+    arches = sum((p / "Kconfig").is_file() for p in (tree / "arch").iterdir())
+    every = timed([*kltolint, "check", "-q", "--no-cache", *rules], tree, env)
+    rows.append((f"KDEAD001+KDEAD002+KRED001, all {arches} arches, cold", every, "goal < 120 s"))
+    if SEED[1] in (tree / SEED[0]).read_text():
+        patch = patch_file(tree, scratch, SEED)
+        without = median([timed([*kltolint, "review", "-q", "--no-sweep", str(patch)], tree, env)
+                          for _ in range(repeat)])
+        with_sweep = median([timed([*kltolint, "review", "-q", str(patch)], tree, env) for _ in range(repeat)])
+        rows.append(("review of the arm64 seed patch, --no-sweep", without, ""))
+        rows.append(("review of the arm64 seed patch, with the sweep", with_sweep,
+                     f"{with_sweep[0] / without[0]:.2f}x the review without it; goal <= 2x"))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'run':<{width}}  {'wall':>8}  {'peak RSS':>9}  goal")
+    for label, run, goal in rows:
+        print(f"{label:<{width}}  {run[0]:7.2f}s  {run[1] / 2**20:7.0f}MB  {goal}")
     shutil.rmtree(scratch, ignore_errors=True)
     return 0
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from kltolint import expr as E
-from kltolint import sweep
+from kltolint import dead, redundant, sweep
 from kltolint import witness as W
 from kltolint.findings import EditPoint, Finding, Step
 from kltolint.logic import Assignment, Encoder, Query
@@ -84,7 +84,11 @@ def check(model: ArchModel, rules: Iterable[Rule], sources: Sources, stats: "swe
     """Findings of every rule on one arch. `scope` (symbols) limits the select
     sweep to edges that read them; `stats` collects the sweep's figures."""
     rules, sweeps = sweep.split(rules)
+    rules, deads = dead.split(rules)
+    rules, reds = redundant.split(rules)
     swept = [f for rule in sweeps for f in sweep.check(model, rule, sources, stats, scope)]
+    swept += dead.check(model, deads, sources) if scope is None else []
+    swept += redundant.check(model, reds, sources, scope)
     return sorted(_check_forbid(model, rules, sources) + swept, key=Finding.sort_key)
 
 

@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from kltolint import __version__, output, rules as rules_mod, streams, suppress
+from kltolint import __version__, dead, output, redundant, rules as rules_mod, streams, suppress
 from kltolint.errors import UserError
 from kltolint.findings import Finding
 from kltolint.cache import Cache, default_dir
@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="check only this rule (id or name; repeatable; also turns on a rule that is off)")
     check.add_argument("--sweep", action="store_true",
                        help="also check every select of the arch for unmet dependencies (rule KSEL001, off by default)")
+    check.add_argument("--dead", action="store_true",
+                       help="also report dangling references and dead options, once per tree "
+                            "(rules KDEAD001, KDEAD002, off by default)")
+    check.add_argument("--redundant", action="store_true",
+                       help="also report toolchain conditions the tree's minimum tool versions make always "
+                            "true (rule KRED001, off by default)")
     check.add_argument("--baseline", metavar="FILE",
                        help="accept the findings in FILE (written with the current ones if missing): report only new ones")
     check.add_argument("--stats", action="store_true",
@@ -95,10 +101,17 @@ def _parser() -> argparse.ArgumentParser:
                                      "only the findings it introduces or removes. A series is judged patch by "
                                      "patch, each on top of the ones before it.",
                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=REVIEW_EPILOG)
-    rev.add_argument("patch", metavar="PATCH", help="a git format-patch mail, an mbox series, a plain diff, or - for stdin")
+    rev.add_argument("patch", metavar="PATCH", nargs="?",
+                     help="a git format-patch mail, an mbox series, a plain diff, or - for stdin")
+    rev.add_argument("--worktree", action="store_true",
+                     help="review the changes of a git checkout's Kconfig files against HEAD instead of a PATCH "
+                          "(the pre-commit hook kltolint-review)")
     rev.add_argument("--tree", metavar="DIR", help="kernel tree the patch applies to (default: cwd)")
     _rule_options(rev)
     rev.add_argument("--rule", action="append", default=[], metavar="ID", help="check only this rule (repeatable)")
+    rev.add_argument("--no-sweep", action="store_true",
+                     help="do not check the selects the patch adds or changes, or whose targets' "
+                          "dependencies it changes, for unmet dependencies (KSEL001)")
     rev.add_argument("--format", choices=REVIEW_FORMATS, default="text", help="output format (default: text)")
     rev.add_argument("--max-patches", type=int, default=50, metavar="N",
                      help="refuse a series with more than N patches that change Kconfig files "
@@ -217,13 +230,13 @@ def cmd_rule(args: argparse.Namespace) -> int:
 
     rule = rules_mod.select(load_rules(args), [args.id])[0]
     print(f"{rule.id} {rule.name}\n")
-    print(f"What it finds:  configurations where `{to_str(rule.forbid)}` holds.")
+    print(f"What it finds:  {_finds(rule, to_str(rule.forbid))}")
     print(f"Message:        {rule.message}\n")
     print("Why it is bad:\n" + textwrap.indent(textwrap.fill(rule.rationale, 76), "  "))
     if rule.reference:
         print(f"\nReference: {rule.reference}")
     guards = " or ".join(f"`{to_str(g)}`" for g in rule.fix.guards)
-    how = {"guard-select": f"guard the select that lets it through with {guards} (`select X if ...`)",
+    how = NO_AUTOFIX.get(rule.kind) or {"guard-select": f"guard the select that lets it through with {guards} (`select X if ...`)",
            "add-depends": f"add `depends on` {guards} to the entry that lets it through"}[rule.fix.strategy]
     print(f"\nFix: {how}.")
     for title, examples in (("Flagged", rule.invalid), ("Accepted", rule.valid)):
@@ -231,6 +244,24 @@ def cmd_rule(args: argparse.Namespace) -> int:
             print(f"\n{title} example:\n" + textwrap.indent(example.strip("\n"), "    "))
     print(f"\nDefined in {rule.source}")
     return 0
+
+
+RULE_KIND_FINDS = {
+    "unmet-select": "selects whose target's own dependencies can be unmet while the select fires.",
+    "dangling-reference": "dependency lines naming a symbol that no Kconfig file of the tree defines.",
+    "dead-option": "prompted options that no configuration of any arch defining them can enable.",
+    "redundant-toolchain": "toolchain conditions that change nothing, given the tree's minimum tool versions.",
+}
+NO_AUTOFIX = {
+    "redundant-toolchain": "delete the term (re-simplifying the line), or the line with the comment lines "
+                           "directly above it; verified like every fix",
+    "dangling-reference": "none automatic: define the symbol or drop the reference",
+    "dead-option": "none automatic: delete the option or restore what it needs (the report names the lines)",
+}
+
+
+def _finds(rule: rules_mod.Rule, forbid: str) -> str:
+    return RULE_KIND_FINDS.get(rule.kind) or f"configurations where `{forbid}` holds."
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -242,6 +273,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     rules = rules_mod.select(everything, args.rule)
     if args.sweep:
         rules += [r for r in everything if r.kind == "unmet-select" and r not in rules]
+    if args.dead:
+        rules += [r for r in everything if dead.is_dead_rule(r) and r not in rules]
+    if args.redundant:
+        rules += [r for r in everything if redundant.is_redundant_rule(r) and r not in rules]
     root = Path(args.tree).resolve() if args.tree else find_root(args.paths)
     if args.tree and not (root / "Kconfig").is_file():
         raise UserError("not a kernel tree (no Kconfig file)", str(root))
@@ -253,6 +288,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     progress = Progress(len(arches), enabled=not args.quiet and sys.stderr.isatty())
     findings: list[Finding] = session.run(arches, progress.step)
     progress.done()
+    findings = dead.across_arches(tree, findings, arches, rules)
+    findings = redundant.across_arches(tree, findings, arches, rules)
     if args.stats:
         for arch in arches:
             if arch in session.stats:
@@ -317,17 +354,30 @@ def cmd_review(args: argparse.Namespace) -> int:
     from kltolint import mail, patch as patch_mod, review as review_mod
     from kltolint.load import load_arch
 
-    rules = rules_mod.select(load_rules(args), args.rule)
+    everything = load_rules(args)
+    rules = rules_mod.select(everything, args.rule)
+    if not args.rule and not args.no_sweep:  # patch-scoped: only the selects the patch touches
+        rules += [r for r in everything if r.kind == "unmet-select" and r not in rules]
     root = Path(args.tree).resolve() if args.tree else find_root([])
     if not (root / "Kconfig").is_file():
         raise UserError("not a kernel tree (no Kconfig file)", str(root))
-    name = "<stdin>" if args.patch == "-" else args.patch
-    patches = patch_mod.parse(patch_mod.read_input(args.patch), name)
+    if args.worktree == (args.patch is not None):
+        raise UserError("review needs a PATCH or --worktree (not both)")
+    base = Tree(root)
+    if args.worktree:
+        from kltolint import worktree
+
+        base, text = worktree.changes(root)
+        name = "git diff HEAD"
+        patches = patch_mod.parse(text, name) if text.strip() else []
+    else:
+        name = "<stdin>" if args.patch == "-" else args.patch
+        patches = patch_mod.parse(patch_mod.read_input(args.patch), name)
     if len([p for p in patches if p.touches_kconfig]) > args.max_patches:
         raise UserError(f"the series has more than {args.max_patches} patches that change Kconfig files "
                         "(--max-patches raises the limit)", name)
     progress = Progress(0, enabled=not args.quiet and sys.stderr.isatty())
-    reviews = review_mod.review(Tree(root), patches, rules, load_arch, progress.label)
+    reviews = review_mod.review(base, patches, rules, load_arch, progress.label)
     progress.done()
     introduced = [f for r in reviews for f in r.introduced]
     removed = [f for r in reviews for f in r.removed]

@@ -47,7 +47,7 @@ class Edit:
     file: str
     first: int
     last: int
-    action: str  # "replace" lines first..last, or "insert" after line `last`
+    action: str  # "replace" lines first..last, "insert" after line `last`, or "delete" them
     text: str  # new line, without its line end
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from kltolint import analysis, sweep
+from kltolint import analysis, redundant, sweep
 from kltolint import edited as edited_model
 from kltolint import expr as E
 from kltolint.cache import Manifest
@@ -46,6 +46,8 @@ class CannotFix(Exception):
 
 def edits_for(point: EditPoint, guard: str, source: SourceFile) -> tuple[Edit, ...]:
     """The one-line edit that adds `guard` at `point`."""
+    if point.kind in redundant.EDIT_KINDS:  # KRED: `guard` is the term to delete
+        return redundant.edits(point, guard, source)
     if point.kind == "select":
         line = source.select_line(point.entry_line, "select", point.symbol, point.nth)
         if line is None:
@@ -134,6 +136,8 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
             raise CannotFix(f"{edit.file}:{edit.first}: the line moved")
         if edit.action == "replace":
             source.replace(logical, edit.text)
+        elif edit.action == "delete":
+            source.delete(logical)
         else:
             source.insert_after(logical, edit.text)
     return source.render()
@@ -187,7 +191,7 @@ class Verification:
     finding: Finding
     point: EditPoint
     new_texts: dict[str, str]
-    before: Callable[[str], list[Finding]]
+    before: Callable[[str], list[Finding] | None]  # None: not at hand, computed within the scope
 
     def arch(self, arch: str) -> ArchVerdict:
         """The verdict on one arch, with the manifest of its load."""
@@ -203,7 +207,9 @@ class Verification:
         # patched tree only where that is not exact. Either way findings are
         # compared by key, which holds no line number.
         sources = self.sources
-        edited = edited_model.apply(original, self.point, E.parse(self.finding.guard))
+        # A KRED edit deletes its `guard` (a term): only a reload tells.
+        edited = (None if self.point.kind in redundant.EDIT_KINDS
+                  else edited_model.apply(original, self.point, E.parse(self.finding.guard)))
         direct = edited is not None
         if edited is None:
             patched = Tree(self.tree.root, overlay={**self.tree.overlay, **self.new_texts})
@@ -219,8 +225,9 @@ class Verification:
             return ArchVerdict(arch, False, "the edit does not remove the finding")
         if after:
             # Before and after within the same scope: nothing outside it can change.
-            old = (self.before(arch) if arch == self.finding.arch
-                   else analysis.check(original, self.rules, self.sources, scope=scope))
+            old = self.before(arch) if arch == self.finding.arch else None
+            if old is None:
+                old = analysis.check(original, self.rules, self.sources, scope=scope)
             old_keys = {f.key() for f in old}
             new = [f for f in after if f.key() not in old_keys]
             if new:
@@ -228,8 +235,11 @@ class Verification:
                                                 f"{new[0].file}:{new[0].line}: {new[0].message} [{new[0].rule}]")
         rule = next(r for r in self.rules if r.id == self.finding.rule)
         forbidden = _forbidden(original, rule, self.finding)
-        change = (collateral(original, edited, forbidden, changed, self.point if direct else None)
-                  if forbidden is not None else "")
+        if redundant.is_redundant_rule(rule):  # re-proven on the reloaded tree: nothing may change
+            change = redundant.reproven(original, edited, changed, self.tree, arch)
+        else:
+            change = (collateral(original, edited, forbidden, changed, self.point if direct else None)
+                      if forbidden is not None else "")
         return ArchVerdict(arch, True, f"on {arch}, {change}" if change else "")
 
 
@@ -404,7 +414,8 @@ class Fixer:
         self.sources = session.sources
         self.jobs = session.jobs
         self.cache, self.rules_digest = session.cache, session.rules_digest
-        self._sweep_ids = {r.id for r in session.rules if sweep.is_sweep(r)}
+        # Rules whose fixes are verified only on request (each reloads every arch reading the file).
+        self._sweep_ids = {r.id for r in session.rules if sweep.is_sweep(r) or redundant.is_redundant_rule(r)}
 
     def attach(self, findings: Sequence[Finding], sweep_fixes: bool = True) -> list[Finding]:
         """The findings, each with its FixInfo. Without `sweep_fixes`, select
@@ -415,7 +426,8 @@ class Fixer:
             if not sweep_fixes and finding.rule in self._sweep_ids:
                 out.append(finding)
                 continue
-            key = (finding.rule, finding.point, finding.guard)
+            # Without an edit point the verdict is the finding's own (its first note).
+            key = (finding.rule, finding.point, finding.guard) if finding.point else finding.key()
             if key not in verdicts:
                 verdicts[key] = self._fix(finding)
             out.append(replace(finding, fix=verdicts[key]))
@@ -454,7 +466,8 @@ class Fixer:
         rule's own guard where the rule names it (a cached finding is re-checked)."""
         rule = next((r for r in self.rules if r.id == finding.rule), None)
         return rule is not None and E.is_canonical(finding.guard) and (
-            sweep.is_sweep(rule) or finding.guard in {E.to_str(g) for g in rule.fix.guards})
+            sweep.is_sweep(rule) or redundant.is_redundant_rule(rule)  # a guard derived from the tree
+            or finding.guard in {E.to_str(g) for g in rule.fix.guards})
 
     def _rederived(self, finding: Finding, cached: FixInfo) -> FixInfo | None:
         """A cached fix only if its edits are exactly what the finding's guard
@@ -480,7 +493,7 @@ class Fixer:
     def _try(self, finding: Finding, point: EditPoint) -> tuple[FixInfo, tuple[Manifest, ...]]:
         path = point.file
         if not self._guard_ok(finding):
-            return FixInfo("none", "", "the finding's guard is not one its rule gives")
+            return FixInfo("none", "", "the finding's guard is not one its rule gives"), ()
         try:
             old = self.sources.file(path).render()
             edits = edits_for(point, finding.guard, self.sources.file(path))

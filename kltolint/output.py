@@ -81,11 +81,14 @@ def render_text(findings: Sequence[Finding], arches: Sequence[str]) -> str:
         for step in first.chain:
             out.append(f"{step.file}:{step.line}: note: {step.text}")
         where = ", ".join(arches_of)
-        out.append(f"{file}:{line}: note: reachable on {where}; witness for {first.arch}: {witness_command(first)}")
-        for assumption in first.witness.assumptions:
-            out.append(f"    assuming {assumption}")
-        out.append("    witness.config:")
-        out.extend(f"    | {text}" for text in first.witness.config.splitlines())
+        if first.witness.config:
+            out.append(f"{file}:{line}: note: reachable on {where}; witness for {first.arch}: {witness_command(first)}")
+            for assumption in first.witness.assumptions:
+                out.append(f"    assuming {assumption}")
+            out.append("    witness.config:")
+            out.extend(f"    | {text}" for text in first.witness.config.splitlines())
+        else:  # a fact about the tree (KDEAD), not a configuration
+            out.append(f"{file}:{line}: note: seen on {where}")
         for note in first.notes:
             out.append(f"{file}:{line}: note: {note}")
         out.extend(_fix_lines(first))
@@ -105,7 +108,7 @@ def _fix_lines(finding: Finding) -> list[str]:
     how = "--fix applies it" if fix.applicability == "safe" else f"unsafe, {fix.note}; --unsafe-fixes applies it"
     out = []
     for edit in fix.edits:
-        verb = "becomes" if edit.action == "replace" else "add after it"
+        verb = {"replace": "becomes", "delete": "delete this line"}.get(edit.action, "add after it")
         out.append(f"{edit.file}:{edit.first if edit.action == 'replace' else edit.last}: note: "
                    f"fix ({fix.applicability}): {verb}: {edit.text.strip()}")
     out.append(f"    ({how})")
@@ -223,6 +226,9 @@ def _sarif_location(file: str, line: int) -> dict:
 
 
 def _sarif_replacement(edit: Edit) -> dict:
+    if edit.action == "delete":  # whole lines with their line ends
+        return {"deletedRegion": {"startLine": edit.first, "startColumn": 1, "endLine": edit.last + 1,
+                                  "endColumn": 1}, "insertedContent": {"text": ""}}
     if edit.action == "replace":
         # Whole lines: no columns means from the line's start to its end.
         return {"deletedRegion": {"startLine": edit.first, "endLine": edit.last},
@@ -253,9 +259,9 @@ def render_rdjson(findings: Sequence[Finding]) -> str:
 def _rd_suggestion(edit: Edit) -> dict:
     # Ranges are end-exclusive: whole lines first..last, or an empty range
     # at the start of the line after `last` for an insertion.
-    if edit.action == "replace":
+    if edit.action in ("replace", "delete"):
         return {"range": {"start": {"line": edit.first, "column": 1}, "end": {"line": edit.last + 1, "column": 1}},
-                "text": edit.text + "\n"}
+                "text": edit.text + "\n" if edit.action == "replace" else ""}
     spot = {"line": edit.last + 1, "column": 1}
     return {"range": {"start": spot, "end": spot}, "text": edit.text + "\n"}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from kltolint import fix
+from kltolint import fix, review_sweep, sweep
 from kltolint.findings import Finding
 from kltolint.load import load_arch, load_changed
 from kltolint.model import ArchModel
@@ -34,6 +34,7 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
            load: Callable[[Tree, str], ArchModel] = load_arch,
            progress: Callable[[str], None] = lambda _: None) -> list[PatchReview]:
     overlay: dict[str, str | None] = dict(tree.overlay)
+    rules, sweeps = sweep.split(rules)  # the sweep runs on what each patch touches only
     before_session = Session(tree, rules, load)
     out = []
     for patch in patches:
@@ -62,8 +63,26 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
                 removed += [f for k, f in before.items() if k not in after]
             if introduced:
                 introduced = fix.Fixer(after_session).attach(introduced)
+            if sweeps:
+                scope = review_sweep.touched_symbols(before_session.tree, after_tree, patch)
+                swept = [review_sweep.diff(before_session, after_session, a, sweeps, scope) for a in arches]
+                removed += [f for _, gone in swept for f in gone]
+                added = [f for new, _ in swept for f in new]
+                if added:
+                    introduced += _sweep_fixer(after_session, rules + sweeps).attach(added)
             out.append(PatchReview(patch, tuple(sorted(introduced, key=Finding.sort_key)),
                                    tuple(sorted(removed, key=Finding.sort_key))))
         overlay = after_overlay
         before_session = after_session
     return out
+
+
+def _sweep_fixer(after: Session, rules: list[Rule]) -> fix.Fixer:
+    """A fixer that knows the sweep, on the patched tree's loaded models. Its
+    verification compares before and after within the edit's cone only (not
+    the whole sweep of the arch, which the review never ran)."""
+    session = Session(after.tree, rules, lambda t, a: after.model(t, a))
+    session.sources = after.sources
+    fixer = fix.Fixer(session)
+    fixer.findings_for = lambda _arch: None
+    return fixer

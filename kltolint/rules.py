@@ -34,7 +34,7 @@ from kltolint import expr as E
 from kltolint.errors import UserError
 
 STRATEGIES = ("guard-select", "add-depends", "narrow-default")
-KINDS = ("forbid", "unmet-select")
+KINDS = ("forbid", "unmet-select", "dangling-reference", "dead-option", "redundant-toolchain")
 _KEYS = {"id", "name", "kind", "forbid", "message", "rationale", "reference", "fix", "subject",
          "valid", "invalid", "enabled"}
 _REQUIRED = ("id", "name", "message", "rationale", "fix")
@@ -61,7 +61,7 @@ class Rule:
     invalid: tuple[str, ...]
     source: str  # file the rule came from
     enabled: bool = True
-    kind: str = "forbid"  # or "unmet-select": the select sweep (sweep.py)
+    kind: str = "forbid"  # or "unmet-select": the select sweep (sweep.py); KDEAD: dead.py; KRED: redundant.py
 
 
 def builtin_dir() -> Path:

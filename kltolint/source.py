@@ -194,6 +194,10 @@ class SourceFile:
         self.lines.insert(logical.last + 1, text + self.newline)
         self._reparse()
 
+    def delete(self, logical: Logical) -> None:
+        self.lines[logical.first:logical.last + 1] = []
+        self._reparse()
+
     def _reparse(self) -> None:
         self.logical, self.entries, self._starts = [], [], None
         self._parse()

@@ -73,7 +73,8 @@ def run_conf(tree: Path, arch: str, make_vars: str, fragment: str, work: Path) -
     return run_conf_full(tree, arch, make_vars, fragment, work)[0]
 
 
-def run_conf_full(tree: Path, arch: str, make_vars: str, fragment: str, work: Path) -> tuple[dict[str, str], str]:
+def run_conf_full(tree: Path, arch: str, make_vars: str, fragment: str, work: Path,
+                  target: str = "allnoconfig") -> tuple[dict[str, str], str]:
     """Replay a witness with the kernel's own conf tool: the .config as a
     dict, and what the tool printed (its warnings).
 
@@ -89,7 +90,7 @@ def run_conf_full(tree: Path, arch: str, make_vars: str, fragment: str, work: Pa
     words = [w.replace("ld.lld", f"ld.lld{LLVM_SUFFIX}") for w in words]
     _stub_missing_makefiles(tree, arch)
     result = subprocess.run(
-        ["make", "-s", f"O={work / 'out'}", f"ARCH={arch}", *words, f"KCONFIG_ALLCONFIG={frag}", "allnoconfig"],
+        ["make", "-s", f"O={work / 'out'}", f"ARCH={arch}", *words, f"KCONFIG_ALLCONFIG={frag}", target],
         cwd=tree, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]

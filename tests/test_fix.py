@@ -223,3 +223,20 @@ def test_fix_that_causes_a_new_finding_is_not_offered(capsys, tmp_path):
     assert code == 1
     assert "no fix offered: the edit causes a new finding" in out and "[T002]" in out
     assert run(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--diff")[1] == ""
+
+
+def test_a_guard_its_rule_does_not_give_is_not_written(fixture_tree):
+    """Defence in depth behind the cache's own check (F3): the fixer itself
+    refuses a finding whose guard is not one of its rule's."""
+    from dataclasses import replace
+
+    from kltolint.rules import builtin_dir, load_dir
+    from kltolint.session import Session
+
+    tree = fixture_tree("arm64-big-endian/before")
+    rules = [r for r in load_dir(builtin_dir()) if r.enabled]
+    session = Session(tree, rules, jobs=1)
+    (finding,) = session.findings("arm64")
+    (out,) = fix.Fixer(session).attach([replace(finding, guard="CPU_LITTLE_ENDIAN || y")])
+    assert out.fix is not None and out.fix.applicability == "none" and out.fix.edits == ()
+    assert "guard is not one its rule gives" in out.fix.note

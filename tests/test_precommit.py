@@ -70,3 +70,12 @@ def test_fix_hook(tmp_path):
     assert result.returncode == 1  # pre-commit fails a hook that changed files
     assert (repo / "arch/arm64/Kconfig").read_text() == (TREES / "arm64-big-endian/after/arch/arm64/Kconfig").read_text()
     assert try_repo(repo, "kltolint-fix", "arch/arm64/Kconfig").returncode == 0
+
+
+def test_review_hook_reports_what_the_change_introduces(tmp_path):
+    repo = kernel_repo(tmp_path, "arm64-big-endian/after")
+    assert "id: kltolint-review\n" in (ROOT / ".pre-commit-hooks.yaml").read_text()
+    kconfig = repo / "arch/arm64/Kconfig"
+    kconfig.write_text(kconfig.read_text().replace(" if CPU_LITTLE_ENDIAN", ""))
+    result = try_repo(repo, "kltolint-review", "arch/arm64/Kconfig")
+    assert result.returncode == 1 and "[KLTO001]" in result.stdout and "1 introduced" in result.stdout

@@ -1,0 +1,81 @@
+"""The select sweep (KSEL001) in a review, limited to what the patch touches.
+
+A patch can make a select unmet in two ways: it adds or changes the select
+(or the selecting entry), or it changes the dependencies of the selected
+symbol. Both are caught by sweeping only the select edges that read a symbol
+the patch touches: the entries whose lines it adds or removes, and every name
+on those lines (sweep.check's `scope`). The sweep runs on the arch before and
+after the patch, on the models the review loaded anyway; the difference is
+what the patch introduces or removes.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from kltolint import sweep
+from kltolint.dead import references
+from kltolint.findings import Finding
+from kltolint.patch import Patch, is_kconfig
+from kltolint.rules import Rule
+from kltolint.source import SourceFile
+from kltolint.tree import Tree
+
+
+def touched_symbols(before: Tree, after: Tree, patch: Patch) -> set[str]:
+    """Names of the entries a patch changes, and every name on its changed lines."""
+    names: set[str] = set()
+    for fp in patch.files:
+        if not is_kconfig(fp.path):
+            continue
+        old_lines, new_lines = _changed(fp.hunks)
+        if fp.old_path is not None and before.exists(fp.old_path):
+            names |= _names_at(SourceFile(before.read(fp.old_path)), old_lines)
+        if fp.new_path is not None and after.exists(fp.new_path):
+            names |= _names_at(SourceFile(after.read(fp.new_path)), new_lines)
+    return names
+
+
+def _changed(hunks) -> tuple[set[int], set[int]]:
+    """1-based numbers of removed (old file) and added (new file) lines."""
+    old, new = set(), set()
+    for hunk in hunks:
+        o, n = hunk.old_start, hunk.new_start
+        for line in hunk.lines:
+            kind = line[:1]
+            if kind == "-":
+                old.add(o)
+                o += 1
+            elif kind == "+":
+                new.add(n)
+                n += 1
+            elif kind == " ":
+                o, n = o + 1, n + 1
+    return old, new
+
+
+def _names_at(source: SourceFile, lines: Iterable[int]) -> set[str]:
+    names: set[str] = set()
+    wanted = set(lines)
+    for logical in source.logical:
+        if not wanted & set(range(logical.first + 1, logical.last + 2)):
+            continue
+        names.update(references(logical))
+        entry = source.entry_holding(logical.lineno)
+        if entry is not None and entry.name:
+            names.add(entry.name)
+        if logical.kind == "entry" and logical.keyword in ("config", "menuconfig"):
+            names.update(logical.words()[1:2])
+    return names
+
+
+def diff(before, after, arch: str, rules: Sequence[Rule], scope: set[str]) -> tuple[list[Finding], list[Finding]]:
+    """(introduced, removed) sweep findings on one arch; `before`/`after` are
+    the review's sessions, whose models are already loaded."""
+    if not scope or not rules:
+        return [], []
+    old_model = before.model(before.tree, arch)
+    new_model = after.model(after.tree, arch)
+    old = {f.key(): f for rule in rules for f in sweep.check(old_model, rule, before.sources, scope=scope)}
+    new = {f.key(): f for rule in rules for f in sweep.check(new_model, rule, after.sources, scope=scope)}
+    return [f for k, f in new.items() if k not in old], [f for k, f in old.items() if k not in new]

@@ -1,0 +1,131 @@
+"""The select sweep in review: selects a patch adds or changes, and selects
+whose targets' dependencies it changes, with witnesses and verified fixes."""
+
+from __future__ import annotations
+
+import json
+
+from kltolint.cli import main
+from kltolint.patch import parse
+from kltolint.review_sweep import touched_symbols
+from kltolint.tree import Tree
+from tests.conftest import format_patch, line_of, make_tree
+from tests.test_review import review
+
+BASE = """\
+config MODULES
+	bool "modules"
+	modules
+config PCI
+	bool "PCI"
+config HELPER
+	bool
+	depends on PCI
+config LIB
+	bool
+config DRIVER
+	bool "a driver"
+	depends on PCI
+	select HELPER
+config OTHER
+	bool "other"
+	select LIB
+config OLD_BAD
+	bool "selects past PCI already"
+	select HELPER
+"""
+ADD_SELECT = BASE.replace('\tbool "other"\n\tselect LIB\n', '\tbool "other"\n\tselect LIB\n\tselect HELPER\n')
+TIGHTEN = BASE.replace("config LIB\n\tbool\n", "config LIB\n\tbool\n\tdepends on PCI\n")
+FIX_OLD = BASE.replace('\tbool "selects past PCI already"\n', '\tbool "selects past PCI already"\n\tdepends on PCI\n')
+
+
+def line_after(text: str, header: str, needle: str) -> int:
+    """1-based number of the first line equal to `needle` after the line `header`."""
+    lines = [line.strip() for line in text.splitlines()]
+    return lines.index(needle, lines.index(header)) + 1
+
+
+def tree(tmp_path):
+    return make_tree(tmp_path / "tree", {"Kconfig": BASE})
+
+
+def run(capsys, tmp_path, new, *args, subject="change"):
+    mail = format_patch(tmp_path / subject.replace(" ", "-"), "Kconfig", BASE, new, subject)
+    code, out, _ = review(capsys, mail, tmp_path, "--format", "json", *args, tree=tree(tmp_path))
+    return code, json.loads(out)
+
+
+def test_touched_symbols_are_the_changed_entries_and_names(tmp_path):
+    root = tree(tmp_path)
+    mail = format_patch(tmp_path / "p", "Kconfig", BASE, ADD_SELECT, "add")
+    (patch,) = parse(mail)
+    after = Tree(root, {"Kconfig": ADD_SELECT})
+    assert touched_symbols(Tree(root), after, patch) == {"OTHER", "HELPER"}
+
+
+def test_an_added_select_is_reported_with_witness_and_fix(capsys, tmp_path):
+    code, doc = run(capsys, tmp_path, ADD_SELECT)
+    assert code == 1
+    (finding,) = doc["findings"]  # OLD_BAD's unmet select is old news
+    assert finding["rule"] == "KSEL001" and finding["line"] == line_after(ADD_SELECT, "config OTHER", "select HELPER")
+    assert finding["message"].startswith("OTHER selects HELPER")
+    assert "CONFIG_OTHER=y" in finding["witness"]["config"]
+    assert finding["fix"]["applicability"] in ("safe", "unsafe")
+    assert "select HELPER if PCI" in finding["fix"]["diff"] or "depends on PCI" in finding["fix"]["diff"]
+    assert doc["removed"] == []
+
+
+def test_a_target_whose_dependencies_change_is_reported(capsys, tmp_path):
+    code, doc = run(capsys, tmp_path, TIGHTEN)
+    assert code == 1
+    (finding,) = doc["findings"]
+    assert finding["message"].startswith("OTHER selects LIB") and finding["file"] == "Kconfig"
+    assert finding["line"] == line_of(TIGHTEN, "select LIB")
+
+
+def test_a_patch_that_fixes_a_select_removes_the_finding(capsys, tmp_path):
+    code, doc = run(capsys, tmp_path, FIX_OLD)
+    assert code == 0 and doc["findings"] == []
+    (gone,) = doc["removed"]
+    assert gone["message"].startswith("OLD_BAD selects HELPER")
+
+
+def test_no_sweep_turns_it_off(capsys, tmp_path):
+    code, doc = run(capsys, tmp_path, ADD_SELECT, "--no-sweep")
+    assert code == 0 and doc["findings"] == []
+
+
+def test_every_review_format_carries_it(capsys, tmp_path):
+    mail = format_patch(tmp_path / "m", "Kconfig", BASE, ADD_SELECT, "other: use the helper")
+    root = tree(tmp_path)
+    line = line_after(ADD_SELECT, "config OTHER", "select HELPER")
+    sarif = json.loads(review(capsys, mail, tmp_path, "--format", "sarif", tree=root)[1])
+    (result,) = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "KSEL001" and result["baselineState"] == "new" and result["fixes"]
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == line
+    rd = json.loads(review(capsys, mail, tmp_path, "--format", "rdjson", tree=root)[1])
+    (diag,) = rd["diagnostics"]
+    assert diag["code"]["value"] == "KSEL001" and diag["suggestions"]
+    gh = review(capsys, mail, tmp_path, "--format", "github", tree=root)[1]
+    assert gh.startswith(f"::error file=Kconfig,line={line},") and "KSEL001" in gh
+    out = review(capsys, mail, tmp_path, "--format", "mail", tree=root)[1]
+    assert "[KSEL001]" in out and "witness.config" in out and "select HELPER" in out
+
+
+def test_worktree_review_of_a_git_checkout(capsys, tmp_path):
+    """`review --worktree`: what the uncommitted Kconfig changes do (HEAD is the base)."""
+    import subprocess
+
+    root = tree(tmp_path)
+    env = {"GIT_AUTHOR_NAME": "D", "GIT_AUTHOR_EMAIL": "d@e", "GIT_COMMITTER_NAME": "D", "GIT_COMMITTER_EMAIL": "d@e",
+           "PATH": __import__("os").environ["PATH"], "HOME": str(tmp_path)}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    assert main(["review", "--worktree", "--tree", str(root), "-q"]) == 0  # nothing changed
+    capsys.readouterr()
+    (root / "Kconfig").write_text(ADD_SELECT)
+    assert main(["review", "--worktree", "--tree", str(root), "-q", "--format", "json"]) == 1
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    assert finding["rule"] == "KSEL001" and finding["line"] == line_after(ADD_SELECT, "config OTHER", "select HELPER")
+    assert (root / "Kconfig").read_text() == ADD_SELECT  # the working tree is only read
+    assert main(["review", "--worktree", "p.patch", "--tree", str(root)]) == 2
