@@ -104,3 +104,19 @@ def test_help_teaches(capsys):
     out = capsys.readouterr().out
     assert exit_.value.code == 0
     assert "witness" in out and "allnoconfig" in out and "exit status" in out
+
+
+def test_readme_demo_output_is_what_the_demo_prints(capsys, monkeypatch):
+    """The README's first command, on the bundled demo tree, prints exactly
+    the sample the README shows (exit status 1)."""
+    import textwrap
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("which prints (exit status 1):\n\n", 1)[1].split("\n\nOn a real tree", 1)[0]
+    monkeypatch.chdir(ROOT)
+    code = main(["check", "fixtures/trees/arm64-big-endian/before/arch/arm64/Kconfig"])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert out.rstrip("\n") == textwrap.dedent(block).rstrip("\n")
