@@ -219,9 +219,12 @@ def _write_exact(text: str) -> None:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    for rule in load_rules(args):
+    rules = load_rules(args)
+    ids = max((len(rule.id) for rule in rules), default=0)
+    names = max((len(rule.name) for rule in rules), default=0)
+    for rule in rules:
         state = "" if rule.enabled else "  (off by default)"
-        print(f"{rule.id}  {rule.name:<36} {rule.message}{state}")
+        print(f"{rule.id:<{ids}}  {rule.name:<{names}}  {rule.message}{state}")
     return 0
 
 

@@ -85,3 +85,14 @@ def test_select_by_id_or_name():
     assert select(RULES, ["KLTO001"]) == select(RULES, ["lto-with-big-endian-cpu"])
     with pytest.raises(UserError, match="unknown rule"):
         select(RULES, ["NOPE"])
+
+
+def test_rules_listing_keeps_its_columns(capsys):
+    """`kltolint rules`: every message starts in the same column, however long a name is."""
+    from kltolint.cli import main
+
+    assert main(["rules"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()}
+    shipped = [r for r in load_dir(builtin_dir()) if r.id in rows]
+    assert len(shipped) >= 8 and max(len(r.name) for r in shipped) > 36
+    assert len({rows[r.id].index(r.message) for r in shipped}) == 1
