@@ -25,6 +25,8 @@ Precision first: both rules are off by default (`--dead`).
 
 from __future__ import annotations
 
+from collections import deque
+
 import os
 import re
 from dataclasses import replace
@@ -235,6 +237,10 @@ class Possible:
         for sym in self.model.symbols.values():
             for name in _read_by(sym):
                 users.setdefault(name, set()).add(sym.name)
+            if sym.choice is not None:  # a member also reads its choice's conditions (_can_be_on)
+                choice = self.model.choices[sym.choice]
+                for name in {n for e in (*choice.prompts, choice.direct_dep) for n in E.symbols(e)}:
+                    users.setdefault(name, set()).add(sym.name)
             for kind in ("select", "imply"):
                 for edge in self.model.incoming(kind, sym.name):
                     for name in (edge.source, *E.symbols(edge.cond)):
@@ -302,10 +308,12 @@ CHAIN_DEPTH = 3  # how far down the dependencies a contradiction is looked for
 
 def _both_ways(model: ArchModel, sym: Symbol) -> bool:
     """Does the symbol's dependency chain read some name as on and as off?"""
+    # Breadth first: each name is expanded at its least depth, so what is
+    # looked at does not depend on the order of an expression's operands.
     signs: dict[str, set[bool]] = {}
-    todo, seen = [(sym.direct_dep, True, 0)], set()
+    todo, seen = deque([(sym.direct_dep, True, 0)]), set()
     while todo:
-        expr, positive, depth = todo.pop()
+        expr, positive, depth = todo.popleft()
         for name, sign in _polarities(expr, positive):
             signs.setdefault(name, set()).add(sign)
             dep = model.symbols.get(name)

@@ -190,3 +190,14 @@ def test_cli_dead_flag_and_rule_docs(tmp_path, capsys):
         assert main(["rule", rule]) == 0
         out = capsys.readouterr().out
         assert "What it finds:" in out and "none automatic" in out and "Flagged example" in out
+
+
+def test_possible_reaches_a_choice_member_whatever_the_order(tmp_path):
+    """The fixpoint must revisit a choice member when its choice's prompt
+    condition turns on later (6.11+: the prompt's `if` is not the members'
+    dependency); missing that made KDEAD depend on the hash seed."""
+    k = ('config GATE\n\tbool\n\tdefault y if HELPER\nconfig HELPER\n\tdef_bool y\n\tdepends on ON\n'
+         'config ON\n\tbool "on"\n'
+         'choice\n\tprompt "c" if GATE\nconfig MEMBER\n\tbool "member"\nendchoice\n')
+    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": k})), "demo")
+    assert "MEMBER" in dead.Possible(model).on
