@@ -87,6 +87,18 @@ def or_(*args: Expr) -> Expr:
     return _flat(Or, N, Y, args)
 
 
+def flattened(expr: Expr) -> Expr:
+    """Nested and/or flattened as and_/or_ build them (the model's converter
+    does): a parsed expression then compares equal to the model's."""
+    if isinstance(expr, And):
+        return and_(*(flattened(a) for a in expr.args))
+    if isinstance(expr, Or):
+        return or_(*(flattened(a) for a in expr.args))
+    if isinstance(expr, Not):
+        return Not(flattened(expr.arg))
+    return expr
+
+
 def not_(arg: Expr) -> Expr:
     if arg == Y:
         return N

@@ -79,19 +79,10 @@ def shown(text: str) -> str:
     return " ".join(text.split())
 
 
-def norm(expr: E.Expr) -> E.Expr:
-    """Flatten nested and/or, as the model's converter builds them."""
-    if isinstance(expr, E.And):
-        return E.and_(*(norm(a) for a in expr.args))
-    if isinstance(expr, E.Or):
-        return E.or_(*(norm(a) for a in expr.args))
-    if isinstance(expr, E.Not):
-        return E.Not(norm(expr.arg))
-    return expr
 
 
 def conjuncts(expr: E.Expr) -> tuple[E.Expr, ...]:
-    expr = norm(expr)
+    expr = E.flattened(expr)
     return expr.args if isinstance(expr, E.And) else (expr,)
 
 
@@ -207,7 +198,7 @@ class Provenance:
         cands = self.candidates(node)
         if own is not None:
             cands = (_cand(*own), *cands)
-        wanted = norm(conjunct)
+        wanted = E.flattened(conjunct)
         for cand in cands:
             if cand.conjuncts is not None and wanted in cand.conjuncts:
                 return self._from(cand, owner)

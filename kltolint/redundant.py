@@ -56,15 +56,6 @@ def is_toolchain(name: str) -> bool:
 
 # -- expressions -------------------------------------------------------------------------------
 
-def normal(expr: E.Expr) -> E.Expr:
-    """Flattened as the model's expressions are (load.py builds them with and_/or_)."""
-    if isinstance(expr, E.And):
-        return E.and_(*(normal(a) for a in expr.args))
-    if isinstance(expr, E.Or):
-        return E.or_(*(normal(a) for a in expr.args))
-    if isinstance(expr, E.Not):
-        return E.Not(normal(expr.arg))
-    return expr
 
 
 def substitute(expr: E.Expr, old: E.Expr, new: E.Expr) -> E.Expr:
@@ -138,7 +129,7 @@ def candidates(model: ArchModel, sources: Sources, scope: set[str] | None = None
                 if split is None:
                     continue
                 try:
-                    parsed = normal(E.parse(split[1]))
+                    parsed = E.flattened(E.parse(split[1]))
                 except E.ExprSyntaxError:
                     continue
                 yield rel, entry, index, sym, parsed
@@ -298,7 +289,7 @@ def edits(point: EditPoint, term_text: str, source: SourceFile) -> tuple[Edit, .
         raise CannotFix(f"{point.file}:{line.lineno}: no condition on this line")
     head, cond = split
     value = E.Y if point.kind == EDIT_KINDS[0] else E.N
-    after = substitute(normal(E.parse(cond)), normal(E.parse(term_text)), value)
+    after = substitute(E.flattened(E.parse(cond)), E.flattened(E.parse(term_text)), value)
     _, comment = _split_comment(line.text)
     if after == E.N:
         raise CannotFix("the condition would become n")
