@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+import kltolint
 from kltolint.cache import SCHEMA
 from tests.adversarial.conftest import DEMO, GUARDED, UNGUARDED, demo, run
+from tests.conftest import ROOT
 
 FIXED = (DEMO / "after/arch/arm64/Kconfig").read_text()
 
@@ -101,7 +103,10 @@ def no_outside_access(monkeypatch, tmp_path):
     inside = str(tmp_path / "tree")
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside/Kconfig").write_text("x")
-    system = ("/usr", "/lib", "/root/.pyenv", "/opt", str(Path(pytest.__file__).parent.parent), "/work", "/proc/self/fd")
+    # The interpreter, the installed packages and this checkout (kltolint's own
+    # code and rules/), wherever the checkout is: CI clones it anywhere.
+    system = ("/usr", "/lib", "/root/.pyenv", "/opt", str(Path(pytest.__file__).parent.parent), str(ROOT),
+              str(Path(kltolint.__file__).parent), "/proc/self/fd")
 
     def guard(real):
         def wrapper(path=".", *args, **kwargs):
