@@ -62,7 +62,9 @@ def differing(old: Path, new: Path) -> list[tuple[str, str]]:
 
 def patch_for(old: Path, new: Path, rel: str, kind: str) -> str:
     """A git-style diff of one file (a/ b/ names, /dev/null for new or gone files)."""
-    read = lambda p: p.read_bytes().decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    def read(p: Path) -> list[str]:
+        return p.read_bytes().decode("utf-8", "surrogateescape").splitlines(keepends=True)
+
     a = read(old / rel) if kind != "added" else []
     b = read(new / rel) if kind != "removed" else []
     head = f"diff --git a/{rel} b/{rel}\n"

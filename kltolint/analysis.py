@@ -18,7 +18,7 @@ from __future__ import annotations
 import weakref
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 from kltolint import expr as E
 from kltolint import dead, redundant, sweep
@@ -54,10 +54,10 @@ class Overrides:
     defaults: dict[tuple[str, int], E.Expr]
 
     @classmethod
-    def none(cls) -> "Overrides":
+    def none(cls) -> Overrides:
         return cls({}, {}, {})
 
-    def plus(self, cand: Candidate, guard: E.Expr) -> "Overrides":
+    def plus(self, cand: Candidate, guard: E.Expr) -> Overrides:
         out = Overrides(dict(self.guards), dict(self.extra), dict(self.defaults))
         if cand.kind == "select":
             assert cand.edge is not None
@@ -79,7 +79,7 @@ def applies(rule: Rule, model: ArchModel) -> bool:
     return all(name in model.symbols for name in E.symbols(rule.forbid))
 
 
-def check(model: ArchModel, rules: Iterable[Rule], sources: Sources, stats: "sweep.Stats | None" = None,
+def check(model: ArchModel, rules: Iterable[Rule], sources: Sources, stats: sweep.Stats | None = None,
           scope: set[str] | None = None) -> list[Finding]:
     """Findings of every rule on one arch. `scope` (symbols) limits the select
     sweep to edges that read them; `stats` collects the sweep's figures."""
@@ -98,7 +98,7 @@ def _check_forbid(model: ArchModel, rules: Iterable[Rule], sources: Sources) -> 
     goals = [enc.expr(rule.forbid).m for rule in rules]
     reachable = []
     with Query(enc) as query:
-        for rule, goal in zip(rules, goals):
+        for rule, goal in zip(rules, goals, strict=True):
             if query.solve([goal]) is not None:
                 reachable.append(rule)
     findings: list[Finding] = []
@@ -117,7 +117,7 @@ def guard_for(rule: Rule, model: ArchModel) -> E.Expr:
     return rule.fix.guards[-1]
 
 
-def _check_rule(model: ArchModel, rule: Rule, sources: Sources, blast: "BlastRadius") -> list[Finding]:
+def _check_rule(model: ArchModel, rule: Rule, sources: Sources, blast: BlastRadius) -> list[Finding]:
     guard = guard_for(rule, model)
     done = Overrides.none()
     findings = []
@@ -201,7 +201,7 @@ def _visit(queue: deque, parents: Parent, name: str, via: str, depth: int, step:
 # -- choosing the responsible line -----------------------------------------------------
 
 def _blame(model: ArchModel, rule: Rule, guard: E.Expr, done: Overrides,
-           candidates: list[Candidate], blast: "BlastRadius") -> Candidate | None:
+           candidates: list[Candidate], blast: BlastRadius) -> Candidate | None:
     """The first candidate, in the order of `in_order`, whose edit closes the hole."""
     tried = in_order(model, rule, guard, candidates, blast)
     if not tried:
@@ -212,7 +212,7 @@ def _blame(model: ArchModel, rule: Rule, guard: E.Expr, done: Overrides,
     # with that edit alone.
     switches = [f"<blame {i}>" for i in range(len(tried))]
     edits = done
-    for cand, switch in zip(tried, switches):
+    for cand, switch in zip(tried, switches, strict=True):
         edits = edits.plus(cand, E.or_(guard, E.not_(E.Sym(switch))))
     enc = edits.encoder(model, frozenset(switches))
     goal = enc.expr(rule.forbid).m
@@ -225,7 +225,7 @@ def _blame(model: ArchModel, rule: Rule, guard: E.Expr, done: Overrides,
 
 
 def in_order(model: ArchModel, rule: Rule, guard: E.Expr, candidates: list[Candidate],
-             blast: "BlastRadius") -> list[Candidate]:
+             blast: BlastRadius) -> list[Candidate]:
     """The candidates worth a closing test, best first: the rule's strategy
     decides the kind, then the smallest blast radius, the deepest link."""
     preferred = KIND_OF_STRATEGY[rule.fix.strategy]
@@ -260,10 +260,10 @@ def _entry_loc(sym) -> Loc:
     return sym.locs[0]
 
 
-_RADII: "weakref.WeakKeyDictionary[ArchModel, BlastRadius]" = weakref.WeakKeyDictionary()
+_RADII: weakref.WeakKeyDictionary[ArchModel, BlastRadius] = weakref.WeakKeyDictionary()
 
 
-def blast_radius(model: ArchModel) -> "BlastRadius":
+def blast_radius(model: ArchModel) -> BlastRadius:
     """The index for `model`, built once (it reads every symbol)."""
     radius = _RADII.get(model)
     if radius is None:

@@ -21,7 +21,8 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import kltolint
 from kltolint.errors import UserError
@@ -45,11 +46,11 @@ class Manifest:
     suppressions: tuple[Suppression, ...]
 
     @classmethod
-    def of(cls, model: "ArchModel", tree: Tree) -> "Manifest":
+    def of(cls, model: ArchModel, tree: Tree) -> Manifest:
         return cls({rel: _identity(tree, rel) for rel in model.files}, model.globs, tuple(model.suppressions))
 
     @classmethod
-    def of_files(cls, tree: Tree, files: Sequence[str]) -> "Manifest":
+    def of_files(cls, tree: Tree, files: Sequence[str]) -> Manifest:
         return cls({rel: _identity(tree, rel) for rel in files}, (), ())
 
 
@@ -242,9 +243,9 @@ def unchanged(tree: Tree, files: dict[str, Identity], globs: object) -> bool:
             return False  # removed
         if not stat.S_ISREG(st.st_mode):
             return False
-        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != (size, mtime, ctime, ino):
-            if st.st_size != size or identity_of(*tree.read_bytes(rel))[4] != sha:
-                return False  # edited
+        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != (size, mtime, ctime, ino) \
+                and (st.st_size != size or identity_of(*tree.read_bytes(rel))[4] != sha):
+            return False  # edited
     if type(globs) is not dict:
         raise TypeError("bad globs")
     for pattern, matches in globs.items():

@@ -7,7 +7,7 @@ import sys
 import textwrap
 import traceback
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from kltolint import __version__, dead, output, redundant, rules as rules_mod, streams, suppress
 from kltolint.errors import UserError

@@ -28,7 +28,8 @@ import fnmatch
 import os
 import re
 from io import StringIO
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import kconfiglib
 
@@ -123,7 +124,7 @@ def _trans_compare(expr: Any, op: int, no: kconfiglib.Symbol) -> Any:
     return (kconfiglib.NOT, expr) if op == kconfiglib.EQUAL else expr
 
 
-def _probe_fn(kconf: "SafeKconfig", _name: str, command: str) -> str:
+def _probe_fn(kconf: SafeKconfig, _name: str, command: str) -> str:
     probes = kconf.kltolint_probes
     if command not in probes:
         name = f"{PROBE_PREFIX}{len(probes)}"

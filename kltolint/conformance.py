@@ -32,7 +32,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Mapping, Sequence
+from typing import Literal
+from collections.abc import Mapping, Sequence
 
 from kltolint.load import load_arch
 from kltolint.logic import FALSE, TRUE, Assignment, Encoder, Query, _number
@@ -230,9 +231,9 @@ class Side:
         plain = [v for k, v in inputs.items() if k[0] == "user"]
         keys += rnd.sample(plain, min(30, len(plain)))
         assume = [v if rnd.random() < 0.5 else -v for v in dict.fromkeys(keys)]
-        if not self.query.solver.solve(assumptions=extra + assume):
-            if not self.query.solver.solve(assumptions=extra):
-                return None
+        if not self.query.solver.solve(assumptions=extra + assume) \
+                and not self.query.solver.solve(assumptions=extra):
+            return None
         return Assignment(self.query.solver.get_model() or [])
 
     def fragment(self, found: Assignment) -> str:

@@ -30,7 +30,8 @@ from collections import deque
 import os
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Sequence
 
 from kltolint import expr as E
 from kltolint.findings import Finding, Step, Witness
@@ -160,7 +161,7 @@ def defined_anywhere(tree) -> set[str]:
                 seen.add(rel)
                 if rel not in tree.overlay:
                     names.update(_definitions(tree, rel))
-    for rel, text in tree.overlay.items():
+    for text in tree.overlay.values():
         if text is not None:
             names.update(_DEFINITION.findall(text))
     return names

@@ -22,7 +22,7 @@ a dependency loop (kconfiglib's loop check would reject the patched tree).
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from kltolint import expr as E
 from kltolint.findings import EditPoint

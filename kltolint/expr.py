@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator, Union
+from typing import TypeAlias
+from collections.abc import Iterator
 
 
 @dataclass(frozen=True)
@@ -32,17 +33,17 @@ class ChoiceRef:
 
 @dataclass(frozen=True)
 class Not:
-    arg: "Expr"
+    arg: Expr
 
 
 @dataclass(frozen=True)
 class And:
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,11 @@ class Cmp:
     """`left op right` with op one of = != < <= > >=."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
-Expr = Union[Sym, Const, ChoiceRef, Not, And, Or, Cmp]
+Expr: TypeAlias = Sym | Const | ChoiceRef | Not | And | Or | Cmp
 
 Y = Const("y")
 N = Const("n")

@@ -19,7 +19,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from kltolint import analysis, redundant, sweep
 from kltolint import edited as edited_model
@@ -184,7 +184,7 @@ class Verification:
     """One edit, to be verified on every arch that reads the edited file."""
 
     tree: Tree
-    sources: "analysis.Sources"
+    sources: analysis.Sources
     model_for: ModelFor
     reload: ModelFor  # the patched tree, where the edit cannot be applied to the model
     rules: Sequence[Rule]
@@ -293,7 +293,7 @@ def _in_workers(job: Verification, arches: list[str], jobs: int,
         with context.Pool(min(jobs, len(arches)), maxtasksperchild=1) as pool:
             pending = pool.map_async(_verify_one, arches, chunksize=1)
             meanwhile()
-            return dict(zip(arches, pending.get()))
+            return dict(zip(arches, pending.get(), strict=True))
     finally:
         _WORKER_JOB = None
 
@@ -405,7 +405,7 @@ def _settable(model: ArchModel, name: str) -> bool:
 class Fixer:
     """Proposes and verifies one fix per distinct finding (shared across arches)."""
 
-    def __init__(self, session: "Session") -> None:
+    def __init__(self, session: Session) -> None:
         self.tree = session.tree
         self.rules = session.rules
         # Patched trees load with the dependency-loop check on.
@@ -520,7 +520,7 @@ def applicable(findings: Iterable[Finding], unsafe: bool) -> list[Finding]:
     return out
 
 
-def combined(sources: "analysis.Sources", findings: Sequence[Finding]) -> dict[str, tuple[str, str]]:
+def combined(sources: analysis.Sources, findings: Sequence[Finding]) -> dict[str, tuple[str, str]]:
     """file -> (text as analysed, new text) with every chosen fix applied."""
     by_file: dict[str, list[Edit]] = {}
     for finding in findings:

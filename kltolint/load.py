@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from contextlib import contextmanager
-from typing import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import kconfiglib
 
@@ -19,7 +19,7 @@ from kltolint.toolchain import TOOL_VARIABLES
 from kltolint.tree import Tree
 
 _REL = {getattr(kconfiglib, name): op for name, op in zip(
-    ("EQUAL", "UNEQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"), COMPARISONS)}
+    ("EQUAL", "UNEQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"), COMPARISONS, strict=True)}
 _NUMBER = re.compile(r"-?[0-9]+|0[xX][0-9a-fA-F]+")
 
 
@@ -148,7 +148,7 @@ def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:
 
 
 class _LazySymbols(Mapping[str, Symbol]):
-    def __init__(self, kconf: kconfiglib.Kconfig, conv: "_Converter") -> None:
+    def __init__(self, kconf: kconfiglib.Kconfig, conv: _Converter) -> None:
         self._defined = {sym.name: sym for sym in kconf.unique_defined_syms}
         self._conv = conv
         self._done: dict[str, Symbol] = {}
@@ -189,7 +189,7 @@ class _LazyList(Sequence):  # type: ignore[type-arg]
 class _Incoming:
     """target -> its select/imply edges, converted on first request."""
 
-    def __init__(self, kconf: kconfiglib.Kconfig, conv: "_Converter") -> None:
+    def __init__(self, kconf: kconfiglib.Kconfig, conv: _Converter) -> None:
         self._conv = conv
         self._raw: dict[tuple[str, str], list[kconfiglib.MenuNode]] = {}
         for sym in kconf.unique_defined_syms:
@@ -233,7 +233,7 @@ def _is_constant(sym: kconfiglib.Symbol) -> bool:
 class _Facts:
     """model.LoadFacts, answered from kconfiglib's objects."""
 
-    def __init__(self, kconf: compat.SafeKconfig, conv: "_Converter") -> None:
+    def __init__(self, kconf: compat.SafeKconfig, conv: _Converter) -> None:
         self._kconf = kconf
         self._conv = conv
         self._names: dict[int, tuple[str, ...]] = {}

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping
 
 from pysat.solvers import Solver
 
@@ -150,7 +151,7 @@ class Encoder:
     inputs: Inputs = field(default_factory=Inputs)
     # A miter's second copy: symbols for which `same(name)` holds are taken
     # from `base` (they cannot differ), so only the changed cone is duplicated.
-    base: "Encoder | None" = None
+    base: Encoder | None = None
     same: Callable[[str], bool] = lambda _name: False
     # Names that are free inputs of their own, not symbols: switches that
     # turn edits on and off by solver assumptions (the blame search).
@@ -473,7 +474,7 @@ class Encoder:
             if self.model.is_probe(name):
                 lit = self._free_threshold(self.model.probes[name].command, c, prefer=True)
             else:
-                lit = TRUE if 0 >= c else FALSE  # no value reads as 0
+                lit = TRUE if c <= 0 else FALSE  # no value reads as 0
         else:
             lit = self.g.var()
             self._pending.append(lambda: self._define_ge(sym, c, lit))
@@ -498,7 +499,7 @@ class Encoder:
         g = self.g
         base = 16 if sym.type == "hex" else 10
         extra = self._extra(sym.name)
-        out = TRUE if 0 >= c else FALSE
+        out = TRUE if c <= 0 else FALSE
         for index, (value, cond) in reversed(list(enumerate(sym.defaults))):
             cond_lit = self._default_cond(sym, index, cond, extra).m
             out = g.ite(cond_lit, self._value_ge(value, c, base, sym.name, cond_lit), out)
@@ -644,7 +645,7 @@ class Query:
         self._phased = (-1, -1)  # sizes of the preference sets behind _phases
         self._phases: list[int] = []
 
-    def __enter__(self) -> "Query":
+    def __enter__(self) -> Query:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -667,7 +668,7 @@ class Query:
             self._phased = (len(inputs.prefer_true), len(inputs.prefer_false))
         self.solver.set_phases(self._phases)
 
-    def solve(self, assumptions: Iterable[int]) -> "Assignment | None":
+    def solve(self, assumptions: Iterable[int]) -> Assignment | None:
         self._feed()
         if not self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]):
             return None
@@ -679,7 +680,7 @@ class Query:
         self._feed(phases=False)
         return bool(self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]))
 
-    def solve_within(self, assumptions: Iterable[int], conflicts: int) -> "Assignment | None | bool":
+    def solve_within(self, assumptions: Iterable[int], conflicts: int) -> Assignment | None | bool:
         """Like solve, but gives up after `conflicts`: then returns True (unknown)."""
         self._feed()
         self.solver.conf_budget(conflicts)

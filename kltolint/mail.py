@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import textwrap
-from typing import Sequence
+from collections.abc import Sequence
 
 from kltolint.findings import Finding
 from kltolint.output import grouped, witness_command
@@ -62,7 +62,7 @@ def _reply(review: PatchReview) -> str:
     if review.removed:
         body += ["This patch also removes:", ""]
         body += [f"  {f.file}:{f.line}: {f.message} [{f.rule}]" for f, _ in grouped(review.removed)] + [""]
-    body += ["-- ", "kltolint: Kconfig dependency linter (toolchain probes are never run;", 
+    body += ["-- ", "kltolint: Kconfig dependency linter (toolchain probes are never run;",
              "each finding carries a witness the kernel's conf tool replays)"]
     return "\n".join(head) + "\n\n" + "\n".join(body) + "\n"
 
@@ -85,7 +85,7 @@ def _quote_file(fp: FilePatch, problems: list[tuple[Finding, list[str]]], placed
         if not out:
             out += ["> " + line.rstrip("\r\n") for line in fp.header]
         out.append("> " + hunk.header.rstrip("\r\n"))
-        for line, number in zip(hunk.lines, numbers):
+        for line, number in zip(hunk.lines, numbers, strict=False):
             out.append("> " + line.rstrip("\r\n"))
             if number is None or line[:1] == "\\":
                 continue

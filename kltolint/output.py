@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from kltolint import __version__
 from kltolint.findings import Edit, Finding

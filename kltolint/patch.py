@@ -117,7 +117,7 @@ def _renumber(patch: Patch, index: int) -> Patch:
 
 def _split_mbox(text: str) -> list[str]:
     starts = [m.start() for m in _MBOX_FROM.finditer(text)]
-    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)], strict=True)]
 
 
 def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
@@ -242,7 +242,7 @@ def _git_header(lines: list[str], i: int, files: list[FilePatch], name: str) -> 
             old = None
         elif text.startswith("deleted file mode"):
             new = None
-        elif text.startswith("rename from ") or text.startswith("copy from "):
+        elif text.startswith(("rename from ", "copy from ")):
             raise PatchError(f"renamed or copied files are not supported ({new})", name)
         i += 1
     _same_file(old, new, name)
@@ -357,7 +357,7 @@ def _find(lines: list[str], old: list[str], want: int, budget: list[int]) -> int
     if not old:
         return min(want, len(lines))
     first, size = old[0], len(old)
-    for delta in range(0, len(lines) + 1):
+    for delta in range(len(lines) + 1):
         budget[0] -= 1
         if budget[0] < 0:
             return -1

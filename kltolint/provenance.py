@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 import kconfiglib
 
@@ -308,10 +308,10 @@ class Lined:
         prompts = sym.prompts
         if len(prompted) == len(prompts):
             prompts = tuple(self._relax(p, n, name, self._own(n.filename, self.prov.prompt_line(n)))
-                            for p, n in zip(prompts, prompted))
+                            for p, n in zip(prompts, prompted, strict=False))
         direct = sym.direct_dep
         if isinstance(direct, E.Or) and len(nodes) > 1 and len(direct.args) == len(nodes):
-            direct = E.or_(*(self._relax(d, n, name) for d, n in zip(direct.args, nodes)))
+            direct = E.or_(*(self._relax(d, n, name) for d, n in zip(direct.args, nodes, strict=True)))
         elif len(nodes) == 1:
             direct = self._relax(direct, first, name)
         defaults = []

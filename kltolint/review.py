@@ -10,7 +10,7 @@ the patched files.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from kltolint import fix, review_sweep, sweep
 from kltolint.findings import Finding
@@ -53,7 +53,7 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
             # the "before" loads may last, "after" ones never do (load.py), so
             # every "before" comes first.
             run_together([(before_session, arches), (after_session, arches)],
-                         lambda session, arch: progress(arch) if session is after_session else None,
+                         lambda session, arch, after=after_session: progress(arch) if session is after else None,
                          here=(after_session, arches[0]))
             befores = {arch: before_session.findings(arch) for arch in arches}
             for arch in arches:

@@ -11,7 +11,7 @@ what the patch introduces or removes.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from kltolint import sweep
 from kltolint.dead import references

@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from kltolint import expr as E
 from kltolint.cache import Cache, Manifest, rules_digest

@@ -206,7 +206,7 @@ class SourceFile:
 class Sources:
     """Parsed source files of a tree, read once."""
 
-    def __init__(self, tree: "Tree") -> None:
+    def __init__(self, tree: Tree) -> None:
         self.tree = tree
         self._files: dict[str, SourceFile] = {}
 

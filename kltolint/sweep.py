@@ -16,7 +16,7 @@ only warns outside that path.
 from __future__ import annotations
 
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 from kltolint import expr as E
 from kltolint import witness as W

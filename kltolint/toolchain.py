@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from collections.abc import Mapping
 
 # Tool variables the Makefile exports to Kconfig. kltolint reads each as a
 # placeholder standing for itself ("<NM>"), so two probes that differ only in

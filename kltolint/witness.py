@@ -8,7 +8,7 @@ as it can (so the witness holds for today's toolchains, not only old ones).
 from __future__ import annotations
 
 import weakref
-from typing import Callable
+from collections.abc import Callable
 
 from kltolint import toolchain
 from kltolint.findings import Witness
@@ -66,7 +66,7 @@ def build(query: Query, goal: list[int], found: Assignment, model: ArchModel,
     )
 
 
-_ORDER: "weakref.WeakKeyDictionary[ArchModel, dict[str, int]]" = weakref.WeakKeyDictionary()
+_ORDER: weakref.WeakKeyDictionary[ArchModel, dict[str, int]] = weakref.WeakKeyDictionary()
 
 
 def _order(model: ArchModel) -> dict[str, int]:
@@ -138,7 +138,7 @@ def _one_minimal(query: Query, goal: list[int], found: Assignment) -> Assignment
     users = _user_inputs(enc)
     others = [_pin(var, found) for var in enc.inputs.vars.values() if var not in users]
     state = {var: _pin(var, found) for var in users}
-    for name, sym in list(enc.syms.items()):
+    for sym in list(enc.syms.values()):
         if sym.user is None or not found(sym.vis.m) or not found(sym.user.m):
             continue
         trial = {**state, sym.user.m: -sym.user.m, sym.user.y: -sym.user.y}

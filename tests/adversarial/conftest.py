@@ -12,7 +12,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 
 from kltolint.cli import main
 from tests.conftest import ROOT, TREES

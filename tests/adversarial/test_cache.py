@@ -13,7 +13,7 @@ import pytest
 
 import kltolint
 from kltolint.cache import SCHEMA
-from tests.adversarial.conftest import DEMO, GUARDED, UNGUARDED, demo, run
+from tests.adversarial.conftest import DEMO, UNGUARDED, demo, run
 from tests.conftest import ROOT
 
 FIXED = (DEMO / "after/arch/arm64/Kconfig").read_text()

@@ -9,7 +9,7 @@ import tempfile
 import pytest
 
 from kltolint.tree import Tree
-from tests.adversarial.conftest import DEMO, GUARDED, UNGUARDED, demo, run
+from tests.adversarial.conftest import DEMO, UNGUARDED, demo, run
 
 FIXED = (DEMO / "after/arch/arm64/Kconfig").read_text()
 EDITED = "\tselect ARCH_SUPPORTS_LTO_CLANG if !CPU_BIG_ENDIAN\n"

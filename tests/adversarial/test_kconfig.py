@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.adversarial.conftest import UNGUARDED, demo, run
+from tests.adversarial.conftest import demo, run
 
 DEPENDS = "depends on AS_IS_GNU || AS_VERSION >= 150000"
 

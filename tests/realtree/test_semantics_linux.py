@@ -4,7 +4,7 @@ conformance tier, test_conformance_linux.py, checks whole .config files)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pytest
 
@@ -18,7 +18,7 @@ from tests.conftest import real_tree
 pytestmark = pytest.mark.realtree
 
 
-@lru_cache(maxsize=None)
+@cache
 def model(arch: str) -> ArchModel:
     return load_arch(Tree(real_tree("6.12")), arch)
 

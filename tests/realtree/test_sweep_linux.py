@@ -4,7 +4,7 @@ replayed through conf, which must print its warning; witnesses are short."""
 from __future__ import annotations
 
 import statistics
-from functools import lru_cache
+from functools import cache
 
 import pytest
 
@@ -20,7 +20,7 @@ VERSIONS = ("6.12", "7.3")
 MAX_DISTINCT = 60  # parametrised ahead of the sweep; more findings fail the count test
 
 
-@lru_cache(maxsize=None)
+@cache
 def distinct(version: str) -> tuple:
     """(arch, finding) for each distinct finding, on the first arch that has it
     (mips and um last: their Makefiles need files the extracted trees lack)."""
