@@ -34,7 +34,7 @@ class Answers:
         key = hashlib.sha256(f"{tree.root}\0{arch}\0{question}\0{self._code}".encode()).hexdigest()
         return self.dir / f"{key[:40]}.json"
 
-    def get(self, tree: Tree, arch: str, question: str) -> dict | None:
+    def get(self, tree: Tree, arch: str, question: str) -> dict[str, object] | None:
         try:
             data = json.loads(self._path(tree, arch, question).read_text())
             if data.get("question") != question or data.get("root") != str(tree.root):
@@ -44,11 +44,11 @@ class Answers:
             answer = data["answer"]
             if type(answer.get("output")) is not str or answer.get("code") not in (0, 1):
                 return None
-            return answer
+            return dict(answer)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UserError):
             return None
 
-    def put(self, tree: Tree, arch: str, question: str, manifests: list[Manifest], answer: dict) -> None:
+    def put(self, tree: Tree, arch: str, question: str, manifests: list[Manifest], answer: dict[str, object]) -> None:
         if tree.overlay:
             return
         data = {"question": question, "root": str(tree.root), "arch": arch,

@@ -41,6 +41,7 @@ from kltolint.source import Logical, SourceFile, Sources
 
 if TYPE_CHECKING:  # the solver loads only when dead options are checked
     from kltolint.logic import Query
+    from kltolint.tree import Tree
 
 DANGLING = "dangling-reference"
 DEAD = "dead-option"
@@ -148,7 +149,7 @@ def dangling(model: ArchModel, rule: Rule, sources: Sources) -> list[Finding]:
     return out
 
 
-def defined_anywhere(tree) -> set[str]:
+def defined_anywhere(tree: Tree) -> set[str]:
     """Every name a `config`/`menuconfig` line of any Kconfig file defines
     (textual, all arches at once; the overlay of a patch included)."""
     names: set[str] = set()
@@ -167,7 +168,7 @@ def defined_anywhere(tree) -> set[str]:
     return names
 
 
-def _definitions(tree, rel: str) -> list[str]:
+def _definitions(tree: Tree, rel: str) -> list[str]:
     try:
         return _DEFINITION.findall(tree.read(rel))
     except Exception:  # unreadable or refused (symlink out of the tree): defines nothing we can see
@@ -340,7 +341,7 @@ def _never(possible: Possible, sym: Symbol) -> list[E.Expr]:
 
 
 def _dead_finding(model: ArchModel, rule: Rule, sources: Sources, possible: Possible, sym: Symbol,
-                  parts: list[E.Expr], others: list[E.Expr] = ()) -> Finding:
+                  parts: list[E.Expr], others: Sequence[E.Expr] = ()) -> Finding:
     """`others`: further conjuncts that each kill it alone (an arch-neutral
     one among them is what `across_arches` reports)."""
     loc = sym.locs[0]
@@ -428,7 +429,7 @@ def _above(source: SourceFile, lineno: int) -> Iterator[Logical]:
 
 # -- across arches ------------------------------------------------------------------------
 
-def across_arches(tree, findings: Sequence[Finding], arches: Sequence[str], rules: Sequence[Rule]) -> list[Finding]:
+def across_arches(tree: Tree, findings: Sequence[Finding], arches: Sequence[str], rules: Sequence[Rule]) -> list[Finding]:
     """Keep the KDEAD candidates that hold for the whole tree (see the module doc)."""
     ids = {r.id: r.kind for r in rules if is_dead_rule(r)}
     if not ids or not any(f.rule in ids for f in findings):
@@ -465,11 +466,11 @@ def across_arches(tree, findings: Sequence[Finding], arches: Sequence[str], rule
             needed = {a for step in _definitions_of(f) for a in tree.arches_reading(step.file)}
             if subject in reported or not needed <= run or not needed <= dead_on[subject]:
                 continue
-            f = _explained(f, common.get(subject) or set(), best[subject])
-            if f is None:
+            explained = _explained(f, common.get(subject) or set(), best[subject])
+            if explained is None:
                 continue
             reported.add(subject)  # once per tree: the first arch's explanation
-            f = replace(f, notes=(*f.notes, f"dead on every arch that defines it: {', '.join(sorted(needed))}"))
+            f = replace(explained, notes=(*explained.notes, f"dead on every arch that defines it: {', '.join(sorted(needed))}"))
         out.append(f)
     return out
 

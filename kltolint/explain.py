@@ -23,18 +23,23 @@ import argparse
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kltolint import expr as E
 from kltolint import query as Q
 from kltolint import toolchain
 from kltolint.errors import UserError
-from kltolint.logic import Assignment, Encoder, Query
-from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel
+from kltolint.logic import Assignment, Encoder, Query, SymEnc
+from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Symbol
 from kltolint.provenance import Line, Provenance
 from kltolint.source import Sources
 from kltolint.toolfacts import parse_facts
 from kltolint.tree import Tree
+
+if TYPE_CHECKING:
+    from kconfiglib import MenuNode
+
+    from kltolint.cache import Manifest
 
 MAX_DEPTH = 8
 _TOOL_SYMBOLS = frozenset({m for g in toolchain.GROUPS for m in g.members} | set(toolchain.VERSIONS))
@@ -202,7 +207,7 @@ class Explainer:
         else:
             self._lower(name, sym, nodes, want, depth)
 
-    def _raise(self, name, sym, nodes, want: int, depth: int) -> None:
+    def _raise(self, name: str, sym: Symbol, nodes: list[MenuNode], want: int, depth: int) -> None:
         """It is lower than wanted: the dependencies that fail, then what
         could set it (the prompt, a default, a select), each walked back."""
         failing = []
@@ -235,10 +240,10 @@ class Explainer:
             lineno, text = self.sources.edge_line(edge)
             self._reason(Line(edge.entry.file, lineno, text, edge.source), E.and_(E.Sym(edge.source), edge.cond),
                          depth, "could set it")
-        for value, cond in sym.defaults:
-            self._reason(self._default_line(sym, value, cond), E.and_(value, cond), depth, "could set it")
+        for default, cond in sym.defaults:
+            self._reason(self._default_line(sym, default, cond), E.and_(default, cond), depth, "could set it")
 
-    def _by_line(self, conds: list[E.Expr], nodes, name: str, depth: int, why: str) -> None:
+    def _by_line(self, conds: list[E.Expr], nodes: list[MenuNode], name: str, depth: int, why: str) -> None:
         """One reason per line, however many of its conjuncts are involved."""
         by_line: dict[Line, list[E.Expr]] = {}
         for c in conds:
@@ -247,7 +252,7 @@ class Explainer:
         for line, parts in by_line.items():
             self._reason(line, E.and_(*parts), depth, why)
 
-    def _lower(self, name, sym, nodes, want: int, depth: int) -> None:
+    def _lower(self, name: str, sym: Symbol, nodes: list[MenuNode], want: int, depth: int) -> None:
         """It is at least what is wanted: what sets it."""
         for edge in self.model.incoming("select", name):
             fires = self.eval.tri(E.and_(E.Sym(edge.source), edge.cond))
@@ -288,7 +293,7 @@ class Explainer:
             for arg in expr.args[:1]:  # one way out is enough to show
                 self._walk_expr(arg, want, depth)
 
-    def _default_line(self, sym, value: E.Expr, cond: E.Expr) -> Line:
+    def _default_line(self, sym: Symbol, value: E.Expr, cond: E.Expr) -> Line:
         index = next(i for i, d in enumerate(sym.defaults) if d == (value, cond))
         if index < len(sym.default_locs):
             from kltolint.analysis import default_lines
@@ -367,7 +372,7 @@ class Explainer:
 
     def _probe_answers(self, query: Query, enc: Encoder, pinned: list[int]) -> list[tuple[str, E.Expr]] | None:
         """Probe answers under which the model gives this .config's values."""
-        wants = []
+        wants: list[int] = []
         for sym_name, sym_enc in enc.syms.items():
             value = _TRI.get(self.config.get(sym_name, "n"), 0)
             wants += [sym_enc.value.m if value >= 1 else -sym_enc.value.m,
@@ -375,7 +380,7 @@ class Explainer:
         found = query.solve(pinned + wants)
         if found is None:
             return None
-        out = []
+        out: list[tuple[str, E.Expr]] = []
         for probe in self.model.probes.values():
             var = enc.inputs.vars.get(("probe", probe.command))
             if var is not None:
@@ -393,7 +398,7 @@ def _conditions(model: ArchModel, name: str) -> list[E.Expr]:
     return list(dict.fromkeys(c for e in exprs for c in conjuncts(e)))
 
 
-def _user_lits(enc: Encoder, name: str, sym_enc, value: int) -> list[int]:
+def _user_lits(enc: Encoder, name: str, sym_enc: SymEnc, value: int) -> list[int]:
     if sym_enc.user is not None:
         user = sym_enc.user
         if value == 0:
@@ -416,7 +421,7 @@ def _int(text: str | None, type_: str) -> int | None:
 
 def _toolchain_facts(model: ArchModel, config: dict[str, str]) -> list[tuple[str, E.Expr]]:
     """The .config's toolchain: which compiler, linker, assembler, versions."""
-    out = []
+    out: list[tuple[str, E.Expr]] = []
     for group in toolchain.GROUPS:
         for name in group.members:
             if name in model.symbols and config.get(name) == "y":
@@ -483,7 +488,7 @@ def render_text(e: Explanation) -> str:
     return "".join(line + "\n" for line in out)
 
 
-def to_data(e: Explanation) -> dict:
+def to_data(e: Explanation) -> dict[str, object]:
     return {
         "version": 1, "tool": "kltolint", "symbol": e.symbol, "wanted": e.wanted, "current": e.current,
         "reasons": [{"file": r.line.file, "line": r.line.line, "text": r.line.text, "symbol": r.line.owner,
@@ -496,7 +501,7 @@ def to_data(e: Explanation) -> dict:
     }
 
 
-def run(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: list) -> int:
+def run(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: list[Manifest]) -> int:
     import json
 
     from kltolint.cache import Manifest

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TypeAlias
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,11 @@ M = Const("m")
 COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
 
 
-def _flat(kind: type, unit: Const, zero: Const, args: tuple[Expr, ...]) -> Expr:
+def _flat(kind: type[And] | type[Or], unit: Const, zero: Const, args: tuple[Expr, ...]) -> Expr:
     """Flatten nested `kind`s, drop `unit`, let `zero` absorb, drop repeats."""
     out: list[Expr] = []
     for arg in args:
-        for part in (arg.args if isinstance(arg, kind) else (arg,)):  # type: ignore[attr-defined]
+        for part in (arg.args if isinstance(arg, (And, Or)) and isinstance(arg, kind) else (arg,)):
             if part == zero:
                 return zero
             if part != unit and part not in out:
@@ -273,7 +273,7 @@ class _Parser:
             return Cmp(token[1], left, self.atom())
         return left
 
-    def _deeper(self, parse):  # type: ignore[no-untyped-def]
+    def _deeper(self, parse: Callable[[], Expr]) -> Expr:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise ExprSyntaxError(f"expression nests more than {MAX_DEPTH} levels deep")

@@ -18,8 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from kltolint.errors import UserError
+
+if TYPE_CHECKING:  # the solver loads only when floors are constrained
+    from kltolint.logic import Encoder
+    from kltolint.tree import Tree
 
 SCRIPT = "scripts/min-tool-version.sh"
 
@@ -55,7 +60,7 @@ def version_number(text: str) -> int:
     return parts[0] * 10000 + parts[1] * 100 + parts[2]
 
 
-def read(tree, arch: str) -> dict[str, int]:
+def read(tree: Tree, arch: str) -> dict[str, int]:
     """tool -> minimum version number for `arch`; {} when the tree has no script."""
     if not tree.exists(SCRIPT):
         return {}
@@ -141,7 +146,7 @@ def _unknown(lineno: int, code: str) -> UserError:
                      "(kltolint reads echo, if/elif/else on $SRCARCH or $ARCH)", SCRIPT, lineno)
 
 
-def constrain(enc, floors: Mapping[str, int]) -> None:
+def constrain(enc: Encoder, floors: Mapping[str, int]) -> None:
     """Add `0 < SYMBOL < minimum` is impossible, for every floor the tree has."""
     model = enc.model
     for floor in FLOORS:

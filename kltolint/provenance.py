@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from typing import overload
 
 import kconfiglib
 
@@ -54,7 +55,7 @@ class _Cand:
 
     file: str
     logical: Logical
-    conjuncts: frozenset | None  # None: not parseable (macros)
+    conjuncts: frozenset[E.Expr] | None  # None: not parseable (macros)
 
 
 _PROMPT_WORDS = frozenset({"bool", "tristate", "int", "hex", "string", "prompt"})
@@ -251,7 +252,7 @@ class Lined:
             probes=self._probes, files=self.base.files, globs=self.base.globs,
             incoming_source=self._incoming)
 
-    def kept(self, line: Line) -> E.Expr:
+    def kept(self, line: Line) -> E.Sym:
         """The input "this line holds as written" (assumed, or left free)."""
         key = (line.file, line.line)
         name = self._names.get(key)
@@ -263,7 +264,7 @@ class Lined:
 
     def _free(self, line: Line) -> E.Expr:
         """What a relaxed default or select does: fire or not, at will."""
-        name = f"{LINE_PREFIX}free_{self.kept(line).name}"  # type: ignore[attr-defined]
+        name = f"{LINE_PREFIX}free_{self.kept(line).name}"
         self._probes.setdefault(name, Probe(name, f"#free {line.file}:{line.line}", line.loc))
         return E.Sym(name)
 
@@ -377,12 +378,19 @@ class _Symbols(Mapping[str, Symbol]):
         return len(self._lined.base.symbols)
 
 
-class _Choices:
+class _Choices(Sequence[Choice]):
     def __init__(self, lined: Lined) -> None:
         self._lined = lined
         self._done: dict[int, Choice] = {}
 
-    def __getitem__(self, index: int) -> Choice:
+    @overload
+    def __getitem__(self, index: int) -> Choice: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Choice]: ...
+
+    def __getitem__(self, index: int | slice) -> Choice | Sequence[Choice]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
         if index not in self._done:
             self._done[index] = self._lined.choice(index)
         return self._done[index]

@@ -143,9 +143,10 @@ def unsat_core(asked: Asked, sources: Sources) -> tuple[tuple[Line, ...], tuple[
     enc, goal, named = _relaxable(asked, sources)
     with Query(enc) as query:
         core = minimal_core(query, goal, list(named))
-    lines = tuple(sorted((named[c] for c in core if isinstance(named[c], Line)), key=lambda l: (l.file, l.line)))
-    facts = tuple(named[c] for c in core if isinstance(named[c], str))
-    return lines, facts  # type: ignore[return-value]
+    lines = tuple(sorted((what for what in map(named.__getitem__, core) if isinstance(what, Line)),
+                         key=lambda l: (l.file, l.line)))
+    facts = tuple(what for what in map(named.__getitem__, core) if isinstance(what, str))
+    return lines, facts
 
 
 def minimal_core(query: Query, goal: int, assumptions: list[int]) -> list[int]:
@@ -217,10 +218,10 @@ def render_text(expr: str, answers: list[Answer]) -> str:
     return "".join(line + "\n" for line in out)
 
 
-def to_data(expr: str, toolchain_facts: list[str], answers: list[Answer]) -> dict:
+def to_data(expr: str, toolchain_facts: list[str], answers: list[Answer]) -> dict[str, object]:
     arches = []
     for a in answers:
-        item: dict = {"arch": a.arch, "reachable": a.reachable, "fixed": list(a.fixed)}
+        item: dict[str, object] = {"arch": a.arch, "reachable": a.reachable, "fixed": list(a.fixed)}
         if a.witness is not None:
             item["witness"] = {"config": a.witness.config, "make": a.witness.make,
                                "assumptions": list(a.witness.assumptions), "command": make_command(a)}

@@ -22,14 +22,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from kltolint import expr as E
 from kltolint import mintool
 from kltolint.findings import Edit, EditPoint, Finding, Step, Witness
 from kltolint.model import BOOL_TYPES, ArchModel, Edge, Symbol
 from kltolint.rules import Rule
-from kltolint.source import Logical, SourceFile, Sources
+from kltolint.source import Entry, Logical, SourceFile, Sources
+
+if TYPE_CHECKING:
+    from kltolint.tree import Tree
 
 KIND = "redundant-toolchain"
 EDIT_KINDS = ("redundant-true", "redundant-false")  # the term is replaced by y / by n
@@ -45,9 +49,9 @@ def is_redundant_rule(rule: Rule) -> bool:
     return rule.kind == KIND
 
 
-def split(rules) -> tuple[list[Rule], list[Rule]]:
-    rules = list(rules)
-    return [r for r in rules if not is_redundant_rule(r)], [r for r in rules if is_redundant_rule(r)]
+def split(rules: Iterable[Rule]) -> tuple[list[Rule], list[Rule]]:
+    listed = list(rules)
+    return [r for r in listed if not is_redundant_rule(r)], [r for r in listed if is_redundant_rule(r)]
 
 
 def is_toolchain(name: str) -> bool:
@@ -108,7 +112,8 @@ def condition(line: Logical) -> tuple[str, str] | None:
     return None
 
 
-def candidates(model: ArchModel, sources: Sources, scope: set[str] | None = None):
+def candidates(model: ArchModel, sources: Sources,
+               scope: set[str] | None = None) -> Iterator[tuple[str, Entry, int, Symbol, E.Expr]]:
     """(file, entry, index of the line in entry.props, symbol, parsed condition)."""
     for rel in model.files:
         source = sources.file(rel)
@@ -149,14 +154,14 @@ class _Symbols(Mapping[str, Symbol]):
     def __contains__(self, name: object) -> bool:
         return name in self.base
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.base)
 
     def __len__(self) -> int:
         return len(self.base)
 
 
-def edited_model(model: ArchModel, sym: Symbol, entry, line: Logical, old: E.Expr,
+def edited_model(model: ArchModel, sym: Symbol, entry: Entry, line: Logical, old: E.Expr,
                  new: E.Expr) -> tuple[ArchModel, set[str]] | None:
     """The model with `old` replaced by `new` where `line` puts it, and the
     symbols whose definitions that changes; None when it matches nothing."""
@@ -190,7 +195,7 @@ def edited_model(model: ArchModel, sym: Symbol, entry, line: Logical, old: E.Exp
     return view, {sym.name} | {e.target for e in edges}
 
 
-def _outgoing(entry) -> list[tuple[str, str]]:
+def _outgoing(entry: Entry) -> list[tuple[str, str]]:
     return list(dict.fromkeys((p.keyword, p.words()[1]) for p in entry.props
                               if p.keyword in ("select", "imply") and len(p.words()) > 1))
 
@@ -253,7 +258,7 @@ def check(model: ArchModel, rules: Sequence[Rule], sources: Sources, scope: set[
     return out
 
 
-def _finding(model: ArchModel, rule: Rule, rel: str, entry, index: int, sym: Symbol, parsed: E.Expr,
+def _finding(model: ArchModel, rule: Rule, rel: str, entry: Entry, index: int, sym: Symbol, parsed: E.Expr,
              term: E.Expr, value: E.Expr, floors: Mapping[str, int]) -> Finding:
     line = entry.props[index]
     after = substitute(parsed, term, value)
@@ -304,12 +309,12 @@ def edits(point: EditPoint, term_text: str, source: SourceFile) -> tuple[Edit, .
     at = source.logical.index(line)
     while at > 0 and source.logical[at - 1].kind == "comment":
         at -= 1
-        comment = source.logical[at]
-        out.append(Edit(point.file, comment.first + 1, comment.last + 1, "delete", comment.text))
+        above = source.logical[at]
+        out.append(Edit(point.file, above.first + 1, above.last + 1, "delete", above.text))
     return tuple(out)
 
 
-def reproven(before: ArchModel, after: ArchModel, name: str, tree, arch: str) -> str:
+def reproven(before: ArchModel, after: ArchModel, name: str, tree: Tree, arch: str) -> str:
     """The fixer's verdict on a KRED edit, on the reloaded tree: '' when the
     entry and every symbol that reads it directly (its select and imply
     targets among them) take the same value in every configuration, given
@@ -326,12 +331,12 @@ def reproven(before: ArchModel, after: ArchModel, name: str, tree, arch: str) ->
 
 # -- across arches -------------------------------------------------------------------------------
 
-def across_arches(tree, findings: Sequence[Finding], arches: Sequence[str], rules: Sequence[Rule]) -> list[Finding]:
+def across_arches(tree: Tree, findings: Sequence[Finding], arches: Sequence[str], rules: Sequence[Rule]) -> list[Finding]:
     """A tautology stands only if every arch that may read its file shows it."""
     ids = {r.id for r in rules if is_redundant_rule(r)}
     if not ids:
         return list(findings)
-    seen: dict[tuple, set[str]] = {}
+    seen: dict[tuple[str, str, int, str], set[str]] = {}
     for f in findings:
         if f.rule in ids:
             seen.setdefault((f.rule, f.file, f.line, f.message), set()).add(f.arch)

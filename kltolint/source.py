@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from kltolint.model import Edge
     from kltolint.tree import Tree
 
 ENTRY_KEYWORDS = frozenset({
@@ -215,7 +216,7 @@ class Sources:
             self._files[rel] = SourceFile(self.tree.read(rel))
         return self._files[rel]
 
-    def edge_line(self, edge) -> tuple[int, str]:
+    def edge_line(self, edge: Edge) -> tuple[int, str]:
         """Line number and text of a select/imply edge (model.Edge); the
         entry's `config` line when the text cannot be found."""
         line = self.file(edge.entry.file).select_line(edge.entry.line, edge.kind, edge.target, edge.nth)
