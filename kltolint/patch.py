@@ -204,6 +204,7 @@ def _same_file(old: str | None, new: str | None, name: str) -> None:
 
 def parse_diff(text: str, name: str = "<patch>") -> list[FilePatch]:
     lines = split_lines(text)
+    last_dot = max((k for k, l in enumerate(lines) if l.rstrip("\r\n") == "."), default=-1)
     files: list[FilePatch] = []
     i = 0
     while i < len(lines):
@@ -218,10 +219,38 @@ def parse_diff(text: str, name: str = "<patch>") -> list[FilePatch]:
             hunks, i = _hunks(lines, i + 2, name, new or old or "?")
             files.append(FilePatch(old, new, hunks, header))
             continue
-        if line.startswith("-- \n") or line.rstrip("\r\n") == "--":
-            break  # signature
+        # Past a signature (`-- `), patch(1) and git apply still apply
+        # what follows, so the scan goes on to the end.
+        _refuse_foreign(lines, i, last_dot, bool(files), name)
         i += 1
     return files
+
+
+_CONTEXT_SEPARATOR = re.compile(r"^\*{15}\s*$")
+_NORMAL_COMMAND = re.compile(r"^\d+(,\d+)?[acd]\d+(,\d+)?\s*$")
+_ED_COMMAND = re.compile(r"^\d+(,\d+)?[acd]\s*$")
+
+
+def _refuse_foreign(lines: list[str], i: int, last_dot: int, in_diff: bool, name: str) -> None:
+    """Refuse a diff kltolint does not read but patch(1) applies (a context,
+    normal or ed diff, or, once the diffs have begun, a hunk with no file
+    header), at a line outside the unified diffs parsed: reviewing the rest
+    alone could pass a patch whose real change is hidden there. (A commit
+    message may quote a hunk header; git am never applies it.)"""
+    line = lines[i].rstrip("\r\n")
+    after = lines[i + 1] if i + 1 < len(lines) else ""
+    kind = None
+    if _CONTEXT_SEPARATOR.match(line) or (line.startswith("*** ") and after.startswith("--- ")):
+        kind = "a context diff"
+    elif _NORMAL_COMMAND.match(line) and after.startswith(("<", ">")):
+        kind = "a normal diff"
+    elif _ED_COMMAND.match(line) and last_dot > i:
+        kind = "an ed script"
+    elif in_diff and _HUNK.match(line):
+        kind = "a hunk with no ---/+++ file names"
+    if kind is not None:
+        raise PatchError(f"{kind} at line {i + 1} of the diff text: patch(1) applies it but kltolint "
+                         "does not read it (only unified diffs are reviewed)", name)
 
 
 def _git_header(lines: list[str], i: int, files: list[FilePatch], name: str) -> int:

@@ -232,3 +232,54 @@ def test_patched_probes_never_run(capsys, tmp_path):
     diff = change_diff("arch/arm64/Kconfig", ARM64, ARM64 + added + f"V := $(shell,touch {marker})\n")
     assert review(capsys, demo(tmp_path), write_patch(tmp_path, diff)).code in (0, 1)
     assert not marker.exists()
+
+
+# -- diffs patch(1) applies that are not unified, and diffs past a signature -------------
+
+def _context_diff(rel: str, old: str, new: str) -> str:
+    import difflib
+    return "".join(difflib.context_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        f"a/{rel}", f"b/{rel}"))
+
+
+def _normal_diff(rel: str, old: str, new: str) -> str:
+    (at,) = [n for n, l in enumerate(old.splitlines(keepends=True), 1) if l == GUARDED]
+    return f"Index: a/{rel}\n{at}c{at}\n< {GUARDED}---\n> {UNGUARDED}"
+
+
+HARMLESS = change_diff("init/Kconfig", INIT, INIT + "# a comment\n")
+BROKEN = ARM64.replace(GUARDED, UNGUARDED)
+HIDDEN = {
+    "context diff": _context_diff("arch/arm64/Kconfig", ARM64, BROKEN),
+    "context diff after a unified one": HARMLESS + _context_diff("arch/arm64/Kconfig", ARM64, BROKEN),
+    "normal diff after a unified one": HARMLESS + _normal_diff("arch/arm64/Kconfig", ARM64, BROKEN),
+    "ed script after a unified one": HARMLESS + "4c\n" + UNGUARDED + ".\n",
+    "hunk without file names after a unified one": HARMLESS + "junk\n@@ -4 +4 @@\n-" + GUARDED + "+" + UNGUARDED,
+}
+
+
+@pytest.mark.parametrize("name", HIDDEN)
+def test_diffs_patch_applies_but_review_cannot_read_are_refused(capsys, tmp_path, name):
+    tree = demo(tmp_path)
+    path = write_patch(tmp_path, HIDDEN[name])
+    if name.startswith(("context", "normal")):  # what patch(1) makes of it: the guard is gone
+        import subprocess
+        applied = subprocess.run(["patch", "-p1", "-s", "-i", path], cwd=tree, capture_output=True, text=True)
+        assert applied.returncode == 0 and UNGUARDED in (tree / "arch/arm64/Kconfig").read_text(), applied
+        tree = demo(tmp_path, name="fresh")
+    result = review(capsys, tree, path)
+    assert result.code == 2 and "only unified diffs are reviewed" in result.error
+
+
+def test_a_diff_past_the_signature_is_reviewed(capsys, tmp_path):
+    # patch(1) and git apply both apply what follows `-- `: so does review.
+    diff = HARMLESS + "-- \n2.39.0\n\n" + change_diff("arch/arm64/Kconfig", ARM64, BROKEN)
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, diff), "--format", "json")
+    assert result.code == 1
+    assert [f["file"] for f in json.loads(result.out)["findings"]] == ["arch/arm64/Kconfig"]
+
+
+def test_a_commit_message_quoting_a_hunk_header_is_read(capsys, tmp_path):
+    mail = ("From: Dev <dev@example.org>\nSubject: [PATCH] init: note\nMessage-ID: <1@example.org>\n\n"
+            "The old code was:\n@@ -1,3 +1,3 @@ config FOO\n---\n" + HARMLESS)
+    assert review(capsys, demo(tmp_path), write_patch(tmp_path, mail)).code == 0
