@@ -1,0 +1,24 @@
+"""Kconfig semantics as propositional logic, decided by a SAT solver.
+
+One job per module, in the order a query uses them:
+
+    circuit   Tri (a value as two literals), Gates (Tseitin), Inputs (the free inputs)
+    numeric   int/hex order encoding and string equality (a mixin of the Encoder)
+    encoder   Encoder: a model's symbols as a circuit, encoded lazily (cone of influence)
+    solve     Query over one encoder
+
+The names below are the package's public face; other modules import them
+from `kltolint.logic`.
+"""
+
+from kltolint.logic.circuit import FALSE, T_N, T_Y, TRUE, Gates, Inputs, Tri
+from kltolint.logic.encoder import Encoder, SymEnc
+from kltolint.logic.numeric import compare_constants, number
+from kltolint.logic.numeric import number as _number  # conformance's old name, until it uses `number`
+from kltolint.logic.solve import Assignment, Query
+
+__all__ = [
+    "FALSE", "TRUE", "T_N", "T_Y",
+    "Assignment", "Encoder", "Gates", "Inputs", "Query", "SymEnc", "Tri",
+    "_number", "compare_constants", "number",
+]
