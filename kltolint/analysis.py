@@ -24,7 +24,7 @@ from kltolint import expr as E
 from kltolint import dead, redundant, sweep
 from kltolint import witness as W
 from kltolint.findings import EditPoint, Finding, Step
-from kltolint.logic import Assignment, Encoder, Query
+from kltolint.logic import Assignment, Edits, Encoder, Query
 from kltolint.model import ArchModel, Edge, Loc
 from kltolint.rules import Rule
 from kltolint.source import SourceFile, Sources  # noqa: F401 (Sources: re-exported)
@@ -70,7 +70,7 @@ class Overrides:
         return out
 
     def encoder(self, model: ArchModel, switches: frozenset[str] = frozenset()) -> Encoder:
-        return Encoder(model, self.guards, self.extra, self.defaults, switches=switches)
+        return Encoder(model, Edits(self.guards, self.extra, self.defaults), switches=switches)
 
 
 def applies(rule: Rule, model: ArchModel) -> bool:
@@ -156,7 +156,7 @@ def _explain(enc: Encoder, found: Assignment, model: ArchModel, subject: str,
         sym = model.symbols.get(name)
         if sym_enc is None or sym is None or not found(sym_enc.value.m):
             continue
-        selects = [e for e in model.incoming("select", name) if found(enc._edge(e).m)]
+        selects = [e for e in model.incoming("select", name) if found(enc.edge_value(e).m)]
         if selects:
             for edge in selects:
                 candidates.append(Candidate("select", name, edge, depth))
@@ -185,9 +185,9 @@ def _explain(enc: Encoder, found: Assignment, model: ArchModel, subject: str,
 
 def _active_default(enc: Encoder, found: Assignment, sym) -> int | None:
     """Index of the default that gave `sym` its value in the witness."""
-    extra = enc._extra(sym.name)
+    extra = enc.added_depends(sym.name)
     for index, (_, cond) in enumerate(sym.defaults):
-        if found(enc._default_cond(sym, index, cond, extra).m):
+        if found(enc.default_condition(sym, index, cond, extra).m):
             return index
     return None
 

@@ -97,7 +97,7 @@ def _unquoted(text: str) -> Iterator[tuple[int, str, int]]:
             yield i, ch, depth
 
 
-def _split_comment(text: str) -> tuple[str, str]:
+def split_comment(text: str) -> tuple[str, str]:
     """`code  # comment` -> ('code', '  # comment'), quotes respected."""
     for i, ch, _ in _unquoted(text):
         if ch == "#":
@@ -106,7 +106,7 @@ def _split_comment(text: str) -> tuple[str, str]:
     return text.rstrip(), ""
 
 
-def _split_if(code: str) -> tuple[str, str | None]:
+def split_if(code: str) -> tuple[str, str | None]:
     """`select X if A` -> ('select X', 'A'): the `if` at depth 0, outside quotes."""
     for i, _, depth in _unquoted(code):
         if (depth == 0 and code.startswith("if", i) and i > 0 and code[i - 1] in " \t"
@@ -121,8 +121,8 @@ def _wrap(text: str) -> str:
 
 def _add_condition(line: Logical, guard: str) -> str:
     """`KW VALUE [if C]` -> `KW VALUE if C && GUARD` (parenthesised as needed)."""
-    code, comment = _split_comment(line.text)
-    head, cond = _split_if(code)
+    code, comment = split_comment(line.text)
+    head, cond = split_if(code)
     new_cond = guard if cond is None else f"{_wrap(cond)} && {_wrap(guard)}"
     return f"{head} if {new_cond}{comment}"
 
@@ -335,7 +335,7 @@ def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str
         return ""
     inputs = Inputs()
     old = Encoder(before, inputs=inputs)
-    new = Encoder(after, inputs=inputs, base=old, same=lambda name: name not in cone)
+    new = Encoder(after, inputs=inputs, original=old, unchanged=lambda name: name not in cone)
     g = inputs.g
     forbidden = old.expr(forbid).m
     diffs = {}
@@ -385,10 +385,10 @@ def _changes_no_value(before: ArchModel, after: ArchModel, point: EditPoint) -> 
             pairs.append((edge, twin))
     inputs = Inputs()
     old = Encoder(before, inputs=inputs)
-    new = Encoder(after, inputs=inputs, base=old, same=lambda other: other != name)
+    new = Encoder(after, inputs=inputs, original=old, unchanged=lambda other: other != name)
     g = inputs.g
     diffs = []
-    for a, b in [(old.value(name), new.value(name)), *((old._edge(x), new._edge(y)) for x, y in pairs)]:
+    for a, b in [(old.value(name), new.value(name)), *((old.edge_value(x), new.edge_value(y)) for x, y in pairs)]:
         diffs.append(g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y))))
     new.close()
     with Query(new) as query:

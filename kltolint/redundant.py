@@ -94,16 +94,16 @@ def terms(expr: E.Expr, parent: type | None = None) -> Iterator[tuple[E.Expr, E.
 
 def condition(line: Logical) -> tuple[str, str] | None:
     """(head, condition text) of a line with a condition, or None."""
-    from kltolint.fix import _split_comment, _split_if
+    from kltolint.fix import split_comment, split_if
 
-    code, _ = _split_comment(line.text)
+    code, _ = split_comment(line.text)
     if line.keyword == "depends":
         match = re.match(r"\s*depends\s+on\s+(.*)$", code)
         if match is None or re.search(r"\bif\b", match.group(1)):
             return None  # 7.x `depends on X if Y`: not rewritten here
         return code[: match.start(1)].rstrip(), match.group(1)
     if line.keyword in _COND_KEYWORDS:
-        head, cond = _split_if(code)
+        head, cond = split_if(code)
         return (head, cond) if cond else None
     return None
 
@@ -202,7 +202,7 @@ def unchanged(model: ArchModel, view: ArchModel, names: set[str], floors: Mappin
 
     inputs = Inputs()
     old = Encoder(model, inputs=inputs)
-    new = Encoder(view, inputs=inputs, base=old, same=lambda name: name not in names)
+    new = Encoder(view, inputs=inputs, original=old, unchanged=lambda name: name not in names)
     mintool.constrain(old, floors)
     g = inputs.g
     diffs = []
@@ -278,7 +278,7 @@ def _finding(model: ArchModel, rule: Rule, rel: str, entry, index: int, sym: Sym
 
 def edits(point: EditPoint, term_text: str, source: SourceFile) -> tuple[Edit, ...]:
     """Delete the term (re-simplified), or the whole line with its comment lines."""
-    from kltolint.fix import CannotFix, _split_comment
+    from kltolint.fix import CannotFix, split_comment
 
     entry = source.entry_at(point.entry_line)
     if entry is None or point.nth >= len(entry.props):
@@ -290,7 +290,7 @@ def edits(point: EditPoint, term_text: str, source: SourceFile) -> tuple[Edit, .
     head, cond = split
     value = E.Y if point.kind == EDIT_KINDS[0] else E.N
     after = substitute(E.flattened(E.parse(cond)), E.flattened(E.parse(term_text)), value)
-    _, comment = _split_comment(line.text)
+    _, comment = split_comment(line.text)
     if after == E.N:
         raise CannotFix("the condition would become n")
     if after != E.Y:

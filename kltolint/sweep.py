@@ -78,7 +78,7 @@ def check(model: ArchModel, rule: Rule, sources, stats: Stats | None = None,
     enc = Encoder(model)
     goals = []
     for sym, edge in candidates:
-        edge_tri = enc._edge(edge)
+        edge_tri = enc.edge_value(edge)
         goals.append((edge_tri, _dep(enc, sym, sym.direct_dep), sym, edge))
     enc.close()
     stats.encode += time.perf_counter() - started
@@ -100,7 +100,7 @@ def check(model: ArchModel, rule: Rule, sources, stats: Stats | None = None,
 
 def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources) -> Finding:
     enc = Encoder(model)
-    edge_tri = enc._edge(edge)
+    edge_tri = enc.edge_value(edge)
     goal = _unmet(enc, edge_tri, _dep(enc, sym, sym.direct_dep))
     with Query(enc) as query:
         found = W.minimise(query, [goal])

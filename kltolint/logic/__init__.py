@@ -3,6 +3,7 @@
 One job per module, in the order a query uses them:
 
     circuit   Tri (a value as two literals), Gates (Tseitin), Inputs (the free inputs)
+    edits     Edits: a fix's changes, applied by the encoder in memory
     numeric   int/hex order encoding and string equality (a mixin of the Encoder)
     encoder   Encoder: a model's symbols as a circuit, encoded lazily (cone of influence)
     solve     Query over one encoder
@@ -12,13 +13,13 @@ from `kltolint.logic`.
 """
 
 from kltolint.logic.circuit import FALSE, T_N, T_Y, TRUE, Gates, Inputs, Tri
+from kltolint.logic.edits import Edits
 from kltolint.logic.encoder import Encoder, SymEnc
 from kltolint.logic.numeric import compare_constants, number
-from kltolint.logic.numeric import number as _number  # conformance's old name, until it uses `number`
 from kltolint.logic.solve import Assignment, Query
 
 __all__ = [
     "FALSE", "TRUE", "T_N", "T_Y",
-    "Assignment", "Encoder", "Gates", "Inputs", "Query", "SymEnc", "Tri",
-    "_number", "compare_constants", "number",
+    "Assignment", "Edits", "Encoder", "Gates", "Inputs", "Query", "SymEnc", "Tri",
+    "compare_constants", "number",
 ]

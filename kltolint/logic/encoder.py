@@ -16,12 +16,13 @@ Symbols are encoded lazily, so a query costs only its cone of influence.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kltolint import toolchain
 from kltolint.expr import And, ChoiceRef, Cmp, Const, Expr, Not, Or, Sym, to_str
 from kltolint.logic.circuit import FALSE, T_N, T_Y, TRUE, Inputs, Tri
+from kltolint.logic.edits import Edits
 from kltolint.logic.numeric import NumericEncoding, compare_constants, number
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Edge, Symbol
 
@@ -42,19 +43,16 @@ class SymEnc:
 class Encoder(NumericEncoding):
     """Encodes the cone of influence of whatever is asked, on demand.
 
-    `guards` adds a condition to single select edges and `extra_deps` adds a
-    `depends on` to symbols: the changes a fix would make, tried in memory.
+    `edits` are the changes a fix would make, tried in memory (edits.py).
     """
 
     model: ArchModel
-    guards: Mapping[Edge, Expr] = field(default_factory=dict)
-    extra_deps: Mapping[str, Expr] = field(default_factory=dict)
-    default_guards: Mapping[tuple[str, int], Expr] = field(default_factory=dict)
+    edits: Edits = field(default_factory=Edits)
     inputs: Inputs = field(default_factory=Inputs)
-    # A miter's second copy: symbols for which `same(name)` holds are taken
-    # from `base` (they cannot differ), so only the changed cone is duplicated.
-    base: Encoder | None = None
-    same: Callable[[str], bool] = lambda _name: False
+    # A miter's second copy: symbols for which `unchanged(name)` holds are taken
+    # from `original` (they cannot differ), so only the changed cone is duplicated.
+    original: Encoder | None = None
+    unchanged: Callable[[str], bool] = lambda _name: False
     # Names that are free inputs of their own, not symbols: switches that
     # turn edits on and off by solver assumptions (the blame search).
     switches: frozenset[str] = frozenset()
@@ -85,11 +83,32 @@ class Encoder(NumericEncoding):
 
     def close(self) -> None:
         """Encode every definition requested so far (the cone's closure)."""
-        while self._pending or (self.base is not None and self.base._pending):
+        while self._pending or (self.original is not None and self.original._pending):
             while self._pending:
                 self._pending.pop()()
-            if self.base is not None:
-                self.base.close()
+            if self.original is not None:
+                self.original.close()
+
+    # -- reading what is encoded (no new encoding) -------------------------------
+    #
+    # edge_value, added_depends and default_condition (below) encode what
+    # they are asked: call close() before solving, as after value().
+
+    def encoded(self, name: str) -> Tri | None:
+        """The value of `name` if it is encoded already, else None."""
+        return self._values.get(name)
+
+    def pick_input(self, member: str) -> int | None:
+        """The free input "the user picks `member`" of an encoded choice, if any."""
+        return self._selection.get(member)
+
+    def encoded_thresholds(self) -> list[tuple[tuple[str, int], int]]:
+        """Every `value(name) >= c` literal encoded so far, as ((name, c), literal)."""
+        return list(self._ge.items())
+
+    def encoded_string_tests(self) -> list[tuple[tuple[str, str], int]]:
+        """Every `value(name) = text` literal encoded so far, as ((name, text), literal)."""
+        return list(self._streq.items())
 
     # -- symbols ----------------------------------------------------------------
 
@@ -97,8 +116,8 @@ class Encoder(NumericEncoding):
         tri = self._values.get(name)
         if tri is not None:
             return tri
-        if self.base is not None and self.same(name):
-            tri = self._values[name] = self.base.value(name)
+        if self.original is not None and self.unchanged(name):
+            tri = self._values[name] = self.original.value(name)
             return tri
         if name in self.switches:
             var, _ = self.inputs.free(("switch", name))
@@ -126,14 +145,14 @@ class Encoder(NumericEncoding):
         self._toolchain(name)
         return tri
 
-    def _extra(self, name: str) -> Tri:
+    def added_depends(self, name: str) -> Tri:
         """The `depends on` the edits add to `name` (y when none)."""
-        extra = self.extra_deps.get(name)
+        extra = self.edits.added_depends.get(name)
         return self._expr(extra) if extra is not None else T_Y
 
     def _define(self, sym: Symbol, tri: Tri) -> None:
         g = self.g
-        extra = self._extra(sym.name)
+        extra = self.added_depends(sym.name)
         vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), extra)
         if sym.type == "bool":
             vis = Tri(vis.m, vis.m)
@@ -148,7 +167,7 @@ class Encoder(NumericEncoding):
             raw = Tri(sel, sel)
         else:
             direct = self._and(self._expr(sym.direct_dep), extra)
-            weak = self._or(*(self._edge(e) for e in self.model.incoming("imply", sym.name)))
+            weak = self._or(*(self.edge_value(e) for e in self.model.incoming("imply", sym.name)))
             default = self._or(default, self._and(weak, Tri(direct.m, direct.m)))
             # min(user, visibility), as kconfiglib: the input stays free, so
             # encoders sharing inputs (a miter) see the same user choices.
@@ -161,28 +180,28 @@ class Encoder(NumericEncoding):
 
     def _rev(self, name: str) -> Tri:
         """What the selects of `name` raise it to."""
-        return self._or(*(self._edge(e) for e in self.model.incoming("select", name)))
+        return self._or(*(self.edge_value(e) for e in self.model.incoming("select", name)))
 
-    def _edge(self, edge: Edge) -> Tri:
+    def edge_value(self, edge: Edge) -> Tri:
         """What a select/imply edge contributes: its source's value, narrowed by
         its condition, the source's added depends and the edit's guard."""
-        guard = self.guards.get(edge)
-        parts = [self.value(edge.source), self._expr(edge.cond), self._extra(edge.source)]
+        guard = self.edits.select_guards.get(edge)
+        parts = [self.value(edge.source), self._expr(edge.cond), self.added_depends(edge.source)]
         if guard is not None:
             parts.append(self._expr(guard))
         return self._and(*parts)
 
-    def _default_cond(self, sym: Symbol, index: int, cond: Expr, extra: Tri) -> Tri:
+    def default_condition(self, sym: Symbol, index: int, cond: Expr, extra: Tri) -> Tri:
         """When `sym`'s default #index applies: its condition `cond`, the
         symbol's added depends `extra`, and the edit's guard on that default."""
-        narrowed = self.default_guards.get((sym.name, index))
+        narrowed = self.edits.default_guards.get((sym.name, index))
         parts = [self._expr(cond), extra] + ([self._expr(narrowed)] if narrowed is not None else [])
         return self._and(*parts)
 
     def _default_chain(self, sym: Symbol, extra: Tri) -> Tri:
         out = T_N
         for index, (value, cond) in reversed(list(enumerate(sym.defaults))):
-            c = self._default_cond(sym, index, cond, extra)
+            c = self.default_condition(sym, index, cond, extra)
             out = self._ite(c.m, self._and(self._value(value), c), out)
         return out
 
@@ -230,8 +249,8 @@ class Encoder(NumericEncoding):
 
     def choice_active(self, index: int) -> int:
         lit = self._choices.get(index)
-        if lit is None and self.base is not None and all(self.same(m) for m in self.model.choices[index].members):
-            lit = self._choices[index] = self.base.choice_active(index)
+        if lit is None and self.original is not None and all(self.unchanged(m) for m in self.model.choices[index].members):
+            lit = self._choices[index] = self.original.choice_active(index)
         if lit is None:
             lit = self._choices[index] = self.g.var()
             self._pending.append(lambda: self._define_choice(index, lit))
@@ -256,7 +275,7 @@ class Encoder(NumericEncoding):
         for name in dict.fromkeys(choice.members):  # a member may be listed twice
             sel = self._selected(index, name)
             sym = self.model.symbols[name]
-            vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), self._extra(name)).m
+            vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), self.added_depends(name)).m
             g.require(-sel, vis)
             sels.append(sel)
             visible.append(vis)

@@ -65,8 +65,8 @@ class NumericEncoding:
         def _expr(self, expr: Expr) -> Tri: ...
         def _and(self, *tris: Tri) -> Tri: ...
         def _or(self, *tris: Tri) -> Tri: ...
-        def _extra(self, name: str) -> Tri: ...
-        def _default_cond(self, sym: Symbol, index: int, cond: Expr, extra: Tri) -> Tri: ...
+        def added_depends(self, name: str) -> Tri: ...
+        def default_condition(self, sym: Symbol, index: int, cond: Expr, extra: Tri) -> Tri: ...
 
     def _base(self, expr: Sym) -> int:
         sym = self.model.symbols.get(expr.name)
@@ -121,10 +121,10 @@ class NumericEncoding:
     def _define_ge(self, sym: Symbol, c: int, lit: int) -> None:
         g = self.g
         base = 16 if sym.type == "hex" else 10
-        extra = self._extra(sym.name)
+        extra = self.added_depends(sym.name)
         out = TRUE if c <= 0 else FALSE
         for index, (value, cond) in reversed(list(enumerate(sym.defaults))):
-            cond_lit = self._default_cond(sym, index, cond, extra).m
+            cond_lit = self.default_condition(sym, index, cond, extra).m
             out = g.ite(cond_lit, self._value_ge(value, c, base, sym.name, cond_lit), out)
         ranges = self._active_ranges(sym, c, base)
         out = self._clamped(out, ranges)  # a default outside the range is clamped into it
@@ -216,10 +216,10 @@ class NumericEncoding:
 
     def _define_streq(self, sym: Symbol, text: str, lit: int) -> None:
         g = self.g
-        extra = self._extra(sym.name)
+        extra = self.added_depends(sym.name)
         out = TRUE if text == "" else FALSE
         for index, (value, cond) in reversed(list(enumerate(sym.defaults))):
-            cond_lit = self._default_cond(sym, index, cond, extra).m
+            cond_lit = self.default_condition(sym, index, cond, extra).m
             if isinstance(value, Const) and toolchain.from_environment(value.value):
                 now = self._free_str("$" + value.value, text)  # the toolchain's own text
             elif isinstance(value, Const):

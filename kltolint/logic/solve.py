@@ -46,7 +46,9 @@ class Query:
     def __exit__(self, *exc: object) -> None:
         self.solver.delete()
 
-    def _feed(self, phases: bool = True) -> None:
+    def feed(self, phases: bool = True) -> None:
+        """Give the solver every clause encoded so far (and, with `phases`,
+        the encoder's preferred values)."""
         enc = self.enc
         enc.close()
         clauses = enc.g.clauses
@@ -63,8 +65,13 @@ class Query:
             self._phased = (len(inputs.prefer_true), len(inputs.prefer_false))
         self.solver.set_phases(self._phases)
 
+    def is_fed(self) -> bool:
+        """Does the solver hold every clause the encoder has made?"""
+        return len(self.enc.g.clauses) == self._fed
+
     def solve(self, assumptions: Iterable[int]) -> Assignment | None:
-        self._feed()
+        """An assignment, or None when there is none."""
+        self.feed()
         if not self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]):
             return None
         return Assignment(self.solver.get_model() or [])
@@ -72,14 +79,18 @@ class Query:
     def satisfiable(self, assumptions: Iterable[int]) -> bool:
         """Like solve, without reading the model back (that costs every
         variable), nor steering which model comes back (no one reads it)."""
-        self._feed(phases=False)
+        self.feed(phases=False)
         return bool(self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]))
 
     def solve_within(self, assumptions: Iterable[int], conflicts: int) -> Assignment | None | bool:
         """Like solve, but gives up after `conflicts`: then returns True (unknown)."""
-        self._feed()
+        self.feed()
         self.solver.conf_budget(conflicts)
         result = self.solver.solve_limited(assumptions=[a for a in assumptions if a != TRUE])
         if result is None:
             return True
         return Assignment(self.solver.get_model() or []) if result else None
+
+    def core(self) -> list[int]:
+        """After an unsatisfiable solve: assumptions that already conflict."""
+        return list(self.solver.get_core() or [])
