@@ -28,7 +28,7 @@ from kltolint.cache import Manifest
 from kltolint.errors import UserError
 from kltolint.findings import Edit, EditPoint, Finding, FixInfo
 from kltolint.load import load_changed
-from kltolint.logic import Encoder, Inputs, Query
+from kltolint.logic import MITER_CONFLICTS, Unknown, Unsat, collateral_change, same_values
 from kltolint.model import BOOL_TYPES, ArchModel
 from kltolint.rules import Rule
 from kltolint.session import Session
@@ -317,7 +317,6 @@ def _forbidden(model: ArchModel, rule: Rule, finding: Finding) -> E.Expr | None:
     return None
 
 
-MITER_CONFLICTS = 50_000  # beyond this, safety is not proven: the fix is unsafe
 MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe
 
 
@@ -333,28 +332,12 @@ def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str
         return f"it can change {len(cone)} symbols, too many to prove that nothing else changes"
     if point is not None and _changes_no_value(before, after, point):
         return ""
-    inputs = Inputs()
-    old = Encoder(before, inputs=inputs)
-    new = Encoder(after, inputs=inputs, original=old, unchanged=lambda name: name not in cone)
-    g = inputs.g
-    forbidden = old.expr(forbid).m
-    diffs = {}
-    for name in sorted(cone):
-        if _settable(before, name) or _settable(after, name):
-            a, b = old.expr(E.Sym(name)), new.expr(E.Sym(name))
-            diffs[name] = g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y)))
-    if not diffs:
+    change = collateral_change(before, after, cone, forbid, MITER_CONFLICTS)
+    if isinstance(change, Unsat):
         return ""
-    new.close()
-    with Query(new) as query:
-        found = query.solve_within([-forbidden, g.or_(diffs.values())], MITER_CONFLICTS)
-        if found is None:
-            return ""
-        if found is True:
-            return "the solver could not prove within its budget that nothing else changes"
-        name = next(n for n, lit in diffs.items() if found(lit))
-        was, now = found.tri(old.value(name)), found.tri(new.value(name))
-        return f"{name} becomes {now} where it was {was}"
+    if isinstance(change, Unknown):  # not proven: never called safe
+        return "the solver could not prove within its budget that nothing else changes"
+    return f"{change.name} becomes {change.now} where it was {change.was}"
 
 
 def _changes_no_value(before: ArchModel, after: ArchModel, point: EditPoint) -> bool:
@@ -383,21 +366,7 @@ def _changes_no_value(before: ArchModel, after: ArchModel, point: EditPoint) -> 
             if twin is None:
                 return False
             pairs.append((edge, twin))
-    inputs = Inputs()
-    old = Encoder(before, inputs=inputs)
-    new = Encoder(after, inputs=inputs, original=old, unchanged=lambda other: other != name)
-    g = inputs.g
-    diffs = []
-    for a, b in [(old.value(name), new.value(name)), *((old.edge_value(x), new.edge_value(y)) for x, y in pairs)]:
-        diffs.append(g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y))))
-    new.close()
-    with Query(new) as query:
-        return query.solve_within([g.or_(diffs)], MITER_CONFLICTS) is None
-
-
-def _settable(model: ArchModel, name: str) -> bool:
-    sym = model.symbols.get(name)
-    return sym is not None and sym.type in BOOL_TYPES and bool(sym.prompts)
+    return isinstance(same_values(before, after, name, pairs, MITER_CONFLICTS), Unsat)
 
 
 # -- planning ----------------------------------------------------------------------------

@@ -198,23 +198,17 @@ def _outgoing(entry) -> list[tuple[str, str]]:
 def unchanged(model: ArchModel, view: ArchModel, names: set[str], floors: Mapping[str, int]) -> bool:
     """Do `names` take the same value in both models in every configuration
     (the fixer's miter), given the tool floors?"""
-    from kltolint.logic import Encoder, Inputs, Query
+    from kltolint.logic import Miter, Unsat
 
-    inputs = Inputs()
-    old = Encoder(model, inputs=inputs)
-    new = Encoder(view, inputs=inputs, original=old, unchanged=lambda name: name not in names)
-    mintool.constrain(old, floors)
-    g = inputs.g
+    miter = Miter(model, view, lambda name: name not in names)
+    mintool.constrain(miter.old, floors)
     diffs = []
     for name in sorted(names):
         sym = model.symbols.get(name)
         if sym is None or sym.type not in BOOL_TYPES:
             continue
-        a, b = old.value(name), new.value(name)
-        diffs.append(g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y))))
-    new.close()
-    with Query(new) as query:
-        return query.solve_within([g.or_(diffs)], MITER_CONFLICTS) is None
+        diffs.append(miter.differ(miter.old.value(name), miter.new.value(name)))
+    return isinstance(miter.decide(diffs, (), MITER_CONFLICTS), Unsat)
 
 
 def can_be_on(model: ArchModel, name: str, floors: Mapping[str, int]) -> bool:

@@ -1,8 +1,16 @@
-"""Solving: a SAT solver over one encoder, fed incrementally."""
+"""Solving: a SAT solver over one encoder, and what it answers.
+
+Every answer is an `Outcome`: `Sat` with a satisfying assignment, `Unsat`
+with the assumptions that conflict (the core), or `Unknown` when the solver
+gave up within its budget. Unknown proves nothing either way: a caller that
+needs Unsat to call something safe or unchanged must read Unknown as "not
+proven".
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pysat.solvers import Solver
 
@@ -28,6 +36,29 @@ class Assignment:
 
     def tri(self, tri: Tri) -> str:
         return "y" if self(tri.y) else "m" if self(tri.m) else "n"
+
+
+@dataclass(frozen=True)
+class Sat:
+    """The formula holds under the assumptions: `model` is one assignment."""
+
+    model: Assignment
+
+
+@dataclass(frozen=True)
+class Unsat:
+    """The formula cannot hold under the assumptions; `core` is a subset of
+    them that already conflicts (empty when the formula alone cannot hold)."""
+
+    core: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """The solver gave up (conflict budget spent): nothing is proven."""
+
+
+Outcome = Sat | Unsat | Unknown
 
 
 class Query:
@@ -69,8 +100,23 @@ class Query:
         """Does the solver hold every clause the encoder has made?"""
         return len(self.enc.g.clauses) == self._fed
 
+    def decide(self, assumptions: Iterable[int], conflicts: int | None = None) -> Outcome:
+        """Sat, Unsat or, past `conflicts` conflicts (when given), Unknown."""
+        self.feed()
+        wanted = [a for a in assumptions if a != TRUE]
+        if conflicts is None:
+            result: bool | None = self.solver.solve(assumptions=wanted)
+        else:
+            self.solver.conf_budget(conflicts)
+            result = self.solver.solve_limited(assumptions=wanted)
+        if result is None:
+            return Unknown()
+        if result:
+            return Sat(Assignment(self.solver.get_model() or []))
+        return Unsat(tuple(self.solver.get_core() or ()))
+
     def solve(self, assumptions: Iterable[int]) -> Assignment | None:
-        """An assignment, or None when there is none."""
+        """An assignment, or None when there is none (no budget: never Unknown)."""
         self.feed()
         if not self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]):
             return None
@@ -81,15 +127,6 @@ class Query:
         variable), nor steering which model comes back (no one reads it)."""
         self.feed(phases=False)
         return bool(self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]))
-
-    def solve_within(self, assumptions: Iterable[int], conflicts: int) -> Assignment | None | bool:
-        """Like solve, but gives up after `conflicts`: then returns True (unknown)."""
-        self.feed()
-        self.solver.conf_budget(conflicts)
-        result = self.solver.solve_limited(assumptions=[a for a in assumptions if a != TRUE])
-        if result is None:
-            return True
-        return Assignment(self.solver.get_model() or []) if result else None
 
     def core(self) -> list[int]:
         """After an unsatisfiable solve: assumptions that already conflict."""
