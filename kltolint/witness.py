@@ -152,8 +152,8 @@ def _default_picks(query: Query, goal: list[int], found: Assignment, model: Arch
     """The witness with each choice left to conf's own pick where the
     combination allows it (one line fewer each)."""
     enc = query.enc
-    for index in sorted({model.symbols[n].choice for n, sym in enc.syms.items()
-                         if sym.user is None and found(sym.value.m)} - {None}):
+    indexes = {model.symbols[n].choice for n, sym in enc.syms.items() if sym.user is None and found(sym.value.m)}
+    for index in sorted(i for i in indexes if i is not None):
         inputs = {m: pick for m in dict.fromkeys(model.choices[index].members)
                   if (pick := enc.pick_input(m)) is not None}
         default = _default_pick(enc, found, model, index)
@@ -300,7 +300,7 @@ def _probes(query: Query, goal: list[int], found: Assignment, model: ArchModel,
     """Capability probes the combination relies on (toolchain identity aside):
     those whose other answer would make it unreachable."""
     enc = query.enc
-    identity = set()
+    identity: set[str] = set()
     for name in [m for g in toolchain.GROUPS for m in g.members] + list(toolchain.VERSIONS):
         sym = model.symbols.get(name)
         if sym:

@@ -144,7 +144,8 @@ class NumericEncoding:
     def _active_ranges(self, sym: Symbol, c: int, base: int) -> list[tuple[int, int, int]]:
         """(active, low >= c, high >= c) per range. Only the first range whose
         condition holds applies (sym_get_range_prop); bounds may be symbols."""
-        out, earlier = [], []
+        out: list[tuple[int, int, int]] = []
+        earlier: list[int] = []
         for low, high, cond in sym.ranges:
             cond_lit = self._expr(cond).m
             out.append((self.g.and_([cond_lit, *(-e for e in earlier)]),
@@ -180,7 +181,7 @@ class NumericEncoding:
             return FALSE if num is None else (TRUE if num >= c else FALSE)
         if isinstance(value, Sym):
             present = toolchain.PRESENT_WHEN.get(owner)
-            if self.model.is_probe(value.name) and present in self.model.symbols:
+            if self.model.is_probe(value.name) and present is not None and present in self.model.symbols:
                 # Where the tool is there, its version probe answers with a
                 # real version number (0 is a true answer otherwise).
                 self.g.require(-taken, -self.value(present).m, self.ge(value.name, toolchain.MIN_VERSION))
