@@ -44,6 +44,10 @@ class Encoder(NumericEncoding):
     """Encodes the cone of influence of whatever is asked, on demand.
 
     `edits` are the changes a fix would make, tried in memory (edits.py).
+    Other modules read the encoding through the public methods: value, expr,
+    edge_value, added_depends, default_condition, encoded, pick_input,
+    encoded_thresholds, encoded_string_tests, ge, streq; and the records
+    `syms` (bool/tristate symbols), `int_thresholds` and `int_visible`.
     """
 
     model: ArchModel
@@ -91,8 +95,8 @@ class Encoder(NumericEncoding):
 
     # -- reading what is encoded (no new encoding) -------------------------------
     #
-    # edge_value, added_depends and default_condition (below) encode what
-    # they are asked: call close() before solving, as after value().
+    # value, edge_value, added_depends and default_condition (below) encode
+    # what they are asked lazily: a Query closes the cone before it solves.
 
     def encoded(self, name: str) -> Tri | None:
         """The value of `name` if it is encoded already, else None."""
@@ -113,6 +117,7 @@ class Encoder(NumericEncoding):
     # -- symbols ----------------------------------------------------------------
 
     def value(self, name: str) -> Tri:
+        """The value of symbol `name` (its definition encoded on close())."""
         tri = self._values.get(name)
         if tri is not None:
             return tri
