@@ -9,7 +9,8 @@ The package reads as the data flows (the README's module table has more):
     model       symbols, choices, select/imply edges with their source lines
     toolchain   toolchain facts (compiler, linker, assembler) as variables
     mintool     the tree's minimum tool versions, read as data
-    logic       SAT encoding of the model and queries on it
+    logic       SAT encoding of the model and queries on it (circuit, edits, encoder,
+                numeric, solve, miter)
     rules       rule packs (rules/*.toml)
     analysis    rules x arches -> findings with witnesses and blamed lines
     witness     minimal witnesses a maintainer can replay

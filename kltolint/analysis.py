@@ -23,11 +23,11 @@ from collections.abc import Iterable
 from kltolint import expr as E
 from kltolint import dead, redundant, sweep
 from kltolint import witness as W
-from kltolint.findings import EditPoint, Finding, Step
-from kltolint.logic import Assignment, Encoder, Query
-from kltolint.model import ArchModel, Edge, Loc
+from kltolint.findings import EditPoint, Finding, Stats, Step, Witness
+from kltolint.logic import Assignment, Edits, Encoder, Query
+from kltolint.model import ArchModel, Edge, Loc, Symbol
 from kltolint.rules import Rule
-from kltolint.source import SourceFile, Sources  # noqa: F401 (Sources: re-exported)
+from kltolint.source import Logical, SourceFile, Sources  # noqa: F401 (Sources: re-exported)
 
 MAX_HOLES = 6  # findings per rule and arch
 MAX_CANDIDATES = 24  # closing tests per hole
@@ -70,7 +70,7 @@ class Overrides:
         return out
 
     def encoder(self, model: ArchModel, switches: frozenset[str] = frozenset()) -> Encoder:
-        return Encoder(model, self.guards, self.extra, self.defaults, switches=switches)
+        return Encoder(model, Edits(self.guards, self.extra, self.defaults), switches=switches)
 
 
 def applies(rule: Rule, model: ArchModel) -> bool:
@@ -79,7 +79,7 @@ def applies(rule: Rule, model: ArchModel) -> bool:
     return all(name in model.symbols for name in E.symbols(rule.forbid))
 
 
-def check(model: ArchModel, rules: Iterable[Rule], sources: Sources, stats: sweep.Stats | None = None,
+def check(model: ArchModel, rules: Iterable[Rule], sources: Sources, stats: Stats | None = None,
           scope: set[str] | None = None) -> list[Finding]:
     """Findings of every rule on one arch. `scope` (symbols) limits the select
     sweep to edges that read them; `stats` collects the sweep's figures."""
@@ -156,7 +156,7 @@ def _explain(enc: Encoder, found: Assignment, model: ArchModel, subject: str,
         sym = model.symbols.get(name)
         if sym_enc is None or sym is None or not found(sym_enc.value.m):
             continue
-        selects = [e for e in model.incoming("select", name) if found(enc._edge(e).m)]
+        selects = [e for e in model.incoming("select", name) if found(enc.edge_value(e).m)]
         if selects:
             for edge in selects:
                 candidates.append(Candidate("select", name, edge, depth))
@@ -183,16 +183,16 @@ def _explain(enc: Encoder, found: Assignment, model: ArchModel, subject: str,
     return candidates, parents
 
 
-def _active_default(enc: Encoder, found: Assignment, sym) -> int | None:
+def _active_default(enc: Encoder, found: Assignment, sym: Symbol) -> int | None:
     """Index of the default that gave `sym` its value in the witness."""
-    extra = enc._extra(sym.name)
+    extra = enc.added_depends(sym.name)
     for index, (_, cond) in enumerate(sym.defaults):
-        if found(enc._default_cond(sym, index, cond, extra).m):
+        if found(enc.default_condition(sym, index, cond, extra).m):
             return index
     return None
 
 
-def _visit(queue: deque, parents: Parent, name: str, via: str, depth: int, step: Step) -> None:
+def _visit(queue: deque[tuple[str, int]], parents: Parent, name: str, via: str, depth: int, step: Step) -> None:
     if name not in parents:
         parents[name] = (via, step)
         queue.append((name, depth + 1))
@@ -255,7 +255,7 @@ def _loc(model: ArchModel, cand: Candidate) -> Loc:
     return _entry_loc(sym)
 
 
-def _entry_loc(sym) -> Loc:
+def _entry_loc(sym: Symbol) -> Loc:
     """The definition to edit: the one with a prompt, else the first."""
     return sym.locs[0]
 
@@ -312,7 +312,7 @@ def users_of(model: ArchModel) -> dict[str, set[str]]:
 
 # -- findings ------------------------------------------------------------------------
 
-def _finding(model: ArchModel, rule: Rule, guard: E.Expr, cand: Candidate, proof, parents: Parent,
+def _finding(model: ArchModel, rule: Rule, guard: E.Expr, cand: Candidate, proof: Witness, parents: Parent,
              sources: Sources) -> Finding:
     guard_text = E.to_str(guard)
     sym = model.symbols[cand.symbol]
@@ -347,7 +347,7 @@ def _finding(model: ArchModel, rule: Rule, guard: E.Expr, cand: Candidate, proof
 DEFAULT_KEYWORDS = ("default", "def_bool", "def_tristate")
 
 
-def default_lines(source: SourceFile, entry_line: int) -> list:
+def default_lines(source: SourceFile, entry_line: int) -> list[Logical]:
     """The default-setting lines of an entry, in order (what kconfiglib counts)."""
     entry = source.entry_at(entry_line)
     return [p for p in entry.props if p.keyword in DEFAULT_KEYWORDS] if entry else []
@@ -364,7 +364,7 @@ def _chain(parents: Parent, end: str) -> tuple[Step, ...]:
     return tuple(reversed(steps))
 
 
-def _unblamed(model: ArchModel, rule: Rule, proof, sources: Sources) -> Finding:
+def _unblamed(model: ArchModel, rule: Rule, proof: Witness, sources: Sources) -> Finding:
     sym = model.symbols.get(rule.subject)
     loc = sym.locs[0] if sym else Loc("Kconfig", 1)
     return Finding(

@@ -36,7 +36,8 @@ from typing import Literal
 from collections.abc import Mapping, Sequence
 
 from kltolint.load import load_arch
-from kltolint.logic import FALSE, TRUE, Assignment, Encoder, Query, _number
+from kltolint.logic import FALSE, TRUE, Assignment, Encoder, Query
+from kltolint.logic import number as _number
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel
 from kltolint.tree import Tree
 
@@ -196,7 +197,7 @@ class Side:
     def conflict(self, groups: Mapping[str, list[int]], extra: list[int]) -> list[str] | None:
         """None when the pinned configuration is a model of the Kconfig; else a
         minimal set of symbols whose values together the model refuses."""
-        self.query._feed()
+        self.query.feed()
         solver = self.query.solver
         if any(FALSE in lits for lits in groups.values()):
             return sorted(k for k, lits in groups.items() if FALSE in lits)
@@ -225,7 +226,7 @@ class Side:
         users = [v for k, v in inputs.items() if k[0] in ("user", "user-y", "pick")
                  or (k[0] in ("ge", "str") and str(k[1]).startswith("#user "))]
         on = rnd.choice((0.1, 0.3, 0.5))
-        self.query._feed()
+        self.query.feed()
         self.query.solver.set_phases([v if rnd.random() < on else -v for v in users])
         keys = [inputs[("user", k)] for k in ("MODULES", "COMPILE_TEST", "EXPERT", "64BIT") if ("user", k) in inputs]
         plain = [v for k, v in inputs.items() if k[0] == "user"]
@@ -243,7 +244,8 @@ class Side:
             if not found(sym.vis.m):
                 continue
             if sym.user is None:  # choice member: the pick
-                picked = found(enc._selection[name]) if name in enc._selection else found(sym.value.m)
+                pick = enc.pick_input(name)
+                picked = found(pick) if pick is not None else found(sym.value.m)
                 lines.append(f"CONFIG_{name}=y" if picked else f"# CONFIG_{name} is not set")
             else:
                 value = found.tri(sym.user)
@@ -283,7 +285,7 @@ class Side:
         number = _number(getattr(bound, "value", None), base)
         if number is not None or not hasattr(bound, "name"):
             return number
-        cuts = [c for (n, c), lit in self.enc._ge.items() if n == bound.name and found(lit)]
+        cuts = [c for (n, c), lit in self.enc.encoded_thresholds() if n == bound.name and found(lit)]
         return max(cuts) if cuts else None
 
     def _strings(self, found: Assignment) -> dict[str, str]:
@@ -308,14 +310,14 @@ class Side:
             model_value, conf_value = found.tri(sym.value), config.get(name, "n")
             if model_value != conf_value:
                 out.append(f"{name}: model {model_value}, conf {conf_value}")
-        for (name, c), lit in list(enc._ge.items()):
+        for (name, c), lit in enc.encoded_thresholds():
             sym = self.model.symbols.get(name)
             if sym is None or sym.type not in INT_TYPES or name not in config:
                 continue
             number = _number(config[name], 16 if sym.type == "hex" else 10)
             if number is not None and (number >= c) != found(lit):
                 out.append(f"{name} >= {c}: model {found(lit)}, conf {config[name]}")
-        for (name, text), lit in list(enc._streq.items()):
+        for (name, text), lit in enc.encoded_string_tests():
             sym = self.model.symbols.get(name)
             if sym is not None and sym.type == "string" and (config.get(name, "") == text) != found(lit):
                 out.append(f"{name} = {text!r}: model {found(lit)}, conf {config.get(name, '')!r}")

@@ -332,7 +332,7 @@ class Explainer:
                 hard += [lit if number >= c else -lit for c, lit in thresholds.items()]
         # Invisible int/hex symbols (PAHOLE_VERSION...) keep the .config's
         # value: it is what the toolchain answered.
-        for sym_name in dict.fromkeys(name for name, _ in list(enc._ge)):
+        for sym_name in dict.fromkeys(name for (name, _), _lit in enc.encoded_thresholds()):
             sym = model.symbols.get(sym_name)
             if sym is not None and not sym.prompts and _int(config.get(sym_name), sym.type) is not None:
                 pin = (f"{sym_name} = {config[sym_name]} (from the .config)",

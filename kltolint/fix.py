@@ -28,7 +28,7 @@ from kltolint.cache import Manifest
 from kltolint.errors import UserError
 from kltolint.findings import Edit, EditPoint, Finding, FixInfo
 from kltolint.load import load_changed
-from kltolint.logic import Encoder, Inputs, Query
+from kltolint.logic import MITER_CONFLICTS, Unknown, Unsat, collateral_change, same_values
 from kltolint.model import BOOL_TYPES, ArchModel
 from kltolint.rules import Rule
 from kltolint.session import Session
@@ -97,7 +97,7 @@ def _unquoted(text: str) -> Iterator[tuple[int, str, int]]:
             yield i, ch, depth
 
 
-def _split_comment(text: str) -> tuple[str, str]:
+def split_comment(text: str) -> tuple[str, str]:
     """`code  # comment` -> ('code', '  # comment'), quotes respected."""
     for i, ch, _ in _unquoted(text):
         if ch == "#":
@@ -106,7 +106,7 @@ def _split_comment(text: str) -> tuple[str, str]:
     return text.rstrip(), ""
 
 
-def _split_if(code: str) -> tuple[str, str | None]:
+def split_if(code: str) -> tuple[str, str | None]:
     """`select X if A` -> ('select X', 'A'): the `if` at depth 0, outside quotes."""
     for i, _, depth in _unquoted(code):
         if (depth == 0 and code.startswith("if", i) and i > 0 and code[i - 1] in " \t"
@@ -121,8 +121,8 @@ def _wrap(text: str) -> str:
 
 def _add_condition(line: Logical, guard: str) -> str:
     """`KW VALUE [if C]` -> `KW VALUE if C && GUARD` (parenthesised as needed)."""
-    code, comment = _split_comment(line.text)
-    head, cond = _split_if(code)
+    code, comment = split_comment(line.text)
+    head, cond = split_if(code)
     new_cond = guard if cond is None else f"{_wrap(cond)} && {_wrap(guard)}"
     return f"{head} if {new_cond}{comment}"
 
@@ -317,7 +317,6 @@ def _forbidden(model: ArchModel, rule: Rule, finding: Finding) -> E.Expr | None:
     return None
 
 
-MITER_CONFLICTS = 50_000  # beyond this, safety is not proven: the fix is unsafe
 MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe
 
 
@@ -333,28 +332,12 @@ def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str
         return f"it can change {len(cone)} symbols, too many to prove that nothing else changes"
     if point is not None and _changes_no_value(before, after, point):
         return ""
-    inputs = Inputs()
-    old = Encoder(before, inputs=inputs)
-    new = Encoder(after, inputs=inputs, base=old, same=lambda name: name not in cone)
-    g = inputs.g
-    forbidden = old.expr(forbid).m
-    diffs = {}
-    for name in sorted(cone):
-        if _settable(before, name) or _settable(after, name):
-            a, b = old.expr(E.Sym(name)), new.expr(E.Sym(name))
-            diffs[name] = g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y)))
-    if not diffs:
+    change = collateral_change(before, after, cone, forbid, MITER_CONFLICTS)
+    if isinstance(change, Unsat):
         return ""
-    new.close()
-    with Query(new) as query:
-        found = query.solve_within([-forbidden, g.or_(diffs.values())], MITER_CONFLICTS)
-        if found is None:
-            return ""
-        if found is True:
-            return "the solver could not prove within its budget that nothing else changes"
-        name = next(n for n, lit in diffs.items() if found(lit))
-        was, now = found.tri(old.value(name)), found.tri(new.value(name))
-        return f"{name} becomes {now} where it was {was}"
+    if isinstance(change, Unknown):  # not proven: never called safe
+        return "the solver could not prove within its budget that nothing else changes"
+    return f"{change.name} becomes {change.now} where it was {change.was}"
 
 
 def _changes_no_value(before: ArchModel, after: ArchModel, point: EditPoint) -> bool:
@@ -383,21 +366,7 @@ def _changes_no_value(before: ArchModel, after: ArchModel, point: EditPoint) -> 
             if twin is None:
                 return False
             pairs.append((edge, twin))
-    inputs = Inputs()
-    old = Encoder(before, inputs=inputs)
-    new = Encoder(after, inputs=inputs, base=old, same=lambda other: other != name)
-    g = inputs.g
-    diffs = []
-    for a, b in [(old.value(name), new.value(name)), *((old._edge(x), new._edge(y)) for x, y in pairs)]:
-        diffs.append(g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y))))
-    new.close()
-    with Query(new) as query:
-        return query.solve_within([g.or_(diffs)], MITER_CONFLICTS) is None
-
-
-def _settable(model: ArchModel, name: str) -> bool:
-    sym = model.symbols.get(name)
-    return sym is not None and sym.type in BOOL_TYPES and bool(sym.prompts)
+    return isinstance(same_values(before, after, name, pairs, MITER_CONFLICTS), Unsat)
 
 
 # -- planning ----------------------------------------------------------------------------

@@ -98,16 +98,16 @@ def terms(expr: E.Expr, parent: type | None = None) -> Iterator[tuple[E.Expr, E.
 
 def condition(line: Logical) -> tuple[str, str] | None:
     """(head, condition text) of a line with a condition, or None."""
-    from kltolint.fix import _split_comment, _split_if
+    from kltolint.fix import split_comment, split_if
 
-    code, _ = _split_comment(line.text)
+    code, _ = split_comment(line.text)
     if line.keyword == "depends":
         match = re.match(r"\s*depends\s+on\s+(.*)$", code)
         if match is None or re.search(r"\bif\b", match.group(1)):
             return None  # 7.x `depends on X if Y`: not rewritten here
         return code[: match.start(1)].rstrip(), match.group(1)
     if line.keyword in _COND_KEYWORDS:
-        head, cond = _split_if(code)
+        head, cond = split_if(code)
         return (head, cond) if cond else None
     return None
 
@@ -203,23 +203,17 @@ def _outgoing(entry: Entry) -> list[tuple[str, str]]:
 def unchanged(model: ArchModel, view: ArchModel, names: set[str], floors: Mapping[str, int]) -> bool:
     """Do `names` take the same value in both models in every configuration
     (the fixer's miter), given the tool floors?"""
-    from kltolint.logic import Encoder, Inputs, Query
+    from kltolint.logic import Miter, Unsat
 
-    inputs = Inputs()
-    old = Encoder(model, inputs=inputs)
-    new = Encoder(view, inputs=inputs, base=old, same=lambda name: name not in names)
-    mintool.constrain(old, floors)
-    g = inputs.g
+    miter = Miter(model, view, lambda name: name not in names)
+    mintool.constrain(miter.old, floors)
     diffs = []
     for name in sorted(names):
         sym = model.symbols.get(name)
         if sym is None or sym.type not in BOOL_TYPES:
             continue
-        a, b = old.value(name), new.value(name)
-        diffs.append(g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y))))
-    new.close()
-    with Query(new) as query:
-        return query.solve_within([g.or_(diffs)], MITER_CONFLICTS) is None
+        diffs.append(miter.differ(miter.old.value(name), miter.new.value(name)))
+    return isinstance(miter.decide(diffs, (), MITER_CONFLICTS), Unsat)
 
 
 def can_be_on(model: ArchModel, name: str, floors: Mapping[str, int]) -> bool:
@@ -283,7 +277,7 @@ def _finding(model: ArchModel, rule: Rule, rel: str, entry: Entry, index: int, s
 
 def edits(point: EditPoint, term_text: str, source: SourceFile) -> tuple[Edit, ...]:
     """Delete the term (re-simplified), or the whole line with its comment lines."""
-    from kltolint.fix import CannotFix, _split_comment
+    from kltolint.fix import CannotFix, split_comment
 
     entry = source.entry_at(point.entry_line)
     if entry is None or point.nth >= len(entry.props):
@@ -295,7 +289,7 @@ def edits(point: EditPoint, term_text: str, source: SourceFile) -> tuple[Edit, .
     head, cond = split
     value = E.Y if point.kind == EDIT_KINDS[0] else E.N
     after = substitute(E.flattened(E.parse(cond)), E.flattened(E.parse(term_text)), value)
-    _, comment = _split_comment(line.text)
+    _, comment = split_comment(line.text)
     if after == E.N:
         raise CannotFix("the condition would become n")
     if after != E.Y:

@@ -21,9 +21,10 @@ from collections.abc import Iterable
 from kltolint import expr as E
 from kltolint import witness as W
 from kltolint.findings import EditPoint, Finding, Stats, Step
-from kltolint.logic import Encoder, Query, Tri
+from kltolint.logic import Assignment, Encoder, Query, Tri
 from kltolint.model import ArchModel, Edge, Symbol
 from kltolint.rules import Rule
+from kltolint.source import Sources
 
 
 def conjuncts(expr: E.Expr) -> tuple[E.Expr, ...]:
@@ -66,7 +67,7 @@ def _unmet(enc: Encoder, edge: Tri, dep: Tri) -> int:
     return g.or_((g.and_((edge.y, -dep.y)), g.and_((edge.m, -dep.m))))
 
 
-def check(model: ArchModel, rule: Rule, sources, stats: Stats | None = None,
+def check(model: ArchModel, rule: Rule, sources: Sources, stats: Stats | None = None,
           scope: set[str] | None = None) -> list[Finding]:
     """One finding per selector/selectee pair whose select can be unmet.
 
@@ -78,7 +79,7 @@ def check(model: ArchModel, rule: Rule, sources, stats: Stats | None = None,
     enc = Encoder(model)
     goals = []
     for sym, edge in candidates:
-        edge_tri = enc._edge(edge)
+        edge_tri = enc.edge_value(edge)
         goals.append((edge_tri, _dep(enc, sym, sym.direct_dep), sym, edge))
     enc.close()
     stats.encode += time.perf_counter() - started
@@ -98,9 +99,9 @@ def check(model: ArchModel, rule: Rule, sources, stats: Stats | None = None,
     return findings
 
 
-def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources) -> Finding:
+def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources: Sources) -> Finding:
     enc = Encoder(model)
-    edge_tri = enc._edge(edge)
+    edge_tri = enc.edge_value(edge)
     goal = _unmet(enc, edge_tri, _dep(enc, sym, sym.direct_dep))
     with Query(enc) as query:
         found = W.minimise(query, [goal])
@@ -132,7 +133,7 @@ def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources) -> 
     )
 
 
-def _unmet_text(enc: Encoder, sym: Symbol, found, selected_y: bool) -> str:
+def _unmet_text(enc: Encoder, sym: Symbol, found: Assignment, selected_y: bool) -> str:
     """The conjuncts of the dependency that are below the selected value in
     the witness, and only those: `FB_CORE`, or `NET (m, selected y)`."""
     parts = []

@@ -27,7 +27,7 @@ def minimise(query: Query, goal: list[int]) -> Assignment | None:
         found = query.solve(goal + soft)
         if found is not None:
             return found
-        core = [lit for lit in (query.solver.get_core() or []) if lit in rank]
+        core = [lit for lit in query.core() if lit in rank]
         if not core:
             return query.solve(goal)
         worst = max(core, key=rank.__getitem__)
@@ -85,8 +85,8 @@ def _any_toolchain(query: Query, goal: list[int], found: Assignment, fixed: list
     free here, except that a requested member, when visible, is picked."""
     enc = query.enc
     picks = {var for key, var in enc.inputs.vars.items() if key[0] == "pick"}
-    requests = [enc.g.or_((-sym.vis.m, enc._selection[name])) for name, sym in enc.syms.items()
-                if sym.user is None and name in enc._selection and found(sym.value.m)]
+    requests = [enc.g.or_((-sym.vis.m, pick)) for name, sym in enc.syms.items()
+                if sym.user is None and (pick := enc.pick_input(name)) is not None and found(sym.value.m)]
     enc.close()
     return query.solve([lit for lit in fixed if abs(lit) not in picks] + requests + [-enc.g.and_(goal)]) is None
 
@@ -152,16 +152,16 @@ def _default_picks(query: Query, goal: list[int], found: Assignment, model: Arch
     """The witness with each choice left to conf's own pick where the
     combination allows it (one line fewer each)."""
     enc = query.enc
-    for index in sorted({model.symbols[n].choice for n, sym in enc.syms.items()
-                         if sym.user is None and found(sym.value.m)} - {None}):
-        members = [m for m in dict.fromkeys(model.choices[index].members) if m in enc._selection]
+    indexes = {model.symbols[n].choice for n, sym in enc.syms.items() if sym.user is None and found(sym.value.m)}
+    for index in sorted(i for i in indexes if i is not None):
+        inputs = {m: pick for m in dict.fromkeys(model.choices[index].members)
+                  if (pick := enc.pick_input(m)) is not None}
         default = _default_pick(enc, found, model, index)
-        if default is None or default not in members or found(enc._selection[default]):
+        if default is None or default not in inputs or found(inputs[default]):
             continue
-        picks = {enc._selection[m] for m in members}
+        picks = set(inputs.values())
         pins = [_pin(var, found) for var in enc.inputs.vars.values() if var not in picks]
-        again = query.solve(goal + pins + [enc._selection[m] if m == default else -enc._selection[m]
-                                           for m in members])
+        again = query.solve(goal + pins + [pick if m == default else -pick for m, pick in inputs.items()])
         if again is not None:
             found = again
     return found
@@ -181,7 +181,7 @@ def _with_choices(query: Query, goal: list[int], found: Assignment, model: ArchM
             for _, cond in model.choices[index].defaults:
                 enc.expr(cond)
     enc.close()
-    if enc.inputs.vars.keys() == before.keys() and len(enc.g.clauses) == query._fed:
+    if enc.inputs.vars.keys() == before.keys() and query.is_fed():
         return found
     new_users = [-var for key, var in enc.inputs.vars.items() if key not in before and key[0] in ("user", "user-y")]
     again = query.solve(goal + [_pin(var, found) for var in before.values()] + new_users)
@@ -237,8 +237,9 @@ def _facts(enc: Encoder, found: Assignment, model: ArchModel) -> dict[str, bool]
     facts = {}
     for group in toolchain.GROUPS:
         for name in group.members:
-            if name in enc._values and name in model.symbols:
-                facts[name] = found(enc._values[name].m)
+            tri = enc.encoded(name)
+            if tri is not None and name in model.symbols:
+                facts[name] = found(tri.m)
     return facts
 
 
@@ -250,11 +251,13 @@ def _versions(query: Query, goal: list[int], found: Assignment, fixed: list[int]
     out = []
     for name in toolchain.VERSIONS:
         present = toolchain.PRESENT_WHEN.get(name)
-        if present in enc._values and present in model.symbols and not found(enc._values[present].m):
+        tool = enc.encoded(present) if present is not None else None
+        if tool is not None and present in model.symbols and not found(tool.m):
             continue  # not this toolchain's tool: its version is 0, and says nothing
-        if name == "AS_VERSION" and "AS_IS_LLVM" in enc._values and found(enc._values["AS_IS_LLVM"].m):
+        llvm_as = enc.encoded("AS_IS_LLVM")
+        if name == "AS_VERSION" and llvm_as is not None and found(llvm_as.m):
             continue  # the integrated assembler's version is clang's
-        cuts = sorted((c, found(lit)) for (sym, c), lit in list(enc._ge.items()) if sym == name)
+        cuts = sorted((c, found(lit)) for (sym, c), lit in enc.encoded_thresholds() if sym == name)
         if not cuts:
             continue
         same = fixed + _other_answers(enc, found, _version_probes(model, name))
@@ -297,16 +300,17 @@ def _probes(query: Query, goal: list[int], found: Assignment, model: ArchModel,
     """Capability probes the combination relies on (toolchain identity aside):
     those whose other answer would make it unreachable."""
     enc = query.enc
-    identity = set()
+    identity: set[str] = set()
     for name in [m for g in toolchain.GROUPS for m in g.members] + list(toolchain.VERSIONS):
         sym = model.symbols.get(name)
         if sym:
             identity.update(v.name for v, _ in sym.defaults if hasattr(v, "name"))
     out = []
     for name, probe in model.probes.items():
-        if name in identity or name not in enc._values:
+        tri = enc.encoded(name)
+        if name in identity or tri is None:
             continue
-        lit = enc._values[name].m
+        lit = tri.m
         if query.solve(goal + [-lit if found(lit) else lit]) is not None:
             continue  # either answer will do
         answer = "succeeds" if found(lit) else "fails"

@@ -1,0 +1,93 @@
+"""Miters: two versions of a model over the same free inputs, compared.
+
+The original model and an edited one are encoded over one `Inputs`, so every
+user choice, choice pick and probe answer is shared; a symbol outside the
+edit's cone is taken from the original (it cannot differ). The solver is
+then asked for a configuration where a compared value differs: Unsat proves
+that none does. Unknown (the solver gave up) proves nothing, so a caller
+must never read it as "the same".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence, Set
+from dataclasses import dataclass
+
+from kltolint.expr import Expr, Sym
+from kltolint.logic.circuit import Inputs, Tri
+from kltolint.logic.encoder import Encoder
+from kltolint.logic.solve import Outcome, Query, Sat, Unknown, Unsat
+from kltolint.model import BOOL_TYPES, ArchModel, Edge
+
+MITER_CONFLICTS = 50_000  # beyond this, nothing is proven
+
+
+class Miter:
+    """`old` encodes `before`; `new` encodes `after`, sharing `old`'s
+    encoding of every symbol for which `unchanged(name)` holds."""
+
+    def __init__(self, before: ArchModel, after: ArchModel, unchanged: Callable[[str], bool]) -> None:
+        self.inputs = Inputs()
+        self.old = Encoder(before, inputs=self.inputs)
+        self.new = Encoder(after, inputs=self.inputs, original=self.old, unchanged=unchanged)
+
+    def differ(self, a: Tri, b: Tri) -> int:
+        """A literal for "a and b take different values"."""
+        g = self.inputs.g
+        return g.or_((-g.iff(a.m, b.m), -g.iff(a.y, b.y)))
+
+    def decide(self, differences: Iterable[int], assumptions: Sequence[int] = (),
+               conflicts: int = MITER_CONFLICTS) -> Outcome:
+        """Sat: under `assumptions`, one of `differences` holds in the model
+        returned; Unsat: none ever does; Unknown: not decided in `conflicts`."""
+        self.new.close()
+        with Query(self.new) as query:
+            return query.decide([*assumptions, self.inputs.g.or_(differences)], conflicts)
+
+
+def settable(model: ArchModel, name: str) -> bool:
+    """Can a user set the symbol (a bool/tristate with a prompt)?"""
+    sym = model.symbols.get(name)
+    return sym is not None and sym.type in BOOL_TYPES and bool(sym.prompts)
+
+
+@dataclass(frozen=True)
+class Differs:
+    """A configuration outside the excluded ones where `name` goes from `was` to `now`."""
+
+    name: str
+    was: str
+    now: str
+
+
+def collateral_change(before: ArchModel, after: ArchModel, cone: Set[str], forbidden: Expr,
+                      conflicts: int = MITER_CONFLICTS) -> Differs | Unsat | Unknown:
+    """Does the edit change a user-settable symbol of `cone` (every symbol it
+    can change) in some configuration where `forbidden` does not hold on
+    `before`? Unsat: no, the edit removes only forbidden configurations."""
+    miter = Miter(before, after, lambda name: name not in cone)
+    outside = -miter.old.expr(forbidden).m
+    diffs: dict[str, int] = {}
+    for name in sorted(cone):
+        if settable(before, name) or settable(after, name):
+            a, b = miter.old.expr(Sym(name)), miter.new.expr(Sym(name))
+            diffs[name] = miter.differ(a, b)
+    if not diffs:
+        return Unsat()
+    outcome = miter.decide(diffs.values(), [outside], conflicts)
+    if not isinstance(outcome, Sat):
+        return outcome
+    found = outcome.model
+    name = next(n for n, lit in diffs.items() if found(lit))
+    return Differs(name, found.tri(miter.old.value(name)), found.tri(miter.new.value(name)))
+
+
+def same_values(before: ArchModel, after: ArchModel, name: str, edges: Sequence[tuple[Edge, Edge]],
+                conflicts: int = MITER_CONFLICTS) -> Outcome:
+    """Compare, where only `name` is re-encoded, its value and each pair
+    (edge in `before`, its twin in `after`) of select/imply edge values.
+    Unsat: all of them agree in every configuration."""
+    miter = Miter(before, after, lambda other: other != name)
+    old, new = miter.old, miter.new
+    pairs = [(old.value(name), new.value(name)), *((old.edge_value(x), new.edge_value(y)) for x, y in edges)]
+    return miter.decide([miter.differ(a, b) for a, b in pairs], (), conflicts)

@@ -1,0 +1,133 @@
+"""Solving: a SAT solver over one encoder, and what it answers.
+
+Every answer is an `Outcome`: `Sat` with a satisfying assignment, `Unsat`
+with the assumptions that conflict (the core), or `Unknown` when the solver
+gave up within its budget. Unknown proves nothing either way: a caller that
+needs Unsat to call something safe or unchanged must read Unknown as "not
+proven".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pysat.solvers import Solver
+
+from kltolint.logic.circuit import FALSE, TRUE, Tri
+from kltolint.logic.encoder import Encoder
+
+
+class Assignment:
+    """A satisfying assignment, read literal by literal."""
+
+    def __init__(self, model: list[int]) -> None:
+        self._true = bytearray(len(model) + 2)
+        for lit in model:
+            if lit > 0:
+                self._true[lit] = 1
+
+    def __call__(self, lit: int) -> bool:
+        if lit == TRUE:
+            return True
+        if lit == FALSE:
+            return False
+        return bool(self._true[lit]) if lit > 0 else not self._true[-lit]
+
+    def tri(self, tri: Tri) -> str:
+        return "y" if self(tri.y) else "m" if self(tri.m) else "n"
+
+
+@dataclass(frozen=True)
+class Sat:
+    """The formula holds under the assumptions: `model` is one assignment."""
+
+    model: Assignment
+
+
+@dataclass(frozen=True)
+class Unsat:
+    """The formula cannot hold under the assumptions; `core` is a subset of
+    them that already conflicts (empty when the formula alone cannot hold)."""
+
+    core: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """The solver gave up (conflict budget spent): nothing is proven."""
+
+
+Outcome = Sat | Unsat | Unknown
+
+
+class Query:
+    """A solver over one encoder, fed incrementally."""
+
+    def __init__(self, enc: Encoder, solver: str = "glucose4") -> None:
+        self.enc = enc
+        self.solver = Solver(name=solver)
+        self._fed = 0
+        self._phased = (-1, -1)  # sizes of the preference sets behind _phases
+        self._phases: list[int] = []
+
+    def __enter__(self) -> Query:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.solver.delete()
+
+    def feed(self, phases: bool = True) -> None:
+        """Give the solver every clause encoded so far (and, with `phases`,
+        the encoder's preferred values)."""
+        enc = self.enc
+        enc.close()
+        clauses = enc.g.clauses
+        if self._fed < len(clauses):
+            self.solver.append_formula(clauses[self._fed:])
+            self._fed = len(clauses)
+        if not phases:
+            return
+        # Preferences are set again before every solve: that steers which of
+        # the valid witnesses comes back. Only the list is kept between solves.
+        inputs = enc.inputs
+        if self._phased != (len(inputs.prefer_true), len(inputs.prefer_false)):
+            self._phases = [v for v in inputs.prefer_true] + [-v for v in inputs.prefer_false]
+            self._phased = (len(inputs.prefer_true), len(inputs.prefer_false))
+        self.solver.set_phases(self._phases)
+
+    def is_fed(self) -> bool:
+        """Does the solver hold every clause the encoder has made?"""
+        return len(self.enc.g.clauses) == self._fed
+
+    def decide(self, assumptions: Iterable[int], conflicts: int | None = None) -> Outcome:
+        """Sat, Unsat or, past `conflicts` conflicts (when given), Unknown."""
+        self.feed()
+        wanted = [a for a in assumptions if a != TRUE]
+        if conflicts is None:
+            result: bool | None = self.solver.solve(assumptions=wanted)
+        else:
+            self.solver.conf_budget(conflicts)
+            result = self.solver.solve_limited(assumptions=wanted)
+        if result is None:
+            return Unknown()
+        if result:
+            return Sat(Assignment(self.solver.get_model() or []))
+        return Unsat(tuple(self.solver.get_core() or ()))
+
+    def solve(self, assumptions: Iterable[int]) -> Assignment | None:
+        """An assignment, or None when there is none (no budget: never Unknown)."""
+        self.feed()
+        if not self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]):
+            return None
+        return Assignment(self.solver.get_model() or [])
+
+    def satisfiable(self, assumptions: Iterable[int]) -> bool:
+        """Like solve, without reading the model back (that costs every
+        variable), nor steering which model comes back (no one reads it)."""
+        self.feed(phases=False)
+        return bool(self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]))
+
+    def core(self) -> list[int]:
+        """After an unsatisfiable solve: assumptions that already conflict."""
+        return list(self.solver.get_core() or [])

@@ -1,0 +1,77 @@
+"""The miter: an edit's effect outside the forbidden configurations, and
+Unknown read as "not proven" all the way up to the fixer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kltolint.cli import main
+from kltolint.expr import parse
+from kltolint.load import load_arch
+from kltolint.logic import Differs, Query, Unknown, Unsat, collateral_change, same_values
+from kltolint.model import ArchModel
+from kltolint.tree import Tree
+from tests.conftest import make_tree
+
+BEFORE = ('config A\n\tbool "a"\n\tselect T{guard}\nconfig T\n\tbool\nconfig U\n\tbool "u"\n\tdepends on T\n'
+          'config B\n\tbool "b"\nconfig D\n\tbool "d"\n')
+
+
+def model(tmp_path: Path, guard: str = "") -> ArchModel:
+    return load_arch(Tree(make_tree(tmp_path, {"Kconfig": BEFORE.format(guard=guard)})), "demo")
+
+
+def test_a_tight_guard_changes_nothing_outside_the_forbidden_region(tmp_path: Path) -> None:
+    before, after = model(tmp_path / "a"), model(tmp_path / "b", " if !B")
+    assert isinstance(collateral_change(before, after, {"T", "U"}, parse("T && B")), Unsat)
+
+
+def test_a_loose_guard_changes_a_settable_symbol(tmp_path: Path) -> None:
+    before, after = model(tmp_path / "a"), model(tmp_path / "b", " if !B && !D")
+    assert collateral_change(before, after, {"T", "U"}, parse("T && B")) == Differs("U", "y", "n")
+
+
+def test_same_values_compares_the_edited_symbol(tmp_path: Path) -> None:
+    before = model(tmp_path / "a")
+    same = model(tmp_path / "b")
+    other = load_arch(Tree(make_tree(tmp_path / "c", {"Kconfig": BEFORE.format(guard="").replace(
+        "config T\n\tbool\n", "config T\n\tbool\n\tdefault B\n")})), "demo")
+    assert isinstance(same_values(before, same, "T", []), Unsat)
+    assert not isinstance(same_values(before, other, "T", []), Unsat)
+
+
+def give_up(self: Query, assumptions: object, conflicts: int | None = None) -> Unknown:
+    return Unknown()
+
+
+def test_unknown_is_never_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before, after = model(tmp_path / "a"), model(tmp_path / "b", " if !B")
+    monkeypatch.setattr(Query, "decide", give_up)
+    assert collateral_change(before, after, {"T", "U"}, parse("T && B")) == Unknown()
+    assert same_values(before, before, "T", []) == Unknown()
+
+
+def check_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    root = make_tree(tmp_path / "t", {"Kconfig": BEFORE.format(guard="")})
+    rules = tmp_path / "rules"
+    rules.mkdir(exist_ok=True)
+    (rules / "r.toml").write_text('[[rule]]\nid = "T001"\nname = "t"\nforbid = "T && B"\nmessage = "bad"\n'
+                                  'rationale = "r"\nfix = { strategy = "guard-select", guard = "!B" }\n')
+    main(["check", "--tree", str(root), "--no-builtin-rules", "--rules", str(rules), "--no-cache",
+          "--format", "json"])
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    fix = finding["fix"]
+    assert isinstance(fix, dict)
+    return fix
+
+
+def test_a_fix_whose_safety_miter_gives_up_is_not_safe(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    assert check_json(tmp_path / "proven", capsys)["applicability"] == "safe"
+    monkeypatch.setattr(Query, "decide", give_up)  # every miter: the solver gives up
+    fix = check_json(tmp_path / "unknown", capsys)
+    assert fix["applicability"] == "unsafe"
+    assert "could not prove" in str(fix["note"])

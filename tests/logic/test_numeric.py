@@ -1,0 +1,131 @@
+"""int/hex order encoding, string equality and tool versions, on small models."""
+
+from kltolint.expr import parse
+from kltolint.load import load_arch
+from kltolint.logic import FALSE, TRUE, Encoder, Query, compare_constants, number
+from kltolint.tree import Tree
+from tests.conftest import make_tree
+from tests.logic import reachable
+
+
+VERSIONS = ("config CC_IS_CLANG\n\tdef_bool $(shell,clang?)\n"
+            "config CLANG_VERSION\n\tint\n\tdefault $(shell,version) if CC_IS_CLANG\n\tdefault 0\n"
+            "config NEW\n\tbool \"new\"\n\tdepends on CLANG_VERSION >= 170000\n")
+
+
+def test_versions_are_free_but_consistent(tmp_path):
+    assert reachable(tmp_path, VERSIONS, "NEW && CC_IS_CLANG")
+    assert not reachable(tmp_path / "b", VERSIONS, "NEW && !CC_IS_CLANG")
+    assert not reachable(tmp_path / "c", VERSIONS, "CLANG_VERSION >= 170000 && CLANG_VERSION < 160000")
+    assert reachable(tmp_path / "d", VERSIONS, "CLANG_VERSION = 170000")
+
+
+def test_int_ranges_bound_user_values(tmp_path):
+    k = "config N\n\tint \"n\"\n\trange 2 8\n\tdefault 4\nconfig BIG\n\tdef_bool y\n\tdepends on N > 8\n"
+    assert not reachable(tmp_path, k, "BIG")
+    assert reachable(tmp_path / "b", k, "N = 8")
+
+
+def test_string_comparisons(tmp_path):
+    k = ('config S\n\tstring\n\tdefault "b" if C\n\tdefault "a"\nconfig C\n\tbool "c"\n')
+    assert not reachable(tmp_path, k, 'S = "b" && !C')
+    assert reachable(tmp_path / "b", k, 'S = "a" && !C')
+
+
+def test_strings_from_tool_variables_are_free(tmp_path):
+    # S1: "$(CC_VERSION_TEXT)" is the toolchain's text, not a constant.
+    k = 'config CC_VERSION_TEXT\n\tstring\n\tdefault "$(CC_VERSION_TEXT)"\n'
+    assert reachable(tmp_path, k, 'CC_VERSION_TEXT = "Debian clang version 19.1.7"')
+    assert reachable(tmp_path / "b", k, 'CC_VERSION_TEXT = "gcc (Debian 12.2.0-14) 12.2.0"')
+
+
+def test_python3_is_a_tool_variable(tmp_path):
+    # S1: PYTHON3 is exported like CC: the probe names it, not an empty word.
+    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": 'config X\n\tdef_bool $(shell,$(PYTHON3) -c "import lxml")\n'})), "demo")
+    (probe,) = model.probes.values()
+    assert probe.command.startswith("<PYTHON3> -c")
+
+
+TOOLS = ("config CC_IS_CLANG\n\tdef_bool $(shell,clang?)\nconfig CC_IS_GCC\n\tdef_bool $(shell,gcc?)\n"
+         "config AS_IS_LLVM\n\tdef_bool $(shell,ias?)\nconfig AS_IS_GNU\n\tdef_bool $(shell,gas?)\n"
+         "config CLANG_VERSION\n\tint\n\tdefault $(shell,cc-version) if CC_IS_CLANG\n\tdefault 0\n")
+
+
+def test_integrated_assembler_version_may_be_zero(tmp_path):
+    # S5: `$(as-version)` answers 0 with LLVM's integrated assembler.
+    k = TOOLS + "config AS_VERSION\n\tint\n\tdefault CLANG_VERSION if AS_IS_LLVM\n\tdefault $(shell,as-version)\n"
+    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": k})), "demo")
+    enc = Encoder(model)
+    (probe,) = [p for p in model.probes.values() if p.command == "as-version"]
+    goal = [enc.expr(parse("AS_IS_LLVM && AS_VERSION >= 150000")).m]
+    zero = -enc.ge(probe.name, 1)
+    with Query(enc) as query:
+        assert query.solve(goal + [zero]) is not None
+        assert query.solve([enc.expr(parse("AS_IS_GNU")).m, zero]) is None  # GNU as has a version
+
+
+def test_rustc_version_may_be_zero(tmp_path):
+    # S6: no rustc on the machine: `$(rustc-version)` is 0.
+    k = "config RUSTC_VERSION\n\tint\n\tdefault $(shell,rustc-version)\n"
+    assert reachable(tmp_path, k, "RUSTC_VERSION = 0")
+    assert reachable(tmp_path / "b", TOOLS, "CC_IS_CLANG && CLANG_VERSION >= 1")
+    assert not reachable(tmp_path / "c", TOOLS, "CC_IS_CLANG && CLANG_VERSION < 10000")
+
+
+SYMBOLIC_RANGE = ("config END\n\tint\n\tdefault 8 if SMALL\n\tdefault 64\nconfig SMALL\n\tbool \"small\"\n"
+                  "config NR_CPUS\n\tint \"cpus\"\n\trange 2 END\n\tdefault 8\n")
+
+
+def test_range_with_symbolic_bounds(tmp_path):
+    # S7: NR_CPUS's range end is a symbol.
+    assert not reachable(tmp_path, SYMBOLIC_RANGE, "SMALL && NR_CPUS > 8")
+    assert reachable(tmp_path / "b", SYMBOLIC_RANGE, "!SMALL && NR_CPUS > 8")
+    assert not reachable(tmp_path / "c", SYMBOLIC_RANGE, "NR_CPUS > 64")
+
+
+FIRST_RANGE = ('config P64\n\tbool "p64"\nconfig ORDER\n\tint "order"\n\trange 7 8 if P64\n\trange 10 12\n'
+               "\tdefault 8 if P64\n\tdefault 10\n")
+
+
+def test_only_the_first_active_range_applies(tmp_path):
+    # S8: powerpc's ARCH_FORCE_MAX_ORDER: `range 7 8 if PPC64 && PPC_64K_PAGES` ... `range 10 12`.
+    assert reachable(tmp_path, FIRST_RANGE, "P64 && ORDER = 8")
+    assert not reachable(tmp_path / "b", FIRST_RANGE, "P64 && ORDER = 10")
+    assert not reachable(tmp_path / "c", FIRST_RANGE, "!P64 && ORDER = 8")
+
+
+def test_int_default_is_clamped_into_its_range(tmp_path):
+    # S9: powerpc's MODULES_SIZE: `range 1 256 if EXECMEM`, `default 0`: conf writes 1.
+    k = ('config SHOW\n\tbool "show"\nconfig EXECMEM\n\tbool "execmem"\n'
+         'config SIZE\n\tint "size" if SHOW\n\trange 1 256 if EXECMEM\n\tdefault 0\n'
+         'config BIG\n\tint\n\trange 0 10\n\tdefault 99\n')
+    assert reachable(tmp_path, k, "!SHOW && EXECMEM && SIZE = 1")
+    assert not reachable(tmp_path / "b", k, "!SHOW && EXECMEM && SIZE = 0")
+    assert reachable(tmp_path / "c", k, "!SHOW && !EXECMEM && SIZE = 0")
+    assert not reachable(tmp_path / "d", k, "BIG != 10")
+
+
+def test_hex_values_are_not_negative(tmp_path):
+    # Seen by the conformance tier (arm ZBOOT_ROM_TEXT): conf reads no negative hex value.
+    k = 'config H\n\thex "h"\n\tdefault 0x0\n'
+    assert not reachable(tmp_path, k, "H < 0")
+    assert reachable(tmp_path / "b", 'config N\n\tint "n"\n\tdefault 0\n', "N < 0")
+
+
+def test_numbers_read_as_conf_reads_them() -> None:
+    assert number("42", 10) == 42 and number("0x10", 10) == 16 and number("ff", 16) == 255
+    assert number("abc", 10) is None and number(None, 10) is None
+
+
+def test_constants_compare_as_numbers_when_both_are() -> None:
+    assert compare_constants("<", "9", "10") == TRUE  # as text, "9" > "10"
+    assert compare_constants("<", "a9", "a10") == FALSE  # as text
+    assert compare_constants("=", "0x10", "16") == TRUE and compare_constants("!=", "x", "x") == FALSE
+
+
+def test_encoded_thresholds_are_read_back(tmp_path):
+    k = 'config N\n\tint "n"\n\trange 0 100\n'
+    enc = Encoder(load_arch(Tree(make_tree(tmp_path, {"Kconfig": k})), "demo"))
+    assert enc.encoded_thresholds() == []
+    lit = enc.expr(parse("N >= 7")).m
+    assert ("N", 7) in dict(enc.encoded_thresholds()) and dict(enc.encoded_thresholds())[("N", 7)] == lit

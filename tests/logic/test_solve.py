@@ -1,0 +1,59 @@
+"""Query answers Sat, Unsat (with a core) or Unknown (the solver gave up)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from pysat.examples.genhard import PHP
+
+from kltolint.expr import parse
+from kltolint.load import load_arch
+from kltolint.logic import Encoder, Query, Sat, Unknown, Unsat
+from kltolint.tree import Tree
+from tests.conftest import make_tree
+
+KCONFIG = 'config A\n\tbool "a"\nconfig B\n\tbool "b"\n\tdepends on C\nconfig C\n\tbool "c"\n'
+
+
+def encoder(tmp_path: Path) -> Encoder:
+    return Encoder(load_arch(Tree(make_tree(tmp_path, {"Kconfig": KCONFIG})), "demo"))
+
+
+def test_sat_carries_a_model(tmp_path: Path) -> None:
+    enc = encoder(tmp_path)
+    a, c = enc.expr(parse("A")).m, enc.expr(parse("C")).m
+    with Query(enc) as query:
+        outcome = query.decide([a, -c])
+    assert isinstance(outcome, Sat) and outcome.model(a) and not outcome.model(c)
+
+
+def test_unsat_carries_a_core_of_the_assumptions(tmp_path: Path) -> None:
+    enc = encoder(tmp_path)
+    a, b, c = (enc.expr(parse(n)).m for n in "ABC")
+    with Query(enc) as query:
+        outcome = query.decide([a, b, -c])
+        assert query.solve([a, b, -c]) is None
+    assert isinstance(outcome, Unsat)
+    assert set(outcome.core) == {b, -c}  # A has nothing to do with it
+
+
+def test_a_solver_out_of_budget_answers_unknown(tmp_path: Path) -> None:
+    enc = encoder(tmp_path)
+    # The pigeonhole formula for 8 pigeons is unsatisfiable, and no solver
+    # proves it in one conflict.
+    php = PHP(7)
+    base = enc.g.nvars
+    for _ in range(php.nv):
+        enc.g.var()
+    enc.g.clauses.extend([[lit + base if lit > 0 else lit - base for lit in clause] for clause in php.clauses])
+    with Query(enc) as query:
+        assert isinstance(query.decide([], conflicts=1), Unknown)
+        assert isinstance(query.decide([]), Unsat)
+
+
+def test_outcomes_are_frozen_values() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Unsat((1,)).core = ()  # type: ignore[misc]
+    assert Unsat((1, 2)) == Unsat((1, 2)) and Unknown() == Unknown()
