@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from kltolint.cli import main
+from kltolint.cli import COMMANDS, main
 from tests.conftest import TREES, line_of, make_tree
 
 BEFORE = TREES / "arm64-big-endian" / "before"
@@ -120,3 +120,36 @@ def test_readme_demo_output_is_what_the_demo_prints(capsys, monkeypatch):
     out, _ = capsys.readouterr()
     assert code == 1
     assert out.rstrip("\n") == textwrap.dedent(block).rstrip("\n")
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_commands_get_frozen_typed_options_not_argparse(capsys, monkeypatch, name):
+    import argparse
+    import dataclasses
+
+    from tests.adversarial.test_cli import MINIMAL_ARGV
+
+    seen = []
+    monkeypatch.setitem(COMMANDS, name, dataclasses.replace(COMMANDS[name], run=lambda o: seen.append(o) or 0))
+    assert main([name, *MINIMAL_ARGV[name], "--tree", "DIR"] if name not in ("rules", "rule")
+                else [name, *MINIMAL_ARGV[name], "--rules", "A", "--rules", "B"]) == 0
+    (options,) = seen
+    assert type(options) is COMMANDS[name].options and not isinstance(options, argparse.Namespace)
+    fields = dataclasses.fields(options)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(options, fields[0].name, None)
+    assert not [f.name for f in fields if isinstance(getattr(options, f.name), list)]  # tuples: hashable, frozen
+    if name in ("rules", "rule"):
+        assert options.rule_dirs == ("A", "B")
+    else:
+        assert options.tree == "DIR"
+
+
+def test_format_names_are_one_literal():
+    from typing import get_args, get_type_hints
+
+    from kltolint import output
+    from kltolint.commands.check import CheckOptions
+
+    assert get_args(output.Format) == output.FORMATS
+    assert get_type_hints(CheckOptions)["format"] == output.Format
