@@ -153,3 +153,10 @@ def test_format_names_are_one_literal():
 
     assert get_args(output.Format) == output.FORMATS
     assert get_type_hints(CheckOptions)["format"] == output.Format
+
+
+@pytest.mark.parametrize("argv", [["check"], ["review", "-"], ["query", "A"], ["explain", "A", "--config", "c"]])
+def test_a_tree_without_arches_is_bad_input_not_a_crash(capsys, tmp_path, argv):
+    (tmp_path / "Kconfig").write_text('config A\n\tbool "a"\n')  # no arch/
+    assert "not a kernel tree" in errors(capsys, *argv, "--tree", str(tmp_path), "--no-cache"
+                                         if argv[0] != "review" else "--quiet")

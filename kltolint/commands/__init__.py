@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from kltolint import rules as rules_mod
+from kltolint.errors import UserError
+from kltolint.tree import Tree, find_root, is_tree_root
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -78,3 +80,12 @@ def load_rules(rule_dirs: tuple[str, ...], no_builtin_rules: bool) -> list[rules
         found.extend(rules_mod.load_dir(Path(directory)))
     rules_mod.check_unique(found)
     return found
+
+
+def open_tree(tree: str | None, paths: Sequence[str] = ()) -> Tree:
+    """The tree --tree names, else the one holding the PATHs (or the cwd):
+    one check of what a kernel tree is, for every command."""
+    root = Path(tree).resolve() if tree else find_root(list(paths))
+    if not is_tree_root(root):
+        raise UserError("not a kernel tree (it needs a Kconfig file and an arch/ folder)", str(root))
+    return Tree(root)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from kltolint.commands import Command, ExitCode
+from kltolint.commands import Command, ExitCode, open_tree
 from kltolint.errors import UserError
-from kltolint.tree import Tree, find_root
+from kltolint.tree import Tree
 
 if TYPE_CHECKING:
     from kltolint import expr as E
@@ -93,13 +93,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR", help="cache location (as for check)")
 
 
-def _tree(opts: QueryOptions | ExplainOptions) -> Tree:
-    root = Path(opts.tree).resolve() if opts.tree else find_root([])
-    if not (root / "Kconfig").is_file():
-        raise UserError("not a kernel tree (no Kconfig file)", str(root))
-    return Tree(root)
-
-
 def _arches(tree: Tree, asked: tuple[str, ...]) -> list[str]:
     from kltolint.query import ALIASES
 
@@ -123,7 +116,7 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
     from kltolint.answers import Answers
     from kltolint.cache import default_dir
 
-    tree = _tree(opts)
+    tree = open_tree(opts.tree)
     asked = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(opts).items()}
     question: dict[str, Any] = {"command": command, **{k: v for k, v in sorted(asked.items())
                                                       if k not in ("tree", "no_cache", "cache_dir")}}

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from kltolint import dead, output, redundant, rules as rules_mod, streams, suppress
 from kltolint.cache import Cache, default_dir
-from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules
+from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules, open_tree
 from kltolint.errors import UserError
 from kltolint.findings import Finding
 from kltolint.progress import ArchCounter
 from kltolint.session import Session
 from kltolint.suppress import Suppression
-from kltolint.tree import Tree, find_root
+from kltolint.tree import Tree
 
 DESCRIPTION = "Check Kconfig trees against the rules."
 
@@ -114,7 +114,7 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
 def run(opts: CheckOptions) -> ExitCode:
     _refuse_conflicts(opts)
     rules = _select_rules(opts)
-    tree = _open_tree(opts)
+    tree = open_tree(opts.tree, opts.paths)
     arches = _arches(tree, opts)
     session = Session(tree, rules, None, _cache(opts), opts.jobs)
     findings, unused = _findings(opts, session, arches)
@@ -153,13 +153,6 @@ def _select_rules(opts: CheckOptions) -> list[rules_mod.Rule]:
     if opts.redundant:
         rules += [r for r in everything if redundant.is_redundant_rule(r) and r not in rules]
     return rules
-
-
-def _open_tree(opts: CheckOptions) -> Tree:
-    root = Path(opts.tree).resolve() if opts.tree else find_root(list(opts.paths))
-    if opts.tree and not (root / "Kconfig").is_file():
-        raise UserError("not a kernel tree (no Kconfig file)", str(root))
-    return Tree(root)
 
 
 def _arches(tree: Tree, opts: CheckOptions) -> list[str]:

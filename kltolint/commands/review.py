@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Literal
 
 from kltolint import output, rules as rules_mod
-from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules
+from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules, open_tree
 from kltolint.errors import UserError
 from kltolint.patch import Patch
 from kltolint.progress import StatusLine
 from kltolint.review import PatchReview
-from kltolint.tree import Tree, find_root
+from kltolint.tree import Tree
 
 ReviewFormat = Literal["text", "mail", "json", "sarif", "rdjson", "github"]
 REVIEW_FORMATS: tuple[ReviewFormat, ...] = ("text", "mail", "json", "sarif", "rdjson", "github")
@@ -73,9 +73,7 @@ def run(opts: ReviewOptions) -> ExitCode:
     from kltolint.load import load_arch
 
     rules = _select_rules(opts)
-    root = Path(opts.tree).resolve() if opts.tree else find_root([])
-    if not (root / "Kconfig").is_file():
-        raise UserError("not a kernel tree (no Kconfig file)", str(root))
+    root = open_tree(opts.tree).root
     base, patches = _patches(opts, root)
     progress = StatusLine(enabled=not opts.quiet and sys.stderr.isatty())
     reviews = review_mod.review(base, patches, rules, load_arch, progress.label)
