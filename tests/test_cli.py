@@ -160,3 +160,13 @@ def test_a_tree_without_arches_is_bad_input_not_a_crash(capsys, tmp_path, argv):
     (tmp_path / "Kconfig").write_text('config A\n\tbool "a"\n')  # no arch/
     assert "not a kernel tree" in errors(capsys, *argv, "--tree", str(tmp_path), "--no-cache"
                                          if argv[0] != "review" else "--quiet")
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_help_teaches_with_examples(capsys, name):
+    with pytest.raises(SystemExit) as exit_:
+        main([name, "--help"])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0
+    examples = out.split("examples:\n", 1)[1]
+    assert f"kltolint {name} " in examples and "exit status" in out

@@ -25,6 +25,12 @@ REVIEW_FORMATS: tuple[ReviewFormat, ...] = ("text", "mail", "json", "sarif", "rd
 DESCRIPTION = ("Apply a patch in memory (the working tree is never written) and report only the findings it "
                "introduces or removes. A series is judged patch by patch, each on top of the ones before it.")
 EPILOG = """\
+examples:
+  kltolint review 0001-foo.patch                      what one patch changes
+  git format-patch -3 --stdout | kltolint review -    a series, patch by patch
+  kltolint review series.mbox --format mail > replies.mbox   review replies, one a patch
+  kltolint review --worktree                          uncommitted Kconfig changes (pre-commit)
+
 formats:
   text    gcc-style findings per patch        mail    a reply for the mailing list
   sarif   SARIF 2.1.0 (code scanning)          rdjson  reviewdog, with suggestions

@@ -11,6 +11,23 @@ from kltolint import rules as rules_mod
 from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules
 
 
+LIST_EPILOG = """\
+examples:
+  kltolint rules                        every rule, those off by default marked
+  kltolint rules --rules ./my-rules     with a rule pack of your own
+
+exit status: 0, or 2 for a bad rule file
+"""
+EXPLAIN_EPILOG = """\
+examples:
+  kltolint rule KLTO001                      by id
+  kltolint rule lto-with-big-endian-cpu      or by name
+  kltolint rule MY001 --rules ./my-rules     a rule of your own pack
+
+exit status: 0, or 2 for an unknown rule or a bad rule file
+"""
+
+
 @dataclass(frozen=True)
 class ListOptions:
     rule_dirs: tuple[str, ...]
@@ -44,6 +61,7 @@ def run_explain(opts: ExplainOptions) -> ExitCode:
     return ExitCode.CLEAN
 
 
-LIST = Command(help="list the rules", add_arguments=add_list_arguments, options=ListOptions, run=run_list)
+LIST = Command(help="list the rules", add_arguments=add_list_arguments, options=ListOptions, run=run_list,
+               epilog=LIST_EPILOG)
 EXPLAIN = Command(help="explain one rule", add_arguments=add_explain_arguments, options=ExplainOptions,
-                  run=run_explain)
+                  run=run_explain, epilog=EXPLAIN_EPILOG)
