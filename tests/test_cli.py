@@ -170,3 +170,15 @@ def test_every_command_help_teaches_with_examples(capsys, name):
     assert exit_.value.code == 0
     examples = out.split("examples:\n", 1)[1]
     assert f"kltolint {name} " in examples and "exit status" in out
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_options_fields_are_exactly_the_parsed_arguments(name):
+    """No argument is dropped on the way to the command (nor invented)."""
+    import dataclasses
+
+    from kltolint.cli import parser
+    from tests.adversarial.test_cli import MINIMAL_ARGV
+
+    namespace = parser().parse_args([name, *MINIMAL_ARGV[name]])
+    assert set(vars(namespace)) - {"command"} == {f.name for f in dataclasses.fields(COMMANDS[name].options)}
