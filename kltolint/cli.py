@@ -72,16 +72,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(code)
     except UserError as err:
         _report(f"kltolint: error: {err}")
-        return ExitCode.BAD_INPUT
+        return int(ExitCode.BAD_INPUT)
     except KeyboardInterrupt:
-        return ExitCode.INTERRUPTED
+        return int(ExitCode.INTERRUPTED)
     except Exception as err:  # a bug: never exit 1, which means "findings"
         if debug:
             _report(traceback.format_exc().rstrip("\n"))
         what = " ".join(f"{type(err).__name__}: {err}".split())[:300]
         _report(f"kltolint: internal error: {what} (a bug in kltolint: please report it, "
                 f"with the command; --debug shows the traceback)")
-        return ExitCode.INTERNAL_ERROR
+        return int(ExitCode.INTERNAL_ERROR)
     finally:
         sys.stdout, sys.stderr = saved
 

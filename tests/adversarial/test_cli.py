@@ -142,3 +142,19 @@ def test_output_that_cannot_be_written(tmp_path, target, argv):
     assert proc.returncode == 2
     proc_contract(proc)
     assert "<stdout>" in proc.stderr.decode()
+
+
+def test_main_returns_plain_ints(capsys, monkeypatch):
+    """sys.exit and pre-commit see the number, whatever path main took."""
+    assert type(cli.main(["rules"])) is int
+    _failing(monkeypatch, "rules")
+    assert type(cli.main(["rules"])) is int
+    assert type(cli.main(["rule", "NO_SUCH_RULE"])) is int
+
+
+def test_interrupt_exits_130_quietly(capsys, monkeypatch):
+    def interrupted(_options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(cli.COMMANDS, "rules", dataclasses.replace(cli.COMMANDS["rules"], run=interrupted))
+    assert cli.main(["rules"]) == 130 and capsys.readouterr().err == ""
