@@ -21,10 +21,11 @@ The package reads as the data flows (the README's module table has more):
     fix, edited verified edits on the source layer (applied to loaded models)
     patch, review, review_sweep, worktree   patches applied to an overlay, judged
     session, cache, answers   findings, fixes and answers, computed or cached
-    provenance, toolfacts, query, explain, ask   asking the model
+    provenance, toolfacts, query, explain   asking the model
     conformance the model against the kernel's conf tool (a developer command)
     suppress    baselines and inline suppressions
-    output, mail, streams, cli   formats, mail replies, safe output, main(argv) -> int
+    output, mail, streams   formats, mail replies, safe output
+    cli, commands, progress main(argv) -> int, the command registry, one module a command
 """
 
 __version__ = "0.1.0"

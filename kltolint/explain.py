@@ -19,8 +19,8 @@ that rule it out with this toolchain.
 
 from __future__ import annotations
 
-import argparse
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -501,22 +501,24 @@ def to_data(e: Explanation) -> dict[str, object]:
     }
 
 
-def run(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: list[Manifest]) -> int:
+def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: Sequence[str], fmt: str,
+        tree: Tree, stdout: TextIO, manifests: list[Manifest]) -> int:
+    """`kltolint explain`: the answer written to `stdout`, the load's manifest to `manifests`."""
     import json
 
     from kltolint.cache import Manifest
 
-    name, wanted = parse_target(args.symbol)
-    config = read_config(Path(args.config))
-    if len(args.arch) > 1:
+    name, wanted = parse_target(symbol)
+    config = read_config(config_path)
+    if len(arches) > 1:
         raise UserError("explain takes one --arch (a .config is for one arch)")
-    arch = args.arch[0] if args.arch else config.get("ARCH_NAME") or _arch_of(config, tree)
-    asked = Q.prepare(tree, arch, E.Sym(name), parse_facts(args.toolchain))
+    arch = arches[0] if arches else config.get("ARCH_NAME") or _arch_of(config, tree)
+    asked = Q.prepare(tree, arch, E.Sym(name), parse_facts(list(toolchain_facts)))
     manifests.append(Manifest.of(asked.model, tree))
     if name not in asked.model.symbols:
         raise UserError(f"unknown symbol {name} (not defined on {arch})")
     result = explain(asked, Sources(tree), config, name, wanted)
-    if args.format == "json":
+    if fmt == "json":
         json.dump(to_data(result), stdout, indent=2)
         stdout.write("\n")
     else:

@@ -379,7 +379,7 @@ class Fixer:
         self.rules = session.rules
         # Patched trees load with the dependency-loop check on.
         self.model_for: ModelFor = lambda t, a: session.model(t, a) if t is session.tree else load_changed(t, a)
-        self.findings_for = session.findings
+        self.findings_for: Callable[[str], list[Finding] | None] = session.findings  # None: not at hand
         self.sources = session.sources
         self.jobs = session.jobs
         self.cache, self.rules_digest = session.cache, session.rules_digest

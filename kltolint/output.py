@@ -15,15 +15,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from typing import Literal
 
 from kltolint import __version__
 from kltolint.findings import Edit, Finding
 from kltolint.rules import Rule
 
-FORMATS = ("text", "json", "sarif", "rdjson", "github")
+Format = Literal["text", "json", "sarif", "rdjson", "github"]
+FORMATS: tuple[Format, ...] = ("text", "json", "sarif", "rdjson", "github")
 
 
-def render(fmt: str, findings: Sequence[Finding], tree: str, arches: Sequence[str],
+def render(fmt: Format, findings: Sequence[Finding], tree: str, arches: Sequence[str],
            rules: Sequence[Rule] = (), removed: Sequence[Finding] | None = None) -> str:
     """`removed` is given in a review: findings the patches take away."""
     if fmt == "json":
@@ -166,6 +168,7 @@ def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], removed: Se
     review = removed is not None
     removed = removed or []
     used = {f.rule for f in [*findings, *removed]}
+    shown = [r for r in rules if r.id in used]
     driver_rules = [{
         "id": r.id,
         "name": r.name,
@@ -173,8 +176,8 @@ def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], removed: Se
         "fullDescription": {"text": r.rationale},
         "help": {"text": f"{r.rationale}\nReference: {r.reference}" if r.reference else r.rationale},
         "defaultConfiguration": {"level": "error"},
-    } for r in rules if r.id in used]
-    index = {rule["id"]: i for i, rule in enumerate(driver_rules)}
+    } for r in shown]
+    index = {r.id: i for i, r in enumerate(shown)}
     results = [_sarif_result(f, arches, index, "new" if review else None) for f, arches in grouped(findings)]
     results += [_sarif_result(f, arches, index, "absent") for f, arches in grouped(removed)]
     doc = {
@@ -189,7 +192,7 @@ def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], removed: Se
     return _dumps(doc) + "\n"
 
 
-def _sarif_result(finding: Finding, arches: list[str], index: dict[str, int], state: str | None) -> dict:
+def _sarif_result(finding: Finding, arches: list[str], index: dict[str, int], state: str | None) -> dict[str, object]:
     result: dict[str, object] = {
         "ruleId": finding.rule,
         "level": "error" if state != "absent" else "note",
@@ -220,12 +223,12 @@ def _sarif_result(finding: Finding, arches: list[str], index: dict[str, int], st
     return result
 
 
-def _sarif_location(file: str, line: int) -> dict:
+def _sarif_location(file: str, line: int) -> dict[str, object]:
     return {"physicalLocation": {"artifactLocation": {"uri": file, "uriBaseId": "SRCROOT"},
                                  "region": {"startLine": line}}}
 
 
-def _sarif_replacement(edit: Edit) -> dict:
+def _sarif_replacement(edit: Edit) -> dict[str, object]:
     if edit.action == "delete":  # whole lines with their line ends
         return {"deletedRegion": {"startLine": edit.first, "startColumn": 1, "endLine": edit.last + 1,
                                   "endColumn": 1}, "insertedContent": {"text": ""}}
@@ -256,7 +259,7 @@ def render_rdjson(findings: Sequence[Finding]) -> str:
     return _dumps(doc) + "\n"
 
 
-def _rd_suggestion(edit: Edit) -> dict:
+def _rd_suggestion(edit: Edit) -> dict[str, object]:
     # Ranges are end-exclusive: whole lines first..last, or an empty range
     # at the start of the line after `last` for an insertion.
     if edit.action in ("replace", "delete"):
@@ -277,8 +280,8 @@ def render_github(findings: Sequence[Finding]) -> str:
     for finding, arches in grouped(findings):
         body = f"{finding.message}\non {', '.join(arches)}; witness: {witness_command(finding)}"
         body += "".join(f"\n| {line}" for line in finding.witness.config.splitlines())
-        for edit in _fixes(finding):
-            body += f"\nfix ({finding.fix.applicability}): {edit.text.strip()}"  # type: ignore[union-attr]
+        if finding.fix is not None:
+            body += "".join(f"\nfix ({finding.fix.applicability}): {edit.text.strip()}" for edit in _fixes(finding))
         title = _gh_escape(f"{finding.rule} {finding.name}", prop=True)
         out.append(f"::error file={_gh_escape(finding.file, True)},line={finding.line},title={title}::"
                    f"{_gh_escape(body)}")

@@ -143,7 +143,7 @@ def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
 _UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff]")
 
 
-def _content(part: email.message.EmailMessage) -> str:
+def _content(part: email.message.MIMEPart) -> str:
     """The text of a part, bytes kept: decoded by its charset; none, an
     unknown one (`unknown-8bit` is common in archives) or one the bytes do
     not fit is read as UTF-8 with undecodable bytes kept, as git am does."""

@@ -52,9 +52,11 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
             # (its model then serves the fixes' verification). Without workers,
             # the "before" loads may last, "after" ones never do (load.py), so
             # every "before" comes first.
-            run_together([(before_session, arches), (after_session, arches)],
-                         lambda session, arch, after=after_session: progress(arch) if session is after else None,
-                         here=(after_session, arches[0]))
+            def shown(session: Session, arch: str, after: Session = after_session) -> None:
+                if session is after:  # progress names the arches checked after the patch
+                    progress(arch)
+
+            run_together([(before_session, arches), (after_session, arches)], shown, here=(after_session, arches[0]))
             befores = {arch: before_session.findings(arch) for arch in arches}
             for arch in arches:
                 before = {f.key(): f for f in befores[arch]}

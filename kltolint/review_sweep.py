@@ -16,8 +16,9 @@ from collections.abc import Iterable, Sequence
 from kltolint import sweep
 from kltolint.dead import references
 from kltolint.findings import Finding
-from kltolint.patch import Patch, is_kconfig
+from kltolint.patch import Hunk, Patch, is_kconfig
 from kltolint.rules import Rule
+from kltolint.session import Session
 from kltolint.source import SourceFile
 from kltolint.tree import Tree
 
@@ -36,9 +37,10 @@ def touched_symbols(before: Tree, after: Tree, patch: Patch) -> set[str]:
     return names
 
 
-def _changed(hunks) -> tuple[set[int], set[int]]:
+def _changed(hunks: Sequence[Hunk]) -> tuple[set[int], set[int]]:
     """1-based numbers of removed (old file) and added (new file) lines."""
-    old, new = set(), set()
+    old: set[int] = set()
+    new: set[int] = set()
     for hunk in hunks:
         o, n = hunk.old_start, hunk.new_start
         for line in hunk.lines:
@@ -69,7 +71,7 @@ def _names_at(source: SourceFile, lines: Iterable[int]) -> set[str]:
     return names
 
 
-def diff(before, after, arch: str, rules: Sequence[Rule], scope: set[str]) -> tuple[list[Finding], list[Finding]]:
+def diff(before: Session, after: Session, arch: str, rules: Sequence[Rule], scope: set[str]) -> tuple[list[Finding], list[Finding]]:
     """(introduced, removed) sweep findings on one arch; `before`/`after` are
     the review's sessions, whose models are already loaded."""
     if not scope or not rules:

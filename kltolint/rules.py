@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -213,3 +214,53 @@ def check_unique(rules: list[Rule]) -> None:
         if rule.id in seen:
             raise UserError(f"rule id {rule.id} is defined twice (also in {seen[rule.id]})", rule.source)
         seen[rule.id] = rule.source
+
+
+# -- the docs `kltolint rules` and `kltolint rule ID` print ------------------------------
+
+def listing(rules: list[Rule]) -> str:
+    """One line a rule: id, name, message, and whether it is off by default."""
+    ids = max((len(rule.id) for rule in rules), default=0)
+    names = max((len(rule.name) for rule in rules), default=0)
+    lines = []
+    for rule in rules:
+        state = "" if rule.enabled else "  (off by default)"
+        lines.append(f"{rule.id:<{ids}}  {rule.name:<{names}}  {rule.message}{state}\n")
+    return "".join(lines)
+
+
+def explanation(rule: Rule) -> str:
+    """What a rule finds, why it is bad, how it is fixed, with an example of each kind."""
+    out = [f"{rule.id} {rule.name}\n\n",
+           f"What it finds:  {_finds(rule, E.to_str(rule.forbid))}\n",
+           f"Message:        {rule.message}\n\n",
+           "Why it is bad:\n" + textwrap.indent(textwrap.fill(rule.rationale, 76), "  ") + "\n"]
+    if rule.reference:
+        out.append(f"\nReference: {rule.reference}\n")
+    guards = " or ".join(f"`{E.to_str(g)}`" for g in rule.fix.guards)
+    how = NO_AUTOFIX.get(rule.kind) or {"guard-select": f"guard the select that lets it through with {guards} (`select X if ...`)",
+           "add-depends": f"add `depends on` {guards} to the entry that lets it through"}[rule.fix.strategy]
+    out.append(f"\nFix: {how}.\n")
+    for title, examples in (("Flagged", rule.invalid), ("Accepted", rule.valid)):
+        for example in examples[:1]:
+            out.append(f"\n{title} example:\n" + textwrap.indent(example.strip("\n"), "    ") + "\n")
+    out.append(f"\nDefined in {rule.source}\n")
+    return "".join(out)
+
+
+RULE_KIND_FINDS = {
+    "unmet-select": "selects whose target's own dependencies can be unmet while the select fires.",
+    "dangling-reference": "dependency lines naming a symbol that no Kconfig file of the tree defines.",
+    "dead-option": "prompted options that no configuration of any arch defining them can enable.",
+    "redundant-toolchain": "toolchain conditions that change nothing, given the tree's minimum tool versions.",
+}
+NO_AUTOFIX = {
+    "redundant-toolchain": "delete the term (re-simplifying the line), or the line with the comment lines "
+                           "directly above it; verified like every fix",
+    "dangling-reference": "none automatic: define the symbol or drop the reference",
+    "dead-option": "none automatic: delete the option or restore what it needs (the report names the lines)",
+}
+
+
+def _finds(rule: Rule, forbid: str) -> str:
+    return RULE_KIND_FINDS.get(rule.kind) or f"configurations where `{forbid}` holds."

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from typing import TextIO
 
 from kltolint.errors import UserError
@@ -74,7 +75,7 @@ class Guarded:
         except (OSError, ValueError):
             return False
 
-    def _do(self, action) -> None:  # type: ignore[no-untyped-def]
+    def _do(self, action: Callable[[TextIO], object]) -> None:
         if self.raw is None:
             raise OutputError("cannot write: the stream is closed", f"<{self.name}>")
         try:

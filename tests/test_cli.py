@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from kltolint.cli import main
+from kltolint.cli import COMMANDS, main
 from tests.conftest import TREES, line_of, make_tree
 
 BEFORE = TREES / "arm64-big-endian" / "before"
@@ -120,3 +120,65 @@ def test_readme_demo_output_is_what_the_demo_prints(capsys, monkeypatch):
     out, _ = capsys.readouterr()
     assert code == 1
     assert out.rstrip("\n") == textwrap.dedent(block).rstrip("\n")
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_commands_get_frozen_typed_options_not_argparse(capsys, monkeypatch, name):
+    import argparse
+    import dataclasses
+
+    from tests.adversarial.test_cli import MINIMAL_ARGV
+
+    seen = []
+    monkeypatch.setitem(COMMANDS, name, dataclasses.replace(COMMANDS[name], run=lambda o: seen.append(o) or 0))
+    assert main([name, *MINIMAL_ARGV[name], "--tree", "DIR"] if name not in ("rules", "rule")
+                else [name, *MINIMAL_ARGV[name], "--rules", "A", "--rules", "B"]) == 0
+    (options,) = seen
+    assert type(options) is COMMANDS[name].options and not isinstance(options, argparse.Namespace)
+    fields = dataclasses.fields(options)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(options, fields[0].name, None)
+    assert not [f.name for f in fields if isinstance(getattr(options, f.name), list)]  # tuples: hashable, frozen
+    if name in ("rules", "rule"):
+        assert options.rule_dirs == ("A", "B")
+    else:
+        assert options.tree == "DIR"
+
+
+def test_format_names_are_one_literal():
+    from typing import get_args, get_type_hints
+
+    from kltolint import output
+    from kltolint.commands.check import CheckOptions
+
+    assert get_args(output.Format) == output.FORMATS
+    assert get_type_hints(CheckOptions)["format"] == output.Format
+
+
+@pytest.mark.parametrize("argv", [["check"], ["review", "-"], ["query", "A"], ["explain", "A", "--config", "c"]])
+def test_a_tree_without_arches_is_bad_input_not_a_crash(capsys, tmp_path, argv):
+    (tmp_path / "Kconfig").write_text('config A\n\tbool "a"\n')  # no arch/
+    assert "not a kernel tree" in errors(capsys, *argv, "--tree", str(tmp_path), "--no-cache"
+                                         if argv[0] != "review" else "--quiet")
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_help_teaches_with_examples(capsys, name):
+    with pytest.raises(SystemExit) as exit_:
+        main([name, "--help"])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0
+    examples = out.split("examples:\n", 1)[1]
+    assert f"kltolint {name} " in examples and "exit status" in out
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_options_fields_are_exactly_the_parsed_arguments(name):
+    """No argument is dropped on the way to the command (nor invented)."""
+    import dataclasses
+
+    from kltolint.cli import parser
+    from tests.adversarial.test_cli import MINIMAL_ARGV
+
+    namespace = parser().parse_args([name, *MINIMAL_ARGV[name]])
+    assert set(vars(namespace)) - {"command"} == {f.name for f in dataclasses.fields(COMMANDS[name].options)}

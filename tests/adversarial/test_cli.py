@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import os
 
 import pytest
 
 from kltolint import cli
+from kltolint.commands import ExitCode
 from tests.adversarial.conftest import (RAW_CONTROL, UNGUARDED, demo, kltolint, proc_contract, run)
+
+# The least each command's parser accepts (its run is replaced or fails early).
+MINIMAL_ARGV = {"check": [], "review": ["-"], "query": ["A"], "explain": ["A", "--config", "c"],
+                "rules": [], "rule": ["X"]}
+
+
+def _boom(_options):
+    return {}["boom"]
+
+
+def _failing(monkeypatch, name):
+    monkeypatch.setitem(cli.COMMANDS, name, dataclasses.replace(cli.COMMANDS[name], run=_boom))
 
 
 def test_internal_error_exits_3_with_one_line(capsys, monkeypatch):
-    monkeypatch.setattr(cli, "cmd_rules", lambda args: {}["boom"])
+    _failing(monkeypatch, "rules")
     code = cli.main(["rules"])
     _, err = capsys.readouterr()
     assert code == 3
@@ -21,9 +36,40 @@ def test_internal_error_exits_3_with_one_line(capsys, monkeypatch):
 
 
 def test_debug_shows_the_traceback(capsys, monkeypatch):
-    monkeypatch.setattr(cli, "cmd_rules", lambda args: {}["boom"])
+    _failing(monkeypatch, "rules")
     assert cli.main(["rules", "--debug"]) == 3
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_exit_statuses_are_the_documented_ones():
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 130]
+    assert ExitCode.found(True) == 1 and ExitCode.found(False) == 0
+
+
+@pytest.mark.parametrize("name", sorted(cli.COMMANDS))
+def test_an_exception_inside_any_command_exits_3_not_1(capsys, monkeypatch, name):
+    _failing(monkeypatch, name)
+    assert cli.main([name, *MINIMAL_ARGV[name]]) == ExitCode.INTERNAL_ERROR
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("kltolint: internal error: KeyError")
+
+
+@pytest.mark.parametrize(("argv", "where"), [
+    (["check", "--no-cache"], "kltolint.session.Session.run"),
+    (["check", "--no-cache"], "kltolint.suppress.apply_inline"),
+    (["review", "-"], "kltolint.review.review"),
+    (["rules"], "kltolint.rules.listing"),
+    (["rule", "KLTO001"], "kltolint.rules.explanation"),
+])
+def test_an_exception_deep_in_a_command_exits_3(capsys, monkeypatch, tmp_path, argv, where):
+    tree = demo(tmp_path, "before")
+    monkeypatch.chdir(tree)
+    first = (tree / "arch/Kconfig").read_text().splitlines()[0]
+    diff = f"--- a/arch/Kconfig\n+++ b/arch/Kconfig\n@@ -1 +1,2 @@\n {first}\n+# a comment\n"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(diff.encode())))
+    monkeypatch.setattr(where, lambda *a, **k: {}["deep"])
+    assert cli.main(argv) == ExitCode.INTERNAL_ERROR
+    assert "internal error: KeyError: 'deep'" in capsys.readouterr().err
 
 
 def test_conflicting_options_are_refused(capsys, tmp_path):
@@ -96,3 +142,19 @@ def test_output_that_cannot_be_written(tmp_path, target, argv):
     assert proc.returncode == 2
     proc_contract(proc)
     assert "<stdout>" in proc.stderr.decode()
+
+
+def test_main_returns_plain_ints(capsys, monkeypatch):
+    """sys.exit and pre-commit see the number, whatever path main took."""
+    assert type(cli.main(["rules"])) is int
+    _failing(monkeypatch, "rules")
+    assert type(cli.main(["rules"])) is int
+    assert type(cli.main(["rule", "NO_SUCH_RULE"])) is int
+
+
+def test_interrupt_exits_130_quietly(capsys, monkeypatch):
+    def interrupted(_options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(cli.COMMANDS, "rules", dataclasses.replace(cli.COMMANDS["rules"], run=interrupted))
+    assert cli.main(["rules"]) == 130 and capsys.readouterr().err == ""

@@ -1,19 +1,29 @@
-"""The command lines of `query` and `explain` (registered by cli)."""
+"""`kltolint query` and `kltolint explain`: asking the model, with the answer
+cache in front (the same question on an unchanged tree is answered from it)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import io
 import json
 import multiprocessing
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
+from kltolint.commands import Command, ExitCode, open_tree
 from kltolint.errors import UserError
-from kltolint.tree import Tree, find_root
+from kltolint.tree import Tree
+
+if TYPE_CHECKING:
+    from kltolint import expr as E
+    from kltolint.cache import Manifest
+    from kltolint.query import Answer, Asked
+    from kltolint.toolfacts import Fact
 
 QUERY_EPILOG = """\
 examples:
@@ -38,18 +48,35 @@ exit status: 0 SYMBOL has VALUE (or it can be given by the change set shown),
 """
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
-    query = sub.add_parser("query", help="can any configuration make a Kconfig expression hold?",
-                           description="Ask the model whether a Kconfig expression can hold in a valid "
-                                       "configuration: a minimal witness if so, the lines that rule it out if not.",
-                           epilog=QUERY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+@dataclass(frozen=True)
+class QueryOptions:
+    expr: str
+    arch: tuple[str, ...]
+    tree: str | None
+    toolchain: tuple[str, ...]
+    format: Literal["text", "json"]
+    no_cache: bool
+    cache_dir: str | None
+
+
+@dataclass(frozen=True)
+class ExplainOptions:
+    symbol: str
+    config: str
+    arch: tuple[str, ...]
+    tree: str | None
+    toolchain: tuple[str, ...]
+    format: Literal["text", "json"]
+    no_cache: bool
+    cache_dir: str | None
+
+
+def add_query_arguments(query: argparse.ArgumentParser) -> None:
     query.add_argument("expr", metavar="EXPR", help="a Kconfig expression, e.g. 'LTO_CLANG_THIN && KASAN'")
     _common(query)
-    explain = sub.add_parser("explain", help="why a symbol has its value in a .config, and how to change it",
-                             description="Explain a symbol's value in a .config: the failing dependencies, "
-                                         "selects and defaults, back to symbols the user can set, and the "
-                                         "smallest change that gives it the value asked.",
-                             epilog=EXPLAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_explain_arguments(explain: argparse.ArgumentParser) -> None:
     explain.add_argument("symbol", metavar="SYMBOL[=VALUE]", help="the symbol (VALUE: y, m or n; default y)")
     explain.add_argument("--config", required=True, metavar="FILE", help="the .config to explain")
     _common(explain)
@@ -66,14 +93,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR", help="cache location (as for check)")
 
 
-def _tree(args: argparse.Namespace) -> Tree:
-    root = Path(args.tree).resolve() if args.tree else find_root([])
-    if not (root / "Kconfig").is_file():
-        raise UserError("not a kernel tree (no Kconfig file)", str(root))
-    return Tree(root)
-
-
-def _arches(tree: Tree, asked: list[str]) -> list[str]:
+def _arches(tree: Tree, asked: tuple[str, ...]) -> list[str]:
     from kltolint.query import ALIASES
 
     known = tree.arches()
@@ -83,38 +103,49 @@ def _arches(tree: Tree, asked: list[str]) -> list[str]:
     return list(dict.fromkeys(asked)) or known
 
 
-def run(args: argparse.Namespace) -> int:
+def run_query(opts: QueryOptions) -> ExitCode:
+    return _answered("query", opts)
+
+
+def run_explain(opts: ExplainOptions) -> ExitCode:
+    return _answered("explain", opts)
+
+
+def _answered(command: Literal["query", "explain"], opts: QueryOptions | ExplainOptions) -> ExitCode:
     """Answer from the cache when the tree and the question are unchanged."""
     from kltolint.answers import Answers
     from kltolint.cache import default_dir
 
-    tree = _tree(args)
-    question = {k: v for k, v in sorted(vars(args).items()) if k not in ("tree", "no_cache", "cache_dir")}
-    if args.command == "explain":
+    tree = open_tree(opts.tree)
+    asked = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(opts).items()}
+    question: dict[str, Any] = {"command": command, **{k: v for k, v in sorted(asked.items())
+                                                      if k not in ("tree", "no_cache", "cache_dir")}}
+    if isinstance(opts, ExplainOptions):
         from kltolint.explain import config_bytes
 
-        question["config_sha256"] = hashlib.sha256(config_bytes(Path(args.config))).hexdigest()
+        question["config_sha256"] = hashlib.sha256(config_bytes(Path(opts.config))).hexdigest()
     key = json.dumps(question, sort_keys=True)
-    store = None if args.no_cache else Answers(Path(args.cache_dir) if args.cache_dir else default_dir())
+    store = None if opts.no_cache else Answers(Path(opts.cache_dir) if opts.cache_dir else default_dir())
     hit = store.get(tree, "", key) if store else None
     if hit is not None:
         sys.stdout.write(hit["output"])
-        return int(hit["code"])
+        return ExitCode(int(hit["code"]))
     out = io.StringIO()
-    manifests: list = []
-    if args.command == "query":
-        code = run_query(args, tree, out, manifests)
+    manifests: list[Manifest] = []
+    if isinstance(opts, QueryOptions):
+        code = _query(opts, tree, out, manifests)
     else:
         from kltolint import explain
 
-        code = explain.run(args, tree, out, manifests)
+        code = ExitCode(explain.run(opts.symbol, Path(opts.config), opts.arch, opts.toolchain, opts.format,
+                                    tree, out, manifests))
     sys.stdout.write(out.getvalue())
     if store:
-        store.put(tree, "", key, manifests, {"output": out.getvalue(), "code": code})
+        store.put(tree, "", key, manifests, {"output": out.getvalue(), "code": int(code)})
     return code
 
 
-def _known_symbols(tree: Tree, arches: list[str], goal, facts, first) -> None:
+def _known_symbols(tree: Tree, arches: list[str], goal: E.Expr, facts: list[Fact], first: Asked) -> None:
     from kltolint import query as Q
 
     missing = set(Q.undefined(first.model, goal))
@@ -126,7 +157,7 @@ def _known_symbols(tree: Tree, arches: list[str], goal, facts, first) -> None:
         raise UserError(f"unknown symbol {sorted(missing)[0]} (defined on none of: {', '.join(arches)})")
 
 
-def _answer_one(job: tuple[str, str, str, list[str]]):
+def _answer_one(job: tuple[str, str, str, list[str]]) -> tuple[Answer, Manifest]:
     """One arch's answer and the manifest of its load (runs in a worker)."""
     from kltolint import query as Q
     from kltolint.cache import Manifest
@@ -139,21 +170,21 @@ def _answer_one(job: tuple[str, str, str, list[str]]):
     return Q.answer(asked, Sources(tree)), Manifest.of(asked.model, tree)
 
 
-def run_query(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: list) -> int:
+def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manifest]) -> ExitCode:
     from kltolint import query as Q
     from kltolint.cache import Manifest
     from kltolint.source import Sources
     from kltolint.toolfacts import parse_facts
 
-    goal = Q.parse_goal(args.expr)
-    facts = parse_facts(args.toolchain)
-    arches = _arches(tree, args.arch)
+    goal = Q.parse_goal(opts.expr)
+    facts = parse_facts(list(opts.toolchain))
+    arches = _arches(tree, opts.arch)
     # The first arch here: a name no arch defines is a typo, reported before solving anything.
     asked = Q.prepare(tree, arches[0], goal, facts)
     _known_symbols(tree, arches, goal, facts, asked)
     manifests.append(Manifest.of(asked.model, tree))
     answers = [Q.answer(asked, Sources(tree))]
-    jobs = [(str(tree.root), arch, args.expr, list(args.toolchain)) for arch in arches[1:]]
+    jobs = [(str(tree.root), arch, opts.expr, list(opts.toolchain)) for arch in arches[1:]]
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers > 1 and not tree.overlay:
         # Forked workers, one arch each (as check does): memory goes back after every arch.
@@ -164,9 +195,22 @@ def run_query(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: l
     for answer, manifest in results:
         answers.append(answer)
         manifests.append(manifest)
-    if args.format == "json":
-        json.dump(Q.to_data(args.expr, args.toolchain, answers), stdout, indent=2)
+    if opts.format == "json":
+        json.dump(Q.to_data(opts.expr, list(opts.toolchain), answers), stdout, indent=2)
         stdout.write("\n")
     else:
-        stdout.write(Q.render_text(args.expr, answers))
-    return 0 if all(a.reachable for a in answers) else 1
+        stdout.write(Q.render_text(opts.expr, answers))
+    return ExitCode.found(not all(a.reachable for a in answers))
+
+
+QUERY = Command(help="can any configuration make a Kconfig expression hold?", add_arguments=add_query_arguments,
+                options=QueryOptions, run=run_query,
+                description="Ask the model whether a Kconfig expression can hold in a valid "
+                            "configuration: a minimal witness if so, the lines that rule it out if not.",
+                epilog=QUERY_EPILOG)
+EXPLAIN = Command(help="why a symbol has its value in a .config, and how to change it",
+                  add_arguments=add_explain_arguments, options=ExplainOptions, run=run_explain,
+                  description="Explain a symbol's value in a .config: the failing dependencies, "
+                              "selects and defaults, back to symbols the user can set, and the "
+                              "smallest change that gives it the value asked.",
+                  epilog=EXPLAIN_EPILOG)
