@@ -22,8 +22,6 @@ PACKAGE = ROOT / "kltolint"
 # (module, private name) -> why it is still there. Module names are relative
 # to the package, as "cli" or "logic.encoder".
 ALLOWED: dict[tuple[str, str], str] = {
-    # CLI helper (issue 12, item 3): argparse has no public name for the subparsers action type.
-    ("ask", "_SubParsersAction"): "argparse.ArgumentParser.add_subparsers' return type",
     # Load helper (issue 12, item 4): the kconfiglib process hacks live in compat/load.
     ("compat", "_T_DEPENDS"): "kconfiglib token, read by the patched parser",
     ("compat", "_T_IF"): "kconfiglib token, read by the patched parser",
