@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Literal
 from collections.abc import Mapping, Sequence
 
+from kltolint.expr import Const, Expr, Sym, or_
 from kltolint.load import load_arch
 from kltolint.logic import FALSE, TRUE, Assignment, Encoder, Query
 from kltolint.logic import number as _number
@@ -181,15 +182,15 @@ class Side:
                 continue
             if kind == "ge" and isinstance(what, str) and what.startswith("<"):
                 # a number a make variable holds (7.x's PAHOLE_VERSION)
-                out.append(var if (_number(_fill(what, env), 10) or 0) >= key[2] else -var)  # type: ignore[operator]
+                out.append(var if (_number(_fill(what, env), 10) or 0) >= _threshold(key) else -var)
                 continue
-            if what not in answers:
+            if not isinstance(what, str) or what not in answers:
                 continue
             answer = answers[what]
             if kind == "probe":
                 out.append(var if answer == "y" else -var)
             elif kind == "ge":
-                out.append(var if (_number(answer, 10) or 0) >= key[2] else -var)  # type: ignore[operator]
+                out.append(var if (_number(answer, 10) or 0) >= _threshold(key) else -var)
             elif kind == "str":
                 out.append(var if answer == key[2] else -var)
         return out
@@ -252,9 +253,9 @@ class Side:
                 lines.append(f"CONFIG_{name}={value}" if value != "n" else f"# CONFIG_{name} is not set")
         for name, visible in enc.int_visible.items():
             if found(visible):
-                value = self._int_value(name, found)
-                if value is not None:
-                    lines.append(f"CONFIG_{name}={hex(value) if self.model.symbols[name].type == 'hex' else value}")
+                number = self._int_value(name, found)
+                if number is not None:
+                    lines.append(f"CONFIG_{name}={hex(number) if self.model.symbols[name].type == 'hex' else number}")
         for name, text in self._strings(found).items():
             lines.append(f'CONFIG_{name}="{text}"')
         return "".join(line + "\n" for line in lines)
@@ -281,10 +282,11 @@ class Side:
                 return self._bound(low, base, found), self._bound(high, base, found)
         return None
 
-    def _bound(self, bound, base: int, found: Assignment) -> int | None:
-        number = _number(getattr(bound, "value", None), base)
-        if number is not None or not hasattr(bound, "name"):
-            return number
+    def _bound(self, bound: Expr, base: int, found: Assignment) -> int | None:
+        if isinstance(bound, Const):
+            return _number(bound.value, base)
+        if not isinstance(bound, Sym):
+            return None
         cuts = [c for (n, c), lit in self.enc.encoded_thresholds() if n == bound.name and found(lit)]
         return max(cuts) if cuts else None
 
@@ -311,21 +313,27 @@ class Side:
             if model_value != conf_value:
                 out.append(f"{name}: model {model_value}, conf {conf_value}")
         for (name, c), lit in enc.encoded_thresholds():
-            sym = self.model.symbols.get(name)
-            if sym is None or sym.type not in INT_TYPES or name not in config:
+            model_sym = self.model.symbols.get(name)
+            if model_sym is None or model_sym.type not in INT_TYPES or name not in config:
                 continue
-            number = _number(config[name], 16 if sym.type == "hex" else 10)
+            number = _number(config[name], 16 if model_sym.type == "hex" else 10)
             if number is not None and (number >= c) != found(lit):
                 out.append(f"{name} >= {c}: model {found(lit)}, conf {config[name]}")
         for (name, text), lit in enc.encoded_string_tests():
-            sym = self.model.symbols.get(name)
-            if sym is not None and sym.type == "string" and (config.get(name, "") == text) != found(lit):
+            model_sym = self.model.symbols.get(name)
+            if model_sym is not None and model_sym.type == "string" and (config.get(name, "") == text) != found(lit):
                 out.append(f"{name} = {text!r}: model {found(lit)}, conf {config.get(name, '')!r}")
         return out
 
 
-def _or_all(exprs):
-    from kltolint.expr import or_
+def _threshold(key: tuple[object, ...]) -> int:
+    """The number of a `("ge", what, number)` input key."""
+    number = key[2]
+    assert isinstance(number, int)
+    return number
+
+
+def _or_all(exprs: Sequence[Expr]) -> Expr:
     return or_(*exprs)
 
 
@@ -376,7 +384,7 @@ def run(tree: Path, arch: str, toolchain: Toolchain, samples: int, seeds: int, w
     report.seconds["setup"] = time.monotonic() - start
 
     start = time.monotonic()
-    targets = [(t, None) for t in SOUNDNESS_TARGETS if t != "defconfig" or not conf.defconfigs()]
+    targets: list[tuple[str, int | None]] = [(t, None) for t in SOUNDNESS_TARGETS if t != "defconfig" or not conf.defconfigs()]
     targets += [(d, None) for d in conf.defconfigs()[:defconfigs]]
     targets += [("randconfig", seed0 + i) for i in range(seeds)]
     for target, seed in targets:

@@ -128,8 +128,10 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
     store = None if opts.no_cache else Answers(Path(opts.cache_dir) if opts.cache_dir else default_dir())
     hit = store.get(tree, "", key) if store else None
     if hit is not None:
-        sys.stdout.write(hit["output"])
-        return ExitCode(int(hit["code"]))
+        output, code = hit["output"], hit["code"]
+        assert isinstance(output, str) and isinstance(code, int)  # Answers.get checked both
+        sys.stdout.write(output)
+        return ExitCode(code)
     out = io.StringIO()
     manifests: list[Manifest] = []
     if isinstance(opts, QueryOptions):
