@@ -156,17 +156,22 @@ class _Eval:
         a, b = self._operand(cmp.left), self._operand(cmp.right)
         if a is None or b is None:
             return None
-        x: object
-        y: object
         if a in _TRI and b in _TRI:
-            x, y = _TRI[a], _TRI[b]
-        else:
-            try:
-                x, y = int(a, 0), int(b, 0)
-            except ValueError:
-                x, y = a, b
-        ok = {"=": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[cmp.op]  # type: ignore[operator]
-        return 2 if ok else 0
+            return _holds(cmp.op, _TRI[a], _TRI[b])
+        try:
+            return _holds(cmp.op, int(a, 0), int(b, 0))
+        except ValueError:
+            return _holds(cmp.op, a, b)
+
+
+def _holds(op: str, x: int | str, y: int | str) -> int:
+    """2 when `x op y` (both numbers, or both texts), else 0."""
+    if isinstance(x, int) and isinstance(y, int):
+        ok = {"=": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
+    else:
+        sx, sy = str(x), str(y)
+        ok = {"=": sx == sy, "!=": sx != sy, "<": sx < sy, "<=": sx <= sy, ">": sx > sy, ">=": sx >= sy}[op]
+    return 2 if ok else 0
 
 
 def _show(value: int | None) -> str:
