@@ -148,11 +148,15 @@ class Constraint:
     selectors: tuple[tuple[Entry, int], ...]
 
     def preferred(self) -> list[tuple[Entry, int]]:
-        """Selectors in the order a witness tries them: the newest compiler
-        first, LLVM's own linker before GNU ld (what the test suite replays)."""
-        def rank(item: tuple[Entry, int]) -> tuple[int, bool, str]:
-            match = _MAJOR.search(item[0].name)
-            return (-int(match.group(1)) if match else 0, "ld.bfd" in item[0].name, item[0].name)
+        """Selectors in the order a witness tries them: a compiler with its
+        own kind of linker (gcc with GNU ld, then `LLVM=1`, as `witness`
+        prefers plain toolchains) before a mixed one, the newest first."""
+        def rank(item: tuple[Entry, int]) -> tuple[bool, bool, int, str]:
+            name = item[0].name
+            match = _MAJOR.search(name)
+            clang = name.startswith("clang")
+            mixed = ("ld.bfd" in name) if clang else ("ld.lld" in name)
+            return (mixed, clang, -int(match.group(1)) if match else 0, name)
         return sorted(self.selectors, key=rank)
 
     def named(self, found: object) -> str:

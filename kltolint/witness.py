@@ -80,7 +80,8 @@ def build(query: Query, goal: list[int], found: Assignment, model: ArchModel,
     unknown = cons is not None and not any_toolchain and not named
     assumptions: list[str] = []
     if not any_toolchain:
-        assumptions = _versions(query, goal, found, fixed, model)
+        # bounds as the model has them: a named toolchain fixes every version
+        assumptions = _versions(query, base_goal, found, fixed, model)
         if named:
             assumptions.append(f"toolchain: {named} (from kltolint's catalogue of real toolchains)")
         else:
