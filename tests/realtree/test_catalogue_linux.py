@@ -25,6 +25,7 @@ WARNINGS = {
     ("6.12", "x86"): {("FINEIBT", "CALL_PADDING")},
     ("6.12", "powerpc"): {("PPC_KERNEL_PCREL", "PPC_KERNEL_PREFIXED")},
     ("7.3", "x86"): {("FINEIBT", "CALL_PADDING")},
+    ("7.3", "powerpc"): {("PPC_KERNEL_PCREL", "PPC_KERNEL_PREFIXED")},
 }
 CASES = [(v, a) for v in ("6.12", "7.3") for a in ("x86", "arm64", "powerpc")]
 
