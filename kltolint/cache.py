@@ -63,9 +63,11 @@ def default_dir() -> Path:
 
 
 def code_digest() -> str:
-    """kltolint's own code: an edited analysis invalidates every entry."""
+    """kltolint's own code and data (the toolchain catalogue): an edited
+    analysis invalidates every entry."""
     h = hashlib.sha256(f"{SCHEMA} {kltolint.__version__}".encode())
-    for path in sorted(Path(kltolint.__file__).parent.glob("*.py")):
+    package = Path(kltolint.__file__).parent
+    for path in sorted([*package.glob("*.py"), *package.glob("data/*.json")]):
         st = path.stat()
         h.update(f"{path.name} {st.st_size} {st.st_mtime_ns}".encode())
     return h.hexdigest()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from typing import Literal
 
 from kltolint import expr
+
+
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,9 @@ class Witness:
     config: str  # .config fragment
     make: str  # toolchain make variables ('' = any toolchain)
     assumptions: tuple[str, ...] = ()
+    toolchain: str = ""  # the catalogued real toolchain it holds with (catalogue.py), if named
+    # True when it needs probe answers no catalogued toolchain gives together
+    unknown_toolchain: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,12 @@ class Finding:
     alternatives: tuple[EditPoint, ...] = ()  # other edit points, tried in order after `point`
 
     @property
+    def severity(self) -> Severity:
+        """A finding that only a toolchain outside the catalogue reaches is a
+        warning: it may hold for no real compiler."""
+        return "warning" if self.witness.unknown_toolchain else "error"
+
+    @property
     def target(self) -> str:
         return self.point.symbol if self.point else ""
 
@@ -122,14 +135,17 @@ def from_data(data: object) -> Finding:
     be a plain expression, since `--fix` writes it into the tree."""
     d = _dict(data, {"rule", "name", "arch", "file", "line", "message", "witness", "chain", "point",
                      "guard", "notes", "alternatives"})
-    w = _dict(d["witness"], {"config", "make", "assumptions"})
+    w = _dict(d["witness"], {"config", "make", "assumptions", "toolchain", "unknown_toolchain"})
+    if type(w["unknown_toolchain"]) is not bool:
+        raise TypeError("not a bool")
     guard = _str(d["guard"])
     if guard and not expr.is_canonical(guard):
         raise ValueError("a guard that is not a plain expression")
     return Finding(
         rule=_str(d["rule"]), name=_str(d["name"]), arch=_str(d["arch"]), file=_str(d["file"]),
         line=_line(d["line"]), message=_str(d["message"]),
-        witness=Witness(_str(w["config"]), _str(w["make"]), _strs(w["assumptions"])),
+        witness=Witness(_str(w["config"]), _str(w["make"]), _strs(w["assumptions"]), _str(w["toolchain"]),
+                        w["unknown_toolchain"]),
         chain=tuple(_step(s) for s in _items(d["chain"])),
         point=None if d["point"] is None else _point(d["point"]),
         guard=guard, notes=_strs(d["notes"]),

@@ -74,12 +74,13 @@ def witness_command(finding: Finding, fragment: str = "witness.config") -> str:
 
 
 def render_text(findings: Sequence[Finding], arches: Sequence[str]) -> str:
-    """One `file:line: error:` per distinct problem; arches sharing it are listed."""
+    """One `file:line: error:` (or `warning:`, for a finding only a toolchain
+    outside the catalogue reaches) per distinct problem; arches sharing it are listed."""
     groups = grouped(findings)
     out: list[str] = []
     for first, arches_of in groups:
         file, line = first.file, first.line
-        out.append(f"{file}:{line}: error: {first.message} [{first.rule}]")
+        out.append(f"{file}:{line}: {first.severity}: {first.message} [{first.rule}]")
         for step in first.chain:
             out.append(f"{step.file}:{step.line}: note: {step.text}")
         where = ", ".join(arches_of)
@@ -125,11 +126,14 @@ def finding_dict(finding: Finding) -> dict[str, object]:
         "line": finding.line,
         "arch": finding.arch,
         "message": finding.message,
+        "severity": finding.severity,
         "chain": [{"file": s.file, "line": s.line, "text": s.text} for s in finding.chain],
         "witness": {
             "config": finding.witness.config,
             "make": finding.witness.make,
             "assumptions": list(finding.witness.assumptions),
+            "toolchain": finding.witness.toolchain,
+            "unknown_toolchain": finding.witness.unknown_toolchain,
         },
         "notes": list(finding.notes),
         "fix": None if finding.fix is None else {
@@ -195,7 +199,7 @@ def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], removed: Se
 def _sarif_result(finding: Finding, arches: list[str], index: dict[str, int], state: str | None) -> dict[str, object]:
     result: dict[str, object] = {
         "ruleId": finding.rule,
-        "level": "error" if state != "absent" else "note",
+        "level": finding.severity if state != "absent" else "note",
         "message": {"text": finding.message},
         "locations": [_sarif_location(finding.file, finding.line)],
         "relatedLocations": [dict(_sarif_location(s.file, s.line), id=i, message={"text": s.text})
@@ -248,7 +252,7 @@ def render_rdjson(findings: Sequence[Finding]) -> str:
             "message": f"{finding.message} (on {', '.join(arches)}; "
                        f"witness: {witness_command(finding)})",
             "location": {"path": finding.file, "range": {"start": {"line": finding.line, "column": 1}}},
-            "severity": "ERROR",
+            "severity": finding.severity.upper(),
             "code": {"value": finding.rule},
         }
         edits = _fixes(finding)
@@ -275,7 +279,7 @@ def _gh_escape(text: str, prop: bool = False) -> str:
 
 
 def render_github(findings: Sequence[Finding]) -> str:
-    """GitHub Actions workflow commands: one ::error annotation per problem."""
+    """GitHub Actions workflow commands: one ::error (or ::warning) annotation per problem."""
     out = []
     for finding, arches in grouped(findings):
         body = f"{finding.message}\non {', '.join(arches)}; witness: {witness_command(finding)}"
@@ -283,6 +287,6 @@ def render_github(findings: Sequence[Finding]) -> str:
         if finding.fix is not None:
             body += "".join(f"\nfix ({finding.fix.applicability}): {edit.text.strip()}" for edit in _fixes(finding))
         title = _gh_escape(f"{finding.rule} {finding.name}", prop=True)
-        out.append(f"::error file={_gh_escape(finding.file, True)},line={finding.line},title={title}::"
+        out.append(f"::{finding.severity} file={_gh_escape(finding.file, True)},line={finding.line},title={title}::"
                    f"{_gh_escape(body)}")
     return "".join(line + "\n" for line in out)

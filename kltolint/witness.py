@@ -3,6 +3,12 @@
 The assignment is first made small: a core-guided loop keeps as many user
 symbols off as it can (a short .config fragment), and tool versions as high
 as it can (so the witness holds for today's toolchains, not only old ones).
+
+Where the toolchain catalogue covers the tree (`catalogue`), the witness is
+looked for with a real toolchain first, named in the witness instead of its
+probe answers; a combination that needs probe answers no catalogued
+toolchain gives together is marked `unknown_toolchain` (a warning, not an
+error) and lists those answers.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 
-from kltolint import toolchain
+from kltolint import catalogue, toolchain
 from kltolint.findings import Witness
 from kltolint.logic import Assignment, Encoder, Query
 from kltolint.model import ArchModel
@@ -21,6 +27,7 @@ MAX_ROUNDS = 400
 def minimise(query: Query, goal: list[int]) -> Assignment | None:
     """A model of `goal` with preferred literals kept where possible."""
     enc = query.enc
+    goal = goal + _catalogue_goal(query, goal)
     soft = _soft_literals(enc)
     rank = {lit: i for i, lit in enumerate(soft)}
     for _ in range(MAX_ROUNDS):
@@ -36,6 +43,15 @@ def minimise(query: Query, goal: list[int]) -> Assignment | None:
     return query.solve(goal)
 
 
+def _catalogue_goal(query: Query, goal: list[int]) -> list[int]:
+    """The selector of the first catalogued toolchain, in order of
+    preference, that gives the combination ([] if none does)."""
+    cons = catalogue.attach(query.enc)
+    if cons is None or not query.satisfiable(goal + [cons.known]):
+        return []
+    return next(([lit] for _, lit in cons.preferred() if query.satisfiable(goal + [lit])), [cons.known])
+
+
 def _soft_literals(enc: Encoder) -> list[int]:
     """Preferences, most important first."""
     versions = [lit for key, chain in enc.inputs.ge_chains.items() if not key.startswith("#")
@@ -48,21 +64,38 @@ def _soft_literals(enc: Encoder) -> list[int]:
 def build(query: Query, goal: list[int], found: Assignment, model: ArchModel,
           line_text: Callable[[str, int], str]) -> Witness:
     enc = query.enc
+    cons = catalogue.attached(enc)
+    picked = [lit for _, lit in cons.selectors if found(lit)] if cons is not None else []
+    base_goal, goal = goal, goal + picked  # the catalogued toolchain, if any, stays
     found = _with_choices(query, goal, found, model)
     if model.choices_6_11:
         found = _default_picks(query, goal, found, model)
     found = _with_choices(query, goal, _one_minimal(query, goal, found), model)
     fixed = [_pin(var, found) for var in _user_inputs(enc)]
-    any_toolchain = _any_toolchain(query, goal, found, fixed, model)
+    any_toolchain = _any_toolchain(query, base_goal, found, fixed, model)
     if not any_toolchain:
         found = _plain_toolchain(query, goal, found, fixed, model)
     make = "" if any_toolchain else toolchain.make_variables(_facts(enc, found, model))
+    named = cons.named(found) if cons is not None and not any_toolchain else ""
+    unknown = cons is not None and not any_toolchain and not named
+    assumptions: list[str] = []
+    if not any_toolchain:
+        # bounds as the model has them: a named toolchain fixes every version
+        assumptions = _versions(query, base_goal, found, fixed, model)
+        if named:
+            assumptions.append(f"toolchain: {named} (from kltolint's catalogue of real toolchains)")
+        else:
+            assumptions += _probes(query, goal + fixed, found, model, line_text)
+        if unknown:
+            assumptions.append("a toolchain kltolint's catalogue does not have (no catalogued "
+                               "toolchain gives these probe answers together)")
     return Witness(
         config=_fragment(enc, found, model),
         # gcc needs no variables; `CC=gcc` says that the toolchain matters
         make=make if any_toolchain or make else "CC=gcc",
-        assumptions=() if any_toolchain else tuple(_versions(query, goal, found, fixed, model)
-                                                   + _probes(query, goal + fixed, found, model, line_text)),
+        assumptions=tuple(assumptions),
+        toolchain=named,
+        unknown_toolchain=unknown,
     )
 
 

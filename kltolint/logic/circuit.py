@@ -6,7 +6,7 @@ are literals like any other and gates fold them away.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 TRUE = 1
@@ -94,6 +94,8 @@ class Inputs:
         self.prefer_false: set[int] = set()  # phase hints: user choices
         self.ge_chains: dict[str, list[tuple[int, int]]] = {}
         self.str_sets: dict[str, list[int]] = {}
+        # Called with each new input: constraints over inputs made later (catalogue).
+        self.watchers: list[Callable[[tuple[object, ...], int], None]] = []
 
     def free(self, key: tuple[object, ...], prefer: bool | None = None) -> tuple[int, bool]:
         """The input named `key`, and whether it is new."""
@@ -105,4 +107,6 @@ class Inputs:
             self.prefer_true.add(var)
         elif prefer is False:
             self.prefer_false.add(var)
+        for watch in self.watchers:
+            watch(key, var)
         return var, True
