@@ -449,7 +449,7 @@ def explain(asked: Q.Asked, sources: Sources, config: dict[str, str], name: str,
     changes, facts, notes = explainer.changes(name, wanted)
     impossible = None
     if changes is None:
-        with_config = Q.Asked(asked.arch, asked.srcarch, asked.model, asked.kconf,
+        with_config = Q.Asked(asked.arch, asked.srcarch, asked.model, asked.kconf, asked.record,
                               E.Cmp("=", E.Sym(name), E.Const(wanted)), facts)
         impossible = Q.answer(with_config, sources)
     return Explanation(name, wanted, current, tuple(explainer.reasons), changes, impossible, tuple(notes))
@@ -507,7 +507,7 @@ def run(args: argparse.Namespace, tree: Tree, stdout: TextIO, manifests: list) -
         raise UserError("explain takes one --arch (a .config is for one arch)")
     arch = args.arch[0] if args.arch else config.get("ARCH_NAME") or _arch_of(config, tree)
     asked = Q.prepare(tree, arch, E.Sym(name), parse_facts(args.toolchain))
-    manifests.append(Manifest.of(asked.model, tree))
+    manifests.append(Manifest.of(asked.record))
     if name not in asked.model.symbols:
         raise UserError(f"unknown symbol {name} (not defined on {arch})")
     result = explain(asked, Sources(tree), config, name, wanted)

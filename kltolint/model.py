@@ -111,11 +111,9 @@ class ArchModel:
     choices: Sequence[Choice]
     edges: Sequence[Edge]
     probes: Mapping[str, Probe]
-    files: tuple[str, ...]  # every Kconfig file read, relative to the root
-    # every `source` pattern and what it matched: a file added under a
-    # pattern changes the tree even when no file read changed
-    globs: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    suppressions: tuple = ()  # suppress.Suppression, found while reading
+    # the Kconfig files the arch is made of, relative to the root (what the
+    # load read, with identities and globs, is its tree.LoadRecord)
+    files: tuple[str, ...]
     # (VERSION, PATCHLEVEL) from the tree's Makefile; None (no Makefile, as in
     # small test trees) reads as the newest kernel.
     kernel: tuple[int, int] | None = None

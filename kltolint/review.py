@@ -14,8 +14,7 @@ from collections.abc import Callable, Sequence
 
 from kltolint import fix, review_sweep, sweep
 from kltolint.findings import Finding
-from kltolint.load import load_arch, load_changed
-from kltolint.model import ArchModel
+from kltolint.load import LASTING, Loader
 from kltolint.patch import Patch, apply, is_kconfig
 from kltolint.rules import Rule
 from kltolint.session import Session, run_together
@@ -31,7 +30,7 @@ class PatchReview:
 
 
 def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
-           load: Callable[[Tree, str], ArchModel] = load_arch,
+           load: Loader = LASTING,
            progress: Callable[[str], None] = lambda _: None) -> list[PatchReview]:
     overlay: dict[str, str | None] = dict(tree.overlay)
     rules, sweeps = sweep.split(rules)  # the sweep runs on what each patch touches only
@@ -40,7 +39,7 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
     for patch in patches:
         after_overlay = apply(Tree(tree.root, overlay), patch)
         after_tree = Tree(tree.root, after_overlay)
-        after_session = Session(after_tree, rules, load_changed if load is load_arch else load)
+        after_session = Session(after_tree, rules, load.changed())
         touched = [fp.path for fp in patch.files if is_kconfig(fp.path)]
         if not touched:
             out.append(PatchReview(patch, (), (), "touches no Kconfig file: nothing to check"))
@@ -49,9 +48,7 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
             introduced, removed = [], []
             # Before and after side by side, in forked workers where there are
             # several, while this process checks the first arch after the patch
-            # (its model then serves the fixes' verification). Without workers,
-            # the "before" loads may last, "after" ones never do (load.py), so
-            # every "before" comes first.
+            # (its model then serves the fixes' verification).
             run_together([(before_session, arches), (after_session, arches)],
                          lambda session, arch, after=after_session: progress(arch) if session is after else None,
                          here=(after_session, arches[0]))
@@ -81,8 +78,6 @@ def _sweep_fixer(after: Session, rules: list[Rule]) -> fix.Fixer:
     """A fixer that knows the sweep, on the patched tree's loaded models. Its
     verification compares before and after within the edit's cone only (not
     the whole sweep of the arch, which the review never ran)."""
-    session = Session(after.tree, rules, lambda t, a: after.model(t, a))
-    session.sources = after.sources
-    fixer = fix.Fixer(session)
+    fixer = fix.Fixer(after.with_rules(rules))
     fixer.findings_for = lambda _arch: None
     return fixer

@@ -74,8 +74,8 @@ def diff(before, after, arch: str, rules: Sequence[Rule], scope: set[str]) -> tu
     the review's sessions, whose models are already loaded."""
     if not scope or not rules:
         return [], []
-    old_model = before.model(before.tree, arch)
-    new_model = after.model(after.tree, arch)
+    old_model = before.model(arch)
+    new_model = after.model(arch)
     old = {f.key(): f for rule in rules for f in sweep.check(old_model, rule, before.sources, scope=scope)}
     new = {f.key(): f for rule in rules for f in sweep.check(new_model, rule, after.sources, scope=scope)}
     return [f for k, f in new.items() if k not in old], [f for k, f in old.items() if k not in new]

@@ -1,11 +1,21 @@
+import ast
+import gc
+import hashlib
+import os
+import sys
+import weakref
+from pathlib import Path
 
+import kconfiglib
 import pytest
 
+import kltolint
 from kltolint.compat import PROBE_PREFIX, TRANSITIONAL_PROMPT, rewrite
 from kltolint.errors import UserError
 from kltolint.expr import Sym
-from kltolint.load import load_arch
-from kltolint.tree import Tree
+from kltolint.load import LASTING, TEMPORARY, load_arch
+from kltolint.suppress import Suppression, in_record
+from kltolint.tree import Tree, identity_of
 from tests.conftest import TREES, make_tree
 
 
@@ -108,3 +118,91 @@ def test_overlay_is_read_instead_of_disk(tmp_path):
 def test_unknown_arch(fixture_tree):
     with pytest.raises(UserError, match="unknown arch 'vax'"):
         load_arch(fixture_tree("arm64-big-endian/before"), "vax")
+
+
+# -- the load record and the process state a load owns ------------------------------------
+
+def _semantics(model):
+    return ({n: model.symbols[n] for n in model.symbols}, list(model.choices), list(model.edges), model.files)
+
+
+def test_a_temporary_load_before_a_lasting_one_is_never_frozen(fixture_tree):
+    """Loads come in any order: a lasting load does not freeze a temporary
+    one that is still alive (it would never be freed), and gives the model
+    it gives alone."""
+    alone = _semantics(load_arch(fixture_tree("arm64-big-endian/before"), "arm64"))
+    kconf, _ = TEMPORARY.kconfig(fixture_tree("arm64-big-endian/before"), "arm64")
+    temporary = weakref.ref(kconf)
+    after = LASTING(fixture_tree("arm64-big-endian/before"), "arm64")
+    del kconf
+    gc.collect()
+    assert temporary() is None, "the temporary load was frozen with the lasting one"
+    assert _semantics(after) == alone
+
+
+def test_a_lasting_load_alone_is_frozen(fixture_tree):
+    frozen = gc.get_freeze_count()
+    kconf, _ = LASTING.kconfig(fixture_tree("arm64-big-endian/before"), "arm64")
+    assert gc.get_freeze_count() > frozen
+    assert gc.is_tracked(kconf)
+
+
+@pytest.mark.parametrize("files", [
+    {"Kconfig": 'config A\n\tbool "a"\n\tdepends on (B\n'},  # kconfiglib's own error
+    {"Kconfig": 'source "../outside/Kconfig"\n'},  # refused by the reader's glob
+    {"Kconfig": "config A\n\tbool\n\ttransitional\n\tdefault y\n"},  # refused while reading
+    {"Kconfig": "config A\n\tbool\n\tdepends on " + "(" * 3000 + "B" + ")" * 3000 + "\n"},  # too deep
+])
+@pytest.mark.parametrize("loader", [LASTING, TEMPORARY], ids=["lasting", "temporary"])
+def test_process_state_is_restored_after_a_failed_load(tmp_path, monkeypatch, files, loader):
+    monkeypatch.setenv("KLTOLINT_CANARY", "kept")
+    env, limit, gc_on, glob = dict(os.environ), sys.getrecursionlimit(), gc.isenabled(), kconfiglib.iglob
+    with pytest.raises(UserError):
+        loader(Tree(make_tree(tmp_path, dict(files))), "demo")
+    assert dict(os.environ) == env
+    assert (sys.getrecursionlimit(), gc.isenabled(), kconfiglib.iglob) == (limit, gc_on, glob)
+    # and the runtime takes the next parse
+    assert load_arch(Tree(make_tree(tmp_path / "ok", {"Kconfig": "config A\n\tbool\n"})), "demo").symbols["A"]
+
+
+def test_loader_kind_decides_the_loop_check(tmp_path):
+    """A changed tree is loaded by its own loader (no dispatch by identity):
+    only a change can close a dependency loop, so only that loader checks."""
+    root = make_tree(tmp_path, {"Kconfig": "config A\n\tbool \"a\"\n\tdepends on B\n"
+                                           "config B\n\tbool \"b\"\n\tdepends on A\n"})
+    assert LASTING.changed() == TEMPORARY and TEMPORARY.changed() == TEMPORARY
+    assert "A" in LASTING(Tree(root), "demo").symbols
+    with pytest.raises(UserError, match="[Dd]ependency loop"):
+        LASTING.changed()(Tree(root), "demo")
+
+
+def test_the_record_says_what_the_load_read(tmp_path):
+    root = make_tree(tmp_path, {
+        "Kconfig": 'source "drivers/*/Kconfig"\nconfig A\n\tbool "a"  # kltolint: ignore[KLTO001]\n',
+        "drivers/x/Kconfig": "config X\n\tbool\n",
+        "drivers/y/Kconfig": "config Y\n\tbool\n",
+    })
+    tree = Tree(root)
+    loaded = LASTING.load(tree, "demo")
+    on_disk = {rel: identity_of(*tree.read_bytes(rel)) for rel in loaded.record.names}
+    assert dict(loaded.record.files) == on_disk
+    assert loaded.record.names == ("Kconfig", "drivers/x/Kconfig", "drivers/y/Kconfig") == loaded.model.files
+    assert loaded.record.globs == (("drivers/*/Kconfig", ("drivers/x/Kconfig", "drivers/y/Kconfig")),)
+    assert in_record(loaded.record) == (Suppression("Kconfig", 3, ("KLTO001",)),)
+    # A patched file: its identity is its new text's, and the text is what the record keeps.
+    patched = Tree(root, {"drivers/x/Kconfig": "config X\n\tbool  # kltolint: ignore[KSEL001]\n"})
+    record = TEMPORARY.load(patched, "demo").record
+    size, mtime, _, _, sha = dict(record.files)["drivers/x/Kconfig"]
+    assert (size, mtime) == (len("config X\n\tbool  # kltolint: ignore[KSEL001]\n"), 0)
+    assert sha == hashlib.sha256(b"config X\n\tbool  # kltolint: ignore[KSEL001]\n").hexdigest()
+    assert {s.file for s in in_record(record)} == {"Kconfig", "drivers/x/Kconfig"}
+
+
+def test_the_loader_does_not_import_the_suppression_stage():
+    """Suppressions are scanned from the load record, after loading."""
+    package = Path(kltolint.__file__).parent
+    for name in ("load", "compat", "tree", "model"):
+        tree = ast.parse((package / f"{name}.py").read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        assert not imported & {"kltolint.suppress", "kltolint.findings", "kltolint.cache"}, name
