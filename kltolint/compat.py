@@ -37,6 +37,7 @@ import re
 import sys
 import weakref
 from contextlib import contextmanager
+from dataclasses import dataclass
 from io import StringIO
 from typing import Any, Literal
 from collections.abc import Callable, Iterator, Mapping
@@ -287,12 +288,16 @@ class KconfigRuntime:
     stay in memory for good: while one is alive, a lasting parse is not frozen
     either. So parses may come in any order.
 
-    One per process (`RUNTIME`); parses do not nest.
+    One per process (`RUNTIME`); parses do not nest. A process forked while
+    a parse runs (a worker of a pool that replaces its workers) starts with
+    the state as it is outside a parse, and parses on its own.
     """
 
     def __init__(self) -> None:
         self._temporary: weakref.WeakSet[SafeKconfig] = weakref.WeakSet()
         self._parsing = False
+        self._outside: _ProcessState | None = None  # the state to restore, while a parse runs
+        os.register_at_fork(after_in_child=self._forked)
 
     def parse(self, reader: TreeReader, environment: Mapping[str, str], kind: LoadKind) -> SafeKconfig:
         """Parse the top Kconfig of `reader`'s tree. A temporary parse keeps
@@ -317,25 +322,47 @@ class KconfigRuntime:
 
     @contextmanager
     def _process_state(self, environment: Mapping[str, str], reader: TreeReader) -> Iterator[None]:
-        saved_env = dict(os.environ)
-        saved_limit = sys.getrecursionlimit()
-        saved_glob = kconfiglib.iglob
-        gc_was_enabled = gc.isenabled()
+        outside = self._outside = _ProcessState.now()
         os.environ.clear()
         os.environ.update({**environment, "KCONFIG_FUNCTIONS": __name__,
                            "KCONFIG_WARN_UNDEF": "", "KCONFIG_STRICT": ""})
-        sys.setrecursionlimit(max(saved_limit, 5000))
+        sys.setrecursionlimit(max(outside.recursion_limit, 5000))
         kconfiglib.iglob = reader.iglob
         gc.disable()
         try:
             yield
         finally:
-            if gc_was_enabled:
-                gc.enable()
-            kconfiglib.iglob = saved_glob
-            sys.setrecursionlimit(saved_limit)
-            os.environ.clear()
-            os.environ.update(saved_env)
+            self._outside = None
+            outside.restore()
+
+    def _forked(self) -> None:
+        """In a child forked while this process parsed: no parse runs here."""
+        outside, self._outside = self._outside, None
+        self._parsing = False
+        if outside is not None:
+            outside.restore()
+
+
+@dataclass(frozen=True)
+class _ProcessState:
+    """What a parse changes in the process, as it was before."""
+
+    environ: dict[str, str]
+    recursion_limit: int
+    iglob: Callable[[str], Iterator[str]]
+    gc_enabled: bool
+
+    @classmethod
+    def now(cls) -> _ProcessState:
+        return cls(dict(os.environ), sys.getrecursionlimit(), kconfiglib.iglob, gc.isenabled())
+
+    def restore(self) -> None:
+        if self.gc_enabled:
+            gc.enable()
+        kconfiglib.iglob = self.iglob
+        sys.setrecursionlimit(self.recursion_limit)
+        os.environ.clear()
+        os.environ.update(self.environ)
 
 
 RUNTIME = KconfigRuntime()

@@ -10,7 +10,7 @@ import kconfiglib
 import pytest
 
 import kltolint
-from kltolint.compat import PROBE_PREFIX, TRANSITIONAL_PROMPT, rewrite
+from kltolint.compat import PROBE_PREFIX, TRANSITIONAL_PROMPT, TreeReader, rewrite
 from kltolint.errors import UserError
 from kltolint.expr import Sym
 from kltolint.load import LASTING, TEMPORARY, load_arch
@@ -206,3 +206,32 @@ def test_the_loader_does_not_import_the_suppression_stage():
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         assert not imported & {"kltolint.suppress", "kltolint.findings", "kltolint.cache"}, name
+
+
+def test_a_process_forked_during_a_parse_starts_outside_it(tmp_path, monkeypatch):
+    """A pool replaces its workers whenever one exits, so a worker can be
+    forked while this process parses: it must get the process state as it is
+    outside a parse (the caller's environment, GC on), and parse on its own."""
+    monkeypatch.setenv("KLTOLINT_CANARY", "kept")
+    outside = dict(os.environ), sys.getrecursionlimit(), gc.isenabled(), kconfiglib.iglob
+    root = make_tree(tmp_path, {"Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\n',
+                                "arch/demo/Kconfig": "config A\n\tbool\n"})
+    real = TreeReader.open
+    children = []
+
+    def open_and_fork(self, filename):
+        if not children:
+            pid = os.fork()
+            if pid == 0:  # the child: check, then parse on its own
+                ok = (dict(os.environ), sys.getrecursionlimit(), gc.isenabled(), kconfiglib.iglob) == outside
+                try:
+                    ok = ok and "A" in load_arch(Tree(root), "demo").symbols
+                finally:
+                    os._exit(0 if ok else 1)
+            children.append(pid)
+        return real(self, filename)
+
+    monkeypatch.setattr(TreeReader, "open", open_and_fork)
+    assert "A" in load_arch(Tree(root), "demo").symbols
+    _, status = os.waitpid(children[0], 0)
+    assert os.waitstatus_to_exitcode(status) == 0
