@@ -46,6 +46,10 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
         else:
             arches = sorted({a for path in touched for a in tree.arches_reading(path)})
             introduced, removed = [], []
+            # The sweep of what the patch touches runs where each arch is loaded.
+            scoped = review_sweep.ScopedSweep(
+                tuple(sweeps), frozenset(review_sweep.touched_symbols(before_session.tree, after_tree, patch)))
+            before_session.extra = after_session.extra = scoped if sweeps and scoped.scope else None
             # Before and after side by side, in forked workers where there are
             # several, while this process checks the first arch after the patch
             # (its model then serves the fixes' verification).
@@ -61,8 +65,7 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
             if introduced:
                 introduced = fix.Fixer(after_session).attach(introduced)
             if sweeps:
-                scope = review_sweep.touched_symbols(before_session.tree, after_tree, patch)
-                swept = [review_sweep.diff(before_session, after_session, a, sweeps, scope) for a in arches]
+                swept = [review_sweep.diff(before_session, after_session, a, scoped) for a in arches]
                 removed += [f for _, gone in swept for f in gone]
                 added = [f for new, _ in swept for f in new]
                 if added:

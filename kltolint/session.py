@@ -6,7 +6,9 @@ memory of a kconfiglib load goes back to the system after every arch. Output
 order never depends on which worker finishes first. A session loads its tree
 with one `load.Loader` (the tree as it is by default; a changed tree's
 loader for a review's patched trees) and keeps each arch's load, its model
-and its record, for what comes next (a fix's verification).
+and its record, for what comes next (a fix's verification). An `extra`
+check (a review's patch-scoped sweep) runs with each arch's findings, in the
+process that loaded the arch, so no other process loads it again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from kltolint import expr as E
 from kltolint.cache import Cache, Manifest, rules_digest
@@ -29,6 +31,13 @@ from kltolint.tree import Tree
 
 if TYPE_CHECKING:  # the analysis stack (kconfiglib, the solver) is imported on a cache miss only
     from kltolint.load import Loaded, Loader
+
+
+class ArchExtra(Protocol):
+    """More findings from an arch's model, computed where the arch is loaded
+    (kept with the extra that computed them: compared by value)."""
+
+    def __call__(self, model: ArchModel, sources: Sources) -> list[Finding]: ...
 
 
 class Session:
@@ -47,6 +56,13 @@ class Session:
         self._findings: dict[str, list[Finding]] = {}
         self.stats: dict[str, Stats] = {}  # arches computed (not cached) in this session
         self.suppressions: dict[str, list[Suppression]] = {}
+        self.extra: ArchExtra | None = None  # run with each arch computed from now on
+        self._extra_found: dict[str, tuple[ArchExtra, list[Finding]]] = {}
+
+    def extra_findings(self, arch: str) -> list[Finding] | None:
+        """What `extra` found on arch, if it ran with the arch's findings."""
+        done = self._extra_found.get(arch)
+        return done[1] if done is not None and self.extra is not None and done[0] == self.extra else None
 
     def with_rules(self, rules: list[Rule]) -> Session:
         """A session on the same tree, sharing this one's loads and sources,
@@ -113,8 +129,11 @@ class Session:
     def _compute(self, arch: str) -> None:
         self._store(arch, *_check(self, arch))
 
-    def _store(self, arch: str, found: list[Finding], manifest: Manifest, stats: Stats) -> None:
+    def _store(self, arch: str, found: list[Finding], manifest: Manifest, stats: Stats,
+               extra: list[Finding] | None) -> None:
         self._findings[arch] = found
+        if self.extra is not None and extra is not None:
+            self._extra_found[arch] = (self.extra, extra)
         self.suppressions[arch] = list(manifest.suppressions)
         self.stats[arch] = stats
         if not self.tree.overlay:  # what was analysed on disk (fix.write_atomic compares)
@@ -144,7 +163,7 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
         try:
             context = multiprocessing.get_context("fork")
             with context.Pool(max(1, min(jobs - len(mine), len(others))), maxtasksperchild=1) as pool:
-                results: Iterator[tuple[int, tuple[list[Finding], Manifest, Stats]]] = pool.imap_unordered(
+                results: Iterator[tuple[int, Checked]] = pool.imap_unordered(
                     _check_one, range(len(others)))
                 for session, arch in mine:
                     session._compute(arch)
@@ -164,8 +183,12 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
 _WORK: list[tuple[Session, str]] = []  # set before forking; workers inherit it
 
 
-def _check(session: Session, arch: str) -> tuple[list[Finding], Manifest, Stats]:
-    """Load and check one arch: findings, the manifest of the load, figures."""
+Checked = tuple[list[Finding], Manifest, Stats, "list[Finding] | None"]
+
+
+def _check(session: Session, arch: str) -> Checked:
+    """Load and check one arch: findings, the manifest of the load, figures,
+    and what the session's extra check found."""
     from kltolint import analysis
 
     stats = Stats()
@@ -173,9 +196,10 @@ def _check(session: Session, arch: str) -> tuple[list[Finding], Manifest, Stats]
     loaded = session.loaded(arch)
     stats.parse = time.perf_counter() - started
     found = analysis.check(loaded.model, session.rules, session.sources, stats)
-    return found, Manifest.of(loaded.record), stats
+    extra = session.extra(loaded.model, session.sources) if session.extra is not None else None
+    return found, Manifest.of(loaded.record), stats, extra
 
 
-def _check_one(index: int) -> tuple[int, tuple[list[Finding], Manifest, Stats]]:  # runs in a worker
+def _check_one(index: int) -> tuple[int, Checked]:  # runs in a worker
     session, arch = _WORK[index]
     return index, _check(session, arch)
