@@ -288,6 +288,10 @@ class KconfigRuntime:
     stay in memory for good: while one is alive, a lasting parse is not frozen
     either. So parses may come in any order.
 
+    A forked worker that handles one arch and exits says so
+    (`one_arch_process`): the cyclic GC then stays off for its whole life,
+    and nothing is collected or frozen for later.
+
     One per process (`RUNTIME`); parses do not nest. A process forked while
     a parse runs (a worker of a pool that replaces its workers) starts with
     the state as it is outside a parse, and parses on its own.
@@ -296,6 +300,7 @@ class KconfigRuntime:
     def __init__(self) -> None:
         self._temporary: weakref.WeakSet[SafeKconfig] = weakref.WeakSet()
         self._parsing = False
+        self._one_arch = False
         self._outside: _ProcessState | None = None  # the state to restore, while a parse runs
         os.register_at_fork(after_in_child=self._forked)
 
@@ -306,7 +311,8 @@ class KconfigRuntime:
         if self._parsing:
             raise RuntimeError("kconfiglib parses do not nest")
         lasting = kind == "lasting"
-        if lasting:
+        freeze = lasting and not self._one_arch
+        if freeze:
             gc.collect()
         self._parsing = True
         try:
@@ -316,7 +322,7 @@ class KconfigRuntime:
             self._parsing = False
         if not lasting:
             self._temporary.add(kconf)
-        elif not self._temporary:
+        elif freeze and not self._temporary:
             gc.freeze()
         return kconf
 
@@ -334,6 +340,15 @@ class KconfigRuntime:
         finally:
             self._outside = None
             outside.restore()
+
+    def one_arch_process(self) -> None:
+        """This process (a forked worker) analyses one arch and exits. The
+        cyclic GC, which rescans the analysis's millions of young objects
+        (a quarter of the CPU time of a sweep), is off until it exits: what
+        it makes is freed by reference counting or at exit (measured on 6.12:
+        the same peak RSS)."""
+        self._one_arch = True
+        gc.disable()
 
     def _forked(self) -> None:
         """In a child forked while this process parsed: no parse runs here."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from kltolint import analysis, redundant, sweep
+from kltolint import analysis, compat, redundant, sweep
 from kltolint import edited as edited_model
 from kltolint import expr as E
 from kltolint.cache import Manifest
@@ -299,6 +299,7 @@ def _in_workers(job: Verification, arches: list[str], jobs: int,
 
 
 def _verify_one(arch: str) -> ArchVerdict:  # runs in a worker
+    compat.RUNTIME.one_arch_process()
     assert _WORKER_JOB is not None
     return _WORKER_JOB.arch(arch)
 

@@ -201,5 +201,8 @@ def _check(session: Session, arch: str) -> Checked:
 
 
 def _check_one(index: int) -> tuple[int, Checked]:  # runs in a worker
+    from kltolint import compat
+
+    compat.RUNTIME.one_arch_process()
     session, arch = _WORK[index]
     return index, _check(session, arch)

@@ -10,10 +10,11 @@ import kconfiglib
 import pytest
 
 import kltolint
-from kltolint.compat import PROBE_PREFIX, TRANSITIONAL_PROMPT, TreeReader, rewrite
+from kltolint.compat import PROBE_PREFIX, RUNTIME, TRANSITIONAL_PROMPT, KconfigRuntime, TreeReader, rewrite
 from kltolint.errors import UserError
 from kltolint.expr import Sym
 from kltolint.load import LASTING, TEMPORARY, load_arch
+from kltolint.session import Session, run_together
 from kltolint.suppress import Suppression, in_record
 from kltolint.tree import Tree, identity_of
 from tests.conftest import TREES, make_tree
@@ -235,3 +236,31 @@ def test_a_process_forked_during_a_parse_starts_outside_it(tmp_path, monkeypatch
     assert "A" in load_arch(Tree(root), "demo").symbols
     _, status = os.waitpid(children[0], 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_one_arch_worker_runs_without_the_cyclic_gc(fixture_tree):
+    """A forked worker analyses one arch and exits: the GC stays off for it
+    (a quarter of a sweep's CPU), and nothing is collected or frozen."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            RUNTIME.one_arch_process()
+            frozen = gc.get_freeze_count()
+            ok = "ARM64" in LASTING(fixture_tree("arm64-big-endian/before"), "arm64").symbols
+            ok = ok and not gc.isenabled() and gc.get_freeze_count() == frozen
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert gc.isenabled()  # this process is no such worker
+
+
+def test_session_workers_say_they_do_one_arch(tmp_path, monkeypatch):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setattr(KconfigRuntime, "one_arch_process",
+                        lambda self: (marks / str(os.getpid())).touch())
+    root = make_tree(tmp_path / "t", {"Kconfig": "config A\n\tbool\n"}, arches=("a", "b", "c"))
+    session = Session(Tree(root), [], jobs=2)
+    run_together([(session, ["a", "b", "c"])])
+    assert len(list(marks.iterdir())) == 3  # one worker an arch, each marked
