@@ -21,37 +21,37 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-from collections.abc import Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import kltolint
 from kltolint.errors import UserError
 from kltolint.findings import Finding, FixInfo, fix_from_data, fix_to_data, from_data, to_data
 from kltolint.rules import Rule
-from kltolint.suppress import Suppression
-from kltolint.tree import Identity, Tree, identity_of
-
-if TYPE_CHECKING:
-    from kltolint.model import ArchModel
+from kltolint.suppress import Suppression, in_record
+from kltolint.tree import Identity, LoadRecord, Tree, identity_of
 
 SCHEMA = 2
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """What a load read, as plain data (it crosses from worker processes)."""
+    """What an entry is valid for, as plain data (it crosses from worker
+    processes): the files read with their identities, the `source` globs,
+    and the suppressions found in the files."""
 
-    files: dict[str, Identity]  # rel -> identity as the load read it
+    files: Mapping[str, Identity]  # rel -> identity as the load read it
     globs: tuple[tuple[str, tuple[str, ...]], ...]
     suppressions: tuple[Suppression, ...]
 
     @classmethod
-    def of(cls, model: ArchModel, tree: Tree) -> Manifest:
-        return cls({rel: _identity(tree, rel) for rel in model.files}, model.globs, tuple(model.suppressions))
+    def of(cls, record: LoadRecord) -> Manifest:
+        """A load's manifest: its record, with the suppressions scanned."""
+        return cls(dict(record.files), record.globs, in_record(record))
 
     @classmethod
     def of_files(cls, tree: Tree, files: Sequence[str]) -> Manifest:
-        return cls({rel: _identity(tree, rel) for rel in files}, (), ())
+        return cls({rel: tree.fingerprint(rel) for rel in files}, (), ())
 
 
 def default_dir() -> Path:
@@ -81,22 +81,12 @@ def rules_digest(rules: Sequence[Rule]) -> str:
     return h.hexdigest()
 
 
-def _identity(tree: Tree, rel: str) -> Identity:
-    known = tree.identities.get(rel)
-    if known is not None:
-        return known
-    if rel in tree.overlay:  # only a patch made it: nothing on disk (such trees are never cached)
-        data = (tree.overlay[rel] or "").encode("utf-8", "surrogateescape")
-        return len(data), 0, 0, 0, hashlib.sha256(data).hexdigest()
-    return identity_of(*tree.read_bytes(rel))
-
-
 class Cache:
     def __init__(self, directory: Path) -> None:
         self.dir = directory / f"v{SCHEMA}"
         self._code = code_digest()
-        self._valid_files: dict[str, list] = {}  # rel -> identity, found unchanged in this run
-        self._valid_globs: dict[str, list[str]] = {}
+        self._valid_files: dict[str, Identity] = {}  # rel -> identity, found unchanged in this run
+        self._valid_globs: dict[str, Any] = {}  # pattern -> matches, as an entry holds them
 
     def _entry(self, tree: Tree, arch: str, rules: str) -> Path:
         key = hashlib.sha256(f"{tree.root}\0{arch}\0{rules}\0{self._code}".encode()).hexdigest()
@@ -134,7 +124,7 @@ class Cache:
 
     # -- fixes: a verified fix is kept with what its verification read ----------------
 
-    def _checked(self, files: dict, globs: dict) -> None:
+    def _checked(self, files: Mapping[str, Identity], globs: Mapping[str, Any]) -> None:
         """Remember what this run found unchanged: a fix's entry lists mostly
         the same files as the arches' entries, and need not stat them again."""
         self._valid_files.update(files)
@@ -169,7 +159,7 @@ class Cache:
     def put_fix(self, tree: Tree, rules: str, finding: Finding, fix: FixInfo, read: Sequence[Manifest]) -> None:
         if tree.overlay:
             return
-        files: dict[str, list] = {}
+        files: dict[str, list[int | str]] = {}
         globs: dict[str, list[str]] = {}
         for manifest in read:
             files.update((rel, list(identity)) for rel, identity in manifest.files.items())
@@ -178,11 +168,11 @@ class Cache:
                 "files": files, "globs": globs, "fix": fix_to_data(fix)}
         self._write(self._fix_entry(tree, rules, finding), data)
 
-    def _write(self, path: Path, data: dict) -> None:
+    def _write(self, path: Path, data: dict[str, Any]) -> None:
         write_entry(path, data)
 
 
-def write_entry(path: Path, data: dict) -> None:
+def write_entry(path: Path, data: dict[str, Any]) -> None:
     """JSON written by rename into path's folder: a reader sees the old entry
     or the new one, never half of one. A cache that cannot be written is only
     slower; no temporary file is left behind, even on ^C."""
@@ -208,7 +198,7 @@ def _identity_of(finding: Finding) -> str:
 
 # -- reading an entry: anything not exactly as written is a miss (TypeError/ValueError) ---
 
-def _list(value: object) -> list:
+def _list(value: object) -> list[Any]:
     if type(value) is not list:
         raise TypeError("not a list")
     return value
@@ -218,13 +208,15 @@ def entry_files(value: object) -> dict[str, Identity]:
     """An entry's `files` field, type-checked (TypeError for anything else)."""
     if type(value) is not dict:
         raise TypeError("not a dict")
-    out = {}
+    out: dict[str, Identity] = {}
     for rel, identity in value.items():
-        if (type(identity) is not list or len(identity) != 5 or any(type(x) is not int for x in identity[:4])
-                or type(identity[4]) is not str):
+        if type(identity) is not list or len(identity) != 5:
             raise TypeError("bad file identity")
-        out[rel] = tuple(identity)
-    return out  # type: ignore[return-value]
+        size, mtime, ctime, ino, sha = identity
+        if any(type(x) is not int for x in (size, mtime, ctime, ino)) or type(sha) is not str:
+            raise TypeError("bad file identity")
+        out[rel] = (size, mtime, ctime, ino, sha)
+    return out
 
 
 def _suppression(value: object) -> Suppression:
@@ -234,7 +226,7 @@ def _suppression(value: object) -> Suppression:
     return Suppression(file, line, tuple(rules))
 
 
-def unchanged(tree: Tree, files: dict[str, Identity], globs: object) -> bool:
+def unchanged(tree: Tree, files: Mapping[str, Identity], globs: object) -> bool:
     """The files as the entry saw them: the same size, mtime, ctime and inode,
     or else the same content. Paths are confined to the tree: an entry is
     never a way to read, or list, anything outside it."""

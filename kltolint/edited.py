@@ -83,8 +83,8 @@ def _derived(model: ArchModel, symbols: dict[str, Symbol], edges: dict[int, Edge
 
     return ArchModel(
         arch=model.arch, symbols=_Overlay(model.symbols, symbols), choices=model.choices,
-        edges=_Edges(model.edges, edges), probes=model.probes, files=model.files, globs=model.globs,
-        suppressions=model.suppressions, incoming_source=incoming,
+        edges=_Edges(model.edges, edges), probes=model.probes, files=model.files,
+        incoming_source=incoming,
         facts=_Facts(model, readers),
     )
 

@@ -459,7 +459,7 @@ def explain(asked: Q.Asked, sources: Sources, config: dict[str, str], name: str,
     changes, facts, notes = explainer.changes(name, wanted)
     impossible = None
     if changes is None:
-        with_config = Q.Asked(asked.arch, asked.srcarch, asked.model, asked.kconf,
+        with_config = Q.Asked(asked.arch, asked.srcarch, asked.model, asked.kconf, asked.record,
                               E.Cmp("=", E.Sym(name), E.Const(wanted)), facts)
         impossible = Q.answer(with_config, sources)
     return Explanation(name, wanted, current, tuple(explainer.reasons), changes, impossible, tuple(notes))
@@ -519,7 +519,7 @@ def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: 
         raise UserError("explain takes one --arch (a .config is for one arch)")
     arch = arches[0] if arches else config.get("ARCH_NAME") or _arch_of(config, tree)
     asked = Q.prepare(tree, arch, E.Sym(name), parse_facts(list(toolchain_facts)))
-    manifests.append(Manifest.of(asked.model, tree))
+    manifests.append(Manifest.of(asked.record))
     if name not in asked.model.symbols:
         raise UserError(f"unknown symbol {name} (not defined on {arch})")
     result = explain(asked, Sources(tree), config, name, wanted)

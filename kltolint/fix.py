@@ -21,13 +21,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from kltolint import analysis, redundant, sweep
+from kltolint import analysis, compat, redundant, sweep
 from kltolint import edited as edited_model
 from kltolint import expr as E
 from kltolint.cache import Manifest
 from kltolint.errors import UserError
 from kltolint.findings import Edit, EditPoint, Finding, FixInfo
-from kltolint.load import load_changed
+from kltolint.load import Loaded, load_changed
 from kltolint.logic import MITER_CONFLICTS, Unknown, Unsat, collateral_change, same_values
 from kltolint.model import BOOL_TYPES, ArchModel
 from kltolint.rules import Rule
@@ -185,7 +185,7 @@ class Verification:
 
     tree: Tree
     sources: analysis.Sources
-    model_for: ModelFor
+    loaded_for: Callable[[str], Loaded]  # an arch of `tree` as loaded (model and record)
     reload: ModelFor  # the patched tree, where the edit cannot be applied to the model
     rules: Sequence[Rule]
     finding: Finding
@@ -195,10 +195,10 @@ class Verification:
 
     def arch(self, arch: str) -> ArchVerdict:
         """The verdict on one arch, with the manifest of its load."""
-        original = self.model_for(self.tree, arch)
-        verdict = self._verdict(arch, original)
+        original = self.loaded_for(arch)
+        verdict = self._verdict(arch, original.model)
         # Only a tree as it is on disk is cached (cache.py).
-        return replace(verdict, manifest=None if self.tree.overlay else Manifest.of(original, self.tree))
+        return replace(verdict, manifest=None if self.tree.overlay else Manifest.of(original.record))
 
     def _verdict(self, arch: str, original: ArchModel) -> ArchVerdict:
         if not set(self.new_texts) & set(original.files):
@@ -299,6 +299,7 @@ def _in_workers(job: Verification, arches: list[str], jobs: int,
 
 
 def _verify_one(arch: str) -> ArchVerdict:  # runs in a worker
+    compat.RUNTIME.one_arch_process()
     assert _WORKER_JOB is not None
     return _WORKER_JOB.arch(arch)
 
@@ -377,8 +378,7 @@ class Fixer:
     def __init__(self, session: Session) -> None:
         self.tree = session.tree
         self.rules = session.rules
-        # Patched trees load with the dependency-loop check on.
-        self.model_for: ModelFor = lambda t, a: session.model(t, a) if t is session.tree else load_changed(t, a)
+        self.loaded_for = session.loaded
         self.findings_for: Callable[[str], list[Finding] | None] = session.findings  # None: not at hand
         self.sources = session.sources
         self.jobs = session.jobs
@@ -469,7 +469,7 @@ class Fixer:
             new = apply_edits(old, edits)
         except (CannotFix, E.ExprSyntaxError) as err:
             return FixInfo("none", "", str(err)), (Manifest.of_files(self.tree, [path]),)
-        job = Verification(self.tree, self.sources, self.model_for, load_changed, self.rules, finding, point,
+        job = Verification(self.tree, self.sources, self.loaded_for, load_changed, self.rules, finding, point,
                            {path: new}, self.findings_for)
         verdict = verify(job, self.tree.arches_reading(path), self.jobs)
         if not verdict.ok:

@@ -1,28 +1,35 @@
-"""Load one arch of a kernel tree with kconfiglib and convert it to the model."""
+"""Load one arch of a kernel tree with kconfiglib and convert it to the model.
+
+A load returns the model and its `LoadRecord` (what it read: files with
+their identities, `source` globs, the text of files with suppression
+comments), side by side: the record is for the cache and for suppress.py,
+the model for analysis. How a load affects the process is its `Loader`'s
+kind (compat.KconfigRuntime owns that state): `LASTING` (`load_arch`) for
+the tree as it is, `TEMPORARY` (`load_changed`) for a tree a patch or a fix
+changed.
+"""
 
 from __future__ import annotations
 
-import gc
 import os
 import re
-import sys
-from contextlib import contextmanager
-from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar, overload
 
 import kconfiglib
 
 from kltolint import compat
+from kltolint.compat import LoadKind
 from kltolint.errors import UserError
 from kltolint.expr import COMPARISONS, MAX_DEPTH, ChoiceRef, Cmp, Const, Expr, Not, Sym, and_, or_
 from kltolint.model import ArchModel, Choice, Edge, Loc, Symbol
 from kltolint.toolchain import TOOL_VARIABLES
-from kltolint.tree import Tree
+from kltolint.tree import LoadRecord, Tree
 
 _REL = {getattr(kconfiglib, name): op for name, op in zip(
     ("EQUAL", "UNEQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"), COMPARISONS, strict=True)}
 _NUMBER = re.compile(r"-?[0-9]+|0[xX][0-9a-fA-F]+")
-
-
 
 
 def environment(tree: Tree, arch: str) -> dict[str, str]:
@@ -36,64 +43,25 @@ def environment(tree: Tree, arch: str) -> dict[str, str]:
         "HEADER_ARCH": "x86",
         "SUBARCH": "x86",
         "KERNELVERSION": "unknown",
-        "KCONFIG_FUNCTIONS": "kltolint.compat",
-        "KCONFIG_WARN_UNDEF": "",
-        "KCONFIG_STRICT": "",
     }
 
 
-@contextmanager
-def _patched(tree: Tree, arch: str, lasting: bool) -> Iterator[None]:
-    # kconfiglib expands $(ANY_VARIABLE) from os.environ: while it parses,
-    # the environment holds only what the Makefile would export, so a tree
-    # or patch can never print the caller's variables (a bot's tokens).
-    saved_env = dict(os.environ)
-    saved_limit = sys.getrecursionlimit()
-    os.environ.clear()
-    os.environ.update(environment(tree, arch))
-    sys.setrecursionlimit(max(saved_limit, 5000))
-    # kconfiglib makes ~10^6 objects while it parses: the cyclic GC would
-    # rescan them again and again (half the parse time), so it is off while
-    # kconfiglib parses. A lasting load (the tree as it is) is then frozen:
-    # later collections, and the one at exit, skip it (~0.5 s a run). Garbage
-    # is collected first so none is frozen with it. A load of a changed tree
-    # is temporary (fix verification, review) and is never frozen, or each
-    # one would stay in memory for good.
-    if lasting:
-        gc.collect()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-        if lasting:
-            gc.freeze()
-        sys.setrecursionlimit(saved_limit)
-        os.environ.clear()
-        os.environ.update(saved_env)
-
-
-def load_kconfig(tree: Tree, arch: str, changed: bool = False) -> compat.SafeKconfig:
-    """Parse arch's Kconfig; every failure becomes a one-line UserError.
-
-    `changed`: a tree a patch or a fix changed. Its load is temporary, and
-    keeps kconfiglib's dependency-loop check (~0.1 s), which only a change
-    can make fail.
-    """
+def load_kconfig(tree: Tree, arch: str, kind: LoadKind = "lasting") -> tuple[compat.SafeKconfig, LoadRecord]:
+    """Parse arch's Kconfig, and what the parse read; every failure becomes
+    a one-line UserError."""
     if f"arch/{arch}/Kconfig" not in tree.overlay and os.path.lexists(tree.root / "arch" / arch / "Kconfig"):
         tree.confined(f"arch/{arch}/Kconfig")  # a link out of the tree says so (not "unknown arch")
     if not tree.exists(f"arch/{arch}/Kconfig"):
         known = ", ".join(tree.arches())
         raise UserError(f"unknown arch {arch!r} (this tree has: {known})")
-    with _patched(tree, arch, lasting=not changed):
-        try:
-            return compat.SafeKconfig(tree, check_loops=changed)
-        except kconfiglib.KconfigError as err:
-            raise _user_error(str(err)) from None
-        except RecursionError:
-            raise UserError("Kconfig nests too deeply to parse", f"arch/{arch}/Kconfig") from None
+    reader = compat.TreeReader(tree)
+    try:
+        kconf = compat.RUNTIME.parse(reader, environment(tree, arch), kind)
+    except kconfiglib.KconfigError as err:
+        raise _user_error(str(err)) from None
+    except RecursionError:
+        raise UserError("Kconfig nests too deeply to parse", f"arch/{arch}/Kconfig") from None
+    return kconf, reader.record()
 
 
 def _user_error(text: str) -> UserError:
@@ -106,13 +74,39 @@ def _user_error(text: str) -> UserError:
     return UserError(first)
 
 
-def load_arch(tree: Tree, arch: str, changed: bool = False) -> ArchModel:
-    return convert(load_kconfig(tree, arch, changed), arch)
+@dataclass(frozen=True)
+class Loaded:
+    """One load: the model, and what was read to make it."""
+
+    model: ArchModel
+    record: LoadRecord
 
 
-def load_changed(tree: Tree, arch: str) -> ArchModel:
-    """For trees a patch or a fix changed: temporary, and loops are errors."""
-    return load_arch(tree, arch, changed=True)
+@dataclass(frozen=True)
+class Loader:
+    """Loads arches of trees of one kind. Called, it gives the model only."""
+
+    kind: LoadKind
+
+    def changed(self) -> Loader:
+        """The loader for a tree this loader's tree became by a patch or a fix."""
+        return TEMPORARY
+
+    def kconfig(self, tree: Tree, arch: str) -> tuple[compat.SafeKconfig, LoadRecord]:
+        return load_kconfig(tree, arch, self.kind)
+
+    def load(self, tree: Tree, arch: str) -> Loaded:
+        kconf, record = self.kconfig(tree, arch)
+        return Loaded(convert(kconf, arch), record)
+
+    def __call__(self, tree: Tree, arch: str) -> ArchModel:
+        return self.load(tree, arch).model
+
+
+LASTING = Loader("lasting")
+TEMPORARY = Loader("temporary")
+load_arch = LASTING  # the tree as it is
+load_changed = TEMPORARY  # for trees a patch or a fix changed: temporary, and loops are errors
 
 
 _MAKE_VERSION = re.compile(r"^(VERSION|PATCHLEVEL)\s*=\s*(\d+)\s*$", re.MULTILINE)
@@ -139,8 +133,6 @@ def convert(kconf: compat.SafeKconfig, arch: str) -> ArchModel:
         edges=_LazyList(lambda: [e for s in kconf.unique_defined_syms for n in s.nodes for e in conv.edges(n)]),
         probes={p.name: p for p in kconf.kltolint_probes.values()},
         files=tuple(dict.fromkeys(kconf.kconfig_filenames)),
-        globs=tuple(sorted(kconf.kltolint_globs.items())),
-        suppressions=tuple(kconf.kltolint_suppressions),
         kernel=kernel_version(kconf.kltolint_tree),
         incoming_source=_Incoming(kconf, conv),
         facts=_Facts(kconf, conv),
@@ -169,17 +161,26 @@ class _LazySymbols(Mapping[str, Symbol]):
         return len(self._defined)
 
 
-class _LazyList(Sequence):  # type: ignore[type-arg]
-    def __init__(self, make) -> None:
-        self._make = make
-        self._items: list | None = None
+_T = TypeVar("_T")
 
-    def _all(self) -> list:
+
+class _LazyList(Sequence[_T]):
+    def __init__(self, make: Callable[[], list[_T]]) -> None:
+        self._make = make
+        self._items: list[_T] | None = None
+
+    def _all(self) -> list[_T]:
         if self._items is None:
             self._items = self._make()
         return self._items
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[_T]: ...
+
+    def __getitem__(self, index: int | slice) -> _T | list[_T]:
         return self._all()[index]
 
     def __len__(self) -> int:
@@ -213,13 +214,17 @@ class _TooDeep(Exception):
     pass
 
 
-def _located(method):  # type: ignore[no-untyped-def]
+_Item = TypeVar("_Item")
+
+
+def _located(method: Callable[[_Converter, _Item], _T]) -> Callable[[_Converter, _Item], _T]:
     """An expression nested too deeply becomes a UserError at its item's first line."""
-    def wrapper(self, item):  # type: ignore[no-untyped-def]
+    def wrapper(self: _Converter, item: _Item) -> _T:
         try:
             return method(self, item)
         except _TooDeep:
-            node = item if isinstance(item, kconfiglib.MenuNode) else item.nodes[0]
+            located: Any = item  # a MenuNode, or a Symbol or Choice (kconfiglib ships no types)
+            node = located if isinstance(located, kconfiglib.MenuNode) else located.nodes[0]
             raise UserError(f"expression nests more than {MAX_DEPTH} levels deep", node.filename,
                             node.linenr) from None
     return wrapper
@@ -238,7 +243,6 @@ class _Facts:
         self._conv = conv
         self._names: dict[int, tuple[str, ...]] = {}
         self._nodes: dict[Loc, kconfiglib.MenuNode] | None = None
-        self._deps_built = kconf.kltolint_check_loops  # kconfiglib built them while loading
         self._users: dict[str, set[str]] | None = None
 
     def users(self) -> dict[str, set[str]]:
@@ -293,9 +297,7 @@ class _Facts:
         return node is None or node.list is not None
 
     def may_reach(self, name: str, others: set[str]) -> bool:
-        if not self._deps_built:
-            kconfiglib.Kconfig._build_dep(self._kconf)  # compat.SafeKconfig skipped it while loading
-            self._deps_built = True
+        self._kconf.build_dependencies()  # a lasting parse skipped them
         start = self._kconf.syms.get(name)
         if start is None:
             return False

@@ -9,6 +9,7 @@ dependencies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 from collections.abc import Callable, Mapping, Sequence
 
@@ -111,28 +112,29 @@ class ArchModel:
     choices: Sequence[Choice]
     edges: Sequence[Edge]
     probes: Mapping[str, Probe]
-    files: tuple[str, ...]  # every Kconfig file read, relative to the root
-    # every `source` pattern and what it matched: a file added under a
-    # pattern changes the tree even when no file read changed
-    globs: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    suppressions: tuple = ()  # suppress.Suppression, found while reading
+    # the Kconfig files the arch is made of, relative to the root (what the
+    # load read, with identities and globs, is its tree.LoadRecord)
+    files: tuple[str, ...]
     # (VERSION, PATCHLEVEL) from the tree's Makefile; None (no Makefile, as in
     # small test trees) reads as the newest kernel.
     kernel: tuple[int, int] | None = None
     incoming_source: Callable[[str, str], tuple[Edge, ...]] | None = field(default=None, repr=False)
     facts: LoadFacts | None = field(default=None, repr=False)
-    _by_target: dict[tuple[str, str], tuple[Edge, ...]] = field(default_factory=dict, repr=False)
 
     def incoming(self, kind: str, target: str) -> tuple[Edge, ...]:
         """The select (or imply) edges that point at `target`."""
         if self.incoming_source is not None:
             return self.incoming_source(kind, target)
-        if not self._by_target and self.edges:
-            index: dict[tuple[str, str], list[Edge]] = {}
-            for edge in self.edges:
-                index.setdefault((edge.kind, edge.target), []).append(edge)
-            self._by_target.update({key: tuple(edges) for key, edges in index.items()})
         return self._by_target.get((kind, target), ())
+
+    @cached_property
+    def _by_target(self) -> dict[tuple[str, str], tuple[Edge, ...]]:
+        """(kind, target) -> edges, built on first use (a cache, not state:
+        the model's fields never change)."""
+        index: dict[tuple[str, str], list[Edge]] = {}
+        for edge in self.edges:
+            index.setdefault((edge.kind, edge.target), []).append(edge)
+        return {key: tuple(edges) for key, edges in index.items()}
 
     def is_probe(self, name: str) -> bool:
         return name in self.probes

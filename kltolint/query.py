@@ -24,7 +24,7 @@ from kltolint.model import ArchModel
 from kltolint.provenance import Line, Lined, Provenance
 from kltolint.source import Sources
 from kltolint.toolfacts import Fact
-from kltolint.tree import Tree
+from kltolint.tree import LoadRecord, Tree
 
 # ARCH values the kernel's Makefile maps onto an arch folder, with what they fix.
 ALIASES = {
@@ -56,6 +56,7 @@ class Asked:
     srcarch: str
     model: ArchModel
     kconf: object
+    record: LoadRecord  # what the load read (the answers cache keeps it)
     goal: E.Expr
     facts: list[tuple[str, E.Expr]] = field(default_factory=list)
 
@@ -78,12 +79,12 @@ def parse_goal(text: str) -> E.Expr:
 
 
 def prepare(tree: Tree, arch: str, goal: E.Expr, facts: list[Fact]) -> Asked:
-    from kltolint.load import convert, load_kconfig
+    from kltolint.load import LASTING, convert
 
     srcarch, fixed = resolve_arch(tree, arch)
-    kconf = load_kconfig(tree, srcarch)
+    kconf, record = LASTING.kconfig(tree, srcarch)
     model = convert(kconf, srcarch)
-    asked = Asked(arch, srcarch, model, kconf, goal)
+    asked = Asked(arch, srcarch, model, kconf, record, goal)
     if fixed is not None:
         asked.facts.append((f"ARCH={arch}: {E.to_str(fixed)}", fixed))
     asked.facts += [(f.text, f.on(model)) for f in facts]

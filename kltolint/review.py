@@ -14,8 +14,7 @@ from collections.abc import Callable, Sequence
 
 from kltolint import fix, review_sweep, sweep
 from kltolint.findings import Finding
-from kltolint.load import load_arch, load_changed
-from kltolint.model import ArchModel
+from kltolint.load import LASTING, Loader
 from kltolint.patch import Patch, apply, is_kconfig
 from kltolint.rules import Rule
 from kltolint.session import Session, run_together
@@ -31,7 +30,7 @@ class PatchReview:
 
 
 def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
-           load: Callable[[Tree, str], ArchModel] = load_arch,
+           load: Loader = LASTING,
            progress: Callable[[str], None] = lambda _: None) -> list[PatchReview]:
     overlay: dict[str, str | None] = dict(tree.overlay)
     rules, sweeps = sweep.split(rules)  # the sweep runs on what each patch touches only
@@ -40,18 +39,20 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
     for patch in patches:
         after_overlay = apply(Tree(tree.root, overlay), patch)
         after_tree = Tree(tree.root, after_overlay)
-        after_session = Session(after_tree, rules, load_changed if load is load_arch else load)
+        after_session = Session(after_tree, rules, load.changed())
         touched = [fp.path for fp in patch.files if is_kconfig(fp.path)]
         if not touched:
             out.append(PatchReview(patch, (), (), "touches no Kconfig file: nothing to check"))
         else:
             arches = sorted({a for path in touched for a in tree.arches_reading(path)})
             introduced, removed = [], []
+            # The sweep of what the patch touches runs where each arch is loaded.
+            scoped = review_sweep.ScopedSweep(
+                tuple(sweeps), frozenset(review_sweep.touched_symbols(before_session.tree, after_tree, patch)))
+            before_session.extra = after_session.extra = scoped if sweeps and scoped.scope else None
             # Before and after side by side, in forked workers where there are
             # several, while this process checks the first arch after the patch
-            # (its model then serves the fixes' verification). Without workers,
-            # the "before" loads may last, "after" ones never do (load.py), so
-            # every "before" comes first.
+            # (its model then serves the fixes' verification).
             def shown(session: Session, arch: str, after: Session = after_session) -> None:
                 if session is after:  # progress names the arches checked after the patch
                     progress(arch)
@@ -66,8 +67,7 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
             if introduced:
                 introduced = fix.Fixer(after_session).attach(introduced)
             if sweeps:
-                scope = review_sweep.touched_symbols(before_session.tree, after_tree, patch)
-                swept = [review_sweep.diff(before_session, after_session, a, sweeps, scope) for a in arches]
+                swept = [review_sweep.diff(before_session, after_session, a, scoped) for a in arches]
                 removed += [f for _, gone in swept for f in gone]
                 added = [f for new, _ in swept for f in new]
                 if added:
@@ -83,8 +83,6 @@ def _sweep_fixer(after: Session, rules: list[Rule]) -> fix.Fixer:
     """A fixer that knows the sweep, on the patched tree's loaded models. Its
     verification compares before and after within the edit's cone only (not
     the whole sweep of the arch, which the review never ran)."""
-    session = Session(after.tree, rules, lambda t, a: after.model(t, a))
-    session.sources = after.sources
-    fixer = fix.Fixer(session)
+    fixer = fix.Fixer(after.with_rules(rules))
     fixer.findings_for = lambda _arch: None
     return fixer

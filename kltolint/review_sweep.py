@@ -11,16 +11,30 @@ what the patch introduces or removes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from kltolint import sweep
 from kltolint.dead import references
 from kltolint.findings import Finding
+from kltolint.model import ArchModel
 from kltolint.patch import Hunk, Patch, is_kconfig
 from kltolint.rules import Rule
 from kltolint.session import Session
-from kltolint.source import SourceFile
+from kltolint.source import SourceFile, Sources
 from kltolint.tree import Tree
+
+
+@dataclass(frozen=True)
+class ScopedSweep:
+    """The sweep of the select edges that read a name in `scope`; a session
+    runs it where it loads each arch (Session.extra)."""
+
+    rules: tuple[Rule, ...]
+    scope: frozenset[str]
+
+    def __call__(self, model: ArchModel, sources: Sources) -> list[Finding]:
+        return [f for rule in self.rules for f in sweep.check(model, rule, sources, scope=set(self.scope))]
 
 
 def touched_symbols(before: Tree, after: Tree, patch: Patch) -> set[str]:
@@ -71,13 +85,17 @@ def _names_at(source: SourceFile, lines: Iterable[int]) -> set[str]:
     return names
 
 
-def diff(before: Session, after: Session, arch: str, rules: Sequence[Rule], scope: set[str]) -> tuple[list[Finding], list[Finding]]:
+def diff(before: Session, after: Session, arch: str, job: ScopedSweep) -> tuple[list[Finding], list[Finding]]:
     """(introduced, removed) sweep findings on one arch; `before`/`after` are
-    the review's sessions, whose models are already loaded."""
-    if not scope or not rules:
+    the review's sessions: what `job` found where they loaded the arch, else
+    run here on their models."""
+    if not job.scope or not job.rules:
         return [], []
-    old_model = before.model(before.tree, arch)
-    new_model = after.model(after.tree, arch)
-    old = {f.key(): f for rule in rules for f in sweep.check(old_model, rule, before.sources, scope=scope)}
-    new = {f.key(): f for rule in rules for f in sweep.check(new_model, rule, after.sources, scope=scope)}
+    old = {f.key(): f for f in _swept(before, arch, job)}
+    new = {f.key(): f for f in _swept(after, arch, job)}
     return [f for k, f in new.items() if k not in old], [f for k, f in old.items() if k not in new]
+
+
+def _swept(session: Session, arch: str, job: ScopedSweep) -> list[Finding]:
+    done = session.extra_findings(arch) if session.extra == job else None
+    return done if done is not None else job(session.model(arch), session.sources)

@@ -2,16 +2,23 @@
 several arches in parallel.
 
 Workers are forked processes that each check one arch and exit, so the
-memory of a kconfiglib load goes back to the system after every arch. Output order never depends on which worker
-finishes first.
+memory of a kconfiglib load goes back to the system after every arch. Output
+order never depends on which worker finishes first. A session loads its tree
+with one `load.Loader` (the tree as it is by default; a changed tree's
+loader for a review's patched trees) and keeps each arch's load, its model
+and its record, for what comes next (a fix's verification). An `extra`
+check (a review's patch-scoped sweep) runs with each arch's findings, in the
+process that loaded the arch, so no other process loads it again.
 """
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from kltolint import expr as E
 from kltolint.cache import Cache, Manifest, rules_digest
@@ -22,10 +29,20 @@ from kltolint.rules import Rule
 from kltolint.source import Sources
 from kltolint.tree import Tree
 
-Loader = Callable[[Tree, str], ArchModel]
+if TYPE_CHECKING:  # the analysis stack (kconfiglib, the solver) is imported on a cache miss only
+    from kltolint.load import Loaded, Loader
+
+
+class ArchExtra(Protocol):
+    """More findings from an arch's model, computed where the arch is loaded
+    (kept with the extra that computed them: compared by value)."""
+
+    def __call__(self, model: ArchModel, sources: Sources) -> list[Finding]: ...
 
 
 class Session:
+    """One tree and one rule set: each arch's findings, and its load."""
+
     def __init__(self, tree: Tree, rules: list[Rule], load: Loader | None = None,
                  cache: Cache | None = None, jobs: int | None = None) -> None:
         self.tree = tree
@@ -33,24 +50,41 @@ class Session:
         self.sources = Sources(tree)
         self.cache = cache if not tree.overlay else None
         self.jobs = jobs or os.cpu_count() or 1
-        # The analysis stack (kconfiglib, the solver) loads only on a cache miss.
-        self._load = load
-        self._default_load = load is None
+        self._loader = load  # None: load.LASTING, imported when first needed
         self.rules_digest = rules_digest(rules) if self.cache else ""  # the cache's key for the rule set
-        self._models: dict[tuple[int, str], ArchModel] = {}
+        self._loaded: dict[str, Loaded] = {}
         self._findings: dict[str, list[Finding]] = {}
         self.stats: dict[str, Stats] = {}  # arches computed (not cached) in this session
         self.suppressions: dict[str, list[Suppression]] = {}
+        self.extra: ArchExtra | None = None  # run with each arch computed from now on
+        self._extra_found: dict[str, tuple[ArchExtra, list[Finding]]] = {}
 
-    def model(self, tree: Tree, arch: str) -> ArchModel:
-        key = (id(tree), arch)
-        if key not in self._models:
-            if self._load is None:
-                from kltolint.load import load_arch
+    def extra_findings(self, arch: str) -> list[Finding] | None:
+        """What `extra` found on arch, if it ran with the arch's findings."""
+        done = self._extra_found.get(arch)
+        return done[1] if done is not None and self.extra is not None and done[0] == self.extra else None
 
-                self._load = load_arch
-            self._models[key] = self._load(tree, arch)
-        return self._models[key]
+    def with_rules(self, rules: list[Rule]) -> Session:
+        """A session on the same tree, sharing this one's loads and sources,
+        that checks `rules` (none of its findings computed yet)."""
+        other = Session(self.tree, rules, self._loader, None, self.jobs)
+        other.sources = self.sources
+        other._loaded = self._loaded
+        return other
+
+    def loaded(self, arch: str) -> Loaded:
+        """arch's load (model and record), loaded on first request."""
+        done = self._loaded.get(arch)
+        if done is None:
+            if self._loader is None:
+                from kltolint.load import LASTING
+
+                self._loader = LASTING
+            done = self._loaded[arch] = self._loader.load(self.tree, arch)
+        return done
+
+    def model(self, arch: str) -> ArchModel:
+        return self.loaded(arch).model
 
     def _hit(self, arch: str) -> tuple[list[Finding], list[Suppression]] | None:
         """A cache hit, unless a finding's rule or guard is not what the rules give."""
@@ -92,20 +126,19 @@ class Session:
                 done(arch)
         return todo
 
-    def _forkable(self) -> bool:
-        """Can a forked worker load this session's arches? (A loader passed
-        in by a caller other than kltolint's own may hold state of its own.)"""
-        return self._default_load or getattr(self._load, "__module__", None) == "kltolint.load"
-
     def _compute(self, arch: str) -> None:
-        self._store(arch, *_check(self.tree, arch, self.rules, lambda: self.model(self.tree, arch), self.sources))
+        self._store(arch, *_check(self, arch))
 
-    def _store(self, arch: str, found: list[Finding], manifest: Manifest, stats: Stats) -> None:
+    def _store(self, arch: str, found: list[Finding], manifest: Manifest, stats: Stats,
+               extra: list[Finding] | None) -> None:
         self._findings[arch] = found
+        if self.extra is not None and extra is not None:
+            self._extra_found[arch] = (self.extra, extra)
         self.suppressions[arch] = list(manifest.suppressions)
         self.stats[arch] = stats
-        for rel, identity in manifest.files.items():  # what was analysed (fix.write_atomic compares)
-            self.tree.identities.setdefault(rel, identity)
+        if not self.tree.overlay:  # what was analysed on disk (fix.write_atomic compares)
+            for rel, identity in manifest.files.items():
+                self.tree.identities.setdefault(rel, identity)
         if self.cache:
             self.cache.put(self.tree, arch, self.rules_digest, manifest, found)
 
@@ -121,16 +154,17 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
     model stays loaded for what comes next (a fix's verification)."""
     global _WORK
     todo = [(session, arch) for session, arches in work
-            for arch in session._misses(arches, lambda arch, s=session: done(s, arch))]
+            for arch in session._misses(arches, functools.partial(done, session))]
     mine = [here] if here in todo else []
     others = [job for job in todo if job not in mine]
     jobs = min((session.jobs for session, _ in todo), default=1)
-    if len(todo) > 1 and jobs > 1 and all(session._forkable() for session, _ in others):
+    if len(todo) > 1 and jobs > 1:
         _WORK = others
         try:
             context = multiprocessing.get_context("fork")
             with context.Pool(max(1, min(jobs - len(mine), len(others))), maxtasksperchild=1) as pool:
-                results = pool.imap_unordered(_check_one, range(len(others)))
+                results: Iterator[tuple[int, Checked]] = pool.imap_unordered(
+                    _check_one, range(len(others)))
                 for session, arch in mine:
                     session._compute(arch)
                     done(session, arch)
@@ -149,24 +183,26 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
 _WORK: list[tuple[Session, str]] = []  # set before forking; workers inherit it
 
 
-def _check(tree: Tree, arch: str, rules: list[Rule], model: Callable[[], ArchModel],
-           sources: Sources) -> tuple[list[Finding], Manifest, Stats]:
-    """Load and check one arch: findings, the manifest of the load, figures."""
+Checked = tuple[list[Finding], Manifest, Stats, "list[Finding] | None"]
+
+
+def _check(session: Session, arch: str) -> Checked:
+    """Load and check one arch: findings, the manifest of the load, figures,
+    and what the session's extra check found."""
     from kltolint import analysis
 
     stats = Stats()
     started = time.perf_counter()
-    loaded = model()
+    loaded = session.loaded(arch)
     stats.parse = time.perf_counter() - started
-    found = analysis.check(loaded, rules, sources, stats)
-    # A changed tree (a patch's overlay) is never cached: its manifest keeps
-    # only the suppressions (a file the patch adds is not on disk to hash).
-    manifest = (Manifest({}, loaded.globs, tuple(loaded.suppressions)) if tree.overlay
-                else Manifest.of(loaded, tree))
-    return found, manifest, stats
+    found = analysis.check(loaded.model, session.rules, session.sources, stats)
+    extra = session.extra(loaded.model, session.sources) if session.extra is not None else None
+    return found, Manifest.of(loaded.record), stats, extra
 
 
-def _check_one(index: int):  # runs in a worker
+def _check_one(index: int) -> tuple[int, Checked]:  # runs in a worker
+    from kltolint import compat
+
+    compat.RUNTIME.one_arch_process()
     session, arch = _WORK[index]
-    return index, _check(session.tree, arch, session.rules, lambda: session.model(session.tree, arch),
-                         session.sources)
+    return index, _check(session, arch)

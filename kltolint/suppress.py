@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 
 from kltolint.errors import UserError
 from kltolint.findings import Finding
+from kltolint.tree import LoadRecord
 
 _IGNORE = re.compile(r"#.*?kltolint:\s*ignore\[([A-Za-z0-9_, -]+)\]")
 
@@ -82,3 +83,9 @@ def baseline(findings: Sequence[Finding], path: Path) -> tuple[list[Finding], st
     if gone:
         note += f"; {gone} baseline entr{'ies are' if gone != 1 else 'y is'} fixed (delete the file to refresh it)"
     return new, note
+
+
+def in_record(record: LoadRecord) -> tuple[Suppression, ...]:
+    """The suppressions in the files a load read (its record keeps the text
+    of each file with a `kltolint:` comment, as the load read it)."""
+    return tuple(s for rel, text in record.marked for s in scan(text, rel))

@@ -1,8 +1,12 @@
-"""The kernel tree on disk: its root, its arches, and confined reads.
+"""The kernel tree on disk: its root, its arches, confined reads, and the
+record of what one load read.
 
 Every read of a Kconfig file goes through `Tree.read`, which refuses paths
 outside the tree (absolute, `../`, or through a symlink) and serves an
 in-memory overlay first, so a patched tree can be analysed without writing.
+`Tree.fingerprint` is the one place a file's identity (what the cache
+compares) is computed; a load's `LoadRecord` holds those identities as the
+load read the files.
 """
 
 from __future__ import annotations
@@ -32,6 +36,31 @@ def identity_of(st: os.stat_result, data: bytes) -> Identity:
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, hashlib.sha256(data).hexdigest()
 
 
+def _overlay_identity(text: str) -> Identity:
+    """A file only a patch made: nothing on disk (such trees are never cached)."""
+    data = text.encode("utf-8", "surrogateescape")
+    return len(data), 0, 0, 0, hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadRecord:
+    """What one load of one arch read, as plain data (it crosses from worker
+    processes, and the cache stores it): the loader returns it next to the
+    model. Suppressions are not parsed here: `marked` keeps the text of each
+    file holding a `kltolint:` comment, as the load read it, for suppress.py."""
+
+    files: tuple[tuple[str, Identity], ...]  # every Kconfig file read, in order, with its identity
+    # every `source` pattern and what it matched: a file added under a
+    # pattern changes the tree even when no file read changed
+    globs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    marked: tuple[tuple[str, str], ...] = ()  # (file, text) of files with a `kltolint:` comment
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The files read, relative to the root."""
+        return tuple(rel for rel, _ in self.files)
+
+
 def is_tree_root(path: Path) -> bool:
     return (path / "Kconfig").is_file() and (path / "arch").is_dir()
 
@@ -57,15 +86,17 @@ def find_root(paths: Iterable[str | os.PathLike[str]]) -> Path:
 
 @dataclass
 class Tree:
+    """A kernel tree: `root` on disk, under an in-memory `overlay` (a patch
+    or a fix: file -> new text, None for a deleted file)."""
+
     root: Path
     overlay: Mapping[str, str | None] = field(default_factory=dict)  # None: deleted
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
         self._confined: dict[str, Path] = {}
-        # rel -> (size, mtime_ns, sha256) of each file read from disk: the
-        # cache's manifest, taken when the file is read rather than again.
-        # The first read wins: a later read (the lossless layer's) must not
+        # rel -> identity of each file as first read from disk in this run:
+        # what was analysed. A later read (the lossless layer's) must not
         # hide an edit made since the load (fix.write_atomic compares).
         self.identities: dict[str, Identity] = {}
 
@@ -123,16 +154,26 @@ class Tree:
 
     def read(self, rel: str) -> str:
         """Text of `rel` (overlay first), decoded losslessly."""
+        return self.read_identified(rel)[0]
+
+    def read_identified(self, rel: str) -> tuple[str, Identity]:
+        """Text of `rel` (overlay first) and its identity as read."""
         if rel in self.overlay:
             text = self.overlay[rel]
             if text is None:
                 raise UserError("no such file (deleted by the patch)", rel)
             if len(text) > MAX_FILE_BYTES:
                 raise UserError(f"file is larger than {MAX_FILE_BYTES} bytes", rel)
-            return text
+            return text, _overlay_identity(text)
         st, data = self.read_bytes(rel)
-        self.identities.setdefault(rel, identity_of(st, data))
-        return data.decode("utf-8", "surrogateescape")
+        identity = identity_of(st, data)
+        self.identities.setdefault(rel, identity)
+        return data.decode("utf-8", "surrogateescape"), identity
+
+    def fingerprint(self, rel: str) -> Identity:
+        """The identity of `rel`: as first read in this run, else read now."""
+        known = self.identities.get(rel)
+        return known if known is not None and rel not in self.overlay else self.read_identified(rel)[1]
 
     def read_bytes(self, rel: str) -> tuple[os.stat_result, bytes]:
         """A regular file of the tree on disk (not the overlay), bounded."""

@@ -67,7 +67,7 @@ def fixes(tree: Tree, rules):
 def test_edit_applied_to_the_model_is_the_reloaded_model(case):
     seen = set()
     for session, finding, point, patched in fixes(Tree(TREES / case), CASES[case]):
-        original = session.model(session.tree, finding.arch)
+        original = session.model(finding.arch)
         direct = edited.apply(original, point, E.parse(finding.guard))
         assert direct is not None, f"{case}: {point} fell back to a reload"
         assert semantics(direct) == semantics(load_changed(patched, finding.arch))
@@ -150,7 +150,7 @@ def test_loop_closing_fix_is_refused_as_a_reload_refuses_it(tmp_path: Path):
                                point=fix.EditPoint("depends", "Kconfig", 1, "A"))
     source = session.sources.file("Kconfig")
     new = fix.apply_edits(source.render(), fix.edits_for(finding.point, "C", source))
-    job = fix.Verification(tree, Sources(tree), lambda t, a: session.model(t, a), load_changed, [], finding,
+    job = fix.Verification(tree, Sources(tree), session.loaded, load_changed, [], finding,
                            finding.point, {"Kconfig": new}, session.findings)
     verdict = job.arch("demo")
     assert verdict is not None and not verdict.ok and "does not load" in verdict.note

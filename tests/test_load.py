@@ -1,11 +1,22 @@
+import ast
+import gc
+import hashlib
+import os
+import sys
+import weakref
+from pathlib import Path
 
+import kconfiglib
 import pytest
 
-from kltolint.compat import PROBE_PREFIX, TRANSITIONAL_PROMPT, rewrite
+import kltolint
+from kltolint.compat import PROBE_PREFIX, RUNTIME, TRANSITIONAL_PROMPT, KconfigRuntime, TreeReader, rewrite
 from kltolint.errors import UserError
 from kltolint.expr import Sym
-from kltolint.load import load_arch
-from kltolint.tree import Tree
+from kltolint.load import LASTING, TEMPORARY, load_arch
+from kltolint.session import Session, run_together
+from kltolint.suppress import Suppression, in_record
+from kltolint.tree import Tree, identity_of
 from tests.conftest import TREES, make_tree
 
 
@@ -108,3 +119,148 @@ def test_overlay_is_read_instead_of_disk(tmp_path):
 def test_unknown_arch(fixture_tree):
     with pytest.raises(UserError, match="unknown arch 'vax'"):
         load_arch(fixture_tree("arm64-big-endian/before"), "vax")
+
+
+# -- the load record and the process state a load owns ------------------------------------
+
+def _semantics(model):
+    return ({n: model.symbols[n] for n in model.symbols}, list(model.choices), list(model.edges), model.files)
+
+
+def test_a_temporary_load_before_a_lasting_one_is_never_frozen(fixture_tree):
+    """Loads come in any order: a lasting load does not freeze a temporary
+    one that is still alive (it would never be freed), and gives the model
+    it gives alone."""
+    alone = _semantics(load_arch(fixture_tree("arm64-big-endian/before"), "arm64"))
+    kconf, _ = TEMPORARY.kconfig(fixture_tree("arm64-big-endian/before"), "arm64")
+    temporary = weakref.ref(kconf)
+    after = LASTING(fixture_tree("arm64-big-endian/before"), "arm64")
+    del kconf
+    gc.collect()
+    assert temporary() is None, "the temporary load was frozen with the lasting one"
+    assert _semantics(after) == alone
+
+
+def test_a_lasting_load_alone_is_frozen(fixture_tree):
+    frozen = gc.get_freeze_count()
+    kconf, _ = LASTING.kconfig(fixture_tree("arm64-big-endian/before"), "arm64")
+    assert gc.get_freeze_count() > frozen
+    assert gc.is_tracked(kconf)
+
+
+@pytest.mark.parametrize("files", [
+    {"Kconfig": 'config A\n\tbool "a"\n\tdepends on (B\n'},  # kconfiglib's own error
+    {"Kconfig": 'source "../outside/Kconfig"\n'},  # refused by the reader's glob
+    {"Kconfig": "config A\n\tbool\n\ttransitional\n\tdefault y\n"},  # refused while reading
+    {"Kconfig": "config A\n\tbool\n\tdepends on " + "(" * 3000 + "B" + ")" * 3000 + "\n"},  # too deep
+])
+@pytest.mark.parametrize("loader", [LASTING, TEMPORARY], ids=["lasting", "temporary"])
+def test_process_state_is_restored_after_a_failed_load(tmp_path, monkeypatch, files, loader):
+    monkeypatch.setenv("KLTOLINT_CANARY", "kept")
+    env, limit, gc_on, glob = dict(os.environ), sys.getrecursionlimit(), gc.isenabled(), kconfiglib.iglob
+    with pytest.raises(UserError):
+        loader(Tree(make_tree(tmp_path, dict(files))), "demo")
+    assert dict(os.environ) == env
+    assert (sys.getrecursionlimit(), gc.isenabled(), kconfiglib.iglob) == (limit, gc_on, glob)
+    # and the runtime takes the next parse
+    assert load_arch(Tree(make_tree(tmp_path / "ok", {"Kconfig": "config A\n\tbool\n"})), "demo").symbols["A"]
+
+
+def test_loader_kind_decides_the_loop_check(tmp_path):
+    """A changed tree is loaded by its own loader (no dispatch by identity):
+    only a change can close a dependency loop, so only that loader checks."""
+    root = make_tree(tmp_path, {"Kconfig": "config A\n\tbool \"a\"\n\tdepends on B\n"
+                                           "config B\n\tbool \"b\"\n\tdepends on A\n"})
+    assert LASTING.changed() == TEMPORARY and TEMPORARY.changed() == TEMPORARY
+    assert "A" in LASTING(Tree(root), "demo").symbols
+    with pytest.raises(UserError, match="[Dd]ependency loop"):
+        LASTING.changed()(Tree(root), "demo")
+
+
+def test_the_record_says_what_the_load_read(tmp_path):
+    root = make_tree(tmp_path, {
+        "Kconfig": 'source "drivers/*/Kconfig"\nconfig A\n\tbool "a"  # kltolint: ignore[KLTO001]\n',
+        "drivers/x/Kconfig": "config X\n\tbool\n",
+        "drivers/y/Kconfig": "config Y\n\tbool\n",
+    })
+    tree = Tree(root)
+    loaded = LASTING.load(tree, "demo")
+    on_disk = {rel: identity_of(*tree.read_bytes(rel)) for rel in loaded.record.names}
+    assert dict(loaded.record.files) == on_disk
+    assert loaded.record.names == ("Kconfig", "drivers/x/Kconfig", "drivers/y/Kconfig") == loaded.model.files
+    assert loaded.record.globs == (("drivers/*/Kconfig", ("drivers/x/Kconfig", "drivers/y/Kconfig")),)
+    assert in_record(loaded.record) == (Suppression("Kconfig", 3, ("KLTO001",)),)
+    # A patched file: its identity is its new text's, and the text is what the record keeps.
+    patched = Tree(root, {"drivers/x/Kconfig": "config X\n\tbool  # kltolint: ignore[KSEL001]\n"})
+    record = TEMPORARY.load(patched, "demo").record
+    size, mtime, _, _, sha = dict(record.files)["drivers/x/Kconfig"]
+    assert (size, mtime) == (len("config X\n\tbool  # kltolint: ignore[KSEL001]\n"), 0)
+    assert sha == hashlib.sha256(b"config X\n\tbool  # kltolint: ignore[KSEL001]\n").hexdigest()
+    assert {s.file for s in in_record(record)} == {"Kconfig", "drivers/x/Kconfig"}
+
+
+def test_the_loader_does_not_import_the_suppression_stage():
+    """Suppressions are scanned from the load record, after loading."""
+    package = Path(kltolint.__file__).parent
+    for name in ("load", "compat", "tree", "model"):
+        tree = ast.parse((package / f"{name}.py").read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        assert not imported & {"kltolint.suppress", "kltolint.findings", "kltolint.cache"}, name
+
+
+def test_a_process_forked_during_a_parse_starts_outside_it(tmp_path, monkeypatch):
+    """A pool replaces its workers whenever one exits, so a worker can be
+    forked while this process parses: it must get the process state as it is
+    outside a parse (the caller's environment, GC on), and parse on its own."""
+    monkeypatch.setenv("KLTOLINT_CANARY", "kept")
+    outside = dict(os.environ), sys.getrecursionlimit(), gc.isenabled(), kconfiglib.iglob
+    root = make_tree(tmp_path, {"Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\n',
+                                "arch/demo/Kconfig": "config A\n\tbool\n"})
+    real = TreeReader.open
+    children = []
+
+    def open_and_fork(self, filename):
+        if not children:
+            pid = os.fork()
+            if pid == 0:  # the child: check, then parse on its own
+                ok = (dict(os.environ), sys.getrecursionlimit(), gc.isenabled(), kconfiglib.iglob) == outside
+                try:
+                    ok = ok and "A" in load_arch(Tree(root), "demo").symbols
+                finally:
+                    os._exit(0 if ok else 1)
+            children.append(pid)
+        return real(self, filename)
+
+    monkeypatch.setattr(TreeReader, "open", open_and_fork)
+    assert "A" in load_arch(Tree(root), "demo").symbols
+    _, status = os.waitpid(children[0], 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_one_arch_worker_runs_without_the_cyclic_gc(fixture_tree):
+    """A forked worker analyses one arch and exits: the GC stays off for it
+    (a quarter of a sweep's CPU), and nothing is collected or frozen."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            RUNTIME.one_arch_process()
+            frozen = gc.get_freeze_count()
+            ok = "ARM64" in LASTING(fixture_tree("arm64-big-endian/before"), "arm64").symbols
+            ok = ok and not gc.isenabled() and gc.get_freeze_count() == frozen
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert gc.isenabled()  # this process is no such worker
+
+
+def test_session_workers_say_they_do_one_arch(tmp_path, monkeypatch):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setattr(KconfigRuntime, "one_arch_process",
+                        lambda self: (marks / str(os.getpid())).touch())
+    root = make_tree(tmp_path / "t", {"Kconfig": "config A\n\tbool\n"}, arches=("a", "b", "c"))
+    session = Session(Tree(root), [], jobs=2)
+    run_together([(session, ["a", "b", "c"])])
+    assert len(list(marks.iterdir())) == 3  # one worker an arch, each marked

@@ -4,10 +4,12 @@ whose targets' dependencies it changes, with witnesses and verified fixes."""
 from __future__ import annotations
 
 import json
+import os
 
 from kltolint.cli import main
 from kltolint.patch import parse
 from kltolint.review_sweep import touched_symbols
+from kltolint.session import Session
 from kltolint.tree import Tree
 from tests.conftest import format_patch, line_of, make_tree
 from tests.test_review import review
@@ -129,3 +131,24 @@ def test_worktree_review_of_a_git_checkout(capsys, tmp_path):
     assert finding["rule"] == "KSEL001" and finding["line"] == line_after(ADD_SELECT, "config OTHER", "select HELPER")
     assert (root / "Kconfig").read_text() == ADD_SELECT  # the working tree is only read
     assert main(["review", "--worktree", "p.patch", "--tree", str(root)]) == 2
+
+
+def test_the_sweep_runs_where_each_arch_is_loaded(capsys, tmp_path, monkeypatch):
+    """With several arches the review loads each in a forked worker; the sweep
+    of what the patch touches runs there, not by loading every arch again in
+    this process (before and after: two parses an arch)."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # workers, whatever the machine
+    here = os.getpid()
+    model = Session.model
+
+    def not_here(self, arch):
+        assert os.getpid() != here, f"{arch} loaded again in the reviewing process"
+        return model(self, arch)
+
+    monkeypatch.setattr(Session, "model", not_here)
+    root = make_tree(tmp_path / "tree", {"Kconfig": BASE}, arches=("a", "b", "c"))
+    mail = format_patch(tmp_path / "p", "Kconfig", BASE, ADD_SELECT, "change")
+    code, out, _ = review(capsys, mail, tmp_path, "--format", "json", tree=root)
+    findings = json.loads(out)["findings"]
+    assert code == 1 and {f["rule"] for f in findings} == {"KSEL001"}
+    assert sorted(f["arch"] for f in findings) == ["a", "b", "c"]

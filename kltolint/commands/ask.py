@@ -169,7 +169,7 @@ def _answer_one(job: tuple[str, str, str, list[str]]) -> tuple[Answer, Manifest]
     root, arch, expr, facts = job
     tree = Tree(Path(root))
     asked = Q.prepare(tree, arch, Q.parse_goal(expr), parse_facts(facts))
-    return Q.answer(asked, Sources(tree)), Manifest.of(asked.model, tree)
+    return Q.answer(asked, Sources(tree)), Manifest.of(asked.record)
 
 
 def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manifest]) -> ExitCode:
@@ -184,7 +184,7 @@ def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manif
     # The first arch here: a name no arch defines is a typo, reported before solving anything.
     asked = Q.prepare(tree, arches[0], goal, facts)
     _known_symbols(tree, arches, goal, facts, asked)
-    manifests.append(Manifest.of(asked.model, tree))
+    manifests.append(Manifest.of(asked.record))
     answers = [Q.answer(asked, Sources(tree))]
     jobs = [(str(tree.root), arch, opts.expr, list(opts.toolchain)) for arch in arches[1:]]
     workers = min(os.cpu_count() or 1, len(jobs))

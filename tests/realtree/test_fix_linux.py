@@ -69,7 +69,7 @@ def _job(tree, finding_arch="arm64", jobs=1):
     (finding,) = session.findings(finding_arch)
     source = session.sources.file(finding.point.file)
     new = fix.apply_edits(source.render(), fix.edits_for(finding.point, finding.guard, source))
-    job = fix.Verification(tree, session.sources, lambda t, a: session.model(t, a), load_changed, RULES, finding,
+    job = fix.Verification(tree, session.sources, session.loaded, load_changed, RULES, finding,
                            finding.point, {finding.point.file: new}, session.findings)
     patched = Tree(tree.root, overlay={finding.point.file: new})
     return session, finding, job, patched
@@ -81,7 +81,7 @@ def test_edit_applied_to_the_model_is_the_reloaded_model(tmp_path, case, arches)
     root = broken_arm64(tmp_path)[0] if case == "seed" else ld_bfd_tree(tmp_path)
     session, finding, _, patched = _job(Tree(root))
     for arch in arches:
-        direct = edited.apply(session.model(session.tree, arch), finding.point, E.parse(finding.guard))
+        direct = edited.apply(session.model(arch), finding.point, E.parse(finding.guard))
         assert direct is not None
         assert semantics(direct) == semantics(load_changed(patched, arch))
 
