@@ -11,7 +11,7 @@ what the patch introduces or removes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kltolint import sweep

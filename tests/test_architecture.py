@@ -25,7 +25,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # Load helper (issue 12, item 4): the kconfiglib process hacks live in compat/load.
     ("compat", "_T_DEPENDS"): "kconfiglib token, read by the patched parser",
     ("compat", "_T_IF"): "kconfiglib token, read by the patched parser",
-    ("load", "_build_dep"): "kconfiglib.Kconfig._build_dep, the dependency-loop check",
     ("load", "_dependents"): "kconfiglib item's dependents, for the loop check",
 }
 
