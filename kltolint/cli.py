@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-import textwrap
 import traceback
 from pathlib import Path
 from collections.abc import Sequence
@@ -123,9 +123,13 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_parsers(sub)
     listing = sub.add_parser("rules", help="list the rules")
     _rule_options(listing)
+    listing.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    listing.add_argument("--test", metavar="DIR", help="run the examples of the rule pack in DIR instead: exit 0 "
+                                                       "all pass, 1 an example fails (one line each), 2 bad pack")
     explain = sub.add_parser("rule", help="explain one rule")
     explain.add_argument("id", metavar="ID", help="rule id or name")
     _rule_options(explain)
+    explain.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     return parser
 
 
@@ -148,13 +152,7 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load_rules(args: argparse.Namespace) -> list[rules_mod.Rule]:
-    found: list[rules_mod.Rule] = []
-    if not args.no_builtin_rules:
-        found.extend(rules_mod.load_dir(rules_mod.builtin_dir()))
-    for directory in args.rules:
-        found.extend(rules_mod.load_dir(Path(directory)))
-    rules_mod.check_unique(found)
-    return found
+    return list(rules_mod.load_all(not args.no_builtin_rules, map(Path, args.rules)).rules)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -219,52 +217,25 @@ def _write_exact(text: str) -> None:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    rules = load_rules(args)
-    ids = max((len(rule.id) for rule in rules), default=0)
-    names = max((len(rule.name) for rule in rules), default=0)
-    for rule in rules:
-        state = "" if rule.enabled else "  (off by default)"
-        print(f"{rule.id:<{ids}}  {rule.name:<{names}}  {rule.message}{state}")
+    from kltolint import ruledocs
+
+    if args.test:
+        results = ruledocs.run_examples(rules_mod.load_all(False, [Path(args.test)]).rules)
+        sys.stdout.write(ruledocs.render_results(results))
+        return 1 if any(r.failure for r in results) else 0
+    pack = rules_mod.load_all(not args.no_builtin_rules, map(Path, args.rules))
+    sys.stdout.write(json.dumps(ruledocs.listing_data(pack), indent=2) + "\n" if args.format == "json"
+                     else ruledocs.render_listing(pack))
     return 0
 
 
 def cmd_rule(args: argparse.Namespace) -> int:
-    from kltolint.expr import to_str
+    from kltolint import ruledocs
 
     rule = rules_mod.select(load_rules(args), [args.id])[0]
-    print(f"{rule.id} {rule.name}\n")
-    print(f"What it finds:  {_finds(rule, to_str(rule.forbid))}")
-    print(f"Message:        {rule.message}\n")
-    print("Why it is bad:\n" + textwrap.indent(textwrap.fill(rule.rationale, 76), "  "))
-    if rule.reference:
-        print(f"\nReference: {rule.reference}")
-    guards = " or ".join(f"`{to_str(g)}`" for g in rule.fix.guards)
-    how = NO_AUTOFIX.get(rule.kind) or {"guard-select": f"guard the select that lets it through with {guards} (`select X if ...`)",
-           "add-depends": f"add `depends on` {guards} to the entry that lets it through"}[rule.fix.strategy]
-    print(f"\nFix: {how}.")
-    for title, examples in (("Flagged", rule.invalid), ("Accepted", rule.valid)):
-        for example in examples[:1]:
-            print(f"\n{title} example:\n" + textwrap.indent(example.strip("\n"), "    "))
-    print(f"\nDefined in {rule.source}")
+    sys.stdout.write(json.dumps(ruledocs.rule_data(rule), indent=2) + "\n" if args.format == "json"
+                     else ruledocs.render_rule(rule))
     return 0
-
-
-RULE_KIND_FINDS = {
-    "unmet-select": "selects whose target's own dependencies can be unmet while the select fires.",
-    "dangling-reference": "dependency lines naming a symbol that no Kconfig file of the tree defines.",
-    "dead-option": "prompted options that no configuration of any arch defining them can enable.",
-    "redundant-toolchain": "toolchain conditions that change nothing, given the tree's minimum tool versions.",
-}
-NO_AUTOFIX = {
-    "redundant-toolchain": "delete the term (re-simplifying the line), or the line with the comment lines "
-                           "directly above it; verified like every fix",
-    "dangling-reference": "none automatic: define the symbol or drop the reference",
-    "dead-option": "none automatic: delete the option or restore what it needs (the report names the lines)",
-}
-
-
-def _finds(rule: rules_mod.Rule, forbid: str) -> str:
-    return RULE_KIND_FINDS.get(rule.kind) or f"configurations where `{forbid}` holds."
 
 
 def cmd_check(args: argparse.Namespace) -> int:

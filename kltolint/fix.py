@@ -30,6 +30,7 @@ from kltolint.findings import Edit, EditPoint, Finding, FixInfo
 from kltolint.load import load_changed
 from kltolint.logic import Encoder, Inputs, Query
 from kltolint.model import BOOL_TYPES, ArchModel
+from kltolint.rulekind import Region
 from kltolint.rules import Rule
 from kltolint.session import Session
 from kltolint.source import Logical, SourceFile, split_lines
@@ -234,7 +235,7 @@ class Verification:
                 return ArchVerdict(arch, False, f"the edit causes a new finding on {arch}: "
                                                 f"{new[0].file}:{new[0].line}: {new[0].message} [{new[0].rule}]")
         rule = next(r for r in self.rules if r.id == self.finding.rule)
-        forbidden = _forbidden(original, rule, self.finding)
+        forbidden = analysis.RULE_KINDS[rule.kind].forbidden_region(original, rule, self.finding)
         if redundant.is_redundant_rule(rule):  # re-proven on the reloaded tree: nothing may change
             change = redundant.reproven(original, edited, changed, self.tree, arch)
         else:
@@ -303,28 +304,15 @@ def _verify_one(arch: str) -> ArchVerdict:  # runs in a worker
     return _WORKER_JOB.arch(arch)
 
 
-def _forbidden(model: ArchModel, rule: Rule, finding: Finding) -> E.Expr | None:
-    """The configurations the finding is about, on this arch."""
-    if not sweep.is_sweep(rule):
-        return rule.forbid if analysis.applies(rule, model) else None
-    point = finding.point
-    if point is None or point.symbol not in model.symbols:
-        return None
-    target = model.symbols[point.symbol]
-    for edge in model.incoming("select", point.symbol):
-        if (edge.entry.file, edge.entry.line, edge.nth) == (point.file, point.entry_line, point.nth):
-            return E.and_(E.Sym(edge.source), edge.cond, E.not_(target.direct_dep))
-    return None
-
-
 MITER_CONFLICTS = 50_000  # beyond this, safety is not proven: the fix is unsafe
 MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe
 
 
-def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str,
+def collateral(before: ArchModel, after: ArchModel, forbid: Region, changed: str,
                point: EditPoint | None = None) -> str:
     """'' when the edit changes no user-settable symbol outside the forbidden
-    configurations; else a sentence naming one it changes, and how.
+    configurations (`forbid`, the rule kind's region); else a sentence naming
+    one it changes, and how.
 
     `point`: `after` is `before` with the edit at `point` applied to the
     model (edited.py), so the two differ only there."""
@@ -337,7 +325,7 @@ def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str
     old = Encoder(before, inputs=inputs)
     new = Encoder(after, inputs=inputs, base=old, same=lambda name: name not in cone)
     g = inputs.g
-    forbidden = old.expr(forbid).m
+    forbidden = forbid(old)
     diffs = {}
     for name in sorted(cone):
         if _settable(before, name) or _settable(after, name):

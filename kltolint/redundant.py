@@ -26,8 +26,9 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from kltolint import expr as E
 from kltolint import mintool
-from kltolint.findings import Edit, EditPoint, Finding, Step, Witness
+from kltolint.findings import Edit, EditPoint, Finding, Stats, Step, Witness
 from kltolint.model import BOOL_TYPES, ArchModel, Edge, Symbol
+from kltolint.rulekind import RuleKind, no_region
 from kltolint.rules import Rule
 from kltolint.source import Logical, SourceFile, Sources
 
@@ -344,3 +345,17 @@ def across_arches(tree, findings: Sequence[Finding], arches: Sequence[str], rule
                 continue
         out.append(f)
     return out
+
+
+def _check(model: ArchModel, rules: Sequence[Rule], sources: Sources, stats: Stats | None,
+           scope: set[str] | None) -> list[Finding]:
+    return check(model, rules, sources, scope)
+
+
+# Its fixes are judged by `reproven` (nothing may change), not by a region.
+RULE_KIND = RuleKind(
+    name=KIND, check=_check, forbidden_region=no_region,
+    finds=lambda rule: "toolchain conditions that change nothing, given the tree's minimum tool versions.",
+    how_fixed=lambda rule: ("delete the term (re-simplifying the line), or the line with the comment lines "
+                            "directly above it; verified like every fix"),
+    fix="sometimes", flag="--redundant")
