@@ -2,9 +2,10 @@ from pathlib import Path
 
 import pytest
 
+from kltolint import analysis
 from kltolint.errors import UserError
 from kltolint.expr import Not, Sym
-from kltolint.rules import Retired, builtin_dir, check_unique, load_all, load_dir, load_file, \
+from kltolint.rules import EXAMPLE_FILE, Retired, builtin_dir, check_unique, load_all, load_dir, load_file, \
     load_pack, select
 
 RULES = load_dir(builtin_dir())
@@ -20,6 +21,16 @@ def test_shipped_rules():
         assert expected in names
     for rule in RULES:
         assert rule.valid and rule.invalid, f"{rule.id} needs examples"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_shipped_invalid_example_states_its_line_and_fix(rule):
+    """Fixit's Invalid(..., expected_replacement=...): the line always, the
+    fixed text wherever the rule's kind offers fixes."""
+    fixable = analysis.RULE_KINDS[rule.kind].fix == "sometimes"
+    for example in rule.invalid:
+        assert example.at is not None and example.at[0] == EXAMPLE_FILE
+        assert (example.fixed is not None) == fixable
 
 
 def write(tmp_path: Path, text: str) -> Path:
