@@ -392,7 +392,8 @@ FORBID = RuleKind(
     finds=lambda rule: f"configurations where `{E.to_str(rule.forbid)}` holds.",
     how_fixed=_how_fixed, fix="sometimes")
 
-# Every rule kind (rules.RuleKindName), pre-commit's `all_languages`: checks
-# run in this order, and nothing else branches on a rule's kind.
+# Every rule kind (rules.RuleKindName), pre-commit's `all_languages`: `check`
+# runs them in this order, the fixer takes its forbidden region from here, and
+# `kltolint rule` its docs.
 RULE_KINDS: Mapping[RuleKindName, RuleKind] = {kind.name: kind for kind in (
     FORBID, sweep.KIND, dead.DANGLING_KIND, dead.DEAD_KIND, redundant.RULE_KIND)}

@@ -37,14 +37,14 @@ from kltolint import expr as E
 from kltolint.findings import Finding, Stats, Step, Witness
 from kltolint.model import BOOL_TYPES, ArchModel, Symbol
 from kltolint.rulekind import RuleKind, no_region
-from kltolint.rules import Rule
+from kltolint.rules import Rule, RuleKindName
 from kltolint.source import Logical, SourceFile, Sources
 
 if TYPE_CHECKING:  # the solver loads only when dead options are checked
     from kltolint.logic import Query
 
-DANGLING = "dangling-reference"
-DEAD = "dead-option"
+DANGLING: RuleKindName = "dangling-reference"
+DEAD: RuleKindName = "dead-option"
 KINDS = (DANGLING, DEAD)
 NO_FIX = "no fix: whether to delete the option or restore what it needs is a maintainer's decision"
 NO_WITNESS = Witness("", "")

@@ -26,7 +26,7 @@ from kltolint import edited as edited_model
 from kltolint import expr as E
 from kltolint.cache import Manifest
 from kltolint.errors import UserError
-from kltolint.findings import Edit, EditPoint, Finding, FixInfo
+from kltolint.findings import Applicability, Edit, EditPoint, Finding, FixInfo
 from kltolint.load import load_changed
 from kltolint.logic import Encoder, Inputs, Query
 from kltolint.model import BOOL_TYPES, ArchModel
@@ -160,7 +160,7 @@ def unified_diff(path: str, old: str, new: str) -> str:
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
-    applicability: str  # safe / unsafe / none
+    applicability: Applicability
     note: str
     arches: tuple[str, ...] = ()  # where it was verified (the arches that read the file)
     manifests: tuple[Manifest, ...] = ()  # what each arch's load read (the arches that may read it)

@@ -26,14 +26,14 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from kltolint import expr as E
 from kltolint import mintool
-from kltolint.findings import Edit, EditPoint, Finding, Stats, Step, Witness
+from kltolint.findings import Edit, EditKind, EditPoint, Finding, Stats, Step, Witness
 from kltolint.model import BOOL_TYPES, ArchModel, Edge, Symbol
 from kltolint.rulekind import RuleKind, no_region
-from kltolint.rules import Rule
+from kltolint.rules import Rule, RuleKindName
 from kltolint.source import Logical, SourceFile, Sources
 
-KIND = "redundant-toolchain"
-EDIT_KINDS = ("redundant-true", "redundant-false")  # the term is replaced by y / by n
+KIND: RuleKindName = "redundant-toolchain"
+EDIT_KINDS: tuple[EditKind, EditKind] = ("redundant-true", "redundant-false")  # the term is replaced by y / by n
 MITER_CONFLICTS = 50_000
 TOOLCHAIN_PREFIXES = ("CC_IS_", "LD_IS_", "AS_IS_")
 TOOLCHAIN_VERSIONS = ("GCC_VERSION", "CLANG_VERSION", "LD_VERSION", "LLD_VERSION", "AS_VERSION")
