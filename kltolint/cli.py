@@ -221,7 +221,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     if args.test:
         results = ruledocs.run_examples(rules_mod.load_all(False, [Path(args.test)]).rules)
-        sys.stdout.write(ruledocs.render_results(results))
+        sys.stdout.write(json.dumps(ruledocs.results_data(results), indent=2) + "\n" if args.format == "json"
+                         else ruledocs.render_results(results))
         return 1 if any(r.failure for r in results) else 0
     pack = rules_mod.load_all(not args.no_builtin_rules, map(Path, args.rules))
     sys.stdout.write(json.dumps(ruledocs.listing_data(pack), indent=2) + "\n" if args.format == "json"

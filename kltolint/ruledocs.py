@@ -152,6 +152,11 @@ def run_examples(rules: Sequence[Rule]) -> list[ExampleResult]:
     return out
 
 
+def results_data(results: Sequence[ExampleResult]) -> dict[str, Any]:
+    return {"examples": [{"rule": r.rule, "defined_in": r.source, "label": r.label, "index": r.index,
+                          "passed": not r.failure, "failure": r.failure} for r in results]}
+
+
 def render_results(results: Sequence[ExampleResult]) -> str:
     failed = [r for r in results if r.failure]
     rules = len({(r.source, r.rule) for r in results})

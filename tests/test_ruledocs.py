@@ -95,6 +95,8 @@ def test_each_failing_example_is_one_line(capsys, tmp_path):
     assert "differs from 'fixed' at Kconfig:3" in results[2].failure
     code, out, _ = run(capsys, "rules", "--test", str(pack(tmp_path, at=3)))
     assert code == 1 and len(out.splitlines()) == 3  # two failures and the summary
+    code, out, _ = run(capsys, "rules", "--test", str(pack(tmp_path, at=3)), "--format", "json")
+    assert code == 1 and [e["passed"] for e in json.loads(out)["examples"]] == [True, False, False]
 
 
 def test_a_bad_pack_exits_2_naming_the_file(capsys, tmp_path):
