@@ -19,14 +19,14 @@ import stat
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from kltolint import analysis, redundant, sweep
 from kltolint import edited as edited_model
 from kltolint import expr as E
 from kltolint.cache import Manifest
 from kltolint.errors import UserError
-from kltolint.findings import Applicability, Edit, EditPoint, Finding, FixInfo
+from kltolint.findings import Applicability, Edit, EditKind, EditPoint, Finding, FixInfo
 from kltolint.load import load_changed
 from kltolint.logic import Encoder, Inputs, Query
 from kltolint.model import BOOL_TYPES, ArchModel
@@ -46,26 +46,39 @@ class CannotFix(Exception):
 # -- edits ---------------------------------------------------------------------------
 
 def edits_for(point: EditPoint, guard: str, source: SourceFile) -> tuple[Edit, ...]:
-    """The one-line edit that adds `guard` at `point`."""
-    if point.kind in redundant.EDIT_KINDS:  # KRED: `guard` is the term to delete
-        return redundant.edits(point, guard, source)
-    if point.kind == "select":
-        line = source.select_line(point.entry_line, "select", point.symbol, point.nth)
-        if line is None:
-            raise CannotFix(f"no `select {point.symbol}` line in the entry at line {point.entry_line}")
-        return (Edit(point.file, line.first + 1, line.last + 1, "replace", _add_condition(line, guard)),)
-    if point.kind == "default":
-        lines = analysis.default_lines(source, point.entry_line)
-        if point.nth >= len(lines):
-            raise CannotFix(f"no default line #{point.nth + 1} in the entry at line {point.entry_line}")
-        line = lines[point.nth]
-        return (Edit(point.file, line.first + 1, line.last + 1, "replace", _add_condition(line, guard)),)
+    """The one-line edit that adds `guard` at `point` (KRED: deletes the term `guard`)."""
+    return TEXT_EDITS[point.kind](point, guard, source)
+
+
+def _guard_select(point: EditPoint, guard: str, source: SourceFile) -> tuple[Edit, ...]:
+    line = source.select_line(point.entry_line, "select", point.symbol, point.nth)
+    if line is None:
+        raise CannotFix(f"no `select {point.symbol}` line in the entry at line {point.entry_line}")
+    return (Edit(point.file, line.first + 1, line.last + 1, "replace", _add_condition(line, guard)),)
+
+
+def _narrow_default(point: EditPoint, guard: str, source: SourceFile) -> tuple[Edit, ...]:
+    lines = analysis.default_lines(source, point.entry_line)
+    if point.nth >= len(lines):
+        raise CannotFix(f"no default line #{point.nth + 1} in the entry at line {point.entry_line}")
+    line = lines[point.nth]
+    return (Edit(point.file, line.first + 1, line.last + 1, "replace", _add_condition(line, guard)),)
+
+
+def _add_depends(point: EditPoint, guard: str, source: SourceFile) -> tuple[Edit, ...]:
     entry = source.entry_at(point.entry_line)
     if entry is None:
         raise CannotFix(f"no entry at line {point.entry_line}")
     anchor = _depends_anchor(entry)
     indent = _indent(anchor.text) if anchor is not entry.header else "\t"
     return (Edit(point.file, anchor.first + 1, anchor.last + 1, "insert", f"{indent}depends on {guard}"),)
+
+
+# The text edit for each kind of edit point (findings.EditKind).
+TEXT_EDITS: Mapping[EditKind, Callable[[EditPoint, str, SourceFile], tuple[Edit, ...]]] = {
+    "select": _guard_select, "depends": _add_depends, "default": _narrow_default,
+    "redundant-true": redundant.edits, "redundant-false": redundant.edits,
+}
 
 
 def _depends_anchor(entry) -> Logical:
