@@ -252,7 +252,7 @@ def _invalid(item: object, where: str) -> Example:
     if isinstance(item, str):
         return Example(item)
     if not isinstance(item, dict):
-        raise UserError("an invalid example must be a Kconfig snippet or a table", where)
+        raise UserError("'invalid' must be a list of Kconfig snippets or [[rule.invalid]] tables", where)
     for key in item:
         if key not in _EXAMPLE_KEYS:
             raise UserError(f"unknown key {key!r}", where)
