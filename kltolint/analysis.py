@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import weakref
 from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from collections.abc import Iterable
 
 from kltolint import expr as E
 from kltolint import dead, redundant, sweep
 from kltolint import witness as W
-from kltolint.findings import EditPoint, Finding, Stats, Step, Witness
+from kltolint.findings import EditKind, EditPoint, Finding, Stats, Step, Witness
 from kltolint.logic import Assignment, Edits, Encoder, Query
 from kltolint.model import ArchModel, Edge, Loc, Symbol
-from kltolint.rules import Rule
+from kltolint.rulekind import Region, RuleKind
+from kltolint.rules import Rule, RuleKindName
+from kltolint.strategies import STRATEGIES
 from kltolint.source import Logical, SourceFile, Sources  # noqa: F401 (Sources: re-exported)
 
 MAX_HOLES = 6  # findings per rule and arch
@@ -35,14 +37,11 @@ MAX_CANDIDATES = 24  # closing tests per hole
 
 @dataclass(frozen=True)
 class Candidate:
-    kind: str  # "select" (guard the edge), "depends" (gate the entry), "default" (narrow it)
+    kind: EditKind  # "select" (guard the edge), "depends" (gate the entry), "default" (narrow it)
     symbol: str  # select: the target; otherwise the entry's symbol
     edge: Edge | None
     depth: int
     default: int = -1  # "default": index into the symbol's defaults
-
-
-KIND_OF_STRATEGY = {"guard-select": "select", "add-depends": "depends", "narrow-default": "default"}
 
 
 @dataclass
@@ -81,18 +80,19 @@ def applies(rule: Rule, model: ArchModel) -> bool:
 
 def check(model: ArchModel, rules: Iterable[Rule], sources: Sources, stats: Stats | None = None,
           scope: set[str] | None = None) -> list[Finding]:
-    """Findings of every rule on one arch. `scope` (symbols) limits the select
-    sweep to edges that read them; `stats` collects the sweep's figures."""
-    rules, sweeps = sweep.split(rules)
-    rules, deads = dead.split(rules)
-    rules, reds = redundant.split(rules)
-    swept = [f for rule in sweeps for f in sweep.check(model, rule, sources, stats, scope)]
-    swept += dead.check(model, deads, sources) if scope is None else []
-    swept += redundant.check(model, reds, sources, scope)
-    return sorted(_check_forbid(model, rules, sources) + swept, key=Finding.sort_key)
+    """Findings of every rule on one arch, each kind by its own check.
+    `scope` (symbols) limits the checks to what reads them (a fix's
+    re-check); `stats` collects the sweep's figures."""
+    rules = list(rules)
+    found = [f for name, kind in RULE_KINDS.items()
+             for f in kind.check(model, [r for r in rules if r.kind == name], sources, stats, scope)]
+    return sorted(found, key=Finding.sort_key)
 
 
-def _check_forbid(model: ArchModel, rules: Iterable[Rule], sources: Sources) -> list[Finding]:
+def _check_forbid(model: ArchModel, rules: Sequence[Rule], sources: Sources, stats: Stats | None = None,
+                  scope: set[str] | None = None) -> list[Finding]:
+    """The forbidden combinations (`scope` does not apply: a rule's whole
+    combination is asked)."""
     rules = [rule for rule in rules if applies(rule, model)]
     enc = Encoder(model)
     goals = [enc.expr(rule.forbid).m for rule in rules]
@@ -228,7 +228,7 @@ def in_order(model: ArchModel, rule: Rule, guard: E.Expr, candidates: list[Candi
              blast: BlastRadius) -> list[Candidate]:
     """The candidates worth a closing test, best first: the rule's strategy
     decides the kind, then the smallest blast radius, the deepest link."""
-    preferred = KIND_OF_STRATEGY[rule.fix.strategy]
+    preferred = STRATEGIES[rule.fix.strategy].edit_kind
     unique = list({(c.kind, c.symbol, c.edge, c.default): c for c in candidates}.values())
     unique.sort(key=lambda c: (c.kind != preferred, blast.size(c.symbol), -c.depth,
                                not _in_arch(c, model), _loc(model, c)))
@@ -372,3 +372,28 @@ def _unblamed(model: ArchModel, rule: Rule, proof: Witness, sources: Sources) ->
         message=f"{rule.message}: reachable for {rule.subject}, and no single select or depends line closes it",
         witness=proof, notes=("no fix: the combination is reachable along several independent paths",),
     )
+
+
+# -- the rule kinds --------------------------------------------------------------------
+
+def forbidden_region(model: ArchModel, rule: Rule, finding: Finding) -> Region | None:
+    """A forbid rule's finding is about its combination, where the rule applies."""
+    forbid = rule.forbid
+    return (lambda enc: enc.expr(forbid).m) if applies(rule, model) else None
+
+
+def _how_fixed(rule: Rule) -> str:
+    guards = " or ".join(f"`{E.to_str(g)}`" for g in rule.fix.guards)
+    return STRATEGIES[rule.fix.strategy].explain(guards)
+
+
+FORBID = RuleKind(
+    name="forbid", check=_check_forbid, forbidden_region=forbidden_region,
+    finds=lambda rule: f"configurations where `{E.to_str(rule.forbid)}` holds.",
+    how_fixed=_how_fixed, fix="sometimes")
+
+# Every rule kind (rules.RuleKindName), pre-commit's `all_languages`: `check`
+# runs them in this order, the fixer takes its forbidden region from here, and
+# `kltolint rule` its docs.
+RULE_KINDS: Mapping[RuleKindName, RuleKind] = {kind.name: kind for kind in (
+    FORBID, sweep.KIND, dead.DANGLING_KIND, dead.DEAD_KIND, redundant.RULE_KIND)}

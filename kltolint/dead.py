@@ -34,17 +34,18 @@ from typing import TYPE_CHECKING
 from collections.abc import Iterable, Iterator, Sequence
 
 from kltolint import expr as E
-from kltolint.findings import Finding, Step, Witness
+from kltolint.findings import Finding, Stats, Step, Witness
 from kltolint.model import BOOL_TYPES, ArchModel, Symbol
-from kltolint.rules import Rule
+from kltolint.rulekind import RuleKind, no_region
+from kltolint.rules import Rule, RuleKindName
 from kltolint.source import Logical, SourceFile, Sources
 
 if TYPE_CHECKING:  # the solver loads only when dead options are checked
     from kltolint.logic import Query
     from kltolint.tree import Tree
 
-DANGLING = "dangling-reference"
-DEAD = "dead-option"
+DANGLING: RuleKindName = "dangling-reference"
+DEAD: RuleKindName = "dead-option"
 KINDS = (DANGLING, DEAD)
 NO_FIX = "no fix: whether to delete the option or restore what it needs is a maintainer's decision"
 NO_WITNESS = Witness("", "")
@@ -73,13 +74,19 @@ def split(rules: Iterable[Rule]) -> tuple[list[Rule], list[Rule]]:
 
 def check(model: ArchModel, rules: Sequence[Rule], sources: Sources) -> list[Finding]:
     """Per-arch candidates of every KDEAD rule (see `across_arches`)."""
-    out: list[Finding] = []
-    for rule in rules:
-        if rule.kind == DANGLING:
-            out.extend(dangling(model, rule, sources))
-        elif rule.kind == DEAD:
-            out.extend(dead_options(model, rule, sources))
-    return out
+    return [f for kind in (DANGLING_KIND, DEAD_KIND)
+            for f in kind.check(model, [r for r in rules if r.kind == kind.name], sources, None, None)]
+
+
+def _check_dangling(model: ArchModel, rules: Sequence[Rule], sources: Sources, stats: Stats | None,
+                    scope: set[str] | None) -> list[Finding]:
+    # A fix's re-check (`scope`) skips both KDEAD kinds: they offer no fix.
+    return [f for rule in rules for f in dangling(model, rule, sources)] if scope is None else []
+
+
+def _check_dead(model: ArchModel, rules: Sequence[Rule], sources: Sources, stats: Stats | None,
+                scope: set[str] | None) -> list[Finding]:
+    return [f for rule in rules for f in dead_options(model, rule, sources)] if scope is None else []
 
 
 # -- dangling references ------------------------------------------------------------------
@@ -512,3 +519,15 @@ def _named(finding: Finding) -> str:
 
 def _definitions_of(finding: Finding) -> list[Step]:
     return [s for s in finding.chain if s.text.endswith(" is defined here")]
+
+
+DANGLING_KIND = RuleKind(
+    name=DANGLING, check=_check_dangling, forbidden_region=no_region,
+    finds=lambda rule: "dependency lines naming a symbol that no Kconfig file of the tree defines.",
+    how_fixed=lambda rule: "none automatic: define the symbol or drop the reference",
+    fix="never", flag="--dead")
+DEAD_KIND = RuleKind(
+    name=DEAD, check=_check_dead, forbidden_region=no_region,
+    finds=lambda rule: "prompted options that no configuration of any arch defining them can enable.",
+    how_fixed=lambda rule: "none automatic: delete the option or restore what it needs (the report names the lines)",
+    fix="never", flag="--dead")

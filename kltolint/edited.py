@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
+from typing import overload
 
 from kltolint import expr as E
 from kltolint.findings import EditPoint
@@ -52,11 +53,11 @@ def apply(model: ArchModel, point: EditPoint, guard: E.Expr) -> ArchModel | None
         defaults = list(sym.defaults)
         value, cond = defaults[index]
         defaults[index] = (value, E.and_(cond, guard))
-        return _derived(model, {sym.name: _replace(sym, defaults=tuple(defaults))}, {}, {n: {sym.name} for n in names})
+        return _derived(model, {sym.name: dataclasses.replace(sym, defaults=tuple(defaults))}, {}, {n: {sym.name} for n in names})
     if sym.locs != (entry,) or facts.has_children(entry):
         return None
     edges = facts.edges_from(sym.name)
-    gated = _replace(
+    gated = dataclasses.replace(
         sym,
         direct_dep=E.and_(sym.direct_dep, guard),
         prompts=tuple(E.and_(p, guard) for p in sym.prompts),
@@ -70,10 +71,6 @@ def apply(model: ArchModel, point: EditPoint, guard: E.Expr) -> ArchModel | None
 
 def _guarded(edge: Edge, guard: E.Expr) -> Edge:
     return Edge(edge.kind, edge.source, edge.target, E.and_(edge.cond, guard), edge.entry, edge.nth)
-
-
-def _replace(sym: Symbol, **changes: object) -> Symbol:
-    return dataclasses.replace(sym, **changes)  # type: ignore[arg-type]
 
 
 def _derived(model: ArchModel, symbols: dict[str, Symbol], edges: dict[int, Edge],
@@ -110,7 +107,12 @@ class _Edges(Sequence[Edge]):
     def __init__(self, base: Sequence[Edge], changed: dict[int, Edge]) -> None:
         self._base, self._changed = base, changed
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+    @overload
+    def __getitem__(self, index: int) -> Edge: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Edge]: ...
+
+    def __getitem__(self, index: int | slice) -> Edge | Sequence[Edge]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         edge = self._base[index]

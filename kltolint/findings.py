@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from kltolint import expr
+
+# "select" (guard it), "depends" (add to the entry), "default" (narrow it);
+# KRED's term replaced by y / by n (redundant.py).
+EditKind = Literal["select", "depends", "default", "redundant-true", "redundant-false"]
+EditAction = Literal["replace", "insert", "delete"]
+Applicability = Literal["safe", "unsafe", "none"]  # "none": no verified fix
 
 
 Severity = Literal["error", "warning"]
@@ -40,7 +46,7 @@ class Step:
 class EditPoint:
     """Where the fix goes: found by the blame search, resolved to a line."""
 
-    kind: str  # "select" (guard it), "depends" (add to the entry), "default" (narrow it)
+    kind: EditKind
     file: str
     entry_line: int  # the entry's `config` line
     symbol: str  # select: its target; otherwise the entry's symbol
@@ -54,13 +60,13 @@ class Edit:
     file: str
     first: int
     last: int
-    action: str  # "replace" lines first..last, "insert" after line `last`, or "delete" them
+    action: EditAction  # "replace" lines first..last, "insert" after line `last`, or "delete" them
     text: str  # new line, without its line end
 
 
 @dataclass(frozen=True)
 class FixInfo:
-    applicability: str  # "safe", "unsafe", or "none" (no verified fix)
+    applicability: Applicability
     diff: str  # unified diff, a/ b/ paths relative to the tree root
     note: str  # for unsafe: what else changes; for none: why
     edits: tuple[Edit, ...] = ()
@@ -122,7 +128,7 @@ class Stats:
                 f"parse {self.parse:.2f} s, encode {self.encode:.2f} s, solve {self.solve:.2f} s")
 
 
-def to_data(finding: Finding) -> dict:
+def to_data(finding: Finding) -> dict[str, Any]:
     """A JSON-able dict of everything but the fix (fixes are computed fresh)."""
     data = asdict(replace(finding, fix=None))
     data.pop("fix")
@@ -153,13 +159,13 @@ def from_data(data: object) -> Finding:
     )
 
 
-def _dict(value: object, keys: set[str]) -> dict:
+def _dict(value: object, keys: set[str]) -> dict[str, Any]:
     if type(value) is not dict or set(value) != keys:
         raise TypeError("not the expected object")
     return value
 
 
-def _items(value: object) -> list:
+def _items(value: object) -> list[Any]:
     if type(value) is not list:
         raise TypeError("not a list")
     return value
@@ -193,7 +199,7 @@ def _point(value: object) -> EditPoint:
     return EditPoint(d["kind"], _str(d["file"]), _line(d["entry_line"]), _str(d["symbol"]), d["nth"])
 
 
-def fix_to_data(fix: FixInfo) -> dict:
+def fix_to_data(fix: FixInfo) -> dict[str, Any]:
     return asdict(fix)
 
 

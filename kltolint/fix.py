@@ -19,20 +19,21 @@ import stat
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from kltolint import analysis, compat, redundant, sweep
 from kltolint import edited as edited_model
 from kltolint import expr as E
 from kltolint.cache import Manifest
 from kltolint.errors import UserError
-from kltolint.findings import Edit, EditPoint, Finding, FixInfo
+from kltolint.findings import Applicability, Edit, EditKind, EditPoint, Finding, FixInfo
 from kltolint.load import Loaded, load_changed
 from kltolint.logic import MITER_CONFLICTS, Unknown, Unsat, collateral_change, same_values
 from kltolint.model import BOOL_TYPES, ArchModel
+from kltolint.rulekind import Region
 from kltolint.rules import Rule
 from kltolint.session import Session
-from kltolint.source import Logical, SourceFile, split_lines
+from kltolint.source import Entry, Logical, SourceFile, Sources, split_lines
 from kltolint.tree import Tree
 
 TYPE_KEYWORDS = ("bool", "tristate", "int", "hex", "string", "def_bool", "def_tristate", "prompt")
@@ -45,20 +46,26 @@ class CannotFix(Exception):
 # -- edits ---------------------------------------------------------------------------
 
 def edits_for(point: EditPoint, guard: str, source: SourceFile) -> tuple[Edit, ...]:
-    """The one-line edit that adds `guard` at `point`."""
-    if point.kind in redundant.EDIT_KINDS:  # KRED: `guard` is the term to delete
-        return redundant.edits(point, guard, source)
-    if point.kind == "select":
-        line = source.select_line(point.entry_line, "select", point.symbol, point.nth)
-        if line is None:
-            raise CannotFix(f"no `select {point.symbol}` line in the entry at line {point.entry_line}")
-        return (Edit(point.file, line.first + 1, line.last + 1, "replace", _add_condition(line, guard)),)
-    if point.kind == "default":
-        lines = analysis.default_lines(source, point.entry_line)
-        if point.nth >= len(lines):
-            raise CannotFix(f"no default line #{point.nth + 1} in the entry at line {point.entry_line}")
-        line = lines[point.nth]
-        return (Edit(point.file, line.first + 1, line.last + 1, "replace", _add_condition(line, guard)),)
+    """The one-line edit that adds `guard` at `point` (KRED: deletes the term `guard`)."""
+    return TEXT_EDITS[point.kind](point, guard, source)
+
+
+def _guard_select(point: EditPoint, guard: str, source: SourceFile) -> tuple[Edit, ...]:
+    line = source.select_line(point.entry_line, "select", point.symbol, point.nth)
+    if line is None:
+        raise CannotFix(f"no `select {point.symbol}` line in the entry at line {point.entry_line}")
+    return (Edit(point.file, line.first + 1, line.last + 1, "replace", _add_condition(line, guard)),)
+
+
+def _narrow_default(point: EditPoint, guard: str, source: SourceFile) -> tuple[Edit, ...]:
+    lines = analysis.default_lines(source, point.entry_line)
+    if point.nth >= len(lines):
+        raise CannotFix(f"no default line #{point.nth + 1} in the entry at line {point.entry_line}")
+    line = lines[point.nth]
+    return (Edit(point.file, line.first + 1, line.last + 1, "replace", _add_condition(line, guard)),)
+
+
+def _add_depends(point: EditPoint, guard: str, source: SourceFile) -> tuple[Edit, ...]:
     entry = source.entry_at(point.entry_line)
     if entry is None:
         raise CannotFix(f"no entry at line {point.entry_line}")
@@ -67,7 +74,14 @@ def edits_for(point: EditPoint, guard: str, source: SourceFile) -> tuple[Edit, .
     return (Edit(point.file, anchor.first + 1, anchor.last + 1, "insert", f"{indent}depends on {guard}"),)
 
 
-def _depends_anchor(entry) -> Logical:
+# The text edit for each kind of edit point (findings.EditKind).
+TEXT_EDITS: Mapping[EditKind, Callable[[EditPoint, str, SourceFile], tuple[Edit, ...]]] = {
+    "select": _guard_select, "depends": _add_depends, "default": _narrow_default,
+    "redundant-true": redundant.edits, "redundant-false": redundant.edits,
+}
+
+
+def _depends_anchor(entry: Entry) -> Logical:
     """After the last `depends on`; else after the type and prompt lines."""
     depends = entry.lines("depends")
     if depends:
@@ -159,7 +173,7 @@ def unified_diff(path: str, old: str, new: str) -> str:
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
-    applicability: str  # safe / unsafe / none
+    applicability: Applicability
     note: str
     arches: tuple[str, ...] = ()  # where it was verified (the arches that read the file)
     manifests: tuple[Manifest, ...] = ()  # what each arch's load read (the arches that may read it)
@@ -184,7 +198,7 @@ class Verification:
     """One edit, to be verified on every arch that reads the edited file."""
 
     tree: Tree
-    sources: analysis.Sources
+    sources: Sources
     loaded_for: Callable[[str], Loaded]  # an arch of `tree` as loaded (model and record)
     reload: ModelFor  # the patched tree, where the edit cannot be applied to the model
     rules: Sequence[Rule]
@@ -213,7 +227,7 @@ class Verification:
         direct = edited is not None
         if edited is None:
             patched = Tree(self.tree.root, overlay={**self.tree.overlay, **self.new_texts})
-            sources = analysis.Sources(patched)
+            sources = Sources(patched)
             try:
                 edited = self.reload(patched, arch)
             except UserError as err:
@@ -234,7 +248,7 @@ class Verification:
                 return ArchVerdict(arch, False, f"the edit causes a new finding on {arch}: "
                                                 f"{new[0].file}:{new[0].line}: {new[0].message} [{new[0].rule}]")
         rule = next(r for r in self.rules if r.id == self.finding.rule)
-        forbidden = _forbidden(original, rule, self.finding)
+        forbidden = analysis.RULE_KINDS[rule.kind].forbidden_region(original, rule, self.finding)
         if redundant.is_redundant_rule(rule):  # re-proven on the reloaded tree: nothing may change
             change = redundant.reproven(original, edited, changed, self.tree, arch)
         else:
@@ -304,27 +318,14 @@ def _verify_one(arch: str) -> ArchVerdict:  # runs in a worker
     return _WORKER_JOB.arch(arch)
 
 
-def _forbidden(model: ArchModel, rule: Rule, finding: Finding) -> E.Expr | None:
-    """The configurations the finding is about, on this arch."""
-    if not sweep.is_sweep(rule):
-        return rule.forbid if analysis.applies(rule, model) else None
-    point = finding.point
-    if point is None or point.symbol not in model.symbols:
-        return None
-    target = model.symbols[point.symbol]
-    for edge in model.incoming("select", point.symbol):
-        if (edge.entry.file, edge.entry.line, edge.nth) == (point.file, point.entry_line, point.nth):
-            return E.and_(E.Sym(edge.source), edge.cond, E.not_(target.direct_dep))
-    return None
-
-
 MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe
 
 
-def collateral(before: ArchModel, after: ArchModel, forbid: E.Expr, changed: str,
+def collateral(before: ArchModel, after: ArchModel, forbid: Region, changed: str,
                point: EditPoint | None = None) -> str:
     """'' when the edit changes no user-settable symbol outside the forbidden
-    configurations; else a sentence naming one it changes, and how.
+    configurations (`forbid`, the rule kind's region); else a sentence naming
+    one it changes, and how.
 
     `point`: `after` is `before` with the edit at `point` applied to the
     model (edited.py), so the two differ only there."""
@@ -389,7 +390,7 @@ class Fixer:
     def attach(self, findings: Sequence[Finding], sweep_fixes: bool = True) -> list[Finding]:
         """The findings, each with its FixInfo. Without `sweep_fixes`, select
         sweep findings get none (each costs a re-check of the arch)."""
-        verdicts: dict[tuple, FixInfo] = {}
+        verdicts: dict[tuple[object, ...], FixInfo] = {}
         out = []
         for finding in findings:
             if not sweep_fixes and finding.rule in self._sweep_ids:
@@ -421,7 +422,8 @@ class Fixer:
         points = [p for p in (finding.point, *finding.alternatives) if p is not None]
         if not points:
             return FixInfo("none", "", finding.notes[0] if finding.notes else "no edit point was found"), []
-        tried, manifests = [], []
+        tried: list[FixInfo] = []
+        manifests: list[Manifest] = []
         for point in points:
             info, read = self._try(finding, point)
             tried.append(info)
@@ -489,7 +491,7 @@ def applicable(findings: Iterable[Finding], unsafe: bool) -> list[Finding]:
     return out
 
 
-def combined(sources: analysis.Sources, findings: Sequence[Finding]) -> dict[str, tuple[str, str]]:
+def combined(sources: Sources, findings: Sequence[Finding]) -> dict[str, tuple[str, str]]:
     """file -> (text as analysed, new text) with every chosen fix applied."""
     by_file: dict[str, list[Edit]] = {}
     for finding in findings:

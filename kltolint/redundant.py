@@ -27,16 +27,17 @@ from typing import TYPE_CHECKING
 
 from kltolint import expr as E
 from kltolint import mintool
-from kltolint.findings import Edit, EditPoint, Finding, Step, Witness
+from kltolint.findings import Edit, EditKind, EditPoint, Finding, Stats, Step, Witness
 from kltolint.model import BOOL_TYPES, ArchModel, Edge, Symbol
-from kltolint.rules import Rule
+from kltolint.rulekind import RuleKind, no_region
+from kltolint.rules import Rule, RuleKindName
 from kltolint.source import Entry, Logical, SourceFile, Sources
 
 if TYPE_CHECKING:
     from kltolint.tree import Tree
 
-KIND = "redundant-toolchain"
-EDIT_KINDS = ("redundant-true", "redundant-false")  # the term is replaced by y / by n
+KIND: RuleKindName = "redundant-toolchain"
+EDIT_KINDS: tuple[EditKind, EditKind] = ("redundant-true", "redundant-false")  # the term is replaced by y / by n
 MITER_CONFLICTS = 50_000
 TOOLCHAIN_PREFIXES = ("CC_IS_", "LD_IS_", "AS_IS_")
 TOOLCHAIN_VERSIONS = ("GCC_VERSION", "CLANG_VERSION", "LD_VERSION", "LLD_VERSION", "AS_VERSION")
@@ -343,3 +344,17 @@ def across_arches(tree: Tree, findings: Sequence[Finding], arches: Sequence[str]
                 continue
         out.append(f)
     return out
+
+
+def _check(model: ArchModel, rules: Sequence[Rule], sources: Sources, stats: Stats | None,
+           scope: set[str] | None) -> list[Finding]:
+    return check(model, rules, sources, scope)
+
+
+# Its fixes are judged by `reproven` (nothing may change), not by a region.
+RULE_KIND = RuleKind(
+    name=KIND, check=_check, forbidden_region=no_region,
+    finds=lambda rule: "toolchain conditions that change nothing, given the tree's minimum tool versions.",
+    how_fixed=lambda rule: ("delete the term (re-simplifying the line), or the line with the comment lines "
+                            "directly above it; verified like every fix"),
+    fix="sometimes", flag="--redundant")

@@ -13,7 +13,22 @@
 
 `guard` lists alternatives: the first whose symbols all exist on an arch is
 used. `subject` (default: the first symbol of `forbid`) is where the search
-for the responsible line starts.
+for the responsible line starts. `kind` (default "forbid") and
+`fix.strategy` must name an entry of their registry (analysis.RULE_KINDS,
+strategies.STRATEGIES); anything else is an error when the file loads.
+
+An invalid example is a snippet, or a table that also says where the finding
+must be and, where the rule's fix applies, the file after the fix (Fixit's
+`Invalid(..., expected_replacement=...)`), both checked by `kltolint rules
+--test` and the test suite:
+
+    [[rule.invalid]]
+    kconfig = '''<Kconfig>'''
+    at = "Kconfig:5"                    # the example is the tree's top Kconfig
+    fixed = '''<Kconfig after --fix>'''
+
+An id once shipped is never reused: a retired rule stays listed in a
+`[[retired]]` table (id, name, reason), and a rule with that id is refused.
 """
 
 from __future__ import annotations
@@ -21,31 +36,65 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import textwrap
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 from kltolint import expr as E
+from kltolint import strategies
 from kltolint.errors import UserError
+from kltolint.strategies import StrategyName
 
-STRATEGIES = ("guard-select", "add-depends", "narrow-default")
-KINDS = ("forbid", "unmet-select", "dangling-reference", "dead-option", "redundant-toolchain")
+# Every kind has its entry in analysis.RULE_KINDS (a test ties the two).
+RuleKindName = Literal["forbid", "unmet-select", "dangling-reference", "dead-option", "redundant-toolchain"]
+KINDS: tuple[RuleKindName, ...] = get_args(RuleKindName)
 _KEYS = {"id", "name", "kind", "forbid", "message", "rationale", "reference", "fix", "subject",
          "valid", "invalid", "enabled"}
 _REQUIRED = ("id", "name", "message", "rationale", "fix")
 _FIX_KEYS = {"strategy", "guard"}
+_EXAMPLE_KEYS = {"kconfig", "at", "fixed"}
+_RETIRED_KEYS = {"id", "name", "reason"}
+EXAMPLE_FILE = "Kconfig"  # an example is the top-level Kconfig of a one-arch tree
 
 
 @dataclass(frozen=True)
 class Fix:
-    strategy: str
+    strategy: StrategyName
     guards: tuple[E.Expr, ...]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A Kconfig snippet; for an invalid one, optionally where the finding
+    is and the text after its fix."""
+
+    kconfig: str
+    at: tuple[str, int] | None = None  # (file, line) of the finding
+    fixed: str | None = None  # the file after the fix
+
+
+@dataclass(frozen=True)
+class Retired:
+    """A rule id that is no longer shipped, and never reused."""
+
+    id: str
+    name: str
+    reason: str
+    source: str  # file the entry came from
+
+
+@dataclass(frozen=True)
+class Pack:
+    """What rule files hold: rules and retired ids."""
+
+    rules: tuple[Rule, ...]
+    retired: tuple[Retired, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,10 +108,10 @@ class Rule:
     reference: str
     fix: Fix
     valid: tuple[str, ...]
-    invalid: tuple[str, ...]
+    invalid: tuple[Example, ...]
     source: str  # file the rule came from
     enabled: bool = True
-    kind: str = "forbid"  # or "unmet-select": the select sweep (sweep.py); KDEAD: dead.py; KRED: redundant.py
+    kind: RuleKindName = "forbid"  # how it is checked: analysis.RULE_KINDS
 
 
 def builtin_dir() -> Path:
@@ -72,12 +121,24 @@ def builtin_dir() -> Path:
 
 
 def load_dir(directory: Path) -> list[Rule]:
+    return list(load_pack(directory).rules)
+
+
+def load_pack(directory: Path) -> Pack:
+    """Every *.toml file of `directory`, in name order."""
     if not directory.is_dir():
         raise UserError("not a directory of rule files", str(directory))
-    rules: list[Rule] = []
-    for path in sorted(directory.glob("*.toml")):
-        rules.extend(load_file(path))
-    return rules
+    packs = [_load(path) for path in sorted(directory.glob("*.toml"))]
+    return Pack(tuple(r for p in packs for r in p.rules), tuple(r for p in packs for r in p.retired))
+
+
+def load_all(builtin: bool, directories: Iterable[Path]) -> Pack:
+    """The shipped packs (unless not `builtin`) and the user's, checked
+    together: no id twice, no retired id reused."""
+    packs = ([load_pack(builtin_dir())] if builtin else []) + [load_pack(d) for d in directories]
+    pack = Pack(tuple(r for p in packs for r in p.rules), tuple(r for p in packs for r in p.retired))
+    check_unique(pack.rules, pack.retired)
+    return pack
 
 
 MAX_RULE_FILE_BYTES = 16 * 1024 * 1024
@@ -95,19 +156,37 @@ def _read(path: Path) -> str:
 
 
 def load_file(path: Path) -> list[Rule]:
+    return list(_load(path).rules)
+
+
+def _load(path: Path) -> Pack:
     try:
         data = tomllib.loads(_read(path))
     except OSError as err:
         raise UserError(f"cannot read: {err.strerror}", str(path)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise UserError(f"not valid TOML: {err}", str(path)) from None
-    unknown = set(data) - {"rule"}
+    unknown = set(data) - {"rule", "retired"}
     if unknown:
         raise UserError(f"unknown key {sorted(unknown)[0]!r} (expected [[rule]] tables)", str(path))
-    tables = data.get("rule", [])
-    if not isinstance(tables, list):
-        raise UserError("'rule' must be an array of tables ([[rule]])", str(path))
-    return [_rule(table, path) for table in tables]
+    rules = [_rule(table, path) for table in _tables(data, "rule", str(path))]
+    return Pack(tuple(rules), tuple(_retired(table, path) for table in _tables(data, "retired", str(path))))
+
+
+def _tables(data: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+    tables = data.get(key, [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise UserError(f"{key!r} must be an array of tables ([[{key}]])", where)
+    return tables
+
+
+def _retired(table: dict[str, Any], path: Path) -> Retired:
+    where = f"{path} [retired {table.get('id', '?')}]"
+    for key in table:
+        if key not in _RETIRED_KEYS:
+            raise UserError(f"unknown key {key!r}", where)
+    return Retired(_text(table, "id", where), _text(table, "name", where), _text(table, "reason", where),
+                   str(path))
 
 
 def _rule(table: dict[str, Any], path: Path) -> Rule:
@@ -118,9 +197,9 @@ def _rule(table: dict[str, Any], path: Path) -> Rule:
     for key in _REQUIRED:
         if key not in table:
             raise UserError(f"missing key {key!r}", where)
-    kind = table.get("kind", "forbid")
-    if kind not in KINDS:
-        raise UserError(f"kind must be one of {', '.join(KINDS)}", where)
+    kind = next((k for k in KINDS if k == table.get("kind", "forbid")), None)
+    if kind is None:
+        raise UserError(f"unknown kind {table.get('kind')!r} (known: {', '.join(KINDS)})", where)
     if kind == "forbid" and "forbid" not in table:
         raise UserError("missing key 'forbid'", where)
     forbid = _parse(table.get("forbid", "n"), where, "forbid")
@@ -130,9 +209,10 @@ def _rule(table: dict[str, Any], path: Path) -> Rule:
     for key in fix:
         if key not in _FIX_KEYS:
             raise UserError(f"unknown key 'fix.{key}'", where)
-    strategy = fix.get("strategy")
-    if strategy not in STRATEGIES:
-        raise UserError(f"fix.strategy must be one of {', '.join(STRATEGIES)}", where)
+    strategy = strategies.named(fix.get("strategy"))
+    if strategy is None:
+        raise UserError(f"unknown fix.strategy {fix.get('strategy')!r} "
+                        f"(known: {', '.join(strategies.STRATEGIES)})", where)
     guards_raw = fix.get("guard", [])
     if isinstance(guards_raw, str):
         guards_raw = [guards_raw]
@@ -151,13 +231,46 @@ def _rule(table: dict[str, Any], path: Path) -> Rule:
         message=_text(table, "message", where),
         rationale=_text(table, "rationale", where),
         reference=_typed(table, "reference", str, "", where),
-        fix=Fix(strategy, guards),
+        fix=Fix(strategy.name, guards),
         valid=_examples(table, "valid", where),
-        invalid=_examples(table, "invalid", where),
+        invalid=tuple(_invalid(item, f"{where} invalid #{i + 1}") for i, item in enumerate(_list(table, where))),
         source=str(path),
         enabled=_typed(table, "enabled", bool, True, where),
         kind=kind,
     )
+
+
+def _list(table: dict[str, Any], where: str) -> list[Any]:
+    value = table.get("invalid", [])
+    if not isinstance(value, list):
+        raise UserError("'invalid' must be a list of Kconfig snippets or [[rule.invalid]] tables", where)
+    return value
+
+
+def _invalid(item: object, where: str) -> Example:
+    """A snippet, or a table: kconfig, optional at = "FILE:LINE", optional fixed."""
+    if isinstance(item, str):
+        return Example(item)
+    if not isinstance(item, dict):
+        raise UserError("'invalid' must be a list of Kconfig snippets or [[rule.invalid]] tables", where)
+    for key in item:
+        if key not in _EXAMPLE_KEYS:
+            raise UserError(f"unknown key {key!r}", where)
+    kconfig, fixed = item.get("kconfig"), item.get("fixed")
+    if not isinstance(kconfig, str):
+        raise UserError("'kconfig' must be a Kconfig snippet (a string)", where)
+    if fixed is not None and not isinstance(fixed, str):
+        raise UserError("'fixed' must be the fixed Kconfig (a string)", where)
+    return Example(kconfig, _at(item.get("at"), where), fixed)
+
+
+def _at(value: object, where: str) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    file, _, line = value.rpartition(":") if isinstance(value, str) else ("", "", "")
+    if file != EXAMPLE_FILE or not (line.isascii() and line.isdigit()) or not 0 < int(line) < 10**9:
+        raise UserError(f"'at' must be \"{EXAMPLE_FILE}:LINE\" (the example is the tree's top Kconfig)", where)
+    return file, int(line)
 
 
 def _typed(table: dict[str, Any], key: str, kind: type, default: Any, where: str) -> Any:
@@ -208,59 +321,17 @@ def select(rules: list[Rule], ids: list[str] | None) -> list[Rule]:
     return list(dict.fromkeys(by_key[i] for i in ids))
 
 
-def check_unique(rules: list[Rule]) -> None:
+def check_unique(rules: Sequence[Rule], retired: Sequence[Retired] = ()) -> None:
+    """Each id once, and never one that was retired (ids are stable)."""
+    gone: Mapping[str, Retired] = {r.id: r for r in retired}
     seen: dict[str, str] = {}
     for rule in rules:
         if rule.id in seen:
             raise UserError(f"rule id {rule.id} is defined twice (also in {seen[rule.id]})", rule.source)
+        if rule.id in gone:
+            raise UserError(f"rule id {rule.id} is retired ({gone[rule.id].reason}; {gone[rule.id].source}): "
+                            "a new rule takes a new id", rule.source)
         seen[rule.id] = rule.source
 
 
 # -- the docs `kltolint rules` and `kltolint rule ID` print ------------------------------
-
-def listing(rules: list[Rule]) -> str:
-    """One line a rule: id, name, message, and whether it is off by default."""
-    ids = max((len(rule.id) for rule in rules), default=0)
-    names = max((len(rule.name) for rule in rules), default=0)
-    lines = []
-    for rule in rules:
-        state = "" if rule.enabled else "  (off by default)"
-        lines.append(f"{rule.id:<{ids}}  {rule.name:<{names}}  {rule.message}{state}\n")
-    return "".join(lines)
-
-
-def explanation(rule: Rule) -> str:
-    """What a rule finds, why it is bad, how it is fixed, with an example of each kind."""
-    out = [f"{rule.id} {rule.name}\n\n",
-           f"What it finds:  {_finds(rule, E.to_str(rule.forbid))}\n",
-           f"Message:        {rule.message}\n\n",
-           "Why it is bad:\n" + textwrap.indent(textwrap.fill(rule.rationale, 76), "  ") + "\n"]
-    if rule.reference:
-        out.append(f"\nReference: {rule.reference}\n")
-    guards = " or ".join(f"`{E.to_str(g)}`" for g in rule.fix.guards)
-    how = NO_AUTOFIX.get(rule.kind) or {"guard-select": f"guard the select that lets it through with {guards} (`select X if ...`)",
-           "add-depends": f"add `depends on` {guards} to the entry that lets it through"}[rule.fix.strategy]
-    out.append(f"\nFix: {how}.\n")
-    for title, examples in (("Flagged", rule.invalid), ("Accepted", rule.valid)):
-        for example in examples[:1]:
-            out.append(f"\n{title} example:\n" + textwrap.indent(example.strip("\n"), "    ") + "\n")
-    out.append(f"\nDefined in {rule.source}\n")
-    return "".join(out)
-
-
-RULE_KIND_FINDS = {
-    "unmet-select": "selects whose target's own dependencies can be unmet while the select fires.",
-    "dangling-reference": "dependency lines naming a symbol that no Kconfig file of the tree defines.",
-    "dead-option": "prompted options that no configuration of any arch defining them can enable.",
-    "redundant-toolchain": "toolchain conditions that change nothing, given the tree's minimum tool versions.",
-}
-NO_AUTOFIX = {
-    "redundant-toolchain": "delete the term (re-simplifying the line), or the line with the comment lines "
-                           "directly above it; verified like every fix",
-    "dangling-reference": "none automatic: define the symbol or drop the reference",
-    "dead-option": "none automatic: delete the option or restore what it needs (the report names the lines)",
-}
-
-
-def _finds(rule: Rule, forbid: str) -> str:
-    return RULE_KIND_FINDS.get(rule.kind) or f"configurations where `{forbid}` holds."

@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from kltolint.errors import UserError
 from kltolint.findings import Finding
@@ -43,7 +43,8 @@ def scan(text: str, file: str) -> list[Suppression]:
     return out
 
 
-def apply_inline(findings: Sequence[Finding], suppressions: Iterable[Suppression], entry_header,
+def apply_inline(findings: Sequence[Finding], suppressions: Iterable[Suppression],
+                 entry_header: Callable[[str, int], int],
                  ran: set[str]) -> tuple[list[Finding], list[Suppression]]:
     """Findings not suppressed inline, and the unused suppressions.
 

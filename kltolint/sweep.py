@@ -11,18 +11,23 @@ The whole arch is encoded once; edges whose target has no dependencies, or
 whose condition already contains every dependency, need no solver. Choice
 members are skipped: the conf tool gives them the value of their choice, and
 only warns outside that path.
+
+`unmet` is the one definition of what a KSEL001 finding is about: the sweep
+asks the solver for it, and the fix's safety miter compares every other
+configuration (KIND.forbidden_region).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from kltolint import expr as E
 from kltolint import witness as W
 from kltolint.findings import EditPoint, Finding, Stats, Step
 from kltolint.logic import Assignment, Encoder, Query, Tri
 from kltolint.model import ArchModel, Edge, Symbol
+from kltolint.rulekind import Region, RuleKind
 from kltolint.rules import Rule
 from kltolint.source import Sources
 
@@ -62,9 +67,14 @@ def _dep(enc: Encoder, sym: Symbol, expr: E.Expr) -> Tri:
     return Tri(tri.m, tri.m) if sym.type == "bool" else tri
 
 
-def _unmet(enc: Encoder, edge: Tri, dep: Tri) -> int:
+def unmet(enc: Encoder, sym: Symbol, edge: Edge, dep: E.Expr | None = None) -> int:
+    """KSEL001's forbidden region for one select, in `enc`: the select raises
+    `sym` above what its dependency `dep` (default: all of it) allows, the
+    conf tool's `dir_dep < rev_dep`."""
+    edge_tri = enc.edge_value(edge)
+    dep_tri = _dep(enc, sym, sym.direct_dep if dep is None else dep)
     g = enc.g
-    return g.or_((g.and_((edge.y, -dep.y)), g.and_((edge.m, -dep.m))))
+    return g.or_((g.and_((edge_tri.y, -dep_tri.y)), g.and_((edge_tri.m, -dep_tri.m))))
 
 
 def check(model: ArchModel, rule: Rule, sources: Sources, stats: Stats | None = None,
@@ -77,18 +87,15 @@ def check(model: ArchModel, rule: Rule, sources: Sources, stats: Stats | None = 
     started = time.perf_counter()
     candidates = _candidates(model, scope, stats)
     enc = Encoder(model)
-    goals = []
-    for sym, edge in candidates:
-        edge_tri = enc.edge_value(edge)
-        goals.append((edge_tri, _dep(enc, sym, sym.direct_dep), sym, edge))
+    goals = [(unmet(enc, sym, edge), sym, edge) for sym, edge in candidates]
     enc.close()
     stats.encode += time.perf_counter() - started
     stats.solved += len(goals)
     hits = []
     started = time.perf_counter()
     with Query(enc) as query:
-        for edge_tri, dep_tri, sym, edge in goals:
-            if query.satisfiable([_unmet(enc, edge_tri, dep_tri)]):
+        for goal, sym, edge in goals:
+            if query.satisfiable([goal]):
                 hits.append((sym, edge))
     # Each finding's witness from an encoder of its own select's cone (as the
     # forbid rules' are): explaining it then costs its cone, not the whole
@@ -102,22 +109,21 @@ def check(model: ArchModel, rule: Rule, sources: Sources, stats: Stats | None = 
 def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources: Sources) -> Finding:
     enc = Encoder(model)
     edge_tri = enc.edge_value(edge)
-    goal = _unmet(enc, edge_tri, _dep(enc, sym, sym.direct_dep))
+    goal = unmet(enc, sym, edge)
     with Query(enc) as query:
         found = W.minimise(query, [goal])
         assert found is not None
         proof = W.build(query, [goal], found, model, sources.line_text)
         # The unmet part: conjuncts the witness breaks, and the guard that removes
         # every broken configuration: each conjunct the select can break.
-        unmet = _unmet_text(enc, sym, found, selected_y=found(edge_tri.y))
-        breakable = [c for c in conjuncts(sym.direct_dep)
-                     if query.solve([_unmet(enc, edge_tri, _dep(enc, sym, c))]) is not None]
+        unmet_parts = _unmet_text(enc, sym, found, selected_y=found(edge_tri.y))
+        breakable = [c for c in conjuncts(sym.direct_dep) if query.solve([unmet(enc, sym, edge, c)]) is not None]
     expressible = not any(E.has_choice(c) for c in breakable)
     guard = E.to_str(E.and_(*breakable)) if breakable and expressible else ""
     lineno, _ = sources.edge_line(edge)
     message = (f"{edge.source} selects {edge.target}, whose dependencies can be unmet: "
                f"{edge.target} depends on {E.to_str(sym.direct_dep)}; unmet: "
-               f"{unmet or E.to_str(sym.direct_dep)}")
+               f"{unmet_parts or E.to_str(sym.direct_dep)}")
     select_point = EditPoint("select", edge.entry.file, edge.entry.line, edge.target, edge.nth)
     source_sym = model.symbols[edge.source]
     depends_point = EditPoint("depends", source_sym.locs[0].file, source_sym.locs[0].line, edge.source)
@@ -146,8 +152,42 @@ def _unmet_text(enc: Encoder, sym: Symbol, found: Assignment, selected_y: bool) 
     return ", ".join(parts)
 
 
+def select_of(model: ArchModel, point: EditPoint) -> tuple[Symbol, Edge] | None:
+    """The select a finding's `select` edit point names, on `model`."""
+    target = model.symbols.get(point.symbol)
+    if point.kind != "select" or target is None:
+        return None
+    for edge in model.incoming("select", point.symbol):
+        if (edge.entry.file, edge.entry.line, edge.nth) == (point.file, point.entry_line, point.nth):
+            return target, edge
+    return None
+
+
+def forbidden_region(model: ArchModel, rule: Rule, finding: Finding) -> Region | None:
+    """The configurations where the finding's select is unmet, on `model`."""
+    found = select_of(model, finding.point) if finding.point is not None else None
+    if found is None:
+        return None
+    sym, edge = found
+    return lambda enc: unmet(enc, sym, edge)
+
+
+def _check_all(model: ArchModel, rules: Sequence[Rule], sources: Sources, stats: Stats | None,
+               scope: set[str] | None) -> list[Finding]:
+    return [f for rule in rules for f in check(model, rule, sources, stats, scope)]
+
+
+KIND = RuleKind(
+    name="unmet-select", check=_check_all, forbidden_region=forbidden_region,
+    finds=lambda rule: "selects whose target's own dependencies can be unmet while the select fires.",
+    how_fixed=lambda rule: ("guard the select with the dependencies it can leave unmet (`select X if DEP`), "
+                            "else add them as `depends on` to the selecting entry; none when a missing "
+                            "dependency is a choice, which Kconfig cannot name"),
+    fix="sometimes", flag="--sweep")
+
+
 def is_sweep(rule: Rule) -> bool:
-    return rule.kind == "unmet-select"
+    return rule.kind == KIND.name
 
 
 def split(rules: Iterable[Rule]) -> tuple[list[Rule], list[Rule]]:

@@ -79,3 +79,14 @@ def test_switched_blame_picks_what_each_candidate_alone_would(fixture_tree, monk
     for name, arch in (("arm64-big-endian/before", "arm64"), ("ld-bfd", "arm64"), ("select-with-condition", "arm64")):
         check(fixture_tree(name), arch)
     assert len(seen) >= 3 and all(c is not None for c in seen)
+
+
+def test_every_rule_kind_has_its_registry_entry():
+    """rules.KINDS (what a pack may name) and analysis.RULE_KINDS (what is
+    checked) are the same set: a kind without an entry would load and never run."""
+    from kltolint.rules import KINDS
+
+    assert set(analysis.RULE_KINDS) == set(KINDS)
+    for name, kind in analysis.RULE_KINDS.items():
+        assert kind.name == name and kind.fix in ("sometimes", "never")
+        assert kind.flag in ("", "--sweep", "--dead", "--redundant")

@@ -240,3 +240,15 @@ def test_a_guard_its_rule_does_not_give_is_not_written(fixture_tree):
     (out,) = fix.Fixer(session).attach([replace(finding, guard="CPU_LITTLE_ENDIAN || y")])
     assert out.fix is not None and out.fix.applicability == "none" and out.fix.edits == ()
     assert "guard is not one its rule gives" in out.fix.note
+
+
+def test_every_edit_kind_has_its_text_edit():
+    """fix.TEXT_EDITS covers findings.EditKind: an edit point of a kind
+    without an entry would stop the fixer."""
+    from typing import get_args
+
+    from kltolint.findings import EditKind
+    from kltolint.strategies import STRATEGIES
+
+    assert set(fix.TEXT_EDITS) == set(get_args(EditKind))
+    assert {s.edit_kind for s in STRATEGIES.values()} <= set(fix.TEXT_EDITS)

@@ -14,3 +14,18 @@ def test_ruff_is_clean() -> None:
     run = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "kltolint", "tests", "bench", "scripts"],
                          cwd=ROOT, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_mypy_strict_is_clean() -> None:
+    # pyproject.toml's [tool.mypy]: strict, on the whole package, no blanket ignores.
+    run = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Success" in run.stdout
+
+
+def test_no_blanket_type_ignores() -> None:
+    # A `type: ignore` names its error code (mypy then also reports it when unused).
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "kltolint").rglob("*.py"))
+             for n, line in enumerate(path.read_text().splitlines(), 1)
+             if "type: ignore" in line and "type: ignore[" not in line]
+    assert found == []

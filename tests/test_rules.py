@@ -5,17 +5,10 @@ import pytest
 from kltolint import analysis
 from kltolint.errors import UserError
 from kltolint.expr import Not, Sym
-from kltolint.load import load_arch
-from kltolint.rules import builtin_dir, load_dir, load_file, select
-from kltolint.tree import Tree
-from tests.conftest import make_tree
+from kltolint.rules import EXAMPLE_FILE, Retired, builtin_dir, check_unique, load_all, load_dir, load_file, \
+    load_pack, select
 
 RULES = load_dir(builtin_dir())
-
-
-def findings_for(rule, kconfig: str, tmp_path: Path):
-    tree = Tree(make_tree(tmp_path, {"Kconfig": kconfig}))
-    return analysis.check(load_arch(tree, "demo"), [rule], analysis.Sources(tree))
 
 
 def test_shipped_rules():
@@ -31,16 +24,13 @@ def test_shipped_rules():
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
-def test_invalid_examples_are_flagged(rule, tmp_path):
-    for i, example in enumerate(rule.invalid):
-        found = findings_for(rule, example, tmp_path / str(i))
-        assert [f.rule for f in found] and {f.rule for f in found} == {rule.id}
-
-
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
-def test_valid_examples_pass(rule, tmp_path):
-    for i, example in enumerate(rule.valid):
-        assert findings_for(rule, example, tmp_path / str(i)) == []
+def test_every_shipped_invalid_example_states_its_line_and_fix(rule):
+    """Fixit's Invalid(..., expected_replacement=...): the line always, the
+    fixed text wherever the rule's kind offers fixes."""
+    fixable = analysis.RULE_KINDS[rule.kind].fix == "sometimes"
+    for example in rule.invalid:
+        assert example.at is not None and example.at[0] == EXAMPLE_FILE
+        assert (example.fixed is not None) == fixable
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -70,7 +60,12 @@ def test_a_user_rule_file(tmp_path):
     (('forbid = "A && B"', 'forbid = "A &&"'), "bad expression in 'forbid'"),
     (('rationale = "because"', 'rationale = "because"\ncolour = "red"'), "unknown key 'colour'"),
     (('fix = { strategy = "add-depends" }', 'fix = { strategy = "add-depends", how = 1 }'), "unknown key 'fix.how'"),
-    (('fix = { strategy = "add-depends" }', 'fix = { strategy = "rewrite" }'), "fix.strategy must be"),
+    (('fix = { strategy = "add-depends" }', 'fix = { strategy = "rewrite" }'), "unknown fix.strategy 'rewrite'"),
+    (('name = "a-with-b"', 'name = "a-with-b"\nkind = "forbidden"'), "unknown kind 'forbidden'"),
+    (('rationale = "because"', 'rationale = "because"\ninvalid = [{ kconfig = "x", at = "Kconfig:0" }]'),
+     "'at' must be"),
+    (('rationale = "because"', 'rationale = "because"\ninvalid = [{ kconfig = "x", line = 3 }]'),
+     "unknown key 'line'"),
     (('message = "A with B"\n', ''), "missing key 'message'"),
     (('[[rule]]', '[[rule]\n'), "not valid TOML"),
 ])
@@ -79,6 +74,51 @@ def test_bad_rule_files_name_file_and_key(tmp_path, change, message):
     with pytest.raises(UserError) as err:
         load_file(path)
     assert message in str(err.value) and str(path) in str(err.value)
+
+
+def test_narrow_default_is_a_strategy(tmp_path):
+    (rule,) = load_file(write(tmp_path, GOOD.replace("add-depends", "narrow-default")))
+    assert rule.fix.strategy == "narrow-default"
+
+
+def test_an_invalid_example_table(tmp_path):
+    pack = GOOD + """
+[[rule.invalid]]
+kconfig = '''
+config A
+\tbool "a"
+'''
+at = "Kconfig:1"
+fixed = "after"
+"""
+    (rule,) = load_file(write(tmp_path, pack))
+    (example,) = rule.invalid
+    assert (example.kconfig, example.at, example.fixed) == ('config A\n\tbool "a"\n', ("Kconfig", 1), "after")
+
+
+def test_an_id_twice_is_refused(tmp_path):
+    (rule,) = load_file(write(tmp_path, GOOD))
+    with pytest.raises(UserError, match="X001 is defined twice"):
+        check_unique([rule, rule])
+
+
+def test_a_retired_id_is_never_reused(tmp_path):
+    (rule,) = load_file(write(tmp_path, GOOD))
+    retired = Retired("X001", "old-a-with-b", "replaced by X002", "old.toml")
+    with pytest.raises(UserError, match="X001 is retired"):
+        check_unique([rule], [retired])
+    (tmp_path / "pack").mkdir()
+    (tmp_path / "pack" / "a.toml").write_text(GOOD)
+    (tmp_path / "pack" / "b.toml").write_text('[[retired]]\nid = "X001"\nname = "old"\nreason = "gone"\n')
+    assert load_pack(tmp_path / "pack").retired[0].id == "X001"
+    with pytest.raises(UserError, match="X001 is retired"):
+        load_all(False, [tmp_path / "pack"])
+
+
+def test_shipped_ids_are_unique_and_not_retired():
+    pack = load_all(True, [])  # refuses a duplicate or a retired id
+    assert {r.id for r in pack.rules}.isdisjoint({r.id for r in pack.retired})
+    assert len({r.id for r in pack.rules}) == len(pack.rules)
 
 
 def test_select_by_id_or_name():

@@ -119,3 +119,58 @@ def test_unmet_names_only_the_conjunct_below_the_selected_value(tmp_path):
          "config USER\n\tbool \"user\"\n\tselect HELPER\n")
     (finding,) = sweep(tmp_path, k)[0]
     assert finding.message.endswith("unmet: NET (m, selected y)")
+
+
+REGION_KCONFIG = """\
+config MODULES
+	bool "modules"
+	modules
+config NET
+	tristate "net"
+config NET2
+	tristate "net2"
+config BOOL_HELPER
+	bool
+	depends on NET
+config TRI_HELPER
+	tristate
+	depends on NET
+config USER
+	tristate "user"
+	select BOOL_HELPER
+	select TRI_HELPER if NET2
+"""
+
+
+def _equivalent(enc, a: int, b: int) -> bool:
+    from kltolint.logic import Query
+
+    g = enc.g
+    enc.close()
+    with Query(enc) as query:
+        return not query.satisfiable([-g.iff(a, b)])
+
+
+def test_the_finder_and_the_fix_miter_use_one_forbidden_region(tmp_path):
+    """KSEL001's region, as the fix's safety miter gets it from the rule kind
+    (analysis.RULE_KINDS), is exactly what the sweep asks the solver, and is
+    the conf tool's `dir_dep < rev_dep` (a bool's m dependency counting as y):
+    on a bool and a tristate target, the two shapes the old second formula
+    (`source && cond && !dep`, in fix.py) got wrong."""
+    from kltolint import expr as E
+    from kltolint import sweep
+    from kltolint.logic import Encoder
+
+    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": REGION_KCONFIG})), "demo")
+    findings = analysis.check(model, SWEEP, analysis.Sources(Tree(tmp_path)))
+    assert sorted(f.point.symbol for f in findings) == ["BOOL_HELPER", "TRI_HELPER"]
+    for finding in findings:
+        sym, edge = sweep.select_of(model, finding.point)
+        enc = Encoder(model)
+        region = analysis.RULE_KINDS[SWEEP[0].kind].forbidden_region(model, SWEEP[0], finding)
+        dep = sym.direct_dep if sym.type == "tristate" else E.Cmp("!=", sym.direct_dep, E.N)
+        conf_tool = enc.expr(E.Cmp("<", dep, E.and_(E.Sym(edge.source), edge.cond))).m
+        assert _equivalent(enc, region(enc), sweep.unmet(enc, sym, edge))
+        assert _equivalent(enc, region(enc), conf_tool)
+        old_second_formula = enc.expr(E.and_(E.Sym(edge.source), edge.cond, E.not_(sym.direct_dep))).m
+        assert not _equivalent(enc, region(enc), old_second_formula)  # the test tells them apart

@@ -72,14 +72,8 @@ def add_rule_pack_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_rules(rule_dirs: tuple[str, ...], no_builtin_rules: bool) -> list[rules_mod.Rule]:
-    """The shipped rules (unless refused) and those of every DIR, ids unique."""
-    found: list[rules_mod.Rule] = []
-    if not no_builtin_rules:
-        found.extend(rules_mod.load_dir(rules_mod.builtin_dir()))
-    for directory in rule_dirs:
-        found.extend(rules_mod.load_dir(Path(directory)))
-    rules_mod.check_unique(found)
-    return found
+    """The shipped rules (unless refused) and those of every DIR: ids unique, no retired id reused."""
+    return list(rules_mod.load_all(not no_builtin_rules, map(Path, rule_dirs)).rules)
 
 
 def open_tree(tree: str | None, paths: Sequence[str] = ()) -> Tree:

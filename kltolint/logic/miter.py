@@ -60,13 +60,16 @@ class Differs:
     now: str
 
 
-def collateral_change(before: ArchModel, after: ArchModel, cone: Set[str], forbidden: Expr,
+def collateral_change(before: ArchModel, after: ArchModel, cone: Set[str],
+                      forbidden: Expr | Callable[[Encoder], int],
                       conflicts: int = MITER_CONFLICTS) -> Differs | Unsat | Unknown:
     """Does the edit change a user-settable symbol of `cone` (every symbol it
     can change) in some configuration where `forbidden` does not hold on
-    `before`? Unsat: no, the edit removes only forbidden configurations."""
+    `before`? Unsat: no, the edit removes only forbidden configurations.
+    `forbidden` is an expression, or a rule kind's region: a function giving
+    its literal in an encoder of `before`."""
     miter = Miter(before, after, lambda name: name not in cone)
-    outside = -miter.old.expr(forbidden).m
+    outside = -(forbidden(miter.old) if callable(forbidden) else miter.old.expr(forbidden).m)
     diffs: dict[str, int] = {}
     for name in sorted(cone):
         if settable(before, name) or settable(after, name):

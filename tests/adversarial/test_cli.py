@@ -58,8 +58,8 @@ def test_an_exception_inside_any_command_exits_3_not_1(capsys, monkeypatch, name
     (["check", "--no-cache"], "kltolint.session.Session.run"),
     (["check", "--no-cache"], "kltolint.suppress.apply_inline"),
     (["review", "-"], "kltolint.review.review"),
-    (["rules"], "kltolint.rules.listing"),
-    (["rule", "KLTO001"], "kltolint.rules.explanation"),
+    (["rules"], "kltolint.ruledocs.render_listing"),
+    (["rule", "KLTO001"], "kltolint.ruledocs.render_rule"),
 ])
 def test_an_exception_deep_in_a_command_exits_3(capsys, monkeypatch, tmp_path, argv, where):
     tree = demo(tmp_path, "before")

@@ -1,0 +1,48 @@
+"""What a rule kind is: the shape every entry of analysis.RULE_KINDS has.
+
+A rule's `kind` (rules.py) names how it is checked. Like a language in
+pre-commit's `all_languages`, each kind is one value that owns everything
+about it: its check, the configurations a finding of it is about (its
+forbidden region, used by the finder and by the fix's safety miter alike),
+its fix availability, the option that turns it on, and its docs text for
+`kltolint rule`. The kinds live next to their checks (analysis.FORBID,
+sweep.KIND, dead.DANGLING_KIND and DEAD_KIND, redundant.RULE_KIND).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from kltolint.findings import Finding, Stats
+from kltolint.rules import Rule, RuleKindName
+
+if TYPE_CHECKING:  # the solver loads only when a check runs
+    from kltolint.logic import Encoder
+    from kltolint.model import ArchModel
+    from kltolint.source import Sources
+
+# The literal, in the given encoder, that holds exactly in the configurations
+# a finding is about: the safety miter compares only the others.
+Region = Callable[["Encoder"], int]
+# model, the rules of this kind, sources, the sweep's figures, the symbols a re-check is limited to
+Check = Callable[["ArchModel", Sequence[Rule], "Sources", "Stats | None", "set[str] | None"], list[Finding]]
+FixAvailability = Literal["sometimes", "never"]  # ruff's words: a verified fix is offered where one is found
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    name: RuleKindName
+    check: Check
+    # A finding's forbidden region on an arch (None: the rule does not speak of it).
+    forbidden_region: Callable[[ArchModel, Rule, Finding], Region | None]
+    finds: Callable[[Rule], str]  # "What it finds", one sentence
+    how_fixed: Callable[[Rule], str]  # the fix, without the final full stop
+    fix: FixAvailability
+    flag: str = ""  # the `check` option that turns on every rule of the kind ('' none: --rule ID)
+
+
+def no_region(model: ArchModel, rule: Rule, finding: Finding) -> Region | None:
+    """For kinds whose fixes are not judged by a forbidden region."""
+    return None
