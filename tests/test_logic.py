@@ -6,14 +6,7 @@ from kltolint.load import load_arch
 from kltolint.logic import Encoder, Query
 from kltolint.tree import Tree
 from tests.conftest import make_tree
-
-
-def reachable(tmp_path, kconfig: str, combination: str) -> bool:
-    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": kconfig})), "demo")
-    enc = Encoder(model)
-    goal = enc.expr(parse(combination)).m
-    with Query(enc) as query:
-        return query.solve([goal]) is not None
+from tests.helpers import demo_model, reachable
 
 
 def test_select_forces_past_dependencies(tmp_path):
@@ -141,7 +134,7 @@ def test_strings_from_tool_variables_are_free(tmp_path):
 
 def test_python3_is_a_tool_variable(tmp_path):
     # S1: PYTHON3 is exported like CC: the probe names it, not an empty word.
-    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": 'config X\n\tdef_bool $(shell,$(PYTHON3) -c "import lxml")\n'})), "demo")
+    model = demo_model(tmp_path, 'config X\n\tdef_bool $(shell,$(PYTHON3) -c "import lxml")\n')
     (probe,) = model.probes.values()
     assert probe.command.startswith("<PYTHON3> -c")
 
@@ -204,7 +197,7 @@ TOOLS = ("config CC_IS_CLANG\n\tdef_bool $(shell,clang?)\nconfig CC_IS_GCC\n\tde
 def test_integrated_assembler_version_may_be_zero(tmp_path):
     # S5: `$(as-version)` answers 0 with LLVM's integrated assembler.
     k = TOOLS + "config AS_VERSION\n\tint\n\tdefault CLANG_VERSION if AS_IS_LLVM\n\tdefault $(shell,as-version)\n"
-    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": k})), "demo")
+    model = demo_model(tmp_path, k)
     enc = Encoder(model)
     (probe,) = [p for p in model.probes.values() if p.command == "as-version"]
     goal = [enc.expr(parse("AS_IS_LLVM && AS_VERSION >= 150000")).m]
