@@ -57,3 +57,18 @@ def witness_of(model: ArchModel, combination: str,
     with Query(enc) as query:
         found = W.minimise(query, goal)
         return None if found is None else W.build(query, goal, found, model, line_text)
+
+
+def rule_toml(rule_id: str, forbid: str, strategy: str = "add-depends", guard: str | None = None,
+              name: str = "t", message: str = "bad") -> str:
+    """One `[[rule]]` of a user rule pack."""
+    fix = f'strategy = "{strategy}"' + (f', guard = "{guard}"' if guard is not None else "")
+    return (f'[[rule]]\nid = "{rule_id}"\nname = "{name}"\nforbid = "{forbid}"\nmessage = "{message}"\n'
+            f'rationale = "r"\nfix = {{ {fix} }}\n')
+
+
+def rule_pack(directory: Path, *rules: str) -> Path:
+    """A rule directory holding `rules` (rule_toml texts) in one file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "r.toml").write_text("".join(rules))
+    return directory

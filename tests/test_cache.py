@@ -11,10 +11,9 @@ import pytest
 from kltolint.cache import SCHEMA
 from kltolint.cli import main
 from tests.conftest import TREES, make_tree
-from tests.helpers import cli
+from tests.helpers import cli, rule_pack, rule_toml
 
-RULE = ('[[rule]]\nid = "C001"\nname = "a-with-b"\nforbid = "A && B"\nmessage = "A with B"\n'
-        'rationale = "r"\nfix = { strategy = "add-depends" }\n')
+RULE = rule_toml("C001", "A && B", name="a-with-b", message="A with B")
 TOP = 'source "drivers/*/Kconfig"\nconfig A\n\tbool "a"\n'
 CLEAN_B = 'config B\n\tbool "b"\n\tdepends on !A\n'
 
@@ -22,9 +21,7 @@ CLEAN_B = 'config B\n\tbool "b"\n\tdepends on !A\n'
 @pytest.fixture
 def setup(tmp_path):
     root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "drivers/b/Kconfig": CLEAN_B})
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "r.toml").write_text(RULE)
+    rules = rule_pack(tmp_path / "rules", RULE)
     cache = tmp_path / "cache"
     return root, ["check", "-q", "--tree", str(root), "--no-builtin-rules", "--rules", str(rules),
                   "--cache-dir", str(cache)], cache

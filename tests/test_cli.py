@@ -5,7 +5,7 @@ import pytest
 
 from kltolint.cli import main
 from tests.conftest import TREES, line_of, make_tree
-from tests.helpers import cli, cli_error
+from tests.helpers import cli, cli_error, rule_pack, rule_toml
 
 BEFORE = TREES / "arm64-big-endian" / "before"
 AFTER = TREES / "arm64-big-endian" / "after"
@@ -58,10 +58,8 @@ def test_rules_and_rule(capsys):
 
 
 def test_user_rules_directory(capsys, tmp_path):
-    (tmp_path / "mine.toml").write_text(
-        '[[rule]]\nid = "MY001"\nname = "big-endian-at-all"\nforbid = "CPU_BIG_ENDIAN"\n'
-        'message = "big-endian is reachable"\nrationale = "a house rule"\n'
-        'fix = { strategy = "add-depends", guard = "n" }\n')
+    rule_pack(tmp_path, rule_toml("MY001", "CPU_BIG_ENDIAN", "add-depends", "n", name="big-endian-at-all",
+                                  message="big-endian is reachable"))
     code, out, _ = cli(capsys, "check", "--rules", str(tmp_path), "--rule", "MY001", "--tree", str(AFTER))
     assert code == 1 and "[MY001]" in out
 

@@ -15,7 +15,7 @@ from kltolint.errors import UserError
 from kltolint.source import SourceFile
 from kltolint.tree import Tree
 from tests.conftest import FIXTURES, TREES, make_tree
-from tests.helpers import cli
+from tests.helpers import cli, rule_pack, rule_toml
 
 GOLDEN = FIXTURES / "golden"
 REFRESH = os.environ.get("KLTOLINT_REFRESH_GOLDEN") == "1"
@@ -175,12 +175,7 @@ def test_depends_without_depends_goes_after_the_type():
 # -- verification and safety ---------------------------------------------------------
 
 def rule_dir(tmp_path: Path, forbid: str, guard: str, strategy: str = "guard-select", extra: str = "") -> Path:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "r.toml").write_text(
-        f'[[rule]]\nid = "T001"\nname = "t"\nforbid = "{forbid}"\nmessage = "bad"\nrationale = "r"\n'
-        f'fix = {{ strategy = "{strategy}", guard = "{guard}" }}\n{extra}')
-    return rules
+    return rule_pack(tmp_path / "rules", rule_toml("T001", forbid, strategy, guard), extra)
 
 
 SELECTS = ('config A\n\tbool "a"\n\tselect T\nconfig T\n\tbool\nconfig U\n\tbool "u"\n\tdepends on T\n'
@@ -211,9 +206,7 @@ def test_loose_guard_is_unsafe_and_needs_opt_in(capsys, tmp_path):
 
 def test_fix_that_causes_a_new_finding_is_not_offered(capsys, tmp_path):
     root = make_tree(tmp_path / "t", {"Kconfig": SELECTS})
-    rules = rule_dir(tmp_path, "T && B", "!B", extra=(
-        '[[rule]]\nid = "T002"\nname = "a-without-t"\nforbid = "A && !T"\nmessage = "A needs T"\n'
-        'rationale = "r"\nfix = { strategy = "add-depends", guard = "T" }\n'))
+    rules = rule_dir(tmp_path, "T && B", "!B", extra=rule_toml("T002", "A && !T", "add-depends", "T", name="a-without-t", message="A needs T"))
     code, out, _ = cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules)
     assert code == 1
     assert "no fix offered: the edit causes a new finding" in out and "[T002]" in out
