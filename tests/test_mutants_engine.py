@@ -1,0 +1,146 @@
+"""The engine's decisions, asserted on their structured results: each test
+here kills a one-line mutant of logic, analysis, fix, sweep or witness that
+the rest of the fast suite let through (bench/mutants.py; docs/mutation.md
+names the mutant each test is for)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pysat.solvers import Solver
+
+from kltolint import fix
+from kltolint.findings import Edit, Finding
+from kltolint.load import load_arch
+from kltolint.rules import Rule, builtin_dir, load_dir
+from kltolint.session import Session
+from kltolint.tree import Tree
+from tests.conftest import TREES, make_tree
+from tests.helpers import rule_pack, rule_toml, witness_of
+
+SWEEP = [r for r in load_dir(builtin_dir()) if r.id == "KSEL001"]
+INCLUDE = (TREES / "arm64-big-endian" / "before" / "scripts" / "Kconfig.include").read_text()
+
+
+def user_rules(tmp_path: Path, *rules: str) -> list[Rule]:
+    return load_dir(rule_pack(tmp_path / "rules", *rules))
+
+
+def fixed(tmp_path: Path, kconfig: str, rules: list[Rule], arch: str = "demo") -> list[Finding]:
+    """The findings of `rules` on a one-file tree, each with its verified fix."""
+    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": kconfig}))
+    session = Session(tree, rules, jobs=1)
+    return fix.Fixer(session).attach(session.findings(arch))
+
+
+def only(findings: list[Finding]) -> Finding:
+    assert len(findings) == 1, [f.message for f in findings]
+    return findings[0]
+
+
+# -- witness: the assumptions a finding needs (R1) ----------------------------------
+
+PROBES = """\
+source "scripts/Kconfig.include"
+config A
+	bool "a"
+	depends on $(success,foo --version)
+config B
+	bool "b"
+	depends on $(success,bar --version)
+"""
+
+
+def test_witness_names_the_probe_the_combination_needs_and_no_other(tmp_path):
+    tree = Tree(make_tree(tmp_path, {"Kconfig": PROBES, "scripts/Kconfig.include": INCLUDE}))
+    model = load_arch(tree, "demo")
+    lines = PROBES.splitlines()
+    witness = witness_of(model, "A", lambda _file, line: lines[line - 1])
+    assert witness is not None
+    assert witness.assumptions == ("probe succeeds: Kconfig:4: depends on $(success,foo --version)",)
+    # B is not needed, so its probe's answer is left out; `!A` needs a failing probe or a user's n.
+    assert witness_of(model, "A && B", lambda _file, line: lines[line - 1]).assumptions == (
+        "probe succeeds: Kconfig:4: depends on $(success,foo --version)",
+        "probe succeeds: Kconfig:7: depends on $(success,bar --version)")
+
+
+# -- sweep: a dependency on a choice has no guard Kconfig can write (R9) ------------
+
+CHOICE_DEP = """\
+config PCI
+	bool "PCI"
+choice
+	prompt "mode"
+	depends on PCI
+config MODE_A
+	bool "a"
+config SUB
+	bool
+	depends on MODE_A
+endchoice
+config USER
+	bool "user"
+	select SUB
+"""
+
+
+def test_sweep_offers_no_edit_for_a_choice_dependency(tmp_path):
+    finding = only(fixed(tmp_path, CHOICE_DEP, SWEEP))
+    assert finding.rule == "KSEL001" and finding.point is None and finding.alternatives == ()
+    assert finding.guard == "" and finding.notes
+    assert finding.fix is not None and finding.fix.applicability == "none" and finding.fix.edits == ()
+
+
+# -- fix: the alternative edit point (R10) --------------------------------------------
+
+# Guarding BAD's select would make `BAD && !HELPER` reachable (rule T002): the
+# fix must fall back to the alternative, BAD's own `depends on PCI`.
+NEEDS_HELPER = """\
+config PCI
+	bool "PCI"
+config HELPER
+	bool
+	depends on PCI
+config BAD
+	bool "bad"
+	select HELPER
+"""
+
+
+def test_fix_falls_back_to_the_alternative_edit_point(tmp_path):
+    rules = SWEEP + user_rules(tmp_path, rule_toml("T002", "BAD && !HELPER", "add-depends", "HELPER"))
+    finding = only([f for f in fixed(tmp_path, NEEDS_HELPER, rules) if f.rule == "KSEL001"])
+    assert finding.point is not None and finding.point.kind == "select"
+    assert [p.kind for p in finding.alternatives] == ["depends"]
+    assert finding.fix is not None and finding.fix.applicability in ("safe", "unsafe")
+    assert finding.fix.edits == (Edit("Kconfig", 7, 7, "insert", "\tdepends on PCI"),)
+
+
+# -- fix: the safety miter's limits (R11, R13) --------------------------------------
+
+def wide_cone(users: int) -> str:
+    """A select of T guarded by the fix, and `users` symbols that read T."""
+    return ('config A\n\tbool "a"\n\tselect T\nconfig T\n\tbool\nconfig B\n\tbool "b"\n'
+            + "".join(f'config U{i}\n\tbool "u{i}"\n\tdepends on T\n' for i in range(users)))
+
+
+def test_a_fix_whose_cone_is_too_large_is_not_called_safe(tmp_path):
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"))
+    small = only(fixed(tmp_path / "small", wide_cone(3), rules))
+    assert small.fix is not None and small.fix.applicability == "safe"  # the same edit, provably safe
+    large = only(fixed(tmp_path / "large", wide_cone(fix.MITER_MAX_CONE), rules))
+    assert large.fix is not None and large.fix.applicability == "unsafe"
+    assert large.fix.edits == small.fix.edits
+
+
+def test_when_the_miter_gives_up_the_fix_is_unsafe(tmp_path, monkeypatch):
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"))
+    proven = only(fixed(tmp_path / "proven", wide_cone(3), rules))
+    assert proven.fix is not None and proven.fix.applicability == "safe"
+    # The conflict budget is checked only at the solver's restarts, so no small
+    # tree makes it run out: the solver is made to give up instead (pysat's
+    # `solve_limited` answers None when its budget is spent).
+    monkeypatch.setattr(Solver, "solve_limited", lambda *_args, **_kwargs: None)
+    unproven = only(fixed(tmp_path / "unproven", wide_cone(3), rules))
+    assert unproven.fix is not None and unproven.fix.applicability == "unsafe"
+    assert unproven.fix.edits == proven.fix.edits
