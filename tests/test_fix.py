@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -186,7 +187,6 @@ def test_tight_guard_is_safe(capsys, tmp_path):
     root = make_tree(tmp_path / "t", {"Kconfig": SELECTS})
     rules = rule_dir(tmp_path, "T && B", "!B")
     code, out, _ = cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--format", "json")
-    import json
     (finding,) = json.loads(out)["findings"]
     assert finding["fix"]["applicability"] == "safe"
 
@@ -195,8 +195,10 @@ def test_loose_guard_is_unsafe_and_needs_opt_in(capsys, tmp_path):
     root = make_tree(tmp_path / "t", {"Kconfig": SELECTS})
     rules = rule_dir(tmp_path, "T && B", "!B && !D")
     args = ["check", "--tree", root, "--no-builtin-rules", "--rules", rules]
-    code, out, _ = cli(capsys, *args)
-    assert code == 1 and "fix (unsafe)" in out and "U becomes n where it was y" in out
+    code, out, _ = cli(capsys, *args, "--format", "json")
+    (finding,) = json.loads(out)["findings"]
+    assert code == 1 and finding["fix"]["applicability"] == "unsafe"
+    assert "U becomes n where it was y" in finding["fix"]["note"]
     before = (root / "Kconfig").read_text()
     assert cli(capsys, *args, "--fix")[0] == 1
     assert (root / "Kconfig").read_text() == before
@@ -207,9 +209,10 @@ def test_loose_guard_is_unsafe_and_needs_opt_in(capsys, tmp_path):
 def test_fix_that_causes_a_new_finding_is_not_offered(capsys, tmp_path):
     root = make_tree(tmp_path / "t", {"Kconfig": SELECTS})
     rules = rule_dir(tmp_path, "T && B", "!B", extra=rule_toml("T002", "A && !T", "add-depends", "T", name="a-without-t", message="A needs T"))
-    code, out, _ = cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules)
-    assert code == 1
-    assert "no fix offered: the edit causes a new finding" in out and "[T002]" in out
+    code, out, _ = cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--format", "json")
+    (finding,) = json.loads(out)["findings"]
+    assert code == 1 and finding["rule"] == "T001" and finding["fix"]["applicability"] == "none"
+    assert "the edit causes a new finding" in finding["fix"]["note"] and "[T002]" in finding["fix"]["note"]
     assert cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--diff")[1] == ""
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pysat.solvers import Solver
 
 from kltolint import fix
@@ -144,3 +145,19 @@ def test_when_the_miter_gives_up_the_fix_is_unsafe(tmp_path, monkeypatch):
     unproven = only(fixed(tmp_path / "unproven", wide_cone(3), rules))
     assert unproven.fix is not None and unproven.fix.applicability == "unsafe"
     assert unproven.fix.edits == proven.fix.edits
+
+
+# -- logic: choices before and after Linux 6.11 (L5) ----------------------------------
+
+OPTIONAL_CHOICE = 'choice\n\tprompt "p"\n\toptional\nconfig X\n\tbool "x"\nconfig Y\n\tbool "y"\nendchoice\n'
+
+
+@pytest.mark.parametrize("makefile, picks_nothing", [
+    ("VERSION = 6\nPATCHLEVEL = 10\n", True),  # `optional`: the user may pick no member
+    ("VERSION = 6\nPATCHLEVEL = 11\n", False),  # 6.11 dropped `optional`: a visible member is picked
+])
+def test_optional_choice_by_kernel_version(tmp_path, makefile, picks_nothing):
+    tree = Tree(make_tree(tmp_path, {"Kconfig": OPTIONAL_CHOICE, "Makefile": makefile}))
+    model = load_arch(tree, "demo")
+    assert (witness_of(model, "!X && !Y") is not None) is picks_nothing
+    assert witness_of(model, "X && Y") is None
