@@ -314,6 +314,8 @@ def show(mutant: Mutant) -> str:
     new = _apply(mutant, text)
     if new is None:
         return f"{mutant.ident}: stale (the text is not in {mutant.file} exactly once)\n"
+    if mutant.old == text:  # generated: compare with the module as ast.unparse writes it
+        text = ast.unparse(ast.parse(text))
     return "".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True), mutant.file, mutant.file, n=1))
 
 

@@ -59,10 +59,11 @@ def witness_of(model: ArchModel, combination: str,
         return None if found is None else W.build(query, goal, found, model, line_text)
 
 
-def rule_toml(rule_id: str, forbid: str, strategy: str = "add-depends", guard: str | None = None,
+def rule_toml(rule_id: str, forbid: str, strategy: str = "add-depends", guard: str | list[str] | None = None,
               name: str = "t", message: str = "bad") -> str:
-    """One `[[rule]]` of a user rule pack."""
-    fix = f'strategy = "{strategy}"' + (f', guard = "{guard}"' if guard is not None else "")
+    """One `[[rule]]` of a user rule pack (`guard`: one, or alternatives in order)."""
+    guards = [guard] if isinstance(guard, str) else guard
+    fix = f'strategy = "{strategy}"' + (", guard = [" + ", ".join(f'"{g}"' for g in guards) + "]" if guards else "")
     return (f'[[rule]]\nid = "{rule_id}"\nname = "{name}"\nforbid = "{forbid}"\nmessage = "{message}"\n'
             f'rationale = "r"\nfix = {{ {fix} }}\n')
 

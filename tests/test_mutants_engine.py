@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from pysat.solvers import Solver
 
-from kltolint import fix
+from kltolint import analysis, fix
 from kltolint.findings import Edit, Finding
 from kltolint.load import load_arch
 from kltolint.rules import Rule, builtin_dir, load_dir
 from kltolint.session import Session
 from kltolint.tree import Tree
 from tests.conftest import TREES, make_tree
-from tests.helpers import rule_pack, rule_toml, witness_of
+from tests.helpers import demo_model, rule_pack, rule_toml, witness_of
 
 SWEEP = [r for r in load_dir(builtin_dir()) if r.id == "KSEL001"]
 INCLUDE = (TREES / "arm64-big-endian" / "before" / "scripts" / "Kconfig.include").read_text()
@@ -161,3 +161,81 @@ def test_optional_choice_by_kernel_version(tmp_path, makefile, picks_nothing):
     model = load_arch(tree, "demo")
     assert (witness_of(model, "!X && !Y") is not None) is picks_nothing
     assert witness_of(model, "X && Y") is None
+
+
+# -- logic: values (L12, L15) ---------------------------------------------------------
+
+def test_a_string_without_a_default_is_empty(tmp_path):
+    k = 'config S\n\tstring\nconfig EMPTY\n\tdef_bool y\n\tdepends on S = ""\n'
+    assert witness_of(demo_model(tmp_path, k), "EMPTY") is not None
+    assert witness_of(demo_model(tmp_path / "b", k), "!EMPTY") is None
+
+
+NEGATED_DEFAULT = ('config MODULES\n\tbool "modules"\n\tmodules\nconfig D\n\ttristate "d"\n'
+                   'config T\n\ttristate\n\tdefault !D\n')
+
+
+@pytest.mark.parametrize("combination, reachable", [
+    ("D = m && T = m", True),  # !m is m
+    ("D = m && T != m", False),
+    ("D = y && T = n", True),
+    ("D = n && T = y", True),
+])
+def test_a_negated_default_value(tmp_path, combination, reachable):
+    assert (witness_of(demo_model(tmp_path, NEGATED_DEFAULT), combination) is not None) is reachable
+
+
+# -- analysis: which line is blamed (A3, A5) --------------------------------------
+
+def blamed(tmp_path: Path, kconfig: str, rule: str) -> Finding:
+    rules = user_rules(tmp_path, rule)
+    model = demo_model(tmp_path / "tree", kconfig)
+    return only(analysis.check(model, rules, analysis.Sources(Tree(tmp_path / "tree"))))
+
+
+def test_a_guard_never_gates_a_symbol_it_reads(tmp_path):
+    # `S depends on !B` would close the hole, but B depends on S: a loop. The select is guarded instead.
+    k = 'config S\n\tbool "s"\n\tselect T\nconfig T\n\tbool\nconfig B\n\tbool "b"\n\tdepends on S\n'
+    finding = blamed(tmp_path, k, rule_toml("T001", "T && B", "add-depends", "!B"))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("select", "T")
+
+
+def test_only_selects_that_fire_in_the_witness_are_blamed(tmp_path):
+    # X is on by the user; R could select it but cannot in any forbidden
+    # configuration, so X's own `depends on !B` closes the hole.
+    k = ('config R\n\tbool "r"\n\tdepends on !B\n\tselect X\nconfig X\n\tbool "x"\n\tselect T\n'
+         'config T\n\tbool\nconfig B\n\tbool "b"\n')
+    finding = blamed(tmp_path, k, rule_toml("T001", "T && B", "add-depends", "!B"))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("depends", "X")
+
+
+def test_the_explanation_follows_a_defaults_value(tmp_path):
+    # T is on through `default X`; Z's select of T cannot fire with B. The
+    # explanation reaches X through the default's value, and X's depends (the
+    # rule's strategy) is preferred to narrowing the default. Gating T itself
+    # is not tried: T has a select, and a select ignores depends.
+    k = ('config Z\n\tbool "z"\n\tdepends on !B\n\tselect T\nconfig T\n\tbool\n\tdefault X\n'
+         'config X\n\tbool "x"\nconfig B\n\tbool "b"\n')
+    finding = blamed(tmp_path, k, rule_toml("T001", "T && B", "add-depends", "!B"))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("depends", "X")
+
+
+def test_the_first_guard_whose_symbols_exist_is_used(tmp_path):
+    k = 'config S\n\tbool "s"\n\tselect T\nconfig T\n\tbool\nconfig B\n\tbool "b"\n'
+    finding = blamed(tmp_path, k, rule_toml("T001", "T && B", "guard-select", ["!NOT_ON_THIS_ARCH", "!B"]))
+    assert finding.guard == "!B"
+
+
+# -- sweep: what counts as unmet (S1) -------------------------------------------------
+
+def test_a_bool_whose_dependency_is_m_is_not_unmet(tmp_path):
+    # conf compares a bool's dependency with m rounded up: USER (on only with
+    # NET >= m, through WIRED) may select HELPER. A tristate HELPER would be unmet at NET = m.
+    k = ('config MODULES\n\tbool "modules"\n\tmodules\nconfig NET\n\ttristate "net"\n'
+         'config WIRED\n\tbool "wired"\n\tdepends on NET\n'
+         'config HELPER\n\tbool\n\tdepends on NET\nconfig USER\n\tbool "user"\n\tdepends on WIRED\n\tselect HELPER\n')
+    tree = Tree(make_tree(tmp_path, {"Kconfig": k}))
+    assert analysis.check(load_arch(tree, "demo"), SWEEP, analysis.Sources(tree)) == []
+    tristate = Tree(make_tree(tmp_path / "t", {"Kconfig": k.replace("HELPER\n\tbool", "HELPER\n\ttristate")}))
+    (finding,) = analysis.check(load_arch(tristate, "demo"), SWEEP, analysis.Sources(tristate))
+    assert finding.point is not None and finding.point.symbol == "HELPER" and finding.guard == "NET"
