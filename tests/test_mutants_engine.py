@@ -239,3 +239,23 @@ def test_a_bool_whose_dependency_is_m_is_not_unmet(tmp_path):
     tristate = Tree(make_tree(tmp_path / "t", {"Kconfig": k.replace("HELPER\n\tbool", "HELPER\n\ttristate")}))
     (finding,) = analysis.check(load_arch(tristate, "demo"), SWEEP, analysis.Sources(tristate))
     assert finding.point is not None and finding.point.symbol == "HELPER" and finding.guard == "NET"
+
+
+def test_the_guard_names_only_the_conjuncts_the_select_can_break(tmp_path):
+    # USER itself depends on A: only PCI can be below the selected value.
+    k = ('config PCI\n\tbool "pci"\nconfig A\n\tbool "a"\nconfig HELPER\n\tbool\n\tdepends on PCI && A\n'
+         'config USER\n\tbool "user"\n\tdepends on A\n\tselect HELPER\n')
+    finding = only(fixed(tmp_path, k, SWEEP))
+    assert finding.guard == "PCI"
+    assert finding.fix is not None and finding.fix.edits == (Edit("Kconfig", 11, 11, "replace", "\tselect HELPER if PCI"),)
+
+
+def test_a_sweep_fix_that_changes_more_than_the_unmet_select_is_unsafe(tmp_path):
+    # Guarding `select HELPER if C` would make T002 reachable; the alternative,
+    # BAD `depends on PCI`, also turns BAD off where C is off: not only where
+    # the select is unmet (BAD && C && !PCI).
+    k = NEEDS_HELPER.replace("\tselect HELPER\n", "\tselect HELPER if C\n") + 'config C\n\tbool "c"\n'
+    rules = SWEEP + user_rules(tmp_path, rule_toml("T002", "BAD && C && !HELPER", "add-depends", "HELPER"))
+    finding = only([f for f in fixed(tmp_path, k, rules) if f.rule == "KSEL001"])
+    assert finding.fix is not None and finding.fix.applicability == "unsafe"
+    assert finding.fix.edits == (Edit("Kconfig", 7, 7, "insert", "\tdepends on PCI"),)
