@@ -263,19 +263,21 @@ class _DropUAdd(ast.NodeTransformer):
         return node.operand if isinstance(node.op, ast.UAdd) else node
 
 
-def generated(files: list[str]) -> list[Mutant]:
+def sites(files: list[str]) -> list[tuple[str, int]]:
+    """(file, k): the k-th mutable place of each file."""
+    return [(rel, k) for rel in files for k in range(len(_sites(ast.parse((ROOT / rel).read_text()))))]
+
+
+def generated(places: list[tuple[str, int]]) -> list[Mutant]:
     out = []
-    for rel in files:
+    for rel, k in places:
         text = (ROOT / rel).read_text()
-        count = len(_sites(ast.parse(text)))
-        for k in range(count):
-            tree = ast.parse(text)
-            node, how = _sites(tree)[k]
-            line = getattr(node, "lineno", 0)
-            _mutate(node, how)
-            new = ast.unparse(ast.fix_missing_locations(_DropUAdd().visit(tree)))
-            stem = Path(rel).stem
-            out.append(Mutant(f"{stem}:{line}:{how}:{k}", rel, text, new, f"{how} at {rel}:{line}"))
+        tree = ast.parse(text)
+        node, how = _sites(tree)[k]
+        line = getattr(node, "lineno", 0)
+        _mutate(node, how)
+        new = ast.unparse(ast.fix_missing_locations(_DropUAdd().visit(tree)))
+        out.append(Mutant(f"{Path(rel).stem}:{line}:{how}:{k}", rel, text, new, f"{how} at {rel}:{line}"))
     return out
 
 
@@ -360,11 +362,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="print the mutants' diffs, run nothing")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     args = parser.parse_args(argv)
-    mutants = list(CURATED) if args.set == "curated" else generated(args.files)
-    if args.sample and args.sample < len(mutants):
-        mutants = sorted(random.Random(args.seed).sample(mutants, args.sample), key=lambda m: m.ident)
-    if args.only:
-        mutants = [m for m in mutants if m.ident in args.only]
+    if args.set == "curated":
+        mutants = [m for m in CURATED if not args.only or m.ident in args.only]
+    else:
+        places = sites(args.files)
+        if args.sample and args.sample < len(places):
+            places = random.Random(args.seed).sample(places, args.sample)
+        if args.only:  # ids end in the place's index: file stem and k
+            wanted = {(i.split(":")[0], int(i.split(":")[-1])) for i in args.only}
+            places = [(f, k) for f, k in places if (Path(f).stem, k) in wanted]
+        mutants = sorted(generated(places), key=lambda m: m.ident)
     if args.show or args.list:
         for mutant in mutants:
             print(show(mutant) if args.show else f"{mutant.ident:18} {mutant.what}")

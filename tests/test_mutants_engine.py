@@ -259,3 +259,11 @@ def test_a_sweep_fix_that_changes_more_than_the_unmet_select_is_unsafe(tmp_path)
     finding = only([f for f in fixed(tmp_path, k, rules) if f.rule == "KSEL001"])
     assert finding.fix is not None and finding.fix.applicability == "unsafe"
     assert finding.fix.edits == (Edit("Kconfig", 7, 7, "insert", "\tdepends on PCI"),)
+
+
+def test_a_safe_edit_point_wins_over_an_unsafe_alternative(tmp_path):
+    # Without T002 the select can be guarded (safe); BAD's depends (unsafe, above) is not taken.
+    k = NEEDS_HELPER.replace("\tselect HELPER\n", "\tselect HELPER if C\n") + 'config C\n\tbool "c"\n'
+    finding = only(fixed(tmp_path, k, SWEEP))
+    assert finding.fix is not None and finding.fix.applicability == "safe"
+    assert finding.fix.edits == (Edit("Kconfig", 8, 8, "replace", "\tselect HELPER if C && PCI"),)
