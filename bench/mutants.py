@@ -43,7 +43,7 @@ ENGINE = ("kltolint/logic", "kltolint/analysis", "kltolint/fix", "kltolint/sweep
 ENGINE_TESTS = (
     "tests/test_mutants_engine.py", "tests/test_logic.py", "tests/test_sweep.py", "tests/test_analysis.py",
     "tests/test_fix.py", "tests/test_witness.py", "tests/test_edited.py", "tests/test_redundant.py",
-    "tests/test_review_sweep.py", "tests/test_dead.py", "tests/adversarial/test_fix.py",
+    "tests/test_review_sweep.py", "tests/test_dead.py", "tests/adversarial/test_fix.py", "tests/adversarial/test_cache.py",
 )
 # Everything but the real trees and the pre-commit hooks (those take minutes).
 WIDE_TESTS = ("tests", "--ignore=tests/realtree", "--ignore=tests/test_precommit.py")

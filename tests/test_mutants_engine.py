@@ -267,3 +267,23 @@ def test_a_safe_edit_point_wins_over_an_unsafe_alternative(tmp_path):
     finding = only(fixed(tmp_path, k, SWEEP))
     assert finding.fix is not None and finding.fix.applicability == "safe"
     assert finding.fix.edits == (Edit("Kconfig", 8, 8, "replace", "\tselect HELPER if C && PCI"),)
+
+
+def test_a_narrowed_default_is_found_at_its_default_line(tmp_path):
+    k = 'config T\n\tbool\n\tdefault y if X\nconfig X\n\tbool "x"\nconfig B\n\tbool "b"\n'
+    finding = blamed(tmp_path, k, rule_toml("T001", "T && B", "narrow-default", "!B"))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol, finding.point.nth) == (
+        "default", "T", 0)
+    assert finding.line == 3
+
+
+def test_among_equal_candidates_the_arch_s_own_file_is_blamed(tmp_path):
+    # X (arch/demo/Kconfig) and Y (Kconfig) each close the hole at the same
+    # cost; T itself has a select, so it is not gated.
+    top = ('source "arch/demo/Kconfig"\nconfig Z\n\tbool "z"\n\tdepends on !B\n\tselect T\n'
+           'config T\n\tbool\n\tdefault y if X && Y\nconfig Y\n\tbool "y"\nconfig B\n\tbool "b"\n')
+    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": top, "arch/demo/Kconfig": 'config X\n\tbool "x"\n'}))
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "add-depends", "!B"))
+    finding = only(analysis.check(load_arch(tree, "demo"), rules, analysis.Sources(tree)))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("depends", "X")
+    assert finding.point.file == "arch/demo/Kconfig"
