@@ -27,11 +27,11 @@ def user_rules(tmp_path: Path, *rules: str) -> list[Rule]:
     return load_dir(rule_pack(tmp_path / "rules", *rules))
 
 
-def fixed(tmp_path: Path, kconfig: str, rules: list[Rule], arch: str = "demo") -> list[Finding]:
+def fixed(tmp_path: Path, kconfig: str, rules: list[Rule], arches: tuple[str, ...] = ("demo",)) -> list[Finding]:
     """The findings of `rules` on a one-file tree, each with its verified fix."""
-    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": kconfig}))
+    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": kconfig}, arches))
     session = Session(tree, rules, jobs=1)
-    return fix.Fixer(session).attach(session.findings(arch))
+    return fix.Fixer(session).attach([f for arch in arches for f in session.findings(arch)])
 
 
 def only(findings: list[Finding]) -> Finding:
@@ -287,3 +287,16 @@ def test_among_equal_candidates_the_arch_s_own_file_is_blamed(tmp_path):
     finding = only(analysis.check(load_arch(tree, "demo"), rules, analysis.Sources(tree)))
     assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("depends", "X")
     assert finding.point.file == "arch/demo/Kconfig"
+
+
+def test_a_fix_that_fails_on_one_arch_is_not_offered_on_any(tmp_path):
+    # Both arches read Kconfig; the guarded select makes T002 reachable on the
+    # first arch, which ends the verification there.
+    k = 'config A\n\tbool "a"\n\tselect T\nconfig T\n\tbool\nconfig B\n\tbool "b"\n'
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"),
+                       rule_toml("T002", "A && !T", "add-depends", "T"))
+    found = fixed(tmp_path, k, rules, ("one", "two"))
+    assert sorted(f.arch for f in found) == ["one", "two"] and {f.rule for f in found} == {"T001"}
+    for finding in found:
+        assert finding.fix is not None and finding.fix.applicability == "none" and finding.fix.edits == ()
+        assert "new finding on one" in finding.fix.note
