@@ -300,3 +300,11 @@ def test_a_fix_that_fails_on_one_arch_is_not_offered_on_any(tmp_path):
     for finding in found:
         assert finding.fix is not None and finding.fix.applicability == "none" and finding.fix.edits == ()
         assert "new finding on one" in finding.fix.note
+
+
+def test_two_strings_from_one_tool_variable_are_the_same_text(tmp_path):
+    k = ('config A_TEXT\n\tstring\n\tdefault "$(CC_VERSION_TEXT)"\n'
+         'config B_TEXT\n\tstring\n\tdefault "$(CC_VERSION_TEXT)"\n')
+    model = demo_model(tmp_path, k)
+    assert witness_of(model, 'A_TEXT = "clang" && B_TEXT = "clang"') is not None
+    assert witness_of(model, 'A_TEXT = "clang" && B_TEXT != "clang"') is None
