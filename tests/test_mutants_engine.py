@@ -308,3 +308,8 @@ def test_two_strings_from_one_tool_variable_are_the_same_text(tmp_path):
     model = demo_model(tmp_path, k)
     assert witness_of(model, 'A_TEXT = "clang" && B_TEXT = "clang"') is not None
     assert witness_of(model, 'A_TEXT = "clang" && B_TEXT != "clang"') is None
+
+
+def test_an_int_symbol_reads_as_n_in_a_dependency(tmp_path):
+    k = 'config N\n\tint "n"\n\tdefault 4\nconfig A\n\tdef_bool y\n\tdepends on N\n'
+    assert witness_of(demo_model(tmp_path, k), "A") is None
