@@ -313,3 +313,9 @@ def test_two_strings_from_one_tool_variable_are_the_same_text(tmp_path):
 def test_an_int_symbol_reads_as_n_in_a_dependency(tmp_path):
     k = 'config N\n\tint "n"\n\tdefault 4\nconfig A\n\tdef_bool y\n\tdepends on N\n'
     assert witness_of(demo_model(tmp_path, k), "A") is None
+
+
+def test_a_hex_default_without_0x_is_read_in_base_16(tmp_path):
+    k = 'config H\n\thex\n\tdefault 10\nconfig A\n\tdef_bool y\n\tdepends on H = 0x10\n'
+    model = demo_model(tmp_path, k)
+    assert witness_of(model, "A") is not None and witness_of(model, "!A") is None
