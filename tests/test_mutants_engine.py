@@ -316,6 +316,15 @@ def test_an_int_symbol_reads_as_n_in_a_dependency(tmp_path):
 
 
 def test_a_hex_default_without_0x_is_read_in_base_16(tmp_path):
-    k = 'config H\n\thex\n\tdefault 10\nconfig A\n\tdef_bool y\n\tdepends on H = 0x10\n'
+    k = ('config H\n\thex\n\tdefault 10\nconfig A\n\tdef_bool y\n\tdepends on H = 0x10\n'
+         'config B\n\tdef_bool y\n\tdepends on H = 10\n')
     model = demo_model(tmp_path, k)
-    assert witness_of(model, "A") is not None and witness_of(model, "!A") is None
+    assert witness_of(model, "A && B") is not None
+    assert witness_of(model, "!A") is None and witness_of(model, "!B") is None
+
+
+def test_an_ordering_of_strings_is_left_free(tmp_path):
+    # `<` on a string is not modelled: both answers stay reachable (never a false "unreachable").
+    k = 'config S\n\tstring\n\tdefault "b"\nconfig X\n\tdef_bool y\n\tdepends on S < "c"\n'
+    model = demo_model(tmp_path, k)
+    assert witness_of(model, "X") is not None and witness_of(model, "!X") is not None
