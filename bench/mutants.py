@@ -12,13 +12,14 @@ working tree is never touched) and run against a subset of the suite:
            swapped, an `if` condition forced False. `--sample N` runs a
            seeded sample of them.
 
-A mutant is `killed` when the tests fail (or time out), `survived` when they
-pass. Engine files run against ENGINE_TESTS (well under 30 s idle); the
-review's mutants of other modules run against the wider non-realtree suite.
+A mutant is `killed` when the tests fail, `survived` when they pass, and
+`timeout` past --timeout (on a loaded machine, run those again with more).
+Engine files run against ENGINE_TESTS (about 10 s of CPU); the review's
+mutants of other modules against the wider non-realtree suite.
 
     nice -n 10 .venv/bin/python bench/mutants.py curated
     nice -n 10 .venv/bin/python bench/mutants.py auto kltolint/fix.py --sample 40 --seed 1
-    .venv/bin/python bench/mutants.py curated --only M13 --show   # print the mutant's diff
+    .venv/bin/python bench/mutants.py curated --only R13 --show   # print the mutant's diff
 
 Survivors and why they may stay are listed in docs/mutation.md.
 """
@@ -31,6 +32,7 @@ import difflib
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -362,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="print the mutants' diffs, run nothing")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     args = parser.parse_args(argv)
+    # A kill ends the run like ^C: the running tests are stopped and the copy removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.set == "curated":
         mutants = [m for m in CURATED if not args.only or m.ident in args.only]
     else:
