@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ("kltolint/logic", "kltolint/analysis", "kltolint/fix", "kltolint/sweep", "kltolint/witness")
 ENGINE_TESTS = (
-    "tests/test_mutants_engine.py", "tests/test_logic.py", "tests/test_sweep.py", "tests/test_analysis.py",
+    "tests/test_mutants_engine.py", "tests/test_logic.py", "tests/logic", "tests/test_sweep.py", "tests/test_analysis.py",
     "tests/test_fix.py", "tests/test_witness.py", "tests/test_edited.py", "tests/test_redundant.py",
     "tests/test_review_sweep.py", "tests/test_dead.py", "tests/adversarial/test_fix.py", "tests/adversarial/test_cache.py",
 )
@@ -285,6 +285,16 @@ def generated(places: list[tuple[str, int]]) -> list[Mutant]:
 
 # -- running -------------------------------------------------------------------------
 
+def _engine_files() -> list[str]:
+    """logic, analysis, fix and sweep: a module, or every module of a package of that name."""
+    out = []
+    for stem in ENGINE[:4]:
+        package = ROOT / stem
+        out += ([str(f.relative_to(ROOT)) for f in sorted(package.glob("*.py"))] if package.is_dir()
+                else [f"{stem}.py"])
+    return out
+
+
 def _tests_for(mutant: Mutant) -> tuple[str, ...]:
     return ENGINE_TESTS if mutant.file.startswith(ENGINE) else WIDE_TESTS
 
@@ -314,8 +324,8 @@ def _apply(mutant: Mutant, text: str) -> str | None:
 
 
 def show(mutant: Mutant) -> str:
-    text = (ROOT / mutant.file).read_text()
-    new = _apply(mutant, text)
+    text = (ROOT / mutant.file).read_text() if (ROOT / mutant.file).is_file() else ""
+    new = _apply(mutant, text) if text else None
     if new is None:
         return f"{mutant.ident}: stale (the text is not in {mutant.file} exactly once)\n"
     if mutant.old == text:  # generated: compare with the module as ast.unparse writes it
@@ -335,8 +345,8 @@ def run(mutants: list[Mutant], timeout: float, tests: tuple[str, ...] | None = N
                 shutil.copy2(src, work / name)
         for mutant in mutants:
             path = work / mutant.file
-            original = path.read_text()
-            new = _apply(mutant, original)
+            original = path.read_text() if path.is_file() else ""
+            new = _apply(mutant, original) if original else None
             if new is None:
                 results["stale"].append(mutant.ident)
                 print(f"{mutant.ident:18} stale      {mutant.what}", flush=True)
@@ -354,7 +364,7 @@ def run(mutants: list[Mutant], timeout: float, tests: tuple[str, ...] | None = N
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("set", choices=("curated", "auto"))
-    parser.add_argument("files", nargs="*", default=[f"{m}.py" for m in ENGINE[:4]],
+    parser.add_argument("files", nargs="*", default=list(_engine_files()),
                         help="auto: the files to mutate (default: logic, analysis, fix, sweep)")
     parser.add_argument("--only", action="append", default=[], help="run only these mutant ids")
     parser.add_argument("--sample", type=int, default=0, help="auto: a seeded sample of this many")
