@@ -59,7 +59,7 @@ def test_witness_names_the_probe_the_combination_needs_and_no_other(tmp_path):
     witness = witness_of(model, "A", lambda _file, line: lines[line - 1])
     assert witness is not None
     assert witness.assumptions == ("probe succeeds: Kconfig:4: depends on $(success,foo --version)",)
-    # B is not needed, so its probe's answer is left out; `!A` needs a failing probe or a user's n.
+    # `A` alone leaves out the answer of B's probe; `A && B` needs both.
     assert witness_of(model, "A && B", lambda _file, line: lines[line - 1]).assumptions == (
         "probe succeeds: Kconfig:4: depends on $(success,foo --version)",
         "probe succeeds: Kconfig:7: depends on $(success,bar --version)")
