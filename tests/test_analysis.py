@@ -16,10 +16,12 @@ def test_big_endian_finding_at_the_unguarded_select(fixture_tree):
     text = (TREES / "arm64-big-endian/before/arch/arm64/Kconfig").read_text()
     assert (finding.rule, finding.arch, finding.file) == ("KLTO001", "arm64", "arch/arm64/Kconfig")
     assert finding.line == line_of(text, "select ARCH_SUPPORTS_LTO_CLANG")
-    assert "ARCH_SUPPORTS_LTO_CLANG" in finding.message and "ARM64" in finding.message
+    # ARM64's `select ARCH_SUPPORTS_LTO_CLANG` is the edit point
+    assert (finding.point.kind, finding.point.symbol, finding.point.entry_line) == (
+        "select", "ARCH_SUPPORTS_LTO_CLANG", line_of(text, "config ARM64"))
     assert "CONFIG_CPU_BIG_ENDIAN=y" in finding.witness.config
     assert finding.witness.make == "LLVM=1"
-    assert finding.strategy == "select" and finding.guard == "CPU_LITTLE_ENDIAN"
+    assert finding.guard == "CPU_LITTLE_ENDIAN"
     # the chain runs from LTO to the select line
     assert finding.chain[-1].line == finding.line
     assert any("HAS_LTO_CLANG" in step.text for step in finding.chain)
@@ -36,7 +38,8 @@ def test_ld_bfd_finding_at_the_gate_entry(fixture_tree):
     text = (TREES / "ld-bfd/arch/Kconfig").read_text()
     assert finding.rule == "KLTO002" and finding.file == "arch/Kconfig"
     assert finding.line == line_of(text, "depends on !GCOV_KERNEL")  # last depends of HAS_LTO_CLANG
-    assert finding.target == "HAS_LTO_CLANG" and finding.guard == "LD_IS_LLD"
+    assert (finding.point.kind, finding.point.symbol) == ("depends", "HAS_LTO_CLANG")
+    assert finding.guard == "LD_IS_LLD"
     assert finding.witness.make == "LLVM=1 LD=ld.bfd"
 
 
@@ -45,7 +48,12 @@ def test_witness_is_minimal_and_prefers_new_toolchains(fixture_tree):
     lines = finding.witness.config.splitlines()
     assert lines == ["CONFIG_CPU_BIG_ENDIAN=y", "CONFIG_LTO_CLANG_FULL=y"] or \
         lines == ["CONFIG_CPU_BIG_ENDIAN=y", "CONFIG_LTO_CLANG_THIN=y"]
-    assert not any("<" in a for a in finding.witness.assumptions)
+    # a lower bound on the version and the two llvm probes, no upper bound
+    assumptions = finding.witness.assumptions
+    assert "clang 15.0 or newer (CLANG_VERSION >= 150000)" in assumptions
+    assert sorted(a.split(":")[1:3] for a in assumptions if a.startswith("probe succeeds:")) == [
+        [" arch/Kconfig", "23"], [" arch/Kconfig", "24"]]
+    assert not any("<" in a for a in assumptions)
 
 
 def test_rule_on_arch_without_its_symbols_is_silent(fixture_tree):

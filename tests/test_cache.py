@@ -11,9 +11,9 @@ import pytest
 from kltolint.cache import SCHEMA
 from kltolint.cli import main
 from tests.conftest import TREES, make_tree
+from tests.helpers import cli, rule_pack, rule_toml
 
-RULE = ('[[rule]]\nid = "C001"\nname = "a-with-b"\nforbid = "A && B"\nmessage = "A with B"\n'
-        'rationale = "r"\nfix = { strategy = "add-depends" }\n')
+RULE = rule_toml("C001", "A && B", name="a-with-b", message="A with B")
 TOP = 'source "drivers/*/Kconfig"\nconfig A\n\tbool "a"\n'
 CLEAN_B = 'config B\n\tbool "b"\n\tdepends on !A\n'
 
@@ -21,17 +21,10 @@ CLEAN_B = 'config B\n\tbool "b"\n\tdepends on !A\n'
 @pytest.fixture
 def setup(tmp_path):
     root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "drivers/b/Kconfig": CLEAN_B})
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "r.toml").write_text(RULE)
+    rules = rule_pack(tmp_path / "rules", RULE)
     cache = tmp_path / "cache"
     return root, ["check", "-q", "--tree", str(root), "--no-builtin-rules", "--rules", str(rules),
                   "--cache-dir", str(cache)], cache
-
-
-def run(capsys, argv):
-    code = main(argv)
-    return code, capsys.readouterr().out
 
 
 def no_loading(monkeypatch):
@@ -43,29 +36,29 @@ def no_loading(monkeypatch):
 
 def test_second_run_is_served_from_the_cache(setup, capsys, monkeypatch):
     root, argv, cache = setup
-    assert run(capsys, argv)[0] == 0
+    assert cli(capsys, *argv)[0] == 0
     assert list((cache / f"v{SCHEMA}").glob("*.json"))
     no_loading(monkeypatch)
-    assert run(capsys, argv)[0] == 0
+    assert cli(capsys, *argv)[0] == 0
     (root / "Kconfig").touch()  # mtime changes, content does not: still a hit
-    assert run(capsys, argv)[0] == 0
+    assert cli(capsys, *argv)[0] == 0
 
 
 def test_edited_file_invalidates(setup, capsys):
     root, argv, _ = setup
-    assert run(capsys, argv)[0] == 0
+    assert cli(capsys, *argv)[0] == 0
     (root / "drivers/b/Kconfig").write_text('config B\n\tbool "b"\n')
-    code, out = run(capsys, argv)
+    code, out = cli(capsys, *argv)[:2]
     assert code == 1 and "[C001]" in out
 
 
 def test_added_file_under_a_source_glob_invalidates(setup, capsys):
     root, argv, _ = setup
     (root / "drivers/b/Kconfig").write_text("")
-    assert run(capsys, argv)[0] == 0
+    assert cli(capsys, *argv)[0] == 0
     (root / "drivers/c").mkdir()
     (root / "drivers/c/Kconfig").write_text('config B\n\tbool "b"\n')
-    assert run(capsys, argv)[0] == 1
+    assert cli(capsys, *argv)[0] == 1
 
 
 def test_removed_file_invalidates(setup, capsys):
@@ -73,25 +66,25 @@ def test_removed_file_invalidates(setup, capsys):
     (root / "drivers/c").mkdir()
     (root / "drivers/c/Kconfig").write_text('config C\n\tbool "c"\n\tselect B\nconfig A2\n\tbool\n')
     (root / "drivers/b/Kconfig").write_text('config B\n\tbool\n\tdepends on !A\n')
-    assert run(capsys, argv)[0] == 1  # C selects B past its dependency
+    assert cli(capsys, *argv)[0] == 1  # C selects B past its dependency
     (root / "drivers/c/Kconfig").unlink()
-    assert run(capsys, argv)[0] == 0
+    assert cli(capsys, *argv)[0] == 0
 
 
 @pytest.mark.parametrize("junk", [b"\x00\xff not json", b'{"schema": 1, "files": "nonsense"}', b"[]", b""])
 def test_corrupt_or_foreign_entries_are_misses(setup, capsys, junk):
     root, argv, cache = setup
     (root / "drivers/b/Kconfig").write_text('config B\n\tbool "b"\n')
-    assert run(capsys, argv)[0] == 1
+    assert cli(capsys, *argv)[0] == 1
     for entry in (cache / f"v{SCHEMA}").glob("*.json"):
         entry.write_bytes(junk)
-    code, out = run(capsys, argv)
+    code, out = cli(capsys, *argv)[:2]
     assert code == 1 and "[C001]" in out
 
 
 def test_no_cache_writes_nothing(setup, capsys):
     _, argv, cache = setup
-    assert run(capsys, argv + ["--no-cache"])[0] == 0
+    assert cli(capsys, *argv + ["--no-cache"])[0] == 0
     assert not cache.exists()
 
 
@@ -108,7 +101,7 @@ def test_concurrent_runs_share_a_cache(setup):
 def test_parallel_output_is_deterministic(capsys, tmp_path):
     tree = TREES / "ld-bfd"
     base = ["check", "--tree", str(tree), "--no-cache", "--format", "json"]
-    outs = {run(capsys, base + ["-j", str(jobs)])[1] for jobs in (1, 2, 2)}
+    outs = {cli(capsys, *base + ["-j", str(jobs)])[1] for jobs in (1, 2, 2)}
     assert len(outs) == 1 and json.loads(outs.pop())["summary"]["arches"] == 2
 
 
@@ -136,21 +129,21 @@ def ld_bfd(tmp_path):
 
 def test_warm_run_with_findings_takes_their_fixes_from_the_cache(tmp_path, capsys, monkeypatch):
     root, argv = ld_bfd(tmp_path)
-    code, cold = run(capsys, argv)
+    code, cold = cli(capsys, *argv)[:2]
     assert code == 1 and json.loads(cold)["findings"][0]["fix"]["applicability"] == "safe"
     no_loading(monkeypatch)
     monkeypatch.setattr("kltolint.fix.verify", lambda *_: pytest.fail("the fix was verified again"))
-    assert run(capsys, argv) == (1, cold)
+    assert cli(capsys, *argv)[:2] == (1, cold)
 
 
 def test_fix_is_verified_again_when_another_arch_changes(tmp_path, capsys, monkeypatch):
     """arch/Kconfig's fix was verified on x86 too: an edit there (which
     arm64's findings do not depend on) makes the cached fix stale."""
     root, argv = ld_bfd(tmp_path)
-    code, cold = run(capsys, argv)
+    code, cold = cli(capsys, *argv)[:2]
     (root / "arch/x86/Kconfig").write_text((root / "arch/x86/Kconfig").read_text() + "config NEW\n\tbool\n")
     from kltolint import fix
     calls = []
     real = fix.verify
     monkeypatch.setattr("kltolint.fix.verify", lambda *a, **k: calls.append(1) or real(*a, **k))
-    assert run(capsys, argv) == (1, cold) and calls
+    assert cli(capsys, *argv)[:2] == (1, cold) and calls

@@ -5,19 +5,15 @@ import pytest
 
 from kltolint.cli import COMMANDS, main
 from tests.conftest import TREES, line_of, make_tree
+from tests.helpers import cli, cli_error, rule_pack, rule_toml
 
 BEFORE = TREES / "arm64-big-endian" / "before"
 AFTER = TREES / "arm64-big-endian" / "after"
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 def test_finding_exits_1_with_gcc_style_line(capsys):
-    code, out, _ = run(capsys, "check", str(BEFORE / "arch/arm64/Kconfig"))
+    code, out, _ = cli(capsys, "check", str(BEFORE / "arch/arm64/Kconfig"))
     assert code == 1
     line = line_of((BEFORE / "arch/arm64/Kconfig").read_text(), "select ARCH_SUPPORTS_LTO_CLANG")
     assert re.search(rf"^arch/arm64/Kconfig:{line}: error: .*\[KLTO001\]$", out, re.M)
@@ -26,25 +22,25 @@ def test_finding_exits_1_with_gcc_style_line(capsys):
 
 
 def test_clean_tree_exits_0(capsys):
-    code, out, _ = run(capsys, "check", "--tree", str(AFTER))
+    code, out, _ = cli(capsys, "check", "--tree", str(AFTER))
     assert code == 0 and "no findings on 2 arches" in out
 
 
 def test_check_is_the_default_command(capsys, monkeypatch):
     monkeypatch.chdir(BEFORE)
-    code, out, _ = run(capsys, "arch/arm64/Kconfig")
+    code, out, _ = cli(capsys, "arch/arm64/Kconfig")
     assert code == 1 and "[KLTO001]" in out
 
 
 def test_arch_inferred_or_all(capsys, monkeypatch):
     monkeypatch.chdir(AFTER)
-    assert "on 1 arch" in run(capsys, "check", "arch/x86/Kconfig")[1]
-    assert "on 2 arches" in run(capsys, "check", "arch/Kconfig")[1]
-    assert "on 1 arch" in run(capsys, "check", "--arch", "arm64")[1]
+    assert "on 1 arch" in cli(capsys, "check", "arch/x86/Kconfig")[1]
+    assert "on 2 arches" in cli(capsys, "check", "arch/Kconfig")[1]
+    assert "on 1 arch" in cli(capsys, "check", "--arch", "arm64")[1]
 
 
 def test_json_schema(capsys):
-    code, out, _ = run(capsys, "check", "--format", "json", str(BEFORE / "arch/arm64/Kconfig"))
+    code, out, _ = cli(capsys, "check", "--format", "json", str(BEFORE / "arch/arm64/Kconfig"))
     doc = json.loads(out)
     assert code == 1 and doc["version"] == 1 and doc["arches"] == ["arm64"]
     (finding,) = doc["findings"]
@@ -55,46 +51,38 @@ def test_json_schema(capsys):
 
 
 def test_rules_and_rule(capsys):
-    code, out, _ = run(capsys, "rules")
+    code, out, _ = cli(capsys, "rules")
     assert code == 0 and "KLTO001" in out and "KLTO007" in out
-    code, out, _ = run(capsys, "rule", "KLTO001")
+    code, out, _ = cli(capsys, "rule", "KLTO001")
     assert code == 0 and "LTO_CLANG && CPU_BIG_ENDIAN" in out and "Why it is bad" in out
 
 
 def test_user_rules_directory(capsys, tmp_path):
-    (tmp_path / "mine.toml").write_text(
-        '[[rule]]\nid = "MY001"\nname = "big-endian-at-all"\nforbid = "CPU_BIG_ENDIAN"\n'
-        'message = "big-endian is reachable"\nrationale = "a house rule"\n'
-        'fix = { strategy = "add-depends", guard = "n" }\n')
-    code, out, _ = run(capsys, "check", "--rules", str(tmp_path), "--rule", "MY001", "--tree", str(AFTER))
+    rule_pack(tmp_path, rule_toml("MY001", "CPU_BIG_ENDIAN", "add-depends", "n", name="big-endian-at-all",
+                                  message="big-endian is reachable"))
+    code, out, _ = cli(capsys, "check", "--rules", str(tmp_path), "--rule", "MY001", "--tree", str(AFTER))
     assert code == 1 and "[MY001]" in out
 
 
-def errors(capsys, *argv):
-    code, out, err = run(capsys, *argv)
-    assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "Traceback" not in err
-    return err
-
 
 def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path):
-    assert "not inside a kernel tree" in errors(capsys, "check", str(tmp_path))
-    assert "unknown arch 'vax'" in errors(capsys, "check", "--tree", str(AFTER), "--arch", "vax")
-    assert "no such file" in errors(capsys, "check", str(tmp_path / "missing"))
+    assert "not inside a kernel tree" in cli_error(capsys, "check", str(tmp_path))
+    assert "unknown arch 'vax'" in cli_error(capsys, "check", "--tree", str(AFTER), "--arch", "vax")
+    assert "no such file" in cli_error(capsys, "check", str(tmp_path / "missing"))
     (tmp_path / "bad.toml").write_text("[[rule]]\nid = 1\n")
-    assert "bad.toml" in errors(capsys, "check", "--rules", str(tmp_path), "--tree", str(AFTER))
+    assert "bad.toml" in cli_error(capsys, "check", "--rules", str(tmp_path), "--tree", str(AFTER))
 
 
 def test_kconfig_syntax_error_names_file_and_line(capsys, tmp_path):
     root = make_tree(tmp_path, {"Kconfig": "config A\n\tbool \"a\"\n\tdepends on &&\n"})
-    err = errors(capsys, "check", "--tree", str(root))
+    err = cli_error(capsys, "check", "--tree", str(root))
     assert err.startswith("kltolint: error: Kconfig:3:")
 
 
 def test_unreadable_kconfig(capsys, tmp_path):
     root = make_tree(tmp_path, {"Kconfig": 'source "sub"\n'})
     (root / "sub").mkdir()
-    err = errors(capsys, "check", "--tree", str(root))
+    err = cli_error(capsys, "check", "--tree", str(root))
     assert "sub" in err and "cannot read" in err
 
 
@@ -158,7 +146,7 @@ def test_format_names_are_one_literal():
 @pytest.mark.parametrize("argv", [["check"], ["review", "-"], ["query", "A"], ["explain", "A", "--config", "c"]])
 def test_a_tree_without_arches_is_bad_input_not_a_crash(capsys, tmp_path, argv):
     (tmp_path / "Kconfig").write_text('config A\n\tbool "a"\n')  # no arch/
-    assert "not a kernel tree" in errors(capsys, *argv, "--tree", str(tmp_path), "--no-cache"
+    assert "not a kernel tree" in cli_error(capsys, *argv, "--tree", str(tmp_path), "--no-cache"
                                          if argv[0] != "review" else "--quiet")
 
 

@@ -17,17 +17,10 @@ from kltolint.load import load_arch
 from kltolint.logic import Encoder, Query
 from kltolint.tree import Tree
 from tests.conftest import FIXTURES, make_tree
+from tests.helpers import demo_model, reachable
 
 MODULES = 'config MODULES\n\tbool "modules"\n\tmodules\n'
 CONDITIONAL_DEP = FIXTURES / "kconfig-tests" / "conditional_dep"
-
-
-def reachable(tmp_path: Path, kconfig: str, combination: str) -> bool:
-    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": kconfig})), "demo")
-    enc = Encoder(model)
-    goal = enc.expr(parse(combination)).m
-    with Query(enc) as query:
-        return query.solve([goal]) is not None
 
 
 def entry(dep: str, type_: str = "tristate") -> str:
@@ -105,7 +98,7 @@ def test_select_target_direct_dependency_is_conditional(tmp_path):
 def test_visible_if_and_if_blocks_take_no_condition(tmp_path):
     k = 'config X\n\tbool "x"\nif X if X\nendif\n'
     with pytest.raises(UserError) as err:
-        load_arch(Tree(make_tree(tmp_path, {"Kconfig": k})), "demo")
+        demo_model(tmp_path, k)
     assert err.value.line == 3 and "unsupported Kconfig construct" in str(err.value)
 
 
@@ -154,7 +147,7 @@ def _every_config(query: Query, values: dict, assumptions: list[int]) -> list[di
 def test_kernel_conditional_dep_test_is_replayed(tmp_path, n):
     """scripts/kconfig/tests/conditional_dep (7.3): for the inputs of
     test_configN (oldconfig), the model allows exactly expected_configN."""
-    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": (CONDITIONAL_DEP / "Kconfig").read_text()})), "demo")
+    model = demo_model(tmp_path, (CONDITIONAL_DEP / "Kconfig").read_text())
     given = _config(CONDITIONAL_DEP / f"test_config{n}")
     expected = _config(CONDITIONAL_DEP / f"expected_config{n}")
     enc = Encoder(model)
@@ -170,7 +163,7 @@ def test_transitional_symbol_is_the_users_whatever_its_menu(tmp_path):
     for it is used even under an unmet `if`; its default-less successor reads it."""
     k = ('config GATE\n\tbool "gate"\nif GATE\nconfig OLD\n\tbool\n\ttransitional\n\thelp\n\t  old name\nendif\n'
          'config NEW\n\tbool "new"\n\tdefault OLD\n')
-    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": k})), "demo")
+    model = demo_model(tmp_path, k)
     assert [to_str(p) for p in model.symbols["OLD"].prompts] == ["y"]
     assert reachable(tmp_path / "b", k, "OLD && !GATE")
     assert reachable(tmp_path / "c", k, "!OLD")
@@ -183,7 +176,7 @@ def test_transitional_symbol_is_the_users_whatever_its_menu(tmp_path):
 ])
 def test_unknown_syntax_is_an_unsupported_construct(tmp_path, kconfig, line):
     with pytest.raises(UserError) as err:
-        load_arch(Tree(make_tree(tmp_path, {"Kconfig": kconfig})), "demo")
+        demo_model(tmp_path, kconfig)
     text = str(err.value)
     assert err.value.line == line and err.value.file == "Kconfig"
     assert "unsupported Kconfig construct" in text and f"Linux {compat.NEWEST_KERNEL}" in text
@@ -250,7 +243,7 @@ def test_kernel_transitional_test_is_replayed(tmp_path):
     """scripts/kconfig/tests/transitional (7.3): with initial_config's values
     (olddefconfig), the bool and tristate symbols take exactly
     expected_config's values, and the int, hex and string ones can."""
-    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": (TRANSITIONAL / "Kconfig").read_text()})), "demo")
+    model = demo_model(tmp_path, (TRANSITIONAL / "Kconfig").read_text())
     given = _config(TRANSITIONAL / "initial_config")
     expected = _config(TRANSITIONAL / "expected_config")
     enc = Encoder(model)

@@ -13,6 +13,7 @@ from kltolint.rules import builtin_dir, load_dir
 from kltolint.source import SourceFile
 from kltolint.tree import Tree
 from tests.conftest import line_of, make_tree
+from tests.helpers import demo_model
 
 RULES = {r.id: r for r in load_dir(builtin_dir())}
 KDEAD = [RULES["KDEAD001"], RULES["KDEAD002"]]
@@ -199,5 +200,5 @@ def test_possible_reaches_a_choice_member_whatever_the_order(tmp_path):
     k = ('config GATE\n\tbool\n\tdefault y if HELPER\nconfig HELPER\n\tdef_bool y\n\tdepends on ON\n'
          'config ON\n\tbool "on"\n'
          'choice\n\tprompt "c" if GATE\nconfig MEMBER\n\tbool "member"\nendchoice\n')
-    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": k})), "demo")
+    model = demo_model(tmp_path, k)
     assert "MEMBER" in dead.Possible(model).on

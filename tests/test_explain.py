@@ -13,7 +13,8 @@ from kltolint import query as Q
 from kltolint.errors import UserError
 from kltolint.source import Sources
 from tests.conftest import line_of
-from tests.test_query import _tree, run
+from tests.test_query import _tree
+from tests.helpers import cli
 
 # A .config as conf would write it for tests.test_query's KCONFIG, built with clang.
 CLANG = """\
@@ -99,12 +100,12 @@ def test_cli(tmp_path, capsys):
     config = tmp_path / ".config"
     config.write_text(GCC)
     base = ["explain", "--tree", str(tree.root), "--config", str(config), "--arch", "demo"]
-    code, out, _ = run(capsys, *base[:1], "SLOW", *base[1:])
+    code, out, _ = cli(capsys, *base[:1], "SLOW", *base[1:])
     assert code == 0 and "    CONFIG_SLOW=y\n" in out and "make olddefconfig" in out
-    code, out, _ = run(capsys, *base[:1], "KNOB", *base[1:])
+    code, out, _ = cli(capsys, *base[:1], "KNOB", *base[1:])
     assert code == 1 and "no change of the user's choices gives KNOB=y" in out
-    code, out, _ = run(capsys, *base[:1], "FAST", *base[1:], "--format", "json")
+    code, out, _ = cli(capsys, *base[:1], "FAST", *base[1:], "--format", "json")
     data = json.loads(out)
     assert code == 1 and data["changes"] is None and data["ruled_out_by"]["core"][0]["symbol"] == "FAST"
-    code, out, err = run(capsys, *base[:1], "NOPE", *base[1:])
+    code, out, err = cli(capsys, *base[:1], "NOPE", *base[1:])
     assert code == 2 and out == "" and "unknown symbol NOPE" in err and err.count("\n") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -11,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from kltolint import fix
-from kltolint.cli import main
 from kltolint.errors import UserError
 from kltolint.source import SourceFile
 from kltolint.tree import Tree
 from tests.conftest import FIXTURES, TREES, make_tree
+from tests.helpers import cli, rule_pack, rule_toml
 
 GOLDEN = FIXTURES / "golden"
 REFRESH = os.environ.get("KLTOLINT_REFRESH_GOLDEN") == "1"
@@ -34,11 +35,6 @@ CASES = {
 }
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 def copy(tree: str, tmp_path: Path) -> Path:
     dest = tmp_path / "tree"
@@ -49,7 +45,7 @@ def copy(tree: str, tmp_path: Path) -> Path:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_golden_diff(case, capsys):
     tree, extra = CASES[case]
-    code, diff, _ = run(capsys, "check", "--tree", TREES / tree, "--diff", *extra)
+    code, diff, _ = cli(capsys, "check", "--tree", TREES / tree, "--diff", *extra)
     golden = GOLDEN / f"{case}.diff"
     if REFRESH:
         golden.parent.mkdir(exist_ok=True)
@@ -62,7 +58,7 @@ def test_golden_diff(case, capsys):
 def test_diff_applies_and_fix_writes_the_same(case, capsys, tmp_path):
     tree, extra = CASES[case]
     root = copy(tree, tmp_path)
-    _, diff, _ = run(capsys, "check", "--tree", root, "--diff", *extra)
+    _, diff, _ = cli(capsys, "check", "--tree", root, "--diff", *extra)
     patch = tmp_path / "fix.patch"
     patch.write_bytes(diff.encode("utf-8", "surrogateescape"))
     for command in (["git", "apply", "--check", str(patch)], ["patch", "-p1", "--dry-run", "-i", str(patch)]):
@@ -71,25 +67,25 @@ def test_diff_applies_and_fix_writes_the_same(case, capsys, tmp_path):
     expected = copy(tree, tmp_path / "expected")
     subprocess.run(["patch", "-s", "-p1", "-i", str(patch)], cwd=expected, check=True)
 
-    code, _, err = run(capsys, "check", "--tree", root, "--fix", *extra)
+    code, _, err = cli(capsys, "check", "--tree", root, "--fix", *extra)
     assert code == 0 and "fixed" in err
     for path in expected.rglob("*"):
         if path.is_file() and not path.name.endswith(".orig"):
             assert (root / path.relative_to(expected)).read_bytes() == path.read_bytes(), path
     # the fixed tree is clean, and a second --fix changes nothing
     snapshot = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
-    assert run(capsys, "check", "--tree", root, *extra)[0] == 0
-    assert run(capsys, "check", "--tree", root, "--fix", *extra)[0] == 0
+    assert cli(capsys, "check", "--tree", root, *extra)[0] == 0
+    assert cli(capsys, "check", "--tree", root, "--fix", *extra)[0] == 0
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == snapshot
 
 
 def test_fix_only_touches_the_named_file(capsys, tmp_path):
     root = copy("ld-bfd", tmp_path)
     before = (root / "arch/Kconfig").read_bytes()
-    code, out, _ = run(capsys, "--fix", root / "arch/arm64/Kconfig")
+    code, out, _ = cli(capsys, "--fix", root / "arch/arm64/Kconfig")
     assert code == 1 and "[KLTO002]" in out  # the finding is in arch/Kconfig
     assert (root / "arch/Kconfig").read_bytes() == before
-    code, _, err = run(capsys, "--fix", root / "arch/Kconfig")
+    code, _, err = cli(capsys, "--fix", root / "arch/Kconfig")
     assert code == 0 and "arch/Kconfig" in err
 
 
@@ -97,7 +93,7 @@ def test_fix_keeps_permissions(capsys, tmp_path):
     root = copy("arm64-big-endian/before", tmp_path)
     target = root / "arch/arm64/Kconfig"
     target.chmod(0o640)
-    assert run(capsys, "--fix", target)[0] == 0
+    assert cli(capsys, "--fix", target)[0] == 0
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert not list(target.parent.glob(".*kltolint"))  # no temp file left
 
@@ -107,7 +103,7 @@ def test_read_only_file_is_refused(capsys, tmp_path):
     target = root / "arch/arm64/Kconfig"
     before = target.read_bytes()
     target.chmod(0o444)
-    code, out, err = run(capsys, "--fix", target)
+    code, out, err = cli(capsys, "--fix", target)
     assert code == 2 and "read-only" in err and err.count("\n") == 1
     assert target.read_bytes() == before
 
@@ -142,7 +138,7 @@ def test_file_outside_the_tree(capsys, tmp_path):
     outside = tmp_path / "elsewhere" / "Kconfig"
     outside.parent.mkdir()
     outside.write_text("config X\n\tbool\n")
-    code, _, err = run(capsys, "--tree", root, "--fix", outside)
+    code, _, err = cli(capsys, "--tree", root, "--fix", outside)
     assert code == 2 and "outside the kernel tree" in err
 
 
@@ -180,12 +176,7 @@ def test_depends_without_depends_goes_after_the_type():
 # -- verification and safety ---------------------------------------------------------
 
 def rule_dir(tmp_path: Path, forbid: str, guard: str, strategy: str = "guard-select", extra: str = "") -> Path:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "r.toml").write_text(
-        f'[[rule]]\nid = "T001"\nname = "t"\nforbid = "{forbid}"\nmessage = "bad"\nrationale = "r"\n'
-        f'fix = {{ strategy = "{strategy}", guard = "{guard}" }}\n{extra}')
-    return rules
+    return rule_pack(tmp_path / "rules", rule_toml("T001", forbid, strategy, guard), extra)
 
 
 SELECTS = ('config A\n\tbool "a"\n\tselect T\nconfig T\n\tbool\nconfig U\n\tbool "u"\n\tdepends on T\n'
@@ -195,8 +186,7 @@ SELECTS = ('config A\n\tbool "a"\n\tselect T\nconfig T\n\tbool\nconfig U\n\tbool
 def test_tight_guard_is_safe(capsys, tmp_path):
     root = make_tree(tmp_path / "t", {"Kconfig": SELECTS})
     rules = rule_dir(tmp_path, "T && B", "!B")
-    code, out, _ = run(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--format", "json")
-    import json
+    code, out, _ = cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--format", "json")
     (finding,) = json.loads(out)["findings"]
     assert finding["fix"]["applicability"] == "safe"
 
@@ -205,24 +195,25 @@ def test_loose_guard_is_unsafe_and_needs_opt_in(capsys, tmp_path):
     root = make_tree(tmp_path / "t", {"Kconfig": SELECTS})
     rules = rule_dir(tmp_path, "T && B", "!B && !D")
     args = ["check", "--tree", root, "--no-builtin-rules", "--rules", rules]
-    code, out, _ = run(capsys, *args)
-    assert code == 1 and "fix (unsafe)" in out and "U becomes n where it was y" in out
+    code, out, _ = cli(capsys, *args, "--format", "json")
+    (finding,) = json.loads(out)["findings"]
+    assert code == 1 and finding["fix"]["applicability"] == "unsafe"
+    assert "U becomes n where it was y" in finding["fix"]["note"]
     before = (root / "Kconfig").read_text()
-    assert run(capsys, *args, "--fix")[0] == 1
+    assert cli(capsys, *args, "--fix")[0] == 1
     assert (root / "Kconfig").read_text() == before
-    assert run(capsys, *args, "--fix", "--unsafe-fixes")[0] == 0
+    assert cli(capsys, *args, "--fix", "--unsafe-fixes")[0] == 0
     assert "select T if !B && !D" in (root / "Kconfig").read_text()
 
 
 def test_fix_that_causes_a_new_finding_is_not_offered(capsys, tmp_path):
     root = make_tree(tmp_path / "t", {"Kconfig": SELECTS})
-    rules = rule_dir(tmp_path, "T && B", "!B", extra=(
-        '[[rule]]\nid = "T002"\nname = "a-without-t"\nforbid = "A && !T"\nmessage = "A needs T"\n'
-        'rationale = "r"\nfix = { strategy = "add-depends", guard = "T" }\n'))
-    code, out, _ = run(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules)
-    assert code == 1
-    assert "no fix offered: the edit causes a new finding" in out and "[T002]" in out
-    assert run(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--diff")[1] == ""
+    rules = rule_dir(tmp_path, "T && B", "!B", extra=rule_toml("T002", "A && !T", "add-depends", "T", name="a-without-t", message="A needs T"))
+    code, out, _ = cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--format", "json")
+    (finding,) = json.loads(out)["findings"]
+    assert code == 1 and finding["rule"] == "T001" and finding["fix"]["applicability"] == "none"
+    assert "the edit causes a new finding" in finding["fix"]["note"] and "[T002]" in finding["fix"]["note"]
+    assert cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--diff")[1] == ""
 
 
 def test_a_guard_its_rule_does_not_give_is_not_written(fixture_tree):

@@ -8,12 +8,12 @@ import pytest
 
 from kltolint import expr as E
 from kltolint import query as Q
-from kltolint.cli import main
 from kltolint.errors import UserError
 from kltolint.source import Sources
 from kltolint.toolfacts import parse_fact, parse_facts
 from kltolint.tree import Tree
 from tests.conftest import TREES, line_of, make_tree
+from tests.helpers import cli
 
 DEMO = TREES / "arm64-big-endian" / "after"
 
@@ -184,23 +184,18 @@ def test_i386_is_x86_with_64bit_off(tmp_path):
 
 # -- the command line -----------------------------------------------------------------------
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 def test_cli_exit_codes_and_text(capsys):
-    code, out, _ = run(capsys, "query", "LTO_CLANG_FULL && CPU_BIG_ENDIAN", "--tree", str(DEMO), "--arch", "arm64")
+    code, out, _ = cli(capsys, "query", "LTO_CLANG_FULL && CPU_BIG_ENDIAN", "--tree", str(DEMO), "--arch", "arm64")
     assert code == 1
     guard = line_of((DEMO / "arch/arm64/Kconfig").read_text(), "select ARCH_SUPPORTS_LTO_CLANG if CPU_LITTLE_ENDIAN")
     assert f"arch/arm64/Kconfig:{guard}: note: ARM64: select ARCH_SUPPORTS_LTO_CLANG if CPU_LITTLE_ENDIAN" in out
-    code, out, _ = run(capsys, "query", "LTO_CLANG_FULL", "--tree", str(DEMO), "--arch", "arm64")
+    code, out, _ = cli(capsys, "query", "LTO_CLANG_FULL", "--tree", str(DEMO), "--arch", "arm64")
     assert code == 0 and "make ARCH=arm64 LLVM=1 KCONFIG_ALLCONFIG=witness.config allnoconfig" in out
 
 
 def test_cli_json(capsys):
-    code, out, _ = run(capsys, "query", "LTO_CLANG_FULL", "--tree", str(DEMO), "--arch", "arm64",
+    code, out, _ = cli(capsys, "query", "LTO_CLANG_FULL", "--tree", str(DEMO), "--arch", "arm64",
                        "--toolchain", "gcc", "--format", "json")
     data = json.loads(out)
     assert code == 1 and data["reachable"] is False and data["toolchain"] == ["gcc"] and data["version"] == 1
@@ -217,7 +212,7 @@ def test_cli_json(capsys):
     (["LTO_CLANG_FULL", "--toolchain", "(" * 5000 + "gcc" + ")" * 5000], "unknown toolchain fact"),
 ])
 def test_cli_bad_input_is_one_line_exit_2(capsys, argv, message):
-    code, out, err = run(capsys, "query", *argv, "--tree", str(DEMO))
+    code, out, err = cli(capsys, "query", *argv, "--tree", str(DEMO))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and message in err
 
@@ -229,11 +224,11 @@ def test_every_arch_in_order_from_workers(tmp_path, capsys):
     files = {"Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\n',
              "arch/c/Kconfig": 'config ONLY_C\n\tbool "only on c"\n'}
     root = make_tree(tmp_path, files, ("a", "b", "c", "d"))
-    code, out, _ = run(capsys, "query", "ONLY_C", "--tree", str(root), "--no-cache")
+    code, out, _ = cli(capsys, "query", "ONLY_C", "--tree", str(root), "--no-cache")
     assert code == 1
     assert [line.split(":")[0] for line in out.splitlines() if not line.startswith(" ")] == ["a", "b", "c", "d"]
     assert "c: reachable: ONLY_C" in out and "    ONLY_C is not defined on d" in out
-    code, _, err = run(capsys, "query", "ONLY_E", "--tree", str(root), "--no-cache")
+    code, _, err = cli(capsys, "query", "ONLY_E", "--tree", str(root), "--no-cache")
     assert code == 2 and "unknown symbol ONLY_E" in err
 
 

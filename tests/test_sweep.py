@@ -65,12 +65,20 @@ def sweep(tmp_path, text=KCONFIG):
     return found, stats
 
 
+def selector(finding) -> str:
+    """The selecting entry: the alternative edit point gates it (`depends on`)."""
+    (point,) = finding.alternatives
+    assert point.kind == "depends"
+    return point.symbol
+
+
 def test_flags_only_the_unmet_selects(tmp_path):
     found, stats = sweep(tmp_path)
-    pairs = sorted((f.message.split()[0], f.message.split()[2].rstrip(",")) for f in found)
+    # the select's edit point names the selected symbol
+    pairs = sorted((selector(f), f.point.symbol) for f in found)
     assert pairs == [("BAD", "HELPER"), ("NET_USER", "NET_HELPER")]
-    bad = next(f for f in found if f.message.startswith("BAD"))
-    assert bad.file == "Kconfig" and "unmet: PCI" in bad.message
+    bad = next(f for f in found if selector(f) == "BAD")
+    assert bad.file == "Kconfig" and bad.guard == "PCI"
     assert "CONFIG_BAD=y" in bad.witness.config
     assert stats.edges == 6 and stats.findings == 2
     # NO_DEPS has no dependency, GOOD's and GUARDED's conditions hold PCI, and
@@ -80,7 +88,7 @@ def test_flags_only_the_unmet_selects(tmp_path):
 
 def test_finding_points_at_the_select_line(tmp_path):
     found, _ = sweep(tmp_path)
-    bad = next(f for f in found if f.message.startswith("BAD"))
+    bad = next(f for f in found if selector(f) == "BAD")
     lines = KCONFIG.splitlines()
     assert lines[bad.line - 1].strip() == "select HELPER"
     assert lines[bad.line - 3] == "config BAD"
@@ -88,8 +96,8 @@ def test_finding_points_at_the_select_line(tmp_path):
 
 def test_tristate_dependency_below_the_selected_value(tmp_path):
     found, _ = sweep(tmp_path)
-    net = next(f for f in found if f.message.startswith("NET_USER"))
-    assert "unmet: NET" in net.message
+    net = next(f for f in found if selector(f) == "NET_USER")
+    assert net.guard == "NET" and "unmet: NET" in net.message
 
 
 def test_off_by_default_and_on_with_sweep(capsys, tmp_path):

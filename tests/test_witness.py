@@ -5,23 +5,14 @@ assumptions the finding needs, version windows in words."""
 from __future__ import annotations
 
 from kltolint import toolchain
-from kltolint import witness as W
-from kltolint.expr import parse
 from kltolint.findings import Witness
-from kltolint.load import load_arch
-from kltolint.logic import Encoder, Query
-from kltolint.tree import Tree
-from tests.conftest import make_tree
+from tests.helpers import demo_model, witness_of
 
 
 def witness(tmp_path, kconfig: str, combination: str) -> Witness:
-    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": kconfig})), "demo")
-    enc = Encoder(model)
-    goal = [enc.expr(parse(combination)).m]
-    with Query(enc) as query:
-        found = W.minimise(query, goal)
-        assert found is not None
-        return W.build(query, goal, found, model, lambda _file, _line: "")
+    found = witness_of(demo_model(tmp_path, kconfig), combination)
+    assert found is not None
+    return found
 
 
 def test_no_line_allnoconfig_makes_redundant(tmp_path):

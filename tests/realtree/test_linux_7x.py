@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from kltolint import witness as W
 from kltolint.analysis import Sources
-from kltolint.expr import parse
 from kltolint.load import load_arch
-from kltolint.logic import Encoder, Query
 from kltolint.tree import Tree
 from tests.conftest import real_tree, run_conf
+from tests.helpers import witness_of
 
 pytestmark = pytest.mark.realtree
 
@@ -29,11 +27,7 @@ def x86():
 
 
 def _solve(model, tree, combination: str):
-    enc = Encoder(model)
-    goal = [enc.expr(parse(combination)).m]
-    with Query(enc) as query:
-        found = W.minimise(query, goal)
-        return None if found is None else W.build(query, goal, found, model, Sources(tree).line_text)
+    return witness_of(model, combination, Sources(tree).line_text)
 
 
 @pytest.mark.conf

@@ -1,0 +1,75 @@
+"""Helpers shared by the test files (the trees and the conf tool are in conftest.py).
+
+- `cli`/`cli_error`: run `kltolint` in process, as the user would;
+- `demo_model`/`reachable`/`witness_of`: a model of a one-file tree, and what
+  the solver says of a combination on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from kltolint import witness as W
+from kltolint.cli import main
+from kltolint.expr import parse
+from kltolint.findings import Witness
+from kltolint.load import load_arch
+from kltolint.logic import Encoder, Query
+from kltolint.model import ArchModel
+from kltolint.tree import Tree
+from tests.conftest import make_tree
+
+
+def cli(capsys, *argv: object) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of `kltolint ARGV...` (paths may be Path)."""
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def cli_error(capsys, *argv: object) -> str:
+    """The one-line message of a run that must exit 2 (bad input), no traceback."""
+    code, out, err = cli(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def demo_model(tmp_path: Path, kconfig: str, arch: str = "demo") -> ArchModel:
+    """The model of a tree whose top Kconfig is `kconfig`."""
+    return load_arch(Tree(make_tree(tmp_path, {"Kconfig": kconfig}, (arch,))), arch)
+
+
+def reachable(tmp_path: Path, kconfig: str, combination: str) -> bool:
+    """Can some valid configuration of `kconfig` make `combination` hold?"""
+    enc = Encoder(demo_model(tmp_path, kconfig))
+    goal = enc.expr(parse(combination)).m
+    with Query(enc) as query:
+        return query.solve([goal]) is not None
+
+
+def witness_of(model: ArchModel, combination: str,
+               line_text: Callable[[str, int], str] = lambda _file, _line: "") -> Witness | None:
+    """The minimal witness of `combination` on `model`, or None when unreachable."""
+    enc = Encoder(model)
+    goal = [enc.expr(parse(combination)).m]
+    with Query(enc) as query:
+        found = W.minimise(query, goal)
+        return None if found is None else W.build(query, goal, found, model, line_text)
+
+
+def rule_toml(rule_id: str, forbid: str, strategy: str = "add-depends", guard: str | list[str] | None = None,
+              name: str = "t", message: str = "bad") -> str:
+    """One `[[rule]]` of a user rule pack (`guard`: one, or alternatives in order)."""
+    guards = [guard] if isinstance(guard, str) else guard
+    fix = f'strategy = "{strategy}"' + (", guard = [" + ", ".join(f'"{g}"' for g in guards) + "]" if guards else "")
+    return (f'[[rule]]\nid = "{rule_id}"\nname = "{name}"\nforbid = "{forbid}"\nmessage = "{message}"\n'
+            f'rationale = "r"\nfix = {{ {fix} }}\n')
+
+
+def rule_pack(directory: Path, *rules: str) -> Path:
+    """A rule directory holding `rules` (rule_toml texts) in one file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "r.toml").write_text("".join(rules))
+    return directory

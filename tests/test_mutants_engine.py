@@ -1,0 +1,330 @@
+"""The engine's decisions, asserted on their structured results: each test
+here kills a one-line mutant of logic, analysis, fix, sweep or witness that
+the rest of the fast suite let through (bench/mutants.py; docs/mutation.md
+names the mutant each test is for)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pysat.solvers import Solver
+
+from kltolint import analysis, fix
+from kltolint.findings import Edit, Finding
+from kltolint.load import load_arch
+from kltolint.rules import Rule, builtin_dir, load_dir
+from kltolint.session import Session
+from kltolint.tree import Tree
+from tests.conftest import TREES, make_tree
+from tests.helpers import demo_model, rule_pack, rule_toml, witness_of
+
+SWEEP = [r for r in load_dir(builtin_dir()) if r.id == "KSEL001"]
+INCLUDE = (TREES / "arm64-big-endian" / "before" / "scripts" / "Kconfig.include").read_text()
+
+
+def user_rules(tmp_path: Path, *rules: str) -> list[Rule]:
+    return load_dir(rule_pack(tmp_path / "rules", *rules))
+
+
+def fixed(tmp_path: Path, kconfig: str, rules: list[Rule], arches: tuple[str, ...] = ("demo",)) -> list[Finding]:
+    """The findings of `rules` on a one-file tree, each with its verified fix."""
+    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": kconfig}, arches))
+    session = Session(tree, rules, jobs=1)
+    return fix.Fixer(session).attach([f for arch in arches for f in session.findings(arch)])
+
+
+def only(findings: list[Finding]) -> Finding:
+    assert len(findings) == 1, [f.message for f in findings]
+    return findings[0]
+
+
+# -- witness: the assumptions a finding needs (R1) ----------------------------------
+
+PROBES = """\
+source "scripts/Kconfig.include"
+config A
+	bool "a"
+	depends on $(success,foo --version)
+config B
+	bool "b"
+	depends on $(success,bar --version)
+"""
+
+
+def test_witness_names_the_probe_the_combination_needs_and_no_other(tmp_path):
+    tree = Tree(make_tree(tmp_path, {"Kconfig": PROBES, "scripts/Kconfig.include": INCLUDE}))
+    model = load_arch(tree, "demo")
+    lines = PROBES.splitlines()
+    witness = witness_of(model, "A", lambda _file, line: lines[line - 1])
+    assert witness is not None
+    assert witness.assumptions == ("probe succeeds: Kconfig:4: depends on $(success,foo --version)",)
+    # `A` alone leaves out the answer of B's probe; `A && B` needs both.
+    assert witness_of(model, "A && B", lambda _file, line: lines[line - 1]).assumptions == (
+        "probe succeeds: Kconfig:4: depends on $(success,foo --version)",
+        "probe succeeds: Kconfig:7: depends on $(success,bar --version)")
+
+
+# -- sweep: a dependency on a choice has no guard Kconfig can write (R9) ------------
+
+CHOICE_DEP = """\
+config PCI
+	bool "PCI"
+choice
+	prompt "mode"
+	depends on PCI
+config MODE_A
+	bool "a"
+config SUB
+	bool
+	depends on MODE_A
+endchoice
+config USER
+	bool "user"
+	select SUB
+"""
+
+
+def test_sweep_offers_no_edit_for_a_choice_dependency(tmp_path):
+    finding = only(fixed(tmp_path, CHOICE_DEP, SWEEP))
+    assert finding.rule == "KSEL001" and finding.point is None and finding.alternatives == ()
+    assert finding.guard == "" and finding.notes
+    assert finding.fix is not None and finding.fix.applicability == "none" and finding.fix.edits == ()
+
+
+# -- fix: the alternative edit point (R10) --------------------------------------------
+
+# Guarding BAD's select would make `BAD && !HELPER` reachable (rule T002): the
+# fix must fall back to the alternative, BAD's own `depends on PCI`.
+NEEDS_HELPER = """\
+config PCI
+	bool "PCI"
+config HELPER
+	bool
+	depends on PCI
+config BAD
+	bool "bad"
+	select HELPER
+"""
+
+
+def test_fix_falls_back_to_the_alternative_edit_point(tmp_path):
+    rules = SWEEP + user_rules(tmp_path, rule_toml("T002", "BAD && !HELPER", "add-depends", "HELPER"))
+    finding = only([f for f in fixed(tmp_path, NEEDS_HELPER, rules) if f.rule == "KSEL001"])
+    assert finding.point is not None and finding.point.kind == "select"
+    assert [p.kind for p in finding.alternatives] == ["depends"]
+    assert finding.fix is not None and finding.fix.applicability in ("safe", "unsafe")
+    assert finding.fix.edits == (Edit("Kconfig", 7, 7, "insert", "\tdepends on PCI"),)
+
+
+# -- fix: the safety miter's limits (R11, R13) --------------------------------------
+
+def wide_cone(users: int) -> str:
+    """A select of T guarded by the fix, and `users` symbols that read T."""
+    return ('config A\n\tbool "a"\n\tselect T\nconfig T\n\tbool\nconfig B\n\tbool "b"\n'
+            + "".join(f'config U{i}\n\tbool "u{i}"\n\tdepends on T\n' for i in range(users)))
+
+
+def test_a_fix_whose_cone_is_too_large_is_not_called_safe(tmp_path):
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"))
+    small = only(fixed(tmp_path / "small", wide_cone(3), rules))
+    assert small.fix is not None and small.fix.applicability == "safe"  # the same edit, provably safe
+    large = only(fixed(tmp_path / "large", wide_cone(fix.MITER_MAX_CONE), rules))
+    assert large.fix is not None and large.fix.applicability == "unsafe"
+    assert large.fix.edits == small.fix.edits
+
+
+def test_when_the_miter_gives_up_the_fix_is_unsafe(tmp_path, monkeypatch):
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"))
+    proven = only(fixed(tmp_path / "proven", wide_cone(3), rules))
+    assert proven.fix is not None and proven.fix.applicability == "safe"
+    # The conflict budget is checked only at the solver's restarts, so no small
+    # tree makes it run out: the solver is made to give up instead (pysat's
+    # `solve_limited` answers None when its budget is spent).
+    monkeypatch.setattr(Solver, "solve_limited", lambda *_args, **_kwargs: None)
+    unproven = only(fixed(tmp_path / "unproven", wide_cone(3), rules))
+    assert unproven.fix is not None and unproven.fix.applicability == "unsafe"
+    assert unproven.fix.edits == proven.fix.edits
+
+
+# -- logic: choices before and after Linux 6.11 (L5) ----------------------------------
+
+OPTIONAL_CHOICE = 'choice\n\tprompt "p"\n\toptional\nconfig X\n\tbool "x"\nconfig Y\n\tbool "y"\nendchoice\n'
+
+
+@pytest.mark.parametrize("makefile, picks_nothing", [
+    ("VERSION = 6\nPATCHLEVEL = 10\n", True),  # `optional`: the user may pick no member
+    ("VERSION = 6\nPATCHLEVEL = 11\n", False),  # 6.11 dropped `optional`: a visible member is picked
+])
+def test_optional_choice_by_kernel_version(tmp_path, makefile, picks_nothing):
+    tree = Tree(make_tree(tmp_path, {"Kconfig": OPTIONAL_CHOICE, "Makefile": makefile}))
+    model = load_arch(tree, "demo")
+    assert (witness_of(model, "!X && !Y") is not None) is picks_nothing
+    assert witness_of(model, "X && Y") is None
+
+
+# -- logic: values (L12, L15) ---------------------------------------------------------
+
+def test_a_string_without_a_default_is_empty(tmp_path):
+    k = 'config S\n\tstring\nconfig EMPTY\n\tdef_bool y\n\tdepends on S = ""\n'
+    assert witness_of(demo_model(tmp_path, k), "EMPTY") is not None
+    assert witness_of(demo_model(tmp_path / "b", k), "!EMPTY") is None
+
+
+NEGATED_DEFAULT = ('config MODULES\n\tbool "modules"\n\tmodules\nconfig D\n\ttristate "d"\n'
+                   'config T\n\ttristate\n\tdefault !D\n')
+
+
+@pytest.mark.parametrize("combination, reachable", [
+    ("D = m && T = m", True),  # !m is m
+    ("D = m && T != m", False),
+    ("D = y && T = n", True),
+    ("D = n && T = y", True),
+])
+def test_a_negated_default_value(tmp_path, combination, reachable):
+    assert (witness_of(demo_model(tmp_path, NEGATED_DEFAULT), combination) is not None) is reachable
+
+
+# -- analysis: which line is blamed (A3, A5) --------------------------------------
+
+def blamed(tmp_path: Path, kconfig: str, rule: str) -> Finding:
+    rules = user_rules(tmp_path, rule)
+    model = demo_model(tmp_path / "tree", kconfig)
+    return only(analysis.check(model, rules, analysis.Sources(Tree(tmp_path / "tree"))))
+
+
+def test_a_guard_never_gates_a_symbol_it_reads(tmp_path):
+    # `S depends on !B` would close the hole, but B depends on S: a loop. The select is guarded instead.
+    k = 'config S\n\tbool "s"\n\tselect T\nconfig T\n\tbool\nconfig B\n\tbool "b"\n\tdepends on S\n'
+    finding = blamed(tmp_path, k, rule_toml("T001", "T && B", "add-depends", "!B"))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("select", "T")
+
+
+def test_only_selects_that_fire_in_the_witness_are_blamed(tmp_path):
+    # X is on by the user; R could select it but cannot in any forbidden
+    # configuration, so X's own `depends on !B` closes the hole.
+    k = ('config R\n\tbool "r"\n\tdepends on !B\n\tselect X\nconfig X\n\tbool "x"\n\tselect T\n'
+         'config T\n\tbool\nconfig B\n\tbool "b"\n')
+    finding = blamed(tmp_path, k, rule_toml("T001", "T && B", "add-depends", "!B"))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("depends", "X")
+
+
+def test_the_explanation_follows_a_defaults_value(tmp_path):
+    # T is on through `default X`; Z's select of T cannot fire with B. The
+    # explanation reaches X through the default's value, and X's depends (the
+    # rule's strategy) is preferred to narrowing the default. Gating T itself
+    # is not tried: T has a select, and a select ignores depends.
+    k = ('config Z\n\tbool "z"\n\tdepends on !B\n\tselect T\nconfig T\n\tbool\n\tdefault X\n'
+         'config X\n\tbool "x"\nconfig B\n\tbool "b"\n')
+    finding = blamed(tmp_path, k, rule_toml("T001", "T && B", "add-depends", "!B"))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("depends", "X")
+
+
+def test_the_first_guard_whose_symbols_exist_is_used(tmp_path):
+    k = 'config S\n\tbool "s"\n\tselect T\nconfig T\n\tbool\nconfig B\n\tbool "b"\n'
+    finding = blamed(tmp_path, k, rule_toml("T001", "T && B", "guard-select", ["!NOT_ON_THIS_ARCH", "!B"]))
+    assert finding.guard == "!B"
+
+
+# -- sweep: what counts as unmet (S1) -------------------------------------------------
+
+def test_a_bool_whose_dependency_is_m_is_not_unmet(tmp_path):
+    # conf compares a bool's dependency with m rounded up: USER (on only with
+    # NET >= m, through WIRED) may select HELPER. A tristate HELPER would be unmet at NET = m.
+    k = ('config MODULES\n\tbool "modules"\n\tmodules\nconfig NET\n\ttristate "net"\n'
+         'config WIRED\n\tbool "wired"\n\tdepends on NET\n'
+         'config HELPER\n\tbool\n\tdepends on NET\nconfig USER\n\tbool "user"\n\tdepends on WIRED\n\tselect HELPER\n')
+    tree = Tree(make_tree(tmp_path, {"Kconfig": k}))
+    assert analysis.check(load_arch(tree, "demo"), SWEEP, analysis.Sources(tree)) == []
+    tristate = Tree(make_tree(tmp_path / "t", {"Kconfig": k.replace("HELPER\n\tbool", "HELPER\n\ttristate")}))
+    (finding,) = analysis.check(load_arch(tristate, "demo"), SWEEP, analysis.Sources(tristate))
+    assert finding.point is not None and finding.point.symbol == "HELPER" and finding.guard == "NET"
+
+
+def test_the_guard_names_only_the_conjuncts_the_select_can_break(tmp_path):
+    # USER itself depends on A: only PCI can be below the selected value.
+    k = ('config PCI\n\tbool "pci"\nconfig A\n\tbool "a"\nconfig HELPER\n\tbool\n\tdepends on PCI && A\n'
+         'config USER\n\tbool "user"\n\tdepends on A\n\tselect HELPER\n')
+    finding = only(fixed(tmp_path, k, SWEEP))
+    assert finding.guard == "PCI"
+    assert finding.fix is not None and finding.fix.edits == (Edit("Kconfig", 11, 11, "replace", "\tselect HELPER if PCI"),)
+
+
+def test_a_sweep_fix_that_changes_more_than_the_unmet_select_is_unsafe(tmp_path):
+    # Guarding `select HELPER if C` would make T002 reachable; the alternative,
+    # BAD `depends on PCI`, also turns BAD off where C is off: not only where
+    # the select is unmet (BAD && C && !PCI).
+    k = NEEDS_HELPER.replace("\tselect HELPER\n", "\tselect HELPER if C\n") + 'config C\n\tbool "c"\n'
+    rules = SWEEP + user_rules(tmp_path, rule_toml("T002", "BAD && C && !HELPER", "add-depends", "HELPER"))
+    finding = only([f for f in fixed(tmp_path, k, rules) if f.rule == "KSEL001"])
+    assert finding.fix is not None and finding.fix.applicability == "unsafe"
+    assert finding.fix.edits == (Edit("Kconfig", 7, 7, "insert", "\tdepends on PCI"),)
+
+
+def test_a_safe_edit_point_wins_over_an_unsafe_alternative(tmp_path):
+    # Without T002 the select can be guarded (safe); BAD's depends (unsafe, above) is not taken.
+    k = NEEDS_HELPER.replace("\tselect HELPER\n", "\tselect HELPER if C\n") + 'config C\n\tbool "c"\n'
+    finding = only(fixed(tmp_path, k, SWEEP))
+    assert finding.fix is not None and finding.fix.applicability == "safe"
+    assert finding.fix.edits == (Edit("Kconfig", 8, 8, "replace", "\tselect HELPER if C && PCI"),)
+
+
+def test_a_narrowed_default_is_found_at_its_default_line(tmp_path):
+    k = 'config T\n\tbool\n\tdefault y if X\nconfig X\n\tbool "x"\nconfig B\n\tbool "b"\n'
+    finding = blamed(tmp_path, k, rule_toml("T001", "T && B", "narrow-default", "!B"))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol, finding.point.nth) == (
+        "default", "T", 0)
+    assert finding.line == 3
+
+
+def test_among_equal_candidates_the_arch_s_own_file_is_blamed(tmp_path):
+    # X (arch/demo/Kconfig) and Y (Kconfig) each close the hole at the same
+    # cost; T itself has a select, so it is not gated.
+    top = ('source "arch/demo/Kconfig"\nconfig Z\n\tbool "z"\n\tdepends on !B\n\tselect T\n'
+           'config T\n\tbool\n\tdefault y if X && Y\nconfig Y\n\tbool "y"\nconfig B\n\tbool "b"\n')
+    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": top, "arch/demo/Kconfig": 'config X\n\tbool "x"\n'}))
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "add-depends", "!B"))
+    finding = only(analysis.check(load_arch(tree, "demo"), rules, analysis.Sources(tree)))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("depends", "X")
+    assert finding.point.file == "arch/demo/Kconfig"
+
+
+def test_a_fix_that_fails_on_one_arch_is_not_offered_on_any(tmp_path):
+    # Both arches read Kconfig; the guarded select makes T002 reachable on the
+    # first arch, which ends the verification there.
+    k = 'config A\n\tbool "a"\n\tselect T\nconfig T\n\tbool\nconfig B\n\tbool "b"\n'
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"),
+                       rule_toml("T002", "A && !T", "add-depends", "T"))
+    found = fixed(tmp_path, k, rules, ("one", "two"))
+    assert sorted(f.arch for f in found) == ["one", "two"] and {f.rule for f in found} == {"T001"}
+    for finding in found:
+        assert finding.fix is not None and finding.fix.applicability == "none" and finding.fix.edits == ()
+        assert "new finding on one" in finding.fix.note
+
+
+def test_two_strings_from_one_tool_variable_are_the_same_text(tmp_path):
+    k = ('config A_TEXT\n\tstring\n\tdefault "$(CC_VERSION_TEXT)"\n'
+         'config B_TEXT\n\tstring\n\tdefault "$(CC_VERSION_TEXT)"\n')
+    model = demo_model(tmp_path, k)
+    assert witness_of(model, 'A_TEXT = "clang" && B_TEXT = "clang"') is not None
+    assert witness_of(model, 'A_TEXT = "clang" && B_TEXT != "clang"') is None
+
+
+def test_an_int_symbol_reads_as_n_in_a_dependency(tmp_path):
+    k = 'config N\n\tint "n"\n\tdefault 4\nconfig A\n\tdef_bool y\n\tdepends on N\n'
+    assert witness_of(demo_model(tmp_path, k), "A") is None
+
+
+def test_a_hex_default_without_0x_is_read_in_base_16(tmp_path):
+    k = ('config H\n\thex\n\tdefault 10\nconfig A\n\tdef_bool y\n\tdepends on H = 0x10\n'
+         'config B\n\tdef_bool y\n\tdepends on H = 10\n')
+    model = demo_model(tmp_path, k)
+    assert witness_of(model, "A && B") is not None
+    assert witness_of(model, "!A") is None and witness_of(model, "!B") is None
+
+
+def test_an_ordering_of_strings_is_left_free(tmp_path):
+    # `<` on a string is not modelled: both answers stay reachable (never a false "unreachable").
+    k = 'config S\n\tstring\n\tdefault "b"\nconfig X\n\tdef_bool y\n\tdepends on S < "c"\n'
+    model = demo_model(tmp_path, k)
+    assert witness_of(model, "X") is not None and witness_of(model, "!X") is not None
