@@ -1,3 +1,5 @@
+"""`python -m kltolint`: the command line."""
+
 import sys
 
 from kltolint.cli import main

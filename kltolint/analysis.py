@@ -37,6 +37,8 @@ MAX_CANDIDATES = 24  # closing tests per hole
 
 @dataclass(frozen=True)
 class Candidate:
+    """A place where the hole could be closed: guard a select edge, gate an entry, or narrow a default."""
+
     kind: EditKind  # "select" (guard the edge), "depends" (gate the entry), "default" (narrow it)
     symbol: str  # select: the target; otherwise the entry's symbol
     edge: Edge | None

@@ -26,6 +26,10 @@ SCHEMA = 1
 
 
 class Answers:
+    """The cache of query and explain answers: one JSON entry per question, valid while the files it read
+    are unchanged.
+    """
+
     def __init__(self, directory: Path) -> None:
         self.dir = directory / f"answers-v{SCHEMA}"
         self._code = code_digest()

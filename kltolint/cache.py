@@ -82,6 +82,9 @@ def rules_digest(rules: Sequence[Rule]) -> str:
 
 
 class Cache:
+    """The findings cache: one JSON entry per (tree, arch, rules), re-validated
+    against the files and globs the load read."""
+
     def __init__(self, directory: Path) -> None:
         self.dir = directory / f"v{SCHEMA}"
         self._code = code_digest()

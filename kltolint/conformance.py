@@ -341,6 +341,10 @@ def _or_all(exprs: Sequence[Expr]) -> Expr:
 
 @dataclass(frozen=True)
 class Outcome:
+    """One conformance case: a conf-produced .config checked against the model (soundness), or a model
+    sample replayed through conf (precision).
+    """
+
     direction: Literal["soundness", "precision"]
     source: str  # the conf target (and seed), or the sample's seed
     disagreement: tuple[str, ...] = ()  # minimal conflict, or the differing values
@@ -361,6 +365,8 @@ def known_exception(model: ArchModel, symbols: Sequence[str]) -> str:
 
 @dataclass
 class Report:
+    """The conformance run of one tree and arch with one toolchain: every case, and where the time went."""
+
     tree: str
     arch: str
     toolchain: Toolchain

@@ -103,6 +103,10 @@ class Reason:
 
 @dataclass(frozen=True)
 class Explanation:
+    """Why a symbol has its value in a .config, and the smallest change of user choices that gives the
+    wanted one (or the core that rules it out).
+    """
+
     symbol: str
     wanted: str
     current: str
@@ -179,6 +183,10 @@ def _show(value: int | None) -> str:
 
 
 class Explainer:
+    """Walks back from a symbol through the lines that decide its value under a .config, collecting the
+    reasons.
+    """
+
     def __init__(self, asked: Q.Asked, sources: Sources, config: dict[str, str]) -> None:
         self.asked, self.model, self.sources, self.config = asked, asked.model, sources, config
         self.prov = Provenance(asked.kconf, asked.model, sources)

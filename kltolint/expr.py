@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 
 @dataclass(frozen=True)
 class Sym:
+    """A symbol reference."""
+
     name: str
 
 
@@ -33,16 +35,22 @@ class ChoiceRef:
 
 @dataclass(frozen=True)
 class Not:
+    """`!arg`."""
+
     arg: Expr
 
 
 @dataclass(frozen=True)
 class And:
+    """`a && b && ...`."""
+
     args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """`a || b || ...`."""
+
     args: tuple[Expr, ...]
 
 
@@ -163,7 +171,7 @@ def to_str(expr: Expr, parent_prec: int = 0) -> str:
 # -- parsing ----------------------------------------------------------------
 
 class ExprSyntaxError(ValueError):
-    pass
+    """A Kconfig expression that does not parse."""
 
 
 _TOKEN = re.compile(

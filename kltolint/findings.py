@@ -66,6 +66,10 @@ class Edit:
 
 @dataclass(frozen=True)
 class FixInfo:
+    """The fix offered for a finding: safe, unsafe (and what else it changes) or none (and why), with its
+    diff and edits.
+    """
+
     applicability: Applicability
     diff: str  # unified diff, a/ b/ paths relative to the tree root
     note: str  # for unsafe: what else changes; for none: why
@@ -74,6 +78,10 @@ class FixInfo:
 
 @dataclass(frozen=True)
 class Finding:
+    """A proven finding on one arch: the rule, the responsible line, the chain that lets it through, a
+    witness, and its fix.
+    """
+
     rule: str
     name: str
     arch: str

@@ -172,6 +172,10 @@ def unified_diff(path: str, old: str, new: str) -> str:
 
 @dataclass(frozen=True)
 class Verdict:
+    """What verification of one edit found: whether it removes the finding and adds none, safe or unsafe,
+    on which arches.
+    """
+
     ok: bool
     applicability: Applicability
     note: str

@@ -21,6 +21,8 @@ INT_TYPES = ("int", "hex")
 
 @dataclass(frozen=True, order=True)
 class Loc:
+    """A Kconfig file and line."""
+
     file: str
     line: int
 
@@ -42,6 +44,8 @@ class Edge:
 
 @dataclass(frozen=True)
 class Symbol:
+    """One Kconfig symbol with every definition merged, as kconfiglib propagates it."""
+
     name: str
     type: str  # bool tristate int hex string unknown
     locs: tuple[Loc, ...]
@@ -57,6 +61,8 @@ class Symbol:
 
 @dataclass(frozen=True)
 class Choice:
+    """One `choice` block: its visibility, dependencies and members."""
+
     index: int
     locs: tuple[Loc, ...]
     prompts: tuple[Expr, ...]

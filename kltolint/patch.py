@@ -29,6 +29,8 @@ _MBOX_FROM = re.compile(r"^From \S+ .*\d{4}\s*$", re.M)
 
 @dataclass(frozen=True)
 class Hunk:
+    """One `@@` hunk of a unified diff."""
+
     old_start: int
     old_len: int
     new_start: int
@@ -39,6 +41,8 @@ class Hunk:
 
 @dataclass(frozen=True)
 class FilePatch:
+    """The hunks of one file in a patch, with the header lines for quoting."""
+
     old_path: str | None  # None: a new file
     new_path: str | None  # None: a deleted file
     hunks: tuple[Hunk, ...]
@@ -51,6 +55,8 @@ class FilePatch:
 
 @dataclass(frozen=True)
 class Patch:
+    """One patch of a series (a mail, or a plain diff): its subject, threading and files."""
+
     subject: str
     message_id: str
     files: tuple[FilePatch, ...]
@@ -63,7 +69,7 @@ class Patch:
 
 
 class PatchError(UserError):
-    pass
+    """A patch that cannot be read or applied: one line, exit 2."""
 
 
 # Line comparisons the hunk search may make for a whole patch: a patch that

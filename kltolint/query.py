@@ -37,6 +37,8 @@ _TOOL_SYMBOLS = [m for g in toolchain.GROUPS for m in g.members] + list(toolchai
 
 @dataclass(frozen=True)
 class Answer:
+    """The answer for one arch: reachable with a witness, or unreachable with a minimal core of lines."""
+
     arch: str  # as asked (ARCH=...)
     reachable: bool
     witness: Witness | None = None

@@ -23,6 +23,8 @@ from kltolint.tree import Tree
 
 @dataclass(frozen=True)
 class PatchReview:
+    """What one patch of a series introduces and removes."""
+
     patch: Patch
     introduced: tuple[Finding, ...]
     removed: tuple[Finding, ...]

@@ -131,6 +131,8 @@ def _block(kconfig: str) -> str:
 
 @dataclass(frozen=True)
 class ExampleResult:
+    """The result of one valid or invalid example of a rule."""
+
     rule: str
     source: str
     label: Literal["valid", "invalid"]

@@ -33,6 +33,8 @@ FixAvailability = Literal["sometimes", "never"]  # ruff's words: a verified fix 
 
 @dataclass(frozen=True)
 class RuleKind:
+    """What a kind of rule owns: its check, its forbidden region, its docs and whether it has fixes."""
+
     name: RuleKindName
     check: Check
     # A finding's forbidden region on an arch (None: the rule does not speak of it).

@@ -65,6 +65,8 @@ EXAMPLE_FILE = "Kconfig"  # an example is the top-level Kconfig of a one-arch tr
 
 @dataclass(frozen=True)
 class Fix:
+    """A rule's fix: the strategy and the guards it may add."""
+
     strategy: StrategyName
     guards: tuple[E.Expr, ...]
 
@@ -99,6 +101,8 @@ class Pack:
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule of a pack: a forbidden combination, its message, rationale, examples and fix."""
+
     id: str
     name: str
     forbid: E.Expr

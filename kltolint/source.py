@@ -48,6 +48,8 @@ class Logical:
 
 @dataclass
 class Entry:
+    """A `config`/`menuconfig`/`choice`/... line and the property lines that follow it."""
+
     keyword: str
     name: str
     header: Logical
@@ -79,6 +81,8 @@ def split_lines(text: str) -> list[str]:
 
 
 class SourceFile:
+    """One Kconfig file as lines (kept byte for byte), logical lines and entries."""
+
     def __init__(self, text: str) -> None:
         self.lines: list[str] = split_lines(text)
         self.logical: list[Logical] = []

@@ -19,6 +19,8 @@ StrategyName = Literal["guard-select", "add-depends", "narrow-default"]
 
 @dataclass(frozen=True)
 class Strategy:
+    """A fix strategy a rule pack may name: the edit point it prefers and how `kltolint rule` explains it."""
+
     name: StrategyName  # the rule pack's word
     edit_kind: EditKind  # the edit point it prefers
     explain: Callable[[str], str]  # guards ("`A` or `B`") -> the fix, for `kltolint rule`

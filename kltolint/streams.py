@@ -35,7 +35,7 @@ def _escape(match: re.Match[str]) -> str:
 
 
 class OutputError(UserError):
-    pass
+    """An output stream that is closed or full: one line, exit 2."""
 
 
 class Guarded:

@@ -28,6 +28,8 @@ _IGNORE = re.compile(r"#.*?kltolint:\s*ignore\[([A-Za-z0-9_, -]+)\]")
 
 @dataclass(frozen=True)
 class Suppression:
+    """A `# kltolint: ignore[RULE]` comment: the rules it silences at one line."""
+
     file: str
     line: int
     rules: tuple[str, ...]

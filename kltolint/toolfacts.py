@@ -33,6 +33,8 @@ HELP = ("gcc, clang, gcc-N, clang-N, LLVM=1, LLVM=-N, LLVM_IAS=0|1, LD=ld.bfd, L
 
 @dataclass(frozen=True)
 class Fact:
+    """A `--toolchain` fact as the user wrote it, and what it means for a model."""
+
     text: str  # as the user wrote it
     expr: E.Expr | None  # over toolchain symbols; None for a probe fact
     probe: tuple[str, bool] | None = None  # (text in the command, answer)

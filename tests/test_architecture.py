@@ -105,3 +105,14 @@ def test_the_check_sees_both_kinds_of_reach() -> None:
         "        return enc._edge(1), other._own, self._own, super()._own, enc.__class__\n"
     )
     assert violations(source, "m") == [("m", "_number", 1), ("m", "_split_if", 2), ("m", "_edge", 7)]
+
+
+def test_every_module_and_public_class_has_a_docstring() -> None:
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        if not ast.get_docstring(tree):
+            missing.append(str(path.relative_to(ROOT)))
+        missing += [f"{path.relative_to(ROOT)}:{node.name}" for node in tree.body
+                    if isinstance(node, ast.ClassDef) and not node.name.startswith("_") and not ast.get_docstring(node)]
+    assert missing == []

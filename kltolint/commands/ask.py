@@ -50,6 +50,8 @@ exit status: 0 SYMBOL has VALUE (or it can be given by the change set shown),
 
 @dataclass(frozen=True)
 class QueryOptions:
+    """`kltolint query`'s options, parsed once."""
+
     expr: str
     arch: tuple[str, ...]
     tree: str | None
@@ -61,6 +63,8 @@ class QueryOptions:
 
 @dataclass(frozen=True)
 class ExplainOptions:
+    """`kltolint explain`'s options, parsed once."""
+
     symbol: str
     config: str
     arch: tuple[str, ...]

@@ -49,6 +49,8 @@ exit status: 0 no findings, 1 findings, 2 error (bad input, bad rule file),
 
 @dataclass(frozen=True)
 class CheckOptions:
+    """`kltolint check`'s options, parsed once."""
+
     paths: tuple[str, ...]
     tree: str | None
     arch: tuple[str, ...]

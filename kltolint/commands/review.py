@@ -43,6 +43,8 @@ add findings, 2 error (patch does not apply, binary, malformed)
 
 @dataclass(frozen=True)
 class ReviewOptions:
+    """`kltolint review`'s options, parsed once."""
+
     patch: str | None
     worktree: bool
     tree: str | None

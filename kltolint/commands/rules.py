@@ -39,6 +39,8 @@ DocFormat = Literal["text", "json"]
 
 @dataclass(frozen=True)
 class ListOptions:
+    """`kltolint rules`'s options, parsed once."""
+
     rule_dirs: tuple[str, ...]
     no_builtin_rules: bool
     format: DocFormat
@@ -47,6 +49,8 @@ class ListOptions:
 
 @dataclass(frozen=True)
 class ExplainOptions:
+    """`kltolint rule`'s options, parsed once."""
+
     id: str
     rule_dirs: tuple[str, ...]
     no_builtin_rules: bool

@@ -14,6 +14,8 @@ FALSE = -1
 
 
 class Tri(NamedTuple):
+    """A tristate value as two literals: at least m, and exactly y."""
+
     m: int  # value >= m
     y: int  # value == y
 
