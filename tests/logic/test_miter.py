@@ -34,6 +34,16 @@ def test_a_loose_guard_changes_a_settable_symbol(tmp_path: Path) -> None:
     assert collateral_change(before, after, {"T", "U"}, parse("T && B")) == Differs("U", "y", "n")
 
 
+def test_a_symbol_settable_only_after_the_edit_is_compared(tmp_path: Path) -> None:
+    # The edit gives U a prompt: the user may now set it where B is n (outside
+    # the forbidden region), so it changes there although `before` could not set it.
+    def tree(name: str, prompt: str) -> ArchModel:
+        text = f'config B\n\tbool "b"\nconfig U\n\tbool{prompt}\n\tdefault y if B\n'
+        return load_arch(Tree(make_tree(tmp_path / name, {"Kconfig": text})), "demo")
+
+    assert collateral_change(tree("a", ""), tree("b", ' "u"'), {"U"}, parse("B")) == Differs("U", "n", "y")
+
+
 def test_same_values_compares_the_edited_symbol(tmp_path: Path) -> None:
     before = model(tmp_path / "a")
     same = model(tmp_path / "b")
