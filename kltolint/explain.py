@@ -29,7 +29,7 @@ from kltolint import expr as E
 from kltolint import query as Q
 from kltolint import toolchain
 from kltolint.errors import UserError
-from kltolint.logic import Assignment, Encoder, Query, SymEnc
+from kltolint.logic import Assignment, Encoder, Query, SymEnc, compare
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Symbol
 from kltolint.provenance import Line, Provenance
 from kltolint.source import Sources
@@ -161,21 +161,13 @@ class _Eval:
         if a is None or b is None:
             return None
         if a in _TRI and b in _TRI:
-            return _holds(cmp.op, _TRI[a], _TRI[b])
-        try:
-            return _holds(cmp.op, int(a, 0), int(b, 0))
-        except ValueError:
-            return _holds(cmp.op, a, b)
-
-
-def _holds(op: str, x: int | str, y: int | str) -> int:
-    """2 when `x op y` (both numbers, or both texts), else 0."""
-    if isinstance(x, int) and isinstance(y, int):
-        ok = {"=": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
-    else:
-        sx, sy = str(x), str(y)
-        ok = {"=": sx == sy, "!=": sx != sy, "<": sx < sy, "<=": sx <= sy, ">": sx > sy, ">=": sx >= sy}[op]
-    return 2 if ok else 0
+            ok = compare(cmp.op, _TRI[a], _TRI[b])
+        else:
+            try:
+                ok = compare(cmp.op, int(a, 0), int(b, 0))
+            except ValueError:
+                ok = compare(cmp.op, a, b)
+        return 2 if ok else 0
 
 
 def _show(value: int | None) -> str:

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 KIND: RuleKindName = "redundant-toolchain"
 EDIT_KINDS: tuple[EditKind, EditKind] = ("redundant-true", "redundant-false")  # the term is replaced by y / by n
-MITER_CONFLICTS = 50_000
 TOOLCHAIN_PREFIXES = ("CC_IS_", "LD_IS_", "AS_IS_")
 TOOLCHAIN_VERSIONS = ("GCC_VERSION", "CLANG_VERSION", "LD_VERSION", "LLD_VERSION", "AS_VERSION")
 _MENTION = re.compile(r"\b(?:(?:CC|LD|AS)_IS_[A-Z0-9_]+|(?:GCC|CLANG|LD|LLD|AS)_VERSION)\b")
@@ -214,7 +213,7 @@ def unchanged(model: ArchModel, view: ArchModel, names: set[str], floors: Mappin
         if sym is None or sym.type not in BOOL_TYPES:
             continue
         diffs.append(miter.differ(miter.old.value(name), miter.new.value(name)))
-    return isinstance(miter.decide(diffs, (), MITER_CONFLICTS), Unsat)
+    return isinstance(miter.decide(diffs), Unsat)
 
 
 def can_be_on(model: ArchModel, name: str, floors: Mapping[str, int]) -> bool:

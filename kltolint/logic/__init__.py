@@ -17,12 +17,12 @@ from kltolint.logic.circuit import FALSE, T_N, T_Y, TRUE, Gates, Inputs, Tri
 from kltolint.logic.edits import Edits
 from kltolint.logic.encoder import Encoder, SymEnc
 from kltolint.logic.miter import MITER_CONFLICTS, Differs, Miter, collateral_change, same_values, settable
-from kltolint.logic.numeric import compare_constants, number
+from kltolint.logic.numeric import compare, compare_constants, number
 from kltolint.logic.solve import Assignment, Outcome, Query, Sat, Unknown, Unsat
 
 __all__ = [
     "FALSE", "MITER_CONFLICTS", "TRUE", "T_N", "T_Y",
     "Assignment", "Differs", "Edits", "Encoder", "Gates", "Inputs", "Miter", "Outcome", "Query",
     "Sat", "SymEnc", "Tri", "Unknown", "Unsat",
-    "collateral_change", "compare_constants", "number", "same_values", "settable",
+    "collateral_change", "compare", "compare_constants", "number", "same_values", "settable",
 ]

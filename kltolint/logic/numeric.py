@@ -33,14 +33,15 @@ def number(text: str | None, base: int) -> int | None:
 def compare_constants(op: str, a: str, b: str) -> int:
     """TRUE or FALSE: two constants compared as numbers when both are, else as text."""
     na, nb = number(a, 10), number(b, 10)
-    result = _compare(op, na, nb) if na is not None and nb is not None else _compare(op, a, b)
+    result = compare(op, na, nb) if na is not None and nb is not None else compare(op, a, b)
     return TRUE if result else FALSE
 
 
 _T = TypeVar("_T", int, str)
 
 
-def _compare(op: str, x: _T, y: _T) -> bool:
+def compare(op: str, x: _T, y: _T) -> bool:
+    """`x op y` for op one of = != < <= > >=, both numbers or both texts."""
     return {"=": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
 
 
