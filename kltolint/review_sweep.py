@@ -3,8 +3,9 @@
 A patch can make a select unmet in two ways: it adds or changes the select
 (or the selecting entry), or it changes the dependencies of the selected
 symbol. Both are caught by sweeping only the select edges that read a symbol
-the patch touches: the entries whose lines it adds or removes, and every name
-on those lines (sweep.check's `scope`). The sweep runs on the arch before and
+the patch touches: every name on the lines it adds or removes, and the
+entries holding them, unless the line is a select or imply (sweep.check's
+`scope`). The sweep runs on the arch before and
 after the patch, on the models the review loaded anyway; the difference is
 what the patch introduces or removes.
 """
@@ -23,6 +24,9 @@ from kltolint.rules import Rule
 from kltolint.session import Session
 from kltolint.source import SourceFile, Sources
 from kltolint.tree import Tree
+
+
+EDGE_KEYWORDS = ("select", "imply")
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,10 @@ def _names_at(source: SourceFile, lines: Iterable[int]) -> set[str]:
             continue
         names.update(references(logical))
         entry = source.entry_holding(logical.lineno)
-        if entry is not None and entry.name:
+        # A select or imply line adds or removes its own edge (in scope by its
+        # target) and leaves its entry's value as it was, so the entry's other
+        # selects cannot change: only another kind of line brings them all in.
+        if entry is not None and entry.name and logical.keyword not in EDGE_KEYWORDS:
             names.add(entry.name)
         if logical.kind == "entry" and logical.keyword in ("config", "menuconfig"):
             names.update(logical.words()[1:2])

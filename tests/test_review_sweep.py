@@ -62,7 +62,16 @@ def test_touched_symbols_are_the_changed_entries_and_names(tmp_path):
     mail = format_patch(tmp_path / "p", "Kconfig", BASE, ADD_SELECT, "add")
     (patch,) = parse(mail)
     after = Tree(root, {"Kconfig": ADD_SELECT})
-    assert touched_symbols(Tree(root), after, patch) == {"OTHER", "HELPER"}
+    # An added select line: its target is in scope, its entry's other selects are not.
+    assert touched_symbols(Tree(root), after, patch) == {"HELPER"}
+
+
+def test_touched_symbols_hold_the_entry_when_its_dependencies_change(tmp_path):
+    root = tree(tmp_path)
+    gated = BASE.replace('\tbool "other"\n\tselect LIB\n', '\tbool "other"\n\tdepends on PCI\n\tselect LIB\n')
+    (patch,) = parse(format_patch(tmp_path / "p", "Kconfig", BASE, gated, "gate"))
+    # OTHER's value changes, so every select of OTHER (LIB's) must be swept again.
+    assert touched_symbols(Tree(root), Tree(root, {"Kconfig": gated}), patch) == {"OTHER", "PCI"}
 
 
 def test_an_added_select_is_reported_with_witness_and_fix(capsys, tmp_path):
