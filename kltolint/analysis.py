@@ -6,8 +6,14 @@ each symbol on (a select, the user's choice of a visible symbol, a default)?
 Every select edge and every gating entry on that explanation is a candidate
 edit point. A candidate is kept only if adding the rule's guard there makes
 the combination unreachable (checked in memory, by the solver). Among those,
-the rule's strategy decides the kind, then the smallest blast radius (how
-many symbols the edit can change), then the deepest link.
+a select that forces its target past the target's own dependencies in a
+forbidden configuration is the responsible line, whatever the rule's
+strategy: that is where the combination gets through. Otherwise the rule's
+strategy decides the kind, then the smallest blast radius (how many symbols
+the edit can change), then the deepest link. The other closing candidates
+are the finding's alternative edit points: the fixer offers the first whose
+fix the miter proves safe, so a fix that changes thousands of symbols is not
+offered while a local one exists.
 
 After blaming one line, the edit is assumed and the search repeats, so that
 independent holes each get their own finding.
@@ -18,7 +24,7 @@ from __future__ import annotations
 import weakref
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kltolint import expr as E
 from kltolint import dead, redundant, sweep
@@ -33,6 +39,7 @@ from kltolint.source import Logical, SourceFile, Sources  # noqa: F401 (Sources:
 
 MAX_HOLES = 6  # findings per rule and arch
 MAX_CANDIDATES = 24  # closing tests per hole
+MAX_ALTERNATIVES = 3  # other closing edit points a finding carries for the fixer
 
 
 @dataclass(frozen=True)
@@ -132,11 +139,14 @@ def _check_rule(model: ArchModel, rule: Rule, sources: Sources, blast: BlastRadi
                 break
             proof = W.build(query, [goal], found, model, sources.line_text)
             candidates, parents = _explain(enc, found, model, rule.subject, sources)
-        blamed = _blame(model, rule, guard, done, candidates, blast)
-        if blamed is None:
+        closing = _blame(model, rule, guard, done, candidates, blast)
+        if not closing:
             findings.append(_unblamed(model, rule, proof, sources))
             break
-        findings.append(_finding(model, rule, guard, blamed, proof, parents, sources))
+        blamed = closing[0]
+        alternatives = tuple(edit_point(model, c) for c in closing[1:1 + MAX_ALTERNATIVES])
+        findings.append(replace(_finding(model, rule, guard, blamed, proof, parents, sources),
+                                alternatives=alternatives))
         done = done.plus(blamed, guard)
     return findings
 
@@ -203,11 +213,13 @@ def _visit(queue: deque[tuple[str, int]], parents: Parent, name: str, via: str, 
 # -- choosing the responsible line -----------------------------------------------------
 
 def _blame(model: ArchModel, rule: Rule, guard: E.Expr, done: Overrides,
-           candidates: list[Candidate], blast: BlastRadius) -> Candidate | None:
-    """The first candidate, in the order of `in_order`, whose edit closes the hole."""
+           candidates: list[Candidate], blast: BlastRadius) -> list[Candidate]:
+    """The candidates whose edit alone closes the hole, best first: the
+    selects that force their target past its own dependencies in a forbidden
+    configuration, then the others, each group in the order of `in_order`."""
     tried = in_order(model, rule, guard, candidates, blast)
     if not tried:
-        return None
+        return []
     # Every candidate's edit at once, each behind a switch (`guard || !switch`):
     # one encoder and one incremental solver, and a candidate is tried by
     # assuming its switch on and every other off - the circuit is then the one
@@ -219,11 +231,16 @@ def _blame(model: ArchModel, rule: Rule, guard: E.Expr, done: Overrides,
     enc = edits.encoder(model, frozenset(switches))
     goal = enc.expr(rule.forbid).m
     lits = [enc.value(switch).m for switch in switches]
+    # With every switch off the circuit is the tree's (plus `done`).
+    forcing = {i: sweep.unmet(enc, model.symbols[c.symbol], c.edge)
+               for i, c in enumerate(tried) if c.kind == "select" and c.edge is not None}
+    enc.close()
     with Query(enc) as query:
-        for i, cand in enumerate(tried):
-            if query.solve([goal, *(lit if j == i else -lit for j, lit in enumerate(lits))]) is None:
-                return cand
-    return None
+        closing = [i for i in range(len(tried))
+                   if query.solve([goal, *(lit if j == i else -lit for j, lit in enumerate(lits))]) is None]
+        forces = {i for i in closing if i in forcing
+                  and query.solve([goal, forcing[i], *(-lit for lit in lits)]) is not None}
+    return [tried[i] for i in sorted(closing, key=lambda i: i not in forces)]
 
 
 def in_order(model: ArchModel, rule: Rule, guard: E.Expr, candidates: list[Candidate],
@@ -314,6 +331,18 @@ def users_of(model: ArchModel) -> dict[str, set[str]]:
 
 # -- findings ------------------------------------------------------------------------
 
+def edit_point(model: ArchModel, cand: Candidate) -> EditPoint:
+    """Where a candidate's edit goes in the source."""
+    if cand.kind == "select":
+        assert cand.edge is not None
+        return EditPoint("select", cand.edge.entry.file, cand.edge.entry.line, cand.edge.target, cand.edge.nth)
+    if cand.kind == "default":
+        loc, nth = model.symbols[cand.symbol].default_locs[cand.default]
+        return EditPoint("default", loc.file, loc.line, cand.symbol, nth)
+    loc = _entry_loc(model.symbols[cand.symbol])
+    return EditPoint("depends", loc.file, loc.line, cand.symbol)
+
+
 def _finding(model: ArchModel, rule: Rule, guard: E.Expr, cand: Candidate, proof: Witness, parents: Parent,
              sources: Sources) -> Finding:
     guard_text = E.to_str(guard)
@@ -321,20 +350,20 @@ def _finding(model: ArchModel, rule: Rule, guard: E.Expr, cand: Candidate, proof
     if cand.kind == "select":
         assert cand.edge is not None
         edge = cand.edge
-        point = EditPoint("select", edge.entry.file, edge.entry.line, edge.target, edge.nth)
+        point = edit_point(model, cand)
         lineno, _ = sources.edge_line(edge)
         message = f"{rule.message}: {edge.source} selects {edge.target} here without `{guard_text}`"
         chain = _chain(parents, edge.source)
     elif cand.kind == "default":
         loc, nth = sym.default_locs[cand.default]
-        point = EditPoint("default", loc.file, loc.line, cand.symbol, nth)
+        point = edit_point(model, cand)
         lines = default_lines(sources.file(loc.file), loc.line)
         lineno = lines[nth].lineno if nth < len(lines) else loc.line
         message = f"{rule.message}: {cand.symbol} defaults on here without `{guard_text}`"
         chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
     else:
         loc = _entry_loc(sym)
-        point = EditPoint("depends", loc.file, loc.line, cand.symbol)
+        point = edit_point(model, cand)
         entry = sources.file(loc.file).entry_at(loc.line)
         depends = entry.lines("depends") if entry else []
         lineno = depends[-1].lineno if depends else loc.line

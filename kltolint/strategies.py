@@ -2,7 +2,9 @@
 
 A rule pack names a strategy (`fix = { strategy = "guard-select" }`); the
 strategy decides which kind of edit point the blame search prefers
-(analysis.in_order) and how `kltolint rule` explains the fix. The edit on
+(analysis.in_order; a select that forces its target past its own
+dependencies is blamed first whatever the strategy) and how `kltolint rule`
+explains the fix. The edit on
 the text for each kind of edit point is fix.edits_for.
 """
 

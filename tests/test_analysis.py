@@ -1,7 +1,13 @@
+import json
+
+import pytest
+
 from kltolint import analysis
+from kltolint import expr as E
 from kltolint.load import load_arch
 from kltolint.rules import builtin_dir, load_dir
-from tests.conftest import TREES, line_of
+from tests.conftest import TREES, line_of, make_tree
+from tests.helpers import cli
 
 RULES = [r for r in load_dir(builtin_dir()) if r.enabled]  # what check runs by default
 
@@ -70,23 +76,23 @@ def _closing_alone(model, rule, guard, done, cand):
 
 
 def test_switched_blame_picks_what_each_candidate_alone_would(fixture_tree, monkeypatch):
-    """One incremental solver with every candidate behind a switch names the
-    same line as trying the candidates one by one, each in its own encoder."""
+    """One incremental solver with every candidate behind a switch finds the
+    same closing candidates as trying them one by one, each in its own encoder."""
     seen = []
     real = analysis._blame
 
     def both(model, rule, guard, done, candidates, blast):
         picked = real(model, rule, guard, done, candidates, blast)
-        alone = next((c for c in analysis.in_order(model, rule, guard, candidates, blast)
-                      if _closing_alone(model, rule, guard, done, c)), None)
-        assert picked == alone
+        alone = [c for c in analysis.in_order(model, rule, guard, candidates, blast)
+                 if _closing_alone(model, rule, guard, done, c)]
+        assert set(picked) == set(alone)
         seen.append(picked)
         return picked
 
     monkeypatch.setattr(analysis, "_blame", both)
     for name, arch in (("arm64-big-endian/before", "arm64"), ("ld-bfd", "arm64"), ("select-with-condition", "arm64")):
         check(fixture_tree(name), arch)
-    assert len(seen) >= 3 and all(c is not None for c in seen)
+    assert len(seen) >= 3 and all(seen)
 
 
 def test_every_rule_kind_has_its_registry_entry():
@@ -98,3 +104,24 @@ def test_every_rule_kind_has_its_registry_entry():
     for name, kind in analysis.RULE_KINDS.items():
         assert kind.name == name and kind.fix in ("sometimes", "never")
         assert kind.flag in ("", "--sweep", "--dead", "--redundant")
+
+
+LTO_RULES = [r for r in load_dir(builtin_dir()) if r.id.startswith("KLTO")]
+SELECTOR = '\nconfig WANTS_LTO\n\tbool "a driver that wants LTO"\n\tselect {subject}\n'
+
+
+@pytest.mark.parametrize("rule", LTO_RULES, ids=lambda r: r.id)
+def test_a_select_past_its_targets_dependencies_is_the_blamed_line(tmp_path, capsys, rule):
+    """Blame like a maintainer: an entry that selects the rule's subject past
+    the subject's own dependencies is where the combination gets through, so
+    its select line is blamed and guarded, whatever strategy the rule lists
+    (most LTO rules say add-depends, which would gate WANTS_LTO instead)."""
+    kconfig = rule.valid[0] + SELECTOR.format(subject=rule.subject)
+    root = make_tree(tmp_path, {"Kconfig": kconfig})
+    code, out, _ = cli(capsys, "check", "--tree", root, "--rule", rule.id, "--format", "json")
+    assert code == 1
+    (finding,) = json.loads(out)["findings"]
+    assert finding["line"] == line_of(kconfig, f"select {rule.subject}")
+    assert finding["fix"]["applicability"] == "safe"
+    guards = {f"+\tselect {rule.subject} if {E.to_str(g)}" for g in rule.fix.guards}
+    assert guards & set(finding["fix"]["diff"].splitlines())

@@ -206,9 +206,25 @@ def test_loose_guard_is_unsafe_and_needs_opt_in(capsys, tmp_path):
     assert "select T if !B && !D" in (root / "Kconfig").read_text()
 
 
-def test_fix_that_causes_a_new_finding_is_not_offered(capsys, tmp_path):
+def test_a_fix_that_causes_a_new_finding_gives_way_to_one_that_does_not(capsys, tmp_path):
+    """Guarding A's select makes T002 reachable; gating A itself (the other
+    edit point that closes the hole) does not, and only changes broken
+    configurations: that one is offered."""
     root = make_tree(tmp_path / "t", {"Kconfig": SELECTS})
     rules = rule_dir(tmp_path, "T && B", "!B", extra=rule_toml("T002", "A && !T", "add-depends", "T", name="a-without-t", message="A needs T"))
+    code, out, _ = cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--format", "json")
+    (finding,) = json.loads(out)["findings"]
+    assert code == 1 and finding["rule"] == "T001" and finding["fix"]["applicability"] == "safe"
+    assert "+\tdepends on !B" in finding["fix"]["diff"].splitlines()
+    assert "select T if" not in finding["fix"]["diff"]
+
+
+def test_fix_that_causes_a_new_finding_is_not_offered(capsys, tmp_path):
+    """Every edit point that closes the hole causes a new finding: A is always
+    on, so guarding its select breaks T002, gating or narrowing A breaks T003."""
+    root = make_tree(tmp_path / "t", {"Kconfig": SELECTS.replace('config A\n\tbool "a"\n', "config A\n\tdef_bool y\n")})
+    rules = rule_dir(tmp_path, "T && B", "!B", extra=rule_toml("T002", "A && !T", "add-depends", "T", name="a-without-t", message="A needs T")
+                     + rule_toml("T003", "B && !A", "add-depends", "A", name="b-without-a", message="B needs A"))
     code, out, _ = cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--format", "json")
     (finding,) = json.loads(out)["findings"]
     assert code == 1 and finding["rule"] == "T001" and finding["fix"]["applicability"] == "none"

@@ -291,10 +291,12 @@ def test_among_equal_candidates_the_arch_s_own_file_is_blamed(tmp_path):
 
 def test_a_fix_that_fails_on_one_arch_is_not_offered_on_any(tmp_path):
     # Both arches read Kconfig; the guarded select makes T002 reachable on the
-    # first arch, which ends the verification there.
-    k = 'config A\n\tbool "a"\n\tselect T\nconfig T\n\tbool\nconfig B\n\tbool "b"\n'
+    # first arch, which ends the verification there (A is always on, so the
+    # other edit points, gating or narrowing A, make T003 reachable).
+    k = 'config A\n\tdef_bool y\n\tselect T\nconfig T\n\tbool\nconfig B\n\tbool "b"\n'
     rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"),
-                       rule_toml("T002", "A && !T", "add-depends", "T"))
+                       rule_toml("T002", "A && !T", "add-depends", "T"),
+                       rule_toml("T003", "B && !A", "add-depends", "A"))
     found = fixed(tmp_path, k, rules, ("one", "two"))
     assert sorted(f.arch for f in found) == ["one", "two"] and {f.rule for f in found} == {"T001"}
     for finding in found:

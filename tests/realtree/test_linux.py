@@ -5,6 +5,8 @@ Line numbers move with Debian's stable updates, so lines are found by text.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kltolint import analysis
@@ -12,6 +14,7 @@ from kltolint.load import load_arch
 from kltolint.rules import builtin_dir, load_dir
 from kltolint.tree import Tree
 from tests.conftest import kernels_dir, line_of, real_tree, run_conf, tree_with
+from tests.helpers import cli
 
 pytestmark = pytest.mark.realtree
 RULES = [r for r in load_dir(builtin_dir()) if r.enabled]  # what check runs by default
@@ -90,6 +93,31 @@ def test_lto_without_lld_dependency(version, tmp_path):
     assert finding.witness.make == "LLVM=1 LD=ld.bfd"
     config = run_conf(root, "arm64", finding.witness.make, finding.witness.config, tmp_path / "conf")
     assert config.get("LD_IS_BFD") == "y" and config.get("LTO_CLANG") == "y"
+
+
+@pytest.mark.parametrize("version", ["6.12", "7.3"])
+def test_a_select_past_lto_dependencies_is_blamed_at_the_select(version, tmp_path, capsys):
+    """An arch's top-level entry selects HAS_LTO_CLANG past its toolchain
+    dependencies: every LTO rule that becomes reachable blames that select
+    line and guards it there, instead of gating ARM64 itself (thousands of
+    symbols) as the add-depends strategies would."""
+    base = real_tree(version)
+    original = (base / "arch/arm64/Kconfig").read_text()
+    top = "config ARM64\n\tdef_bool y\n"
+    changed = original.replace(top, top + "\tselect HAS_LTO_CLANG\n", 1)
+    assert changed != original
+    root = tree_with(base, tmp_path, {"arch/arm64/Kconfig": changed})
+    line = line_of(changed, "select HAS_LTO_CLANG")
+    code, out, _ = cli(capsys, "check", "--tree", root, "--arch", "arm64", "--rule", "KLTO002",
+                       "--rule", "KLTO003", "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert code == 1 and {f["rule"] for f in findings} == {"KLTO002", "KLTO003"}
+    assert {(f["file"], f["line"]) for f in findings} == {("arch/arm64/Kconfig", line)}
+    fixes = {f["rule"]: f["fix"] for f in findings}
+    # On 7.3 HAS_LTO_CLANG's forward cone (~1,750 symbols) is past the miter's
+    # bound (fix.MITER_MAX_CONE), as in test_review_linux's seed case.
+    assert fixes["KLTO002"]["applicability"] == ("safe" if version == "6.12" else "unsafe")
+    assert "+\tselect HAS_LTO_CLANG if LD_IS_LLD" in fixes["KLTO002"]["diff"].splitlines()
 
 
 @pytest.mark.parametrize("arch", ["arm64", "x86", "um"])
