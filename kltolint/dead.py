@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from collections import deque
 
-import os
 import re
+import weakref
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from collections.abc import Iterable, Iterator, Sequence
@@ -138,7 +138,7 @@ def _code(text: str) -> str:
 
 
 def dangling(model: ArchModel, rule: Rule, sources: Sources) -> list[Finding]:
-    defined = defined_anywhere(sources.tree)  # a name another arch defines is not dangling
+    defined = defined_in(sources)  # a name another arch defines is not dangling
     out = []
     for rel in model.files:
         source = sources.file(rel)
@@ -160,19 +160,32 @@ def defined_anywhere(tree: Tree) -> set[str]:
     """Every name a `config`/`menuconfig` line of any Kconfig file defines
     (textual, all arches at once; the overlay of a patch included)."""
     names: set[str] = set()
-    seen: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(tree.root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for filename in filenames:
-            if filename.startswith("Kconfig"):
-                rel = os.path.relpath(os.path.join(dirpath, filename), tree.root)
-                seen.add(rel)
-                if rel not in tree.overlay:
-                    names.update(_definitions(tree, rel))
+    for rel in tree.kconfig_files():
+        if rel not in tree.overlay:
+            names.update(_definitions(tree, rel))
     for text in tree.overlay.values():
         if text is not None:
             names.update(_DEFINITION.findall(text))
     return names
+
+
+_DEFINED: weakref.WeakKeyDictionary[Sources, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def defined_in(sources: Sources) -> frozenset[str]:
+    """`defined_anywhere` of the sources' tree, once per Sources (a session's
+    workers inherit it from `prepare`)."""
+    names = _DEFINED.get(sources)
+    if names is None:
+        names = _DEFINED[sources] = frozenset(defined_anywhere(sources.tree))
+    return names
+
+
+def prepare(sources: Sources) -> None:
+    """Before forking one worker per arch: parse every Kconfig file and find
+    the names defined anywhere once, here, instead of once in every worker."""
+    sources.preload(sources.tree.kconfig_files())
+    defined_in(sources)
 
 
 def _definitions(tree: Tree, rel: str) -> list[str]:
@@ -525,9 +538,9 @@ DANGLING_KIND = RuleKind(
     name=DANGLING, check=_check_dangling, forbidden_region=no_region,
     finds=lambda rule: "dependency lines naming a symbol that no Kconfig file of the tree defines.",
     how_fixed=lambda rule: "none automatic: define the symbol or drop the reference",
-    fix="never", flag="--dead")
+    fix="never", flag="--dead", prepare=prepare)
 DEAD_KIND = RuleKind(
     name=DEAD, check=_check_dead, forbidden_region=no_region,
     finds=lambda rule: "prompted options that no configuration of any arch defining them can enable.",
     how_fixed=lambda rule: "none automatic: delete the option or restore what it needs (the report names the lines)",
-    fix="never", flag="--dead")
+    fix="never", flag="--dead", prepare=prepare)

@@ -43,6 +43,9 @@ class RuleKind:
     how_fixed: Callable[[Rule], str]  # the fix, without the final full stop
     fix: FixAvailability
     flag: str = ""  # the `check` option that turns on every rule of the kind ('' none: --rule ID)
+    # Work every arch's check shares (parsing every Kconfig file), done once
+    # in the process that forks one worker per arch (session.run_together).
+    prepare: Callable[[Sources], None] | None = None
 
 
 def no_region(model: ArchModel, rule: Rule, finding: Finding) -> Region | None:

@@ -126,6 +126,16 @@ class Session:
                 done(arch)
         return todo
 
+    def prepare(self) -> None:
+        """What every arch's check shares, done once here before the workers
+        are forked (they inherit it): each rule kind's `prepare`."""
+        from kltolint import analysis
+
+        names = {rule.kind for rule in self.rules}
+        for prepare in dict.fromkeys(kind.prepare for name, kind in analysis.RULE_KINDS.items() if name in names):
+            if prepare is not None:
+                prepare(self.sources)
+
     def _compute(self, arch: str) -> None:
         self._store(arch, *_check(self, arch))
 
@@ -159,6 +169,8 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
     others = [job for job in todo if job not in mine]
     jobs = min((session.jobs for session, _ in todo), default=1)
     if len(todo) > 1 and jobs > 1:
+        for session in dict.fromkeys(s for s, _ in others):
+            session.prepare()
         _WORK = others
         try:
             context = multiprocessing.get_context("fork")

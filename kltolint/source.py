@@ -11,10 +11,12 @@ Edits replace or insert physical lines; everything else is left alone.
 from __future__ import annotations
 
 import bisect
-
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from kltolint.errors import UserError
 
 if TYPE_CHECKING:
     from kltolint.model import Edge
@@ -219,6 +221,21 @@ class Sources:
         if rel not in self._files:
             self._files[rel] = SourceFile(self.tree.read(rel))
         return self._files[rel]
+
+    def parsed(self, rel: str) -> bool:
+        """Is `rel` parsed already (read once, kept)?"""
+        return rel in self._files
+
+    def preload(self, rels: Iterable[str]) -> None:
+        """Parse these files now. A session does it before forking one worker
+        per arch, so that the workers share one parse instead of each making
+        its own. A file that cannot be read is left to whoever needs it."""
+        for rel in rels:
+            if rel not in self._files:
+                try:
+                    self._files[rel] = SourceFile(self.tree.read(rel))
+                except UserError:
+                    continue
 
     def edge_line(self, edge: Edge) -> tuple[int, str]:
         """Line number and text of a select/imply edge (model.Edge); the

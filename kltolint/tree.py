@@ -191,6 +191,15 @@ class Tree:
             raise UserError(f"file is larger than {MAX_FILE_BYTES} bytes", rel)
         return st, data
 
+    def kconfig_files(self) -> list[str]:
+        """Every file on disk whose name starts with `Kconfig` (relative, in
+        walk order; hidden directories and symlinked ones are not entered)."""
+        out = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            out += [os.path.relpath(os.path.join(dirpath, f), self.root) for f in filenames if f.startswith("Kconfig")]
+        return out
+
     def glob(self, pattern: str) -> list[str]:
         """Paths (relative) matching a relative `pattern`, as glob.glob finds
         them, except that no directory outside the tree is ever listed: each

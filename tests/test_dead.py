@@ -202,3 +202,26 @@ def test_possible_reaches_a_choice_member_whatever_the_order(tmp_path):
          'choice\n\tprompt "c" if GATE\nconfig MEMBER\n\tbool "member"\nendchoice\n')
     model = demo_model(tmp_path, k)
     assert "MEMBER" in dead.Possible(model).on
+
+
+def test_a_session_parses_every_kconfig_file_once_before_forking_its_workers(tmp_path):
+    """The KDEAD checks read every file an arch reads: the session parses them
+    (and finds the names defined anywhere) before it forks one worker per
+    arch, which then share that work instead of each doing it again."""
+    from kltolint.session import Session
+
+    t = tree(tmp_path)
+    (t.root / ".git").mkdir()
+    (t.root / ".git" / "Kconfig").write_text("config HIDDEN\n\tbool\n")
+    assert sorted(t.kconfig_files()) == ["Kconfig", "arch/a/Kconfig", "arch/b/Kconfig", "drivers/Kconfig"]
+    plain = Session(t, [RULES["KLTO001"]], jobs=2)
+    plain.prepare()
+    assert not any(plain.sources.parsed(rel) for rel in t.kconfig_files())
+    session = Session(t, KDEAD, jobs=2)
+    session.prepare()
+    assert all(session.sources.parsed(rel) for rel in t.kconfig_files())
+    assert dead.defined_in(session.sources) == frozenset(dead.defined_anywhere(t)) >= {"ARCH_A", "ARCH_B", "PCI"}
+    # and the workers' findings are those of a session that prepared nothing
+    assert sorted(session.run(["a", "b"]), key=lambda f: f.sort_key()) == \
+        sorted(per_arch(t, "a", "KDEAD001") + per_arch(t, "a", "KDEAD002")
+               + per_arch(t, "b", "KDEAD001") + per_arch(t, "b", "KDEAD002"), key=lambda f: f.sort_key())
