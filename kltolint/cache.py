@@ -55,11 +55,18 @@ class Manifest:
 
 
 def default_dir() -> Path:
+    """$KLTOLINT_CACHE_DIR, else $XDG_CACHE_HOME/kltolint, else
+    ~/.cache/kltolint. A relative path in either variable would name a folder
+    of whatever directory kltolint runs in, often the kernel tree itself:
+    XDG_CACHE_HOME's is ignored (as the XDG spec says), KLTOLINT_CACHE_DIR's
+    is an error."""
     explicit = os.environ.get("KLTOLINT_CACHE_DIR")
     if explicit:
+        if not os.path.isabs(explicit):
+            raise UserError(f"must be an absolute path, not {explicit!r}", "KLTOLINT_CACHE_DIR")
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kltolint"
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return Path(base if os.path.isabs(base) else Path.home() / ".cache") / "kltolint"
 
 
 def code_digest() -> str:

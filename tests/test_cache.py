@@ -147,3 +147,20 @@ def test_fix_is_verified_again_when_another_arch_changes(tmp_path, capsys, monke
     real = fix.verify
     monkeypatch.setattr("kltolint.fix.verify", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert cli(capsys, *argv)[:2] == (1, cold) and calls
+
+
+def test_a_relative_cache_location_never_writes_where_kltolint_runs(setup, capsys, monkeypatch):
+    """Run from inside the kernel tree, a relative cache location would put
+    the cache into the tree: KLTOLINT_CACHE_DIR's is refused, XDG_CACHE_HOME's
+    ignored (as the XDG spec says)."""
+    root, args, _ = setup
+    args = [a for a in args if a not in ("--cache-dir", args[args.index("--cache-dir") + 1])]
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("HOME", str(root.parent / "home"))
+    monkeypatch.setenv("KLTOLINT_CACHE_DIR", "cache")
+    code, out, err = cli(capsys, *args)
+    assert code == 2 and out == "" and err == "kltolint: error: KLTOLINT_CACHE_DIR: must be an absolute path, not 'cache'\n"
+    monkeypatch.delenv("KLTOLINT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "cache")
+    assert cli(capsys, *args)[0] == 0
+    assert not (root / "cache").exists() and (root.parent / "home" / ".cache" / "kltolint").is_dir()
