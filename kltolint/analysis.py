@@ -24,7 +24,7 @@ from kltolint import expr as E
 from kltolint import dead, redundant, sweep
 from kltolint import witness as W
 from kltolint.findings import EditKind, EditPoint, Finding, Stats, Step, Witness
-from kltolint.logic import Assignment, Edits, Encoder, Query
+from kltolint.logic import Assignment, Edits, Encoder, Query, Sat, Unsat
 from kltolint.model import ArchModel, Edge, Loc, Symbol
 from kltolint.rulekind import Region, RuleKind
 from kltolint.rules import Rule, RuleKindName
@@ -101,7 +101,7 @@ def _check_forbid(model: ArchModel, rules: Sequence[Rule], sources: Sources, sta
     reachable = []
     with Query(enc) as query:
         for rule, goal in zip(rules, goals, strict=True):
-            if query.solve([goal]) is not None:
+            if isinstance(query.find([goal]), Sat):
                 reachable.append(rule)
     findings: list[Finding] = []
     if reachable:
@@ -127,9 +127,10 @@ def _check_rule(model: ArchModel, rule: Rule, sources: Sources, blast: BlastRadi
         enc = done.encoder(model)
         goal = enc.expr(rule.forbid).m
         with Query(enc) as query:
-            found = W.minimise(query, [goal])
-            if found is None:
+            outcome = W.minimise(query, [goal])
+            if isinstance(outcome, Unsat):
                 break
+            found = outcome.model
             proof = W.build(query, [goal], found, model, sources.line_text)
             candidates, parents = _explain(enc, found, model, rule.subject, sources)
         blamed = _blame(model, rule, guard, done, candidates, blast)
@@ -221,7 +222,7 @@ def _blame(model: ArchModel, rule: Rule, guard: E.Expr, done: Overrides,
     lits = [enc.value(switch).m for switch in switches]
     with Query(enc) as query:
         for i, cand in enumerate(tried):
-            if query.solve([goal, *(lit if j == i else -lit for j, lit in enumerate(lits))]) is None:
+            if isinstance(query.find([goal, *(lit if j == i else -lit for j, lit in enumerate(lits))]), Unsat):
                 return cand
     return None
 

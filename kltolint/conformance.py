@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 
 from kltolint.expr import Const, Expr, Sym, or_
 from kltolint.load import load_arch
-from kltolint.logic import FALSE, TRUE, Assignment, Encoder, Query
+from kltolint.logic import FALSE, TRUE, Assignment, Encoder, Query, Sat, Unsat
 from kltolint.logic import number as _number
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel
 from kltolint.tree import Tree
@@ -198,24 +198,26 @@ class Side:
     def conflict(self, groups: Mapping[str, list[int]], extra: list[int]) -> list[str] | None:
         """None when the pinned configuration is a model of the Kconfig; else a
         minimal set of symbols whose values together the model refuses."""
-        self.query.feed()
-        solver = self.query.solver
+        query = self.query
+        query.feed()  # the encoder's phases once, not again before each solve below
         if any(FALSE in lits for lits in groups.values()):
             return sorted(k for k, lits in groups.items() if FALSE in lits)
         flat = [lit for lits in groups.values() for lit in lits]
-        if solver.solve(assumptions=extra + flat):
+        outcome = query.find(extra + flat, steer=False)
+        if isinstance(outcome, Sat):
             return None
         owner = {lit: k for k, lits in groups.items() for lit in lits}
-        keep = sorted({owner[lit] for lit in solver.get_core() or [] if lit in owner})
-        if not solver.solve(assumptions=extra):
+        keep = sorted({owner[lit] for lit in outcome.core if lit in owner})
+        if isinstance(query.find(extra, steer=False), Unsat):
             return ["(the toolchain's probe answers)"]
         i = 0
         while i < len(keep):
             trial = keep[:i] + keep[i + 1:]
-            if solver.solve(assumptions=extra + [lit for k in trial for lit in groups[k]]):
+            outcome = query.find(extra + [lit for k in trial for lit in groups[k]], steer=False)
+            if isinstance(outcome, Sat):
                 i += 1
             else:
-                core = {owner[lit] for lit in solver.get_core() or [] if lit in owner}
+                core = {owner[lit] for lit in outcome.core if lit in owner}
                 keep = [k for k in trial if k in core]
                 i = min(i, len(keep))
         return keep
@@ -227,16 +229,15 @@ class Side:
         users = [v for k, v in inputs.items() if k[0] in ("user", "user-y", "pick")
                  or (k[0] in ("ge", "str") and str(k[1]).startswith("#user "))]
         on = rnd.choice((0.1, 0.3, 0.5))
-        self.query.feed()
-        self.query.solver.set_phases([v if rnd.random() < on else -v for v in users])
+        self.query.prefer([v if rnd.random() < on else -v for v in users])
         keys = [inputs[("user", k)] for k in ("MODULES", "COMPILE_TEST", "EXPERT", "64BIT") if ("user", k) in inputs]
         plain = [v for k, v in inputs.items() if k[0] == "user"]
         keys += rnd.sample(plain, min(30, len(plain)))
         assume = [v if rnd.random() < 0.5 else -v for v in dict.fromkeys(keys)]
-        if not self.query.solver.solve(assumptions=extra + assume) \
-                and not self.query.solver.solve(assumptions=extra):
-            return None
-        return Assignment(self.query.solver.get_model() or [])
+        found = self.query.find(extra + assume, steer=False)
+        if isinstance(found, Unsat):
+            found = self.query.find(extra, steer=False)
+        return found.model if isinstance(found, Sat) else None
 
     def fragment(self, found: Assignment) -> str:
         """Every symbol the model makes visible, with the sampled user value."""

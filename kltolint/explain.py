@@ -29,7 +29,7 @@ from kltolint import expr as E
 from kltolint import query as Q
 from kltolint import toolchain
 from kltolint.errors import UserError
-from kltolint.logic import Assignment, Encoder, Query, SymEnc, compare
+from kltolint.logic import Assignment, Encoder, Query, Sat, SymEnc, Unsat, compare
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Symbol
 from kltolint.provenance import Line, Provenance
 from kltolint.source import Sources
@@ -357,10 +357,11 @@ class Explainer:
             soft = list(keep)
             dropped: list[int] = []
             for _ in range(MAX_ROUNDS):
-                found = query.solve([goal, *hard, *soft])
-                if found is not None:
+                outcome = query.find([goal, *hard, *soft])
+                if isinstance(outcome, Sat):
+                    found = outcome.model
                     break
-                core = [lit for lit in (query.solver.get_core() or []) if lit in keep and lit in soft]
+                core = [lit for lit in outcome.core if lit in keep and lit in soft]
                 if not core:
                     return None, facts, notes
                 soft.remove(core[-1])
@@ -368,11 +369,11 @@ class Explainer:
             else:
                 return None, facts, notes
             for lit in list(dropped):  # irreducible: put back what is not needed
-                again = query.solve([goal, *hard, *soft, lit])
-                if again is not None:
+                again = query.find([goal, *hard, *soft, lit])
+                if isinstance(again, Sat):
                     soft.append(lit)
                     dropped.remove(lit)
-                    found = again
+                    found = again.model
             return _fragment(enc, found, [keep[lit] for lit in dropped], model), facts, notes
 
     def _probe_answers(self, query: Query, enc: Encoder, pinned: list[int]) -> list[tuple[str, E.Expr]] | None:
@@ -382,9 +383,10 @@ class Explainer:
             value = _TRI.get(self.config.get(sym_name, "n"), 0)
             wants += [sym_enc.value.m if value >= 1 else -sym_enc.value.m,
                       sym_enc.value.y if value == 2 else -sym_enc.value.y]
-        found = query.solve(pinned + wants)
-        if found is None:
+        outcome = query.find(pinned + wants)
+        if isinstance(outcome, Unsat):
             return None
+        found = outcome.model
         out: list[tuple[str, E.Expr]] = []
         for probe in self.model.probes.values():
             var = enc.inputs.vars.get(("probe", probe.command))

@@ -219,13 +219,13 @@ def unchanged(model: ArchModel, view: ArchModel, names: set[str], floors: Mappin
 def can_be_on(model: ArchModel, name: str, floors: Mapping[str, int]) -> bool:
     """Is the entry ever y or m? Of a dead entry every condition "changes
     nothing"; that is KDEAD's business, not a tautology."""
-    from kltolint.logic import Encoder, Query
+    from kltolint.logic import Encoder, Query, Sat
 
     enc = Encoder(model)
     mintool.constrain(enc, floors)
     lit = enc.value(name).m
     with Query(enc) as query:
-        return query.solve([lit]) is not None
+        return isinstance(query.find([lit]), Sat)
 
 
 # -- findings ------------------------------------------------------------------------------------
