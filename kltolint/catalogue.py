@@ -178,15 +178,14 @@ def attach(enc: Encoder) -> Constraint | None:
     if sec is None or not sec.entries:
         _ATTACHED[inputs] = None
         return None
-    g = inputs.g
-    known = g.var()
-    selectors = tuple((entry, g.var()) for entry in sec.entries)
+    known = inputs.var()
+    selectors = tuple((entry, inputs.var()) for entry in sec.entries)
     lits = [lit for _, lit in selectors]
-    g.require(-known, *lits)
+    inputs.require(-known, *lits)
     for i, a in enumerate(lits):
-        g.require(-a, known)
+        inputs.require(-a, known)
         for b in lits[i + 1:]:
-            g.require(-a, -b)
+            inputs.require(-a, -b)
     keys = canonical(enc.model)
     constraint = Constraint(known, selectors)
 
@@ -194,7 +193,7 @@ def attach(enc: Encoder) -> Constraint | None:
         for entry, lit in selectors:
             value = _answer(entry, keys, key)
             if value is not None:
-                g.require(-lit, var if value else -var)
+                inputs.require(-lit, var if value else -var)
 
     for key, var in list(inputs.vars.items()):
         watch(key, var)

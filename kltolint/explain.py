@@ -322,15 +322,11 @@ class Explainer:
         hard = [enc.expr(e).m for _, e in facts]
         enc.close()
         keep: dict[int, str] = {}  # selector literal -> symbol it keeps
-        g = enc.g
         for sym_name, sym_enc in enc.syms.items():
             value = _TRI.get(config.get(sym_name, "n"), 0)
             lits = _user_lits(enc, sym_name, sym_enc, value)
             if lits:
-                sel = g.var()
-                for lit in lits:
-                    g.require(-sel, lit)
-                keep[sel] = sym_name
+                keep[enc.selector(lits)] = sym_name
         for sym_name, thresholds in enc.int_thresholds.items():
             number = _int(config.get(sym_name), model.symbols[sym_name].type)
             if number is not None:

@@ -73,8 +73,7 @@ def unmet(enc: Encoder, sym: Symbol, edge: Edge, dep: E.Expr | None = None) -> i
     conf tool's `dir_dep < rev_dep`."""
     edge_tri = enc.edge_value(edge)
     dep_tri = _dep(enc, sym, sym.direct_dep if dep is None else dep)
-    g = enc.g
-    return g.or_((g.and_((edge_tri.y, -dep_tri.y)), g.and_((edge_tri.m, -dep_tri.m))))
+    return enc.any_of((enc.all_of((edge_tri.y, -dep_tri.y)), enc.all_of((edge_tri.m, -dep_tri.m))))
 
 
 def check(model: ArchModel, rule: Rule, sources: Sources, stats: Stats | None = None,

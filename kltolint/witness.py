@@ -119,10 +119,10 @@ def _any_toolchain(query: Query, goal: list[int], found: Assignment, fixed: list
     free here, except that a requested member, when visible, is picked."""
     enc = query.enc
     picks = {var for key, var in enc.inputs.vars.items() if key[0] == "pick"}
-    requests = [enc.g.or_((-sym.vis.m, pick)) for name, sym in enc.syms.items()
+    requests = [enc.any_of((-sym.vis.m, pick)) for name, sym in enc.syms.items()
                 if sym.user is None and (pick := enc.pick_input(name)) is not None and found(sym.value.m)]
     enc.close()
-    return isinstance(query.find([lit for lit in fixed if abs(lit) not in picks] + requests + [-enc.g.and_(goal)]),
+    return isinstance(query.find([lit for lit in fixed if abs(lit) not in picks] + requests + [-enc.all_of(goal)]),
                       Unsat)
 
 

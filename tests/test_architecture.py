@@ -7,7 +7,8 @@ itself (a module may use its own private names on any object of its own
 classes). Dunder names are public.
 
 Logic's objects also have members only logic may use (LOGIC_ONLY): the raw
-pysat solver behind a Query and its `solve`, which reads Unsat as None;
+pysat solver behind a Query and its `solve`, which reads Unsat as None, and
+the gate builder `g` of an Encoder or Inputs;
 every other module asks `Query.find` (or, with a budget, `decide`) for an outcome.
 
 Modules other helpers were changing when this test was written keep their
@@ -37,6 +38,7 @@ ALLOWED: dict[tuple[str, str], str] = {
 # (checked by name: no other object of the package has them), and why.
 LOGIC_ONLY: dict[str, str] = {
     "solver": "the pysat solver behind a Query: use find, decide, prefer, satisfiable",
+    "g": "the gate builder of an Encoder or Inputs: use require, all_of, any_of, selector, var",
 }
 # Methods no module outside kltolint/logic may call (`Stats.solve` is a field).
 LOGIC_ONLY_CALLS: dict[str, str] = {
@@ -147,9 +149,11 @@ def test_the_logic_check_sees_each_member() -> None:
         "def f(query, enc, stats):\n"
         "    query.solver.get_core()\n"
         "    found = query.solve([1])\n"
-        "    return stats.solve, query.decide([1])\n"
+        "    enc.g.require(1)\n"
+        "    return stats.solve, query.decide([1]), enc.any_of([1])\n"
     )
-    assert [(name, line) for _, name, line in logic_reaches(source, "witness")] == [("solve", 3), ("solver", 2)]
+    assert [(name, line) for _, name, line in logic_reaches(source, "witness")] == [
+        ("g", 4), ("solve", 3), ("solver", 2)]
     assert logic_reaches(source, "logic.solve") == []
 
 

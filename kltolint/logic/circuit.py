@@ -99,6 +99,14 @@ class Inputs:
         # Called with each new input: constraints over inputs made later (catalogue).
         self.watchers: list[Callable[[tuple[object, ...], int], None]] = []
 
+    def var(self) -> int:
+        """A new variable, bound to nothing (a selector of the caller's own)."""
+        return self.g.var()
+
+    def require(self, *lits: int) -> None:
+        """Constrain: at least one of lits."""
+        self.g.require(*lits)
+
     def free(self, key: tuple[object, ...], prefer: bool | None = None) -> tuple[int, bool]:
         """The input named `key`, and whether it is new."""
         var = self.vars.get(key)

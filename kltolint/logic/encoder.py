@@ -16,7 +16,7 @@ Symbols are encoded lazily, so a query costs only its cone of influence.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from kltolint import toolchain
@@ -48,6 +48,8 @@ class Encoder(NumericEncoding):
     edge_value, added_depends, default_condition, encoded, pick_input,
     encoded_thresholds, encoded_string_tests, ge, streq; and the records
     `syms` (bool/tristate symbols), `int_thresholds` and `int_visible`.
+    They add constraints and gates through require, all_of, any_of and
+    selector: the gate builder `g` is logic's own.
     """
 
     model: ArchModel
@@ -113,6 +115,28 @@ class Encoder(NumericEncoding):
     def encoded_string_tests(self) -> list[tuple[tuple[str, str], int]]:
         """Every `value(name) = text` literal encoded so far, as ((name, text), literal)."""
         return list(self._streq.items())
+
+    # -- constraints and gates over encoded literals ------------------------------
+
+    def require(self, *lits: int) -> None:
+        """Constrain every configuration: at least one of `lits` holds."""
+        self.g.require(*lits)
+
+    def all_of(self, lits: Iterable[int]) -> int:
+        """A literal for "every one of `lits` holds"."""
+        return self.g.and_(lits)
+
+    def any_of(self, lits: Iterable[int]) -> int:
+        """A literal for "one of `lits` holds"."""
+        return self.g.or_(lits)
+
+    def selector(self, lits: Iterable[int]) -> int:
+        """A new literal that, assumed, makes each of `lits` hold and, not
+        assumed, constrains nothing: a switch for a group of assumptions."""
+        sel = self.g.var()
+        for lit in lits:
+            self.g.require(-sel, lit)
+        return sel
 
     # -- symbols ----------------------------------------------------------------
 
