@@ -34,7 +34,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-from kltolint.logic import Encoder, Inputs
+from kltolint.logic import Encoder, InputKey, Inputs
 from kltolint.model import ArchModel
 
 PROBE_NAME = re.compile(r"KLTO_PROBE_\d+")
@@ -189,7 +189,7 @@ def attach(enc: Encoder) -> Constraint | None:
     keys = canonical(enc.model)
     constraint = Constraint(known, selectors)
 
-    def watch(key: tuple[object, ...], var: int) -> None:
+    def watch(key: InputKey, var: int) -> None:
         for entry, lit in selectors:
             value = _answer(entry, keys, key)
             if value is not None:
@@ -207,20 +207,20 @@ def attached(enc: Encoder) -> Constraint | None:
     return _ATTACHED.get(enc.inputs)
 
 
-def _answer(entry: Entry, keys: Mapping[str, str], key: tuple[object, ...]) -> bool | None:
+def _answer(entry: Entry, keys: Mapping[str, str], key: InputKey) -> bool | None:
     """The input `key`'s value with this toolchain, or None when unknown."""
-    if len(key) < 2 or not isinstance(key[1], str) or key[1] not in keys:
+    if key.kind not in ("probe", "probe-ge", "probe-str") or key.what not in keys:
         return None
-    output = entry.answers.get(keys[key[1]])
+    output = entry.answers.get(keys[key.what])
     if output is None:
         return None
-    if key[0] == "probe":  # a bool: only y and n are answers of a `$(success,...)`
+    if key.kind == "probe":  # a bool: only y and n are answers of a `$(success,...)`
         return {"y": True, "n": False}.get(output)
-    if key[0] == "ge" and isinstance(key[2], int):
+    if key.kind == "probe-ge" and isinstance(key.at, int):
         number = _int(output)
-        return None if number is None else number >= key[2]
-    if key[0] == "str" and isinstance(key[2], str):
-        return output == key[2]
+        return None if number is None else number >= key.at
+    if key.kind == "probe-str" and isinstance(key.at, str):
+        return output == key.at
     return None
 
 

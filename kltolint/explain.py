@@ -29,7 +29,7 @@ from kltolint import expr as E
 from kltolint import query as Q
 from kltolint import toolchain
 from kltolint.errors import UserError
-from kltolint.logic import Assignment, Encoder, Query, Sat, SymEnc, Unsat, compare
+from kltolint.logic import Assignment, Encoder, InputKey, Query, Sat, SymEnc, Unsat, compare
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Symbol
 from kltolint.provenance import Line, Provenance
 from kltolint.source import Sources
@@ -385,7 +385,7 @@ class Explainer:
         found = outcome.model
         out: list[tuple[str, E.Expr]] = []
         for probe in self.model.probes.values():
-            var = enc.inputs.vars.get(("probe", probe.command))
+            var = enc.inputs.vars.get(InputKey("probe", probe.command))
             if var is not None:
                 text = f"probe {'succeeds' if found(var) else 'fails'} (as in this .config): {probe.loc}"
                 out.append((text, E.Sym(probe.name) if found(var) else E.Not(E.Sym(probe.name))))
@@ -407,7 +407,7 @@ def _user_lits(enc: Encoder, name: str, sym_enc: SymEnc, value: int) -> list[int
         if value == 0:
             return [-user.m]
         return [user.m, user.y] if value == 2 else [user.m, -user.y]
-    pick = enc.inputs.vars.get(("pick", name))
+    pick = enc.inputs.vars.get(InputKey("pick", name))
     if pick is not None:
         return [pick] if value == 2 else [-pick]
     return []

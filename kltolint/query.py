@@ -19,7 +19,7 @@ from kltolint import toolchain
 from kltolint import witness as W
 from kltolint.errors import UserError
 from kltolint.findings import Witness
-from kltolint.logic import Encoder, Query, Sat, Unsat
+from kltolint.logic import Encoder, InputKey, Query, Sat, Unsat
 from kltolint.model import ArchModel
 from kltolint.provenance import Line, Lined, Provenance
 from kltolint.source import Sources
@@ -123,7 +123,7 @@ def _relaxable(asked: Asked, sources: Sources) -> tuple[Encoder, int, dict[int, 
         named.setdefault(enc.expr(fact).m, text)
     enc.close()
     for name, line in lined.lines.items():
-        var = enc.inputs.vars.get(("probe", lined.model.probes[name].command))
+        var = enc.inputs.vars.get(InputKey("probe", lined.model.probes[name].command))
         if var is not None:
             named.setdefault(var, line)
     return enc, goal, named

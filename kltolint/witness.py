@@ -55,7 +55,7 @@ def _catalogue_goal(query: Query, goal: list[int]) -> list[int]:
 
 def _soft_literals(enc: Encoder) -> list[int]:
     """Preferences, most important first."""
-    versions = [lit for key, chain in enc.inputs.ge_chains.items() if not key.startswith("#")
+    versions = [lit for key, chain in enc.inputs.ge_chains.items() if not key.is_user_choice()
                 for _, lit in chain]
     users = [s.user.m for s in enc.syms.values() if s.user is not None]
     probes = [v for v in enc.inputs.prefer_true if v not in set(versions)]
@@ -118,7 +118,7 @@ def _any_toolchain(query: Query, goal: list[int], found: Assignment, fixed: list
     choice the fragment does not name gets some visible member: so picks are
     free here, except that a requested member, when visible, is picked."""
     enc = query.enc
-    picks = {var for key, var in enc.inputs.vars.items() if key[0] == "pick"}
+    picks = {var for key, var in enc.inputs.vars.items() if key.kind == "pick"}
     requests = [enc.any_of((-sym.vis.m, pick)) for name, sym in enc.syms.items()
                 if sym.user is None and (pick := enc.pick_input(name)) is not None and found(sym.value.m)]
     enc.close()
@@ -159,8 +159,7 @@ def _plain_toolchain(query: Query, goal: list[int], found: Assignment, fixed: li
 # combination still holds with that symbol's input at n.
 
 def _user_inputs(enc: Encoder) -> set[int]:
-    return {var for key, var in enc.inputs.vars.items()
-            if key[0] in ("user", "user-y", "pick") or str(key[1]).startswith("#user ")}
+    return {var for key, var in enc.inputs.vars.items() if key.is_user_choice()}
 
 
 def _pin(var: int, found: Assignment) -> int:
@@ -218,7 +217,8 @@ def _with_choices(query: Query, goal: list[int], found: Assignment, model: ArchM
     enc.close()
     if enc.inputs.vars.keys() == before.keys() and query.is_fed():
         return found
-    new_users = [-var for key, var in enc.inputs.vars.items() if key not in before and key[0] in ("user", "user-y")]
+    new_users = [-var for key, var in enc.inputs.vars.items()
+                 if key not in before and key.kind in ("user", "user-y")]
     again = query.find(goal + [_pin(var, found) for var in before.values()] + new_users)
     return again.model if isinstance(again, Sat) else found
 
@@ -326,8 +326,7 @@ def _version_probes(model: ArchModel, name: str) -> set[str]:
 
 def _other_answers(enc: Encoder, found: Assignment, free: set[str]) -> list[int]:
     """Every probe answer of the witness, except those of the `free` commands."""
-    return [_pin(var, found) for key, var in enc.inputs.vars.items()
-            if key[0] in ("probe", "ge", "str") and not str(key[1]).startswith("#user ") and key[1] not in free]
+    return [_pin(var, found) for key, var in enc.inputs.vars.items() if key.is_answer() and key.what not in free]
 
 
 def _probes(query: Query, goal: list[int], found: Assignment, model: ArchModel,

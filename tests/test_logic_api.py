@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kltolint.expr import parse
 from kltolint.load import load_arch
-from kltolint.logic import Encoder, Query, Sat, Unsat
+from kltolint.logic import Encoder, InputKey, Query, Sat, Unsat
 from kltolint.tree import Tree
 from tests.conftest import make_tree
 
@@ -64,3 +64,52 @@ def test_inputs_take_new_variables_and_clauses(tmp_path: Path) -> None:
     enc.inputs.require(-known, a)
     with Query(enc) as query:
         assert isinstance(query.find([known, -a]), Unsat) and isinstance(query.find([-known, -a]), Sat)
+
+
+KINDS_KCONFIG = """
+source "scripts/Kconfig.include"
+config MODULES
+\tbool "modules"
+\tmodules
+config A
+\tbool "a"
+config T
+\ttristate "t"
+config N
+\tint "n"
+\trange 0 100
+config S
+\tstring "s"
+config PROBED
+\tdef_bool $(success,true)
+config VERSION
+\tint
+\tdefault $(shell,echo 5)
+choice
+\tprompt "pick"
+config P1
+\tbool "p1"
+config P2
+\tbool "p2"
+endchoice
+"""
+
+
+def test_input_keys_say_what_the_user_sets_and_what_the_toolchain_answers(tmp_path: Path) -> None:
+    files = {"Kconfig": KINDS_KCONFIG,
+             "scripts/Kconfig.include": "success = $(shell,{ $(1); } >/dev/null 2>&1 && echo y || echo n)\n"}
+    enc = Encoder(load_arch(Tree(make_tree(tmp_path, files)), "demo"))
+    goal = 'A && T = m && N >= 7 && S = "x" && PROBED && VERSION >= 3 && P2'
+    enc.expr(parse(goal))
+    keys = set(enc.inputs.vars)
+    users = {k for k in keys if k.is_user_choice()}
+    assert {InputKey("user", "A"), InputKey("user", "T"), InputKey("user-y", "T"), InputKey("user-ge", "N", 7),
+            InputKey("user-str", "S", "x"), InputKey("pick", "P1"), InputKey("pick", "P2")} <= users
+    assert {k.kind for k in users} == {"user", "user-y", "user-ge", "user-str", "pick"}
+    answers = {k for k in keys if k.is_answer()}
+    assert {k.kind for k in answers} == {"probe", "probe-ge"} and all(not k.is_user_choice() for k in answers)
+    assert all(k.is_user_choice() or k.is_answer() for k in keys)  # nothing else is free here
+    chains = enc.inputs.ge_chains
+    assert InputKey("user-ge", "N") in chains and [c for c, _ in chains[InputKey("user-ge", "N")]] == sorted(
+        k.at for k in keys if k.kind == "user-ge" and k.what == "N" and isinstance(k.at, int))
+    assert {InputKey(k.kind, k.what) for k in keys if k.kind in ("user-ge", "probe-ge")} == set(chains)
