@@ -393,7 +393,7 @@ def _how_fixed(rule: Rule) -> str:
 FORBID = RuleKind(
     name="forbid", check=_check_forbid, forbidden_region=forbidden_region,
     finds=lambda rule: f"configurations where `{E.to_str(rule.forbid)}` holds.",
-    how_fixed=_how_fixed, fix="sometimes")
+    how_fixed=_how_fixed, fix="sometimes", takes_strategy=True)
 
 # Every rule kind (rules.RuleKindName), pre-commit's `all_languages`: `check`
 # runs them in this order, the fixer takes its forbidden region from here, and

@@ -440,9 +440,12 @@ class Fixer:
         """The guard is written into the tree: it must be an expression, and a
         rule's own guard where the rule names it (a cached finding is re-checked)."""
         rule = next((r for r in self.rules if r.id == finding.rule), None)
-        return rule is not None and E.is_canonical(finding.guard) and (
-            sweep.is_sweep(rule) or redundant.is_redundant_rule(rule)  # a guard derived from the tree
-            or finding.guard in {E.to_str(g) for g in rule.fix.guards})
+        if rule is None or not E.is_canonical(finding.guard):
+            return False
+        kind = analysis.RULE_KINDS[rule.kind]
+        if not kind.takes_strategy:
+            return kind.fix == "sometimes"  # a guard derived from the tree (none: no fix to write)
+        return finding.guard in {E.to_str(g) for g in rule.fix.guards}
 
     def _rederived(self, finding: Finding, cached: FixInfo) -> FixInfo | None:
         """A cached fix only if its edits are exactly what the finding's guard

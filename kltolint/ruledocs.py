@@ -60,7 +60,7 @@ def rule_data(rule: Rule) -> dict[str, Any]:
         "reference": rule.reference,
         "fix": {"availability": kind.fix,
                 "applicability": ["safe", "unsafe"] if kind.fix == "sometimes" else [],
-                "strategy": rule.fix.strategy if rule.kind == analysis.FORBID.name else None,
+                "strategy": rule.fix.strategy if kind.takes_strategy else None,
                 "how": kind.how_fixed(rule)},
         "examples": {"valid": list(rule.valid), "invalid": [_example_data(e) for e in rule.invalid]},
         "defined_in": rule.source,

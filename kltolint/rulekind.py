@@ -43,6 +43,9 @@ class RuleKind:
     how_fixed: Callable[[Rule], str]  # the fix, without the final full stop
     fix: FixAvailability
     flag: str = ""  # the `check` option that turns on every rule of the kind ('' none: --rule ID)
+    # Its fixes are the pack's `fix.strategy` and `fix.guard` (rules.STRATEGY_KINDS);
+    # otherwise a fix, where there is one, is derived from the tree per finding.
+    takes_strategy: bool = False
 
 
 def no_region(model: ArchModel, rule: Rule, finding: Finding) -> Region | None:

@@ -98,3 +98,12 @@ def test_every_rule_kind_has_its_registry_entry():
     for name, kind in analysis.RULE_KINDS.items():
         assert kind.name == name and kind.fix in ("sometimes", "never")
         assert kind.flag in ("", "--sweep", "--dead", "--redundant")
+
+
+def test_the_registry_says_which_kinds_take_the_packs_fix_strategy():
+    """rules.STRATEGY_KINDS (read where the solver is not loaded: a cache hit)
+    is what the registry says; only forbid rules use their pack's fix."""
+    from kltolint.rules import STRATEGY_KINDS
+
+    assert {name for name, kind in analysis.RULE_KINDS.items() if kind.takes_strategy} == set(STRATEGY_KINDS)
+    assert set(STRATEGY_KINDS) == {"forbid"}
