@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from kltolint import expr as E
 from kltolint import dead, redundant, sweep
 from kltolint import witness as W
-from kltolint.findings import EditKind, EditPoint, Finding, Stats, Step, Witness
+from kltolint.findings import EditPoint, Finding, GuardEditKind, Stats, Step, Witness, unreachable
 from kltolint.logic import Assignment, Edits, Encoder, Query, Sat, Unsat
 from kltolint.model import ArchModel, Edge, Loc, Symbol
 from kltolint.rulekind import Region, RuleKind
@@ -39,7 +39,7 @@ MAX_CANDIDATES = 24  # closing tests per hole
 class Candidate:
     """A place where the hole could be closed: guard a select edge, gate an entry, or narrow a default."""
 
-    kind: EditKind  # "select" (guard the edge), "depends" (gate the entry), "default" (narrow it)
+    kind: GuardEditKind  # "select" (guard the edge), "depends" (gate the entry), "default" (narrow it)
     symbol: str  # select: the target; otherwise the entry's symbol
     edge: Edge | None
     depth: int
@@ -60,14 +60,18 @@ class Overrides:
 
     def plus(self, cand: Candidate, guard: E.Expr) -> Overrides:
         out = Overrides(dict(self.guards), dict(self.extra), dict(self.defaults))
-        if cand.kind == "select":
-            assert cand.edge is not None
-            out.guards[cand.edge] = guard
-        elif cand.kind == "depends":
-            out.extra[cand.symbol] = E.and_(self.extra.get(cand.symbol, E.Y), guard)
-        else:
-            key = (cand.symbol, cand.default)
-            out.defaults[key] = E.and_(self.defaults.get(key, E.Y), guard)
+        kind = cand.kind
+        match kind:
+            case "select":
+                assert cand.edge is not None
+                out.guards[cand.edge] = guard
+            case "depends":
+                out.extra[cand.symbol] = E.and_(self.extra.get(cand.symbol, E.Y), guard)
+            case "default":
+                key = (cand.symbol, cand.default)
+                out.defaults[key] = E.and_(self.defaults.get(key, E.Y), guard)
+            case _:
+                unreachable(kind)
         return out
 
     def encoder(self, model: ArchModel, switches: frozenset[str] = frozenset()) -> Encoder:
@@ -319,32 +323,53 @@ def _finding(model: ArchModel, rule: Rule, guard: E.Expr, cand: Candidate, proof
              sources: Sources) -> Finding:
     guard_text = E.to_str(guard)
     sym = model.symbols[cand.symbol]
-    if cand.kind == "select":
-        assert cand.edge is not None
-        edge = cand.edge
-        point = EditPoint("select", edge.entry.file, edge.entry.line, edge.target, edge.nth)
-        lineno, _ = sources.edge_line(edge)
-        message = f"{rule.message}: {edge.source} selects {edge.target} here without `{guard_text}`"
-        chain = _chain(parents, edge.source)
-    elif cand.kind == "default":
-        loc, nth = sym.default_locs[cand.default]
-        point = EditPoint("default", loc.file, loc.line, cand.symbol, nth)
-        lines = default_lines(sources.file(loc.file), loc.line)
-        lineno = lines[nth].lineno if nth < len(lines) else loc.line
-        message = f"{rule.message}: {cand.symbol} defaults on here without `{guard_text}`"
-        chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
-    else:
-        loc = _entry_loc(sym)
-        point = EditPoint("depends", loc.file, loc.line, cand.symbol)
-        entry = sources.file(loc.file).entry_at(loc.line)
-        depends = entry.lines("depends") if entry else []
-        lineno = depends[-1].lineno if depends else loc.line
-        message = f"{rule.message}: {cand.symbol} does not depend on `{guard_text}`"
-        chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
+    kind = cand.kind
+    match kind:
+        case "select":
+            assert cand.edge is not None
+            point, lineno, message, chain = _at_select(rule, cand.edge, guard_text, parents, sources)
+        case "default":
+            point, lineno, message, chain = _at_default(rule, sym, cand, guard_text, parents, sources)
+        case "depends":
+            point, lineno, message, chain = _at_entry(rule, sym, cand, guard_text, parents, sources)
+        case _:
+            unreachable(kind)
     return Finding(
         rule=rule.id, name=rule.name, arch=model.arch, file=point.file, line=lineno, message=message,
         witness=proof, chain=chain, point=point, guard=guard_text,
     )
+
+
+# Where a finding is, by its edit point's kind: (point, line, message, chain).
+_At = tuple[EditPoint, int, str, tuple[Step, ...]]
+
+
+def _at_select(rule: Rule, edge: Edge, guard_text: str, parents: Parent, sources: Sources) -> _At:
+    point = EditPoint("select", edge.entry.file, edge.entry.line, edge.target, edge.nth)
+    lineno, _ = sources.edge_line(edge)
+    message = f"{rule.message}: {edge.source} selects {edge.target} here without `{guard_text}`"
+    return point, lineno, message, _chain(parents, edge.source)
+
+
+def _at_default(rule: Rule, sym: Symbol, cand: Candidate, guard_text: str, parents: Parent, sources: Sources) -> _At:
+    loc, nth = sym.default_locs[cand.default]
+    point = EditPoint("default", loc.file, loc.line, cand.symbol, nth)
+    lines = default_lines(sources.file(loc.file), loc.line)
+    lineno = lines[nth].lineno if nth < len(lines) else loc.line
+    message = f"{rule.message}: {cand.symbol} defaults on here without `{guard_text}`"
+    chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
+    return point, lineno, message, chain
+
+
+def _at_entry(rule: Rule, sym: Symbol, cand: Candidate, guard_text: str, parents: Parent, sources: Sources) -> _At:
+    loc = _entry_loc(sym)
+    point = EditPoint("depends", loc.file, loc.line, cand.symbol)
+    entry = sources.file(loc.file).entry_at(loc.line)
+    depends = entry.lines("depends") if entry else []
+    lineno = depends[-1].lineno if depends else loc.line
+    message = f"{rule.message}: {cand.symbol} does not depend on `{guard_text}`"
+    chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
+    return point, lineno, message, chain
 
 
 DEFAULT_KEYWORDS = ("default", "def_bool", "def_tristate")
