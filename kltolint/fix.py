@@ -225,9 +225,7 @@ class Verification:
         # patched tree only where that is not exact. Either way findings are
         # compared by key, which holds no line number.
         sources = self.sources
-        # A KRED edit deletes its `guard` (a term): only a reload tells.
-        edited = (None if self.point.kind in redundant.EDIT_KINDS
-                  else edited_model.apply(original, self.point, E.parse(self.finding.guard)))
+        edited = edited_model.apply(original, self.point, E.parse(self.finding.guard))
         direct = edited is not None
         if edited is None:
             patched = Tree(self.tree.root, overlay={**self.tree.overlay, **self.new_texts})

@@ -157,6 +157,28 @@ def test_the_logic_check_sees_each_member() -> None:
     assert logic_reaches(source, "logic.solve") == []
 
 
+def kind_name_tests(source: str) -> list[int]:
+    """Lines that compare a `.kind` with a rule kind's name (rules.KINDS):
+    what a kind does is asked of its registry entry (analysis.RULE_KINDS)."""
+    from kltolint.rules import KINDS
+
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if (any(isinstance(s, ast.Attribute) and s.attr == "kind" for s in sides)
+                    and any(isinstance(s, ast.Constant) and s.value in KINDS for s in sides)):
+                out.append(node.lineno)
+    return out
+
+
+def test_no_module_switches_on_a_rule_kind_by_name() -> None:
+    found = [f"kltolint/{path.relative_to(PACKAGE)}:{line}" for path in sorted(PACKAGE.rglob("*.py"))
+             for line in kind_name_tests(path.read_text(encoding="utf-8"))]
+    assert found == []
+    assert kind_name_tests('if rule.kind == "unmet-select" or x.kind != "select":\n    pass\n') == [1]
+
+
 def test_every_module_and_public_class_has_a_docstring() -> None:
     missing = []
     for path in sorted(PACKAGE.rglob("*.py")):
