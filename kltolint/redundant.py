@@ -360,4 +360,4 @@ RULE_KIND = RuleKind(
     finds=lambda rule: "toolchain conditions that change nothing, given the tree's minimum tool versions.",
     how_fixed=lambda rule: ("delete the term (re-simplifying the line), or the line with the comment lines "
                             "directly above it; verified like every fix"),
-    fix="sometimes", flag="--redundant")
+    fix="sometimes", flag="--redundant", reproven=reproven)

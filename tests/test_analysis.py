@@ -107,3 +107,15 @@ def test_the_registry_says_which_kinds_take_the_packs_fix_strategy():
 
     assert {name for name, kind in analysis.RULE_KINDS.items() if kind.takes_strategy} == set(STRATEGY_KINDS)
     assert set(STRATEGY_KINDS) == {"forbid"}
+
+
+def test_the_registry_says_how_each_kind_fixes():
+    """The fixer asks the registry, not the kind's name: which kinds' fixes
+    come from the tree (verified on request) and which kind proves its fixes
+    its own way (KRED: nothing may change) instead of by a forbidden region."""
+    from kltolint import redundant
+
+    kinds = analysis.RULE_KINDS
+    assert {name for name, kind in kinds.items() if kind.fix_from_tree} == {"unmet-select", "redundant-toolchain"}
+    assert {name: kind.reproven for name, kind in kinds.items() if kind.reproven} == {
+        "redundant-toolchain": redundant.reproven}
