@@ -29,8 +29,8 @@ from dataclasses import dataclass, replace
 from kltolint import expr as E
 from kltolint import dead, redundant, sweep
 from kltolint import witness as W
-from kltolint.findings import EditKind, EditPoint, Finding, Stats, Step, Witness
-from kltolint.logic import Assignment, Edits, Encoder, Query
+from kltolint.findings import EditPoint, Finding, GuardEditKind, Stats, Step, Witness, unreachable
+from kltolint.logic import Assignment, Edits, Encoder, Query, Sat, Unsat
 from kltolint.model import ArchModel, Edge, Loc, Symbol
 from kltolint.rulekind import Region, RuleKind
 from kltolint.rules import Rule, RuleKindName
@@ -46,7 +46,7 @@ MAX_ALTERNATIVES = 3  # other closing edit points a finding carries for the fixe
 class Candidate:
     """A place where the hole could be closed: guard a select edge, gate an entry, or narrow a default."""
 
-    kind: EditKind  # "select" (guard the edge), "depends" (gate the entry), "default" (narrow it)
+    kind: GuardEditKind  # "select" (guard the edge), "depends" (gate the entry), "default" (narrow it)
     symbol: str  # select: the target; otherwise the entry's symbol
     edge: Edge | None
     depth: int
@@ -67,14 +67,18 @@ class Overrides:
 
     def plus(self, cand: Candidate, guard: E.Expr) -> Overrides:
         out = Overrides(dict(self.guards), dict(self.extra), dict(self.defaults))
-        if cand.kind == "select":
-            assert cand.edge is not None
-            out.guards[cand.edge] = guard
-        elif cand.kind == "depends":
-            out.extra[cand.symbol] = E.and_(self.extra.get(cand.symbol, E.Y), guard)
-        else:
-            key = (cand.symbol, cand.default)
-            out.defaults[key] = E.and_(self.defaults.get(key, E.Y), guard)
+        kind = cand.kind
+        match kind:
+            case "select":
+                assert cand.edge is not None
+                out.guards[cand.edge] = guard
+            case "depends":
+                out.extra[cand.symbol] = E.and_(self.extra.get(cand.symbol, E.Y), guard)
+            case "default":
+                key = (cand.symbol, cand.default)
+                out.defaults[key] = E.and_(self.defaults.get(key, E.Y), guard)
+            case _:
+                unreachable(kind)
         return out
 
     def encoder(self, model: ArchModel, switches: frozenset[str] = frozenset()) -> Encoder:
@@ -108,7 +112,7 @@ def _check_forbid(model: ArchModel, rules: Sequence[Rule], sources: Sources, sta
     reachable = []
     with Query(enc) as query:
         for rule, goal in zip(rules, goals, strict=True):
-            if query.solve([goal]) is not None:
+            if isinstance(query.find([goal]), Sat):
                 reachable.append(rule)
     findings: list[Finding] = []
     if reachable:
@@ -134,9 +138,10 @@ def _check_rule(model: ArchModel, rule: Rule, sources: Sources, blast: BlastRadi
         enc = done.encoder(model)
         goal = enc.expr(rule.forbid).m
         with Query(enc) as query:
-            found = W.minimise(query, [goal])
-            if found is None:
+            outcome = W.minimise(query, [goal])
+            if isinstance(outcome, Unsat):
                 break
+            found = outcome.model
             proof = W.build(query, [goal], found, model, sources.line_text)
             candidates, parents = _explain(enc, found, model, rule.subject, sources)
         closing = _blame(model, rule, guard, done, candidates, blast)
@@ -237,9 +242,9 @@ def _blame(model: ArchModel, rule: Rule, guard: E.Expr, done: Overrides,
     enc.close()
     with Query(enc) as query:
         closing = [i for i in range(len(tried))
-                   if query.solve([goal, *(lit if j == i else -lit for j, lit in enumerate(lits))]) is None]
+                   if isinstance(query.find([goal, *(lit if j == i else -lit for j, lit in enumerate(lits))]), Unsat)]
         forces = {i for i in closing if i in forcing
-                  and query.solve([goal, forcing[i], *(-lit for lit in lits)]) is not None}
+                  and not isinstance(query.find([goal, forcing[i], *(-lit for lit in lits)]), Unsat)}
     return [tried[i] for i in sorted(closing, key=lambda i: i not in forces)]
 
 
@@ -333,46 +338,84 @@ def users_of(model: ArchModel) -> dict[str, set[str]]:
 
 def edit_point(model: ArchModel, cand: Candidate) -> EditPoint:
     """Where a candidate's edit goes in the source."""
-    if cand.kind == "select":
-        assert cand.edge is not None
-        return EditPoint("select", cand.edge.entry.file, cand.edge.entry.line, cand.edge.target, cand.edge.nth)
-    if cand.kind == "default":
-        loc, nth = model.symbols[cand.symbol].default_locs[cand.default]
-        return EditPoint("default", loc.file, loc.line, cand.symbol, nth)
-    loc = _entry_loc(model.symbols[cand.symbol])
-    return EditPoint("depends", loc.file, loc.line, cand.symbol)
+    kind = cand.kind
+    match kind:
+        case "select":
+            assert cand.edge is not None
+            return _select_point(cand.edge)
+        case "default":
+            return _default_point(model.symbols[cand.symbol], cand.default)
+        case "depends":
+            return _entry_point(model.symbols[cand.symbol])
+        case _:
+            unreachable(kind)
+
+
+def _select_point(edge: Edge) -> EditPoint:
+    return EditPoint("select", edge.entry.file, edge.entry.line, edge.target, edge.nth)
+
+
+def _default_point(sym: Symbol, index: int) -> EditPoint:
+    loc, nth = sym.default_locs[index]
+    return EditPoint("default", loc.file, loc.line, sym.name, nth)
+
+
+def _entry_point(sym: Symbol) -> EditPoint:
+    loc = _entry_loc(sym)
+    return EditPoint("depends", loc.file, loc.line, sym.name)
 
 
 def _finding(model: ArchModel, rule: Rule, guard: E.Expr, cand: Candidate, proof: Witness, parents: Parent,
              sources: Sources) -> Finding:
     guard_text = E.to_str(guard)
     sym = model.symbols[cand.symbol]
-    if cand.kind == "select":
-        assert cand.edge is not None
-        edge = cand.edge
-        point = edit_point(model, cand)
-        lineno, _ = sources.edge_line(edge)
-        message = f"{rule.message}: {edge.source} selects {edge.target} here without `{guard_text}`"
-        chain = _chain(parents, edge.source)
-    elif cand.kind == "default":
-        loc, nth = sym.default_locs[cand.default]
-        point = edit_point(model, cand)
-        lines = default_lines(sources.file(loc.file), loc.line)
-        lineno = lines[nth].lineno if nth < len(lines) else loc.line
-        message = f"{rule.message}: {cand.symbol} defaults on here without `{guard_text}`"
-        chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
-    else:
-        loc = _entry_loc(sym)
-        point = edit_point(model, cand)
-        entry = sources.file(loc.file).entry_at(loc.line)
-        depends = entry.lines("depends") if entry else []
-        lineno = depends[-1].lineno if depends else loc.line
-        message = f"{rule.message}: {cand.symbol} does not depend on `{guard_text}`"
-        chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
+    kind = cand.kind
+    match kind:
+        case "select":
+            assert cand.edge is not None
+            point, lineno, message, chain = _at_select(rule, cand.edge, guard_text, parents, sources)
+        case "default":
+            point, lineno, message, chain = _at_default(rule, sym, cand, guard_text, parents, sources)
+        case "depends":
+            point, lineno, message, chain = _at_entry(rule, sym, cand, guard_text, parents, sources)
+        case _:
+            unreachable(kind)
     return Finding(
         rule=rule.id, name=rule.name, arch=model.arch, file=point.file, line=lineno, message=message,
         witness=proof, chain=chain, point=point, guard=guard_text,
     )
+
+
+# Where a finding is, by its edit point's kind: (point, line, message, chain).
+_At = tuple[EditPoint, int, str, tuple[Step, ...]]
+
+
+def _at_select(rule: Rule, edge: Edge, guard_text: str, parents: Parent, sources: Sources) -> _At:
+    point = _select_point(edge)
+    lineno, _ = sources.edge_line(edge)
+    message = f"{rule.message}: {edge.source} selects {edge.target} here without `{guard_text}`"
+    return point, lineno, message, _chain(parents, edge.source)
+
+
+def _at_default(rule: Rule, sym: Symbol, cand: Candidate, guard_text: str, parents: Parent, sources: Sources) -> _At:
+    loc, nth = sym.default_locs[cand.default]
+    point = _default_point(sym, cand.default)
+    lines = default_lines(sources.file(loc.file), loc.line)
+    lineno = lines[nth].lineno if nth < len(lines) else loc.line
+    message = f"{rule.message}: {cand.symbol} defaults on here without `{guard_text}`"
+    chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
+    return point, lineno, message, chain
+
+
+def _at_entry(rule: Rule, sym: Symbol, cand: Candidate, guard_text: str, parents: Parent, sources: Sources) -> _At:
+    loc = _entry_loc(sym)
+    point = _entry_point(sym)
+    entry = sources.file(loc.file).entry_at(loc.line)
+    depends = entry.lines("depends") if entry else []
+    lineno = depends[-1].lineno if depends else loc.line
+    message = f"{rule.message}: {cand.symbol} does not depend on `{guard_text}`"
+    chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
+    return point, lineno, message, chain
 
 
 DEFAULT_KEYWORDS = ("default", "def_bool", "def_tristate")
@@ -421,7 +464,7 @@ def _how_fixed(rule: Rule) -> str:
 FORBID = RuleKind(
     name="forbid", check=_check_forbid, forbidden_region=forbidden_region,
     finds=lambda rule: f"configurations where `{E.to_str(rule.forbid)}` holds.",
-    how_fixed=_how_fixed, fix="sometimes")
+    how_fixed=_how_fixed, fix="sometimes", takes_strategy=True)
 
 # Every rule kind (rules.RuleKindName), pre-commit's `all_languages`: `check`
 # runs them in this order, the fixer takes its forbidden region from here, and

@@ -34,7 +34,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-from kltolint.logic import Encoder, Inputs
+from kltolint.logic import Encoder, InputKey, Inputs
 from kltolint.model import ArchModel
 
 PROBE_NAME = re.compile(r"KLTO_PROBE_\d+")
@@ -178,23 +178,22 @@ def attach(enc: Encoder) -> Constraint | None:
     if sec is None or not sec.entries:
         _ATTACHED[inputs] = None
         return None
-    g = inputs.g
-    known = g.var()
-    selectors = tuple((entry, g.var()) for entry in sec.entries)
+    known = inputs.var()
+    selectors = tuple((entry, inputs.var()) for entry in sec.entries)
     lits = [lit for _, lit in selectors]
-    g.require(-known, *lits)
+    inputs.require(-known, *lits)
     for i, a in enumerate(lits):
-        g.require(-a, known)
+        inputs.require(-a, known)
         for b in lits[i + 1:]:
-            g.require(-a, -b)
+            inputs.require(-a, -b)
     keys = canonical(enc.model)
     constraint = Constraint(known, selectors)
 
-    def watch(key: tuple[object, ...], var: int) -> None:
+    def watch(key: InputKey, var: int) -> None:
         for entry, lit in selectors:
             value = _answer(entry, keys, key)
             if value is not None:
-                g.require(-lit, var if value else -var)
+                inputs.require(-lit, var if value else -var)
 
     for key, var in list(inputs.vars.items()):
         watch(key, var)
@@ -208,20 +207,20 @@ def attached(enc: Encoder) -> Constraint | None:
     return _ATTACHED.get(enc.inputs)
 
 
-def _answer(entry: Entry, keys: Mapping[str, str], key: tuple[object, ...]) -> bool | None:
+def _answer(entry: Entry, keys: Mapping[str, str], key: InputKey) -> bool | None:
     """The input `key`'s value with this toolchain, or None when unknown."""
-    if len(key) < 2 or not isinstance(key[1], str) or key[1] not in keys:
+    if key.kind not in ("probe", "probe-ge", "probe-str") or key.what not in keys:
         return None
-    output = entry.answers.get(keys[key[1]])
+    output = entry.answers.get(keys[key.what])
     if output is None:
         return None
-    if key[0] == "probe":  # a bool: only y and n are answers of a `$(success,...)`
+    if key.kind == "probe":  # a bool: only y and n are answers of a `$(success,...)`
         return {"y": True, "n": False}.get(output)
-    if key[0] == "ge" and isinstance(key[2], int):
+    if key.kind == "probe-ge" and isinstance(key.at, int):
         number = _int(output)
-        return None if number is None else number >= key[2]
-    if key[0] == "str" and isinstance(key[2], str):
-        return output == key[2]
+        return None if number is None else number >= key.at
+    if key.kind == "probe-str" and isinstance(key.at, str):
+        return output == key.at
     return None
 
 

@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 
 from kltolint.expr import Const, Expr, Sym, or_
 from kltolint.load import load_arch
-from kltolint.logic import FALSE, TRUE, Assignment, Encoder, Query
+from kltolint.logic import FALSE, TRUE, Assignment, Encoder, InputKey, Query, Sat, Unsat
 from kltolint.logic import number as _number
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel
 from kltolint.tree import Tree
@@ -176,46 +176,48 @@ class Side:
         """The free probe inputs the encoding has, fixed to the real answers."""
         out = []
         for key, var in self.enc.inputs.vars.items():
-            kind, what = key[0], key[1]
-            if kind == "str" and isinstance(what, str) and what.startswith("$"):
-                out.append(var if _fill(what[1:], env) == key[2] else -var)  # a tool variable's text
+            kind, what = key.kind, key.what
+            if kind == "tool-str":
+                out.append(var if _fill(what, env) == key.at else -var)  # a tool variable's text
                 continue
-            if kind == "ge" and isinstance(what, str) and what.startswith("<"):
+            if kind == "tool-ge" and what.startswith("<"):
                 # a number a make variable holds (7.x's PAHOLE_VERSION)
                 out.append(var if (_number(_fill(what, env), 10) or 0) >= _threshold(key) else -var)
                 continue
-            if not isinstance(what, str) or what not in answers:
+            if not key.is_answer() or what not in answers:
                 continue
             answer = answers[what]
             if kind == "probe":
                 out.append(var if answer == "y" else -var)
-            elif kind == "ge":
+            elif kind == "probe-ge":
                 out.append(var if (_number(answer, 10) or 0) >= _threshold(key) else -var)
-            elif kind == "str":
-                out.append(var if answer == key[2] else -var)
+            elif kind == "probe-str":
+                out.append(var if answer == key.at else -var)
         return out
 
     def conflict(self, groups: Mapping[str, list[int]], extra: list[int]) -> list[str] | None:
         """None when the pinned configuration is a model of the Kconfig; else a
         minimal set of symbols whose values together the model refuses."""
-        self.query.feed()
-        solver = self.query.solver
+        query = self.query
+        query.feed()  # the encoder's phases once, not again before each solve below
         if any(FALSE in lits for lits in groups.values()):
             return sorted(k for k, lits in groups.items() if FALSE in lits)
         flat = [lit for lits in groups.values() for lit in lits]
-        if solver.solve(assumptions=extra + flat):
+        outcome = query.find(extra + flat, steer=False)
+        if isinstance(outcome, Sat):
             return None
         owner = {lit: k for k, lits in groups.items() for lit in lits}
-        keep = sorted({owner[lit] for lit in solver.get_core() or [] if lit in owner})
-        if not solver.solve(assumptions=extra):
+        keep = sorted({owner[lit] for lit in outcome.core if lit in owner})
+        if isinstance(query.find(extra, steer=False), Unsat):
             return ["(the toolchain's probe answers)"]
         i = 0
         while i < len(keep):
             trial = keep[:i] + keep[i + 1:]
-            if solver.solve(assumptions=extra + [lit for k in trial for lit in groups[k]]):
+            outcome = query.find(extra + [lit for k in trial for lit in groups[k]], steer=False)
+            if isinstance(outcome, Sat):
                 i += 1
             else:
-                core = {owner[lit] for lit in solver.get_core() or [] if lit in owner}
+                core = {owner[lit] for lit in outcome.core if lit in owner}
                 keep = [k for k in trial if k in core]
                 i = min(i, len(keep))
         return keep
@@ -224,19 +226,18 @@ class Side:
         """A random model: random phases and a few random assumptions on the
         users' inputs, as in the differential test."""
         inputs = self.enc.inputs.vars
-        users = [v for k, v in inputs.items() if k[0] in ("user", "user-y", "pick")
-                 or (k[0] in ("ge", "str") and str(k[1]).startswith("#user "))]
+        users = [v for k, v in inputs.items() if k.is_user_choice()]
         on = rnd.choice((0.1, 0.3, 0.5))
-        self.query.feed()
-        self.query.solver.set_phases([v if rnd.random() < on else -v for v in users])
-        keys = [inputs[("user", k)] for k in ("MODULES", "COMPILE_TEST", "EXPERT", "64BIT") if ("user", k) in inputs]
-        plain = [v for k, v in inputs.items() if k[0] == "user"]
+        self.query.prefer([v if rnd.random() < on else -v for v in users])
+        keys = [inputs[InputKey("user", k)] for k in ("MODULES", "COMPILE_TEST", "EXPERT", "64BIT")
+                if InputKey("user", k) in inputs]
+        plain = [v for k, v in inputs.items() if k.kind == "user"]
         keys += rnd.sample(plain, min(30, len(plain)))
         assume = [v if rnd.random() < 0.5 else -v for v in dict.fromkeys(keys)]
-        if not self.query.solver.solve(assumptions=extra + assume) \
-                and not self.query.solver.solve(assumptions=extra):
-            return None
-        return Assignment(self.query.solver.get_model() or [])
+        found = self.query.find(extra + assume, steer=False)
+        if isinstance(found, Unsat):
+            found = self.query.find(extra, steer=False)
+        return found.model if isinstance(found, Sat) else None
 
     def fragment(self, found: Assignment) -> str:
         """Every symbol the model makes visible, with the sampled user value."""
@@ -293,8 +294,8 @@ class Side:
     def _strings(self, found: Assignment) -> dict[str, str]:
         options: dict[str, list[tuple[str, int]]] = {}
         for key, var in self.enc.inputs.vars.items():
-            if key[0] == "str" and str(key[1]).startswith("#user "):
-                options.setdefault(str(key[1])[6:], []).append((str(key[2]), var))
+            if key.kind == "user-str":
+                options.setdefault(key.what, []).append((str(key.at), var))
         out = {}
         for name, texts in options.items():
             sym = self.model.symbols[name]
@@ -326,9 +327,9 @@ class Side:
         return out
 
 
-def _threshold(key: tuple[object, ...]) -> int:
-    """The number of a `("ge", what, number)` input key."""
-    number = key[2]
+def _threshold(key: InputKey) -> int:
+    """The number of a threshold's input key."""
+    number = key.at
     assert isinstance(number, int)
     return number
 

@@ -300,7 +300,7 @@ def _read_by(sym: Symbol) -> set[str]:
 
 
 def dead_options(model: ArchModel, rule: Rule, sources: Sources) -> list[Finding]:
-    from kltolint.logic import FALSE, Encoder, Query
+    from kltolint.logic import FALSE, Encoder, Query, Sat
 
     possible = Possible(model)
     prompted = [name for name, sym in model.symbols.items() if sym.prompts and sym.type in BOOL_TYPES]
@@ -316,7 +316,7 @@ def dead_options(model: ArchModel, rule: Rule, sources: Sources) -> list[Finding
     out = []
     with Query(enc) as query:
         for name in suspects:
-            if lits[name] != FALSE and query.solve([lits[name]]) is not None:
+            if lits[name] != FALSE and isinstance(query.find([lits[name]]), Sat):
                 continue  # the approximation was too coarse: it can be on
             sym = model.symbols[name]
             never = _never(possible, sym)
@@ -402,17 +402,19 @@ def conjuncts(expr: E.Expr) -> list[E.Expr]:
 def minimal_conflict(query: Query, sym: Symbol) -> list[E.Expr]:
     """A minimal set of the symbol's dependency conjuncts that no configuration
     meets together (deletion: drop each one the others still contradict)."""
+    from kltolint.logic import Sat, Unsat
+
     enc = query.enc
     parts = conjuncts(sym.direct_dep)
     lits = [enc.expr(p).m for p in parts]
-    if query.solve(lits) is not None:
+    if isinstance(query.find(lits), Sat):
         # Its dependencies can hold: then no prompt condition can.
         parts = [E.or_(*sym.prompts)] if sym.prompts else []
         return parts
     keep = list(range(len(parts)))
     for index in list(keep):
         trial = [i for i in keep if i != index]
-        if query.solve([lits[i] for i in trial]) is None:
+        if isinstance(query.find([lits[i] for i in trial]), Unsat):
             keep = trial
     return [parts[i] for i in keep]
 

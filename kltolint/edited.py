@@ -26,8 +26,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import overload
 
 from kltolint import expr as E
-from kltolint.findings import EditPoint
-from kltolint.model import ArchModel, Edge, Loc, Symbol
+from kltolint.findings import EditPoint, unreachable
+from kltolint.model import ArchModel, Edge, LoadFacts, Loc, Symbol
 
 
 def apply(model: ArchModel, point: EditPoint, guard: E.Expr) -> ArchModel | None:
@@ -37,23 +37,48 @@ def apply(model: ArchModel, point: EditPoint, guard: E.Expr) -> ArchModel | None
         return None
     names = set(E.symbols(guard))
     entry = Loc(point.file, point.entry_line)
-    if point.kind == "select":
-        edge = next((e for e in model.incoming("select", point.symbol)
-                     if e.entry == entry and e.nth == point.nth), None)
-        if edge is None or facts.may_reach(edge.target, names):
-            return None
-        return _derived(model, {}, {id(edge): _guarded(edge, guard)}, {n: {edge.target} for n in names})
+    kind = point.kind
+    match kind:
+        case "select":
+            return _guard_select(model, facts, point, entry, guard, names)
+        case "default":
+            return _narrow_default(model, facts, point, entry, guard, names)
+        case "depends":
+            return _add_depends(model, facts, point, entry, guard, names)
+        case "redundant-true" | "redundant-false":
+            return None  # KRED deletes a term: its fixes are verified on the reloaded tree
+        case _:
+            unreachable(kind)
+
+
+def _guard_select(model: ArchModel, facts: LoadFacts, point: EditPoint, entry: Loc, guard: E.Expr,
+                  names: set[str]) -> ArchModel | None:
+    edge = next((e for e in model.incoming("select", point.symbol)
+                 if e.entry == entry and e.nth == point.nth), None)
+    if edge is None or facts.may_reach(edge.target, names):
+        return None
+    return _derived(model, {}, {id(edge): _guarded(edge, guard)}, {n: {edge.target} for n in names})
+
+
+def _narrow_default(model: ArchModel, facts: LoadFacts, point: EditPoint, entry: Loc, guard: E.Expr,
+                    names: set[str]) -> ArchModel | None:
     sym = model.symbols.get(point.symbol)
     if sym is None or facts.may_reach(sym.name, names):
         return None
-    if point.kind == "default":
-        index = next((i for i, loc in enumerate(sym.default_locs) if loc == (entry, point.nth)), None)
-        if index is None:
-            return None
-        defaults = list(sym.defaults)
-        value, cond = defaults[index]
-        defaults[index] = (value, E.and_(cond, guard))
-        return _derived(model, {sym.name: dataclasses.replace(sym, defaults=tuple(defaults))}, {}, {n: {sym.name} for n in names})
+    index = next((i for i, loc in enumerate(sym.default_locs) if loc == (entry, point.nth)), None)
+    if index is None:
+        return None
+    defaults = list(sym.defaults)
+    value, cond = defaults[index]
+    defaults[index] = (value, E.and_(cond, guard))
+    return _derived(model, {sym.name: dataclasses.replace(sym, defaults=tuple(defaults))}, {}, {n: {sym.name} for n in names})
+
+
+def _add_depends(model: ArchModel, facts: LoadFacts, point: EditPoint, entry: Loc, guard: E.Expr,
+                 names: set[str]) -> ArchModel | None:
+    sym = model.symbols.get(point.symbol)
+    if sym is None or facts.may_reach(sym.name, names):
+        return None
     if sym.locs != (entry,) or facts.has_children(entry):
         return None
     edges = facts.edges_from(sym.name)

@@ -29,7 +29,7 @@ from kltolint import expr as E
 from kltolint import query as Q
 from kltolint import toolchain
 from kltolint.errors import UserError
-from kltolint.logic import Assignment, Encoder, Query, SymEnc, compare
+from kltolint.logic import Assignment, Encoder, InputKey, Query, Sat, SymEnc, Unsat, compare
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Symbol
 from kltolint.provenance import Line, Provenance
 from kltolint.source import Sources
@@ -322,15 +322,11 @@ class Explainer:
         hard = [enc.expr(e).m for _, e in facts]
         enc.close()
         keep: dict[int, str] = {}  # selector literal -> symbol it keeps
-        g = enc.g
         for sym_name, sym_enc in enc.syms.items():
             value = _TRI.get(config.get(sym_name, "n"), 0)
             lits = _user_lits(enc, sym_name, sym_enc, value)
             if lits:
-                sel = g.var()
-                for lit in lits:
-                    g.require(-sel, lit)
-                keep[sel] = sym_name
+                keep[enc.selector(lits)] = sym_name
         for sym_name, thresholds in enc.int_thresholds.items():
             number = _int(config.get(sym_name), model.symbols[sym_name].type)
             if number is not None:
@@ -357,10 +353,11 @@ class Explainer:
             soft = list(keep)
             dropped: list[int] = []
             for _ in range(MAX_ROUNDS):
-                found = query.solve([goal, *hard, *soft])
-                if found is not None:
+                outcome = query.find([goal, *hard, *soft])
+                if isinstance(outcome, Sat):
+                    found = outcome.model
                     break
-                core = [lit for lit in (query.solver.get_core() or []) if lit in keep and lit in soft]
+                core = [lit for lit in outcome.core if lit in keep and lit in soft]
                 if not core:
                     return None, facts, notes
                 soft.remove(core[-1])
@@ -368,11 +365,11 @@ class Explainer:
             else:
                 return None, facts, notes
             for lit in list(dropped):  # irreducible: put back what is not needed
-                again = query.solve([goal, *hard, *soft, lit])
-                if again is not None:
+                again = query.find([goal, *hard, *soft, lit])
+                if isinstance(again, Sat):
                     soft.append(lit)
                     dropped.remove(lit)
-                    found = again
+                    found = again.model
             return _fragment(enc, found, [keep[lit] for lit in dropped], model), facts, notes
 
     def _probe_answers(self, query: Query, enc: Encoder, pinned: list[int]) -> list[tuple[str, E.Expr]] | None:
@@ -382,12 +379,13 @@ class Explainer:
             value = _TRI.get(self.config.get(sym_name, "n"), 0)
             wants += [sym_enc.value.m if value >= 1 else -sym_enc.value.m,
                       sym_enc.value.y if value == 2 else -sym_enc.value.y]
-        found = query.solve(pinned + wants)
-        if found is None:
+        outcome = query.find(pinned + wants)
+        if isinstance(outcome, Unsat):
             return None
+        found = outcome.model
         out: list[tuple[str, E.Expr]] = []
         for probe in self.model.probes.values():
-            var = enc.inputs.vars.get(("probe", probe.command))
+            var = enc.inputs.vars.get(InputKey("probe", probe.command))
             if var is not None:
                 text = f"probe {'succeeds' if found(var) else 'fails'} (as in this .config): {probe.loc}"
                 out.append((text, E.Sym(probe.name) if found(var) else E.Not(E.Sym(probe.name))))
@@ -409,7 +407,7 @@ def _user_lits(enc: Encoder, name: str, sym_enc: SymEnc, value: int) -> list[int
         if value == 0:
             return [-user.m]
         return [user.m, user.y] if value == 2 else [user.m, -user.y]
-    pick = enc.inputs.vars.get(("pick", name))
+    pick = enc.inputs.vars.get(InputKey("pick", name))
     if pick is not None:
         return [pick] if value == 2 else [-pick]
     return []

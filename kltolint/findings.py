@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn, get_args
 
 from kltolint import expr
 
 # "select" (guard it), "depends" (add to the entry), "default" (narrow it);
 # KRED's term replaced by y / by n (redundant.py).
-EditKind = Literal["select", "depends", "default", "redundant-true", "redundant-false"]
+GuardEditKind = Literal["select", "depends", "default"]  # where a rule's guard goes
+EditKind = Literal[GuardEditKind, "redundant-true", "redundant-false"]
+_EDIT_KINDS: tuple[EditKind, ...] = get_args(EditKind)
 EditAction = Literal["replace", "insert", "delete"]
 Applicability = Literal["safe", "unsafe", "none"]  # "none": no verified fix
 
 
 Severity = Literal["error", "warning"]
+
+
+def unreachable(value: NoReturn) -> NoReturn:
+    """The last case of an exhaustive `match` over a Literal kind: mypy
+    proves it unreachable, so a kind added to the Literal and not handled
+    is a type error."""
+    raise AssertionError(f"unhandled kind {value!r}")
 
 
 @dataclass(frozen=True)
@@ -202,7 +211,7 @@ def _step(value: object) -> Step:
 
 def _point(value: object) -> EditPoint:
     d = _dict(value, {"kind", "file", "entry_line", "symbol", "nth"})
-    if d["kind"] not in ("select", "depends", "default") or type(d["nth"]) is not int or d["nth"] < 0:
+    if d["kind"] not in _EDIT_KINDS or type(d["nth"]) is not int or d["nth"] < 0:
         raise ValueError("bad edit point")
     return EditPoint(d["kind"], _str(d["file"]), _line(d["entry_line"]), _str(d["symbol"]), d["nth"])
 

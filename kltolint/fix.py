@@ -21,12 +21,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
-from kltolint import analysis, compat, redundant, sweep
+from kltolint import analysis, compat, redundant
 from kltolint import edited as edited_model
 from kltolint import expr as E
 from kltolint.cache import Manifest
 from kltolint.errors import UserError
-from kltolint.findings import Applicability, Edit, EditKind, EditPoint, Finding, FixInfo
+from kltolint.findings import Applicability, Edit, EditKind, EditPoint, Finding, FixInfo, unreachable
 from kltolint.load import Loaded, load_changed
 from kltolint.logic import MITER_CONFLICTS, Unknown, Unsat, collateral_change, same_values
 from kltolint.model import BOOL_TYPES, ArchModel
@@ -225,9 +225,7 @@ class Verification:
         # patched tree only where that is not exact. Either way findings are
         # compared by key, which holds no line number.
         sources = self.sources
-        # A KRED edit deletes its `guard` (a term): only a reload tells.
-        edited = (None if self.point.kind in redundant.EDIT_KINDS
-                  else edited_model.apply(original, self.point, E.parse(self.finding.guard)))
+        edited = edited_model.apply(original, self.point, E.parse(self.finding.guard))
         direct = edited is not None
         if edited is None:
             patched = Tree(self.tree.root, overlay={**self.tree.overlay, **self.new_texts})
@@ -252,9 +250,10 @@ class Verification:
                 return ArchVerdict(arch, False, f"the edit causes a new finding on {arch}: "
                                                 f"{new[0].file}:{new[0].line}: {new[0].message} [{new[0].rule}]")
         rule = next(r for r in self.rules if r.id == self.finding.rule)
-        forbidden = analysis.RULE_KINDS[rule.kind].forbidden_region(original, rule, self.finding)
-        if redundant.is_redundant_rule(rule):  # re-proven on the reloaded tree: nothing may change
-            change = redundant.reproven(original, edited, changed, self.tree, arch)
+        kind = analysis.RULE_KINDS[rule.kind]
+        forbidden = kind.forbidden_region(original, rule, self.finding)
+        if kind.reproven is not None:  # the kind's own proof (KRED: nothing may change)
+            change = kind.reproven(original, edited, changed, self.tree, arch)
         else:
             change = (collateral(original, edited, forbidden, changed, self.point if direct else None)
                       if forbidden is not None else "")
@@ -361,17 +360,25 @@ def _changes_no_value(before: ArchModel, after: ArchModel, point: EditPoint) -> 
     if old_sym is None or new_sym is None or old_sym.type not in BOOL_TYPES or old_sym.choice is not None:
         return False
     pairs = []
-    if point.kind == "depends":
-        if before.facts is None:
-            return False
-        for edge in before.facts.edges_from(name):
-            if edge.kind == "select" and before.symbols.get(edge.target, old_sym).choice is not None:
+    kind = point.kind
+    match kind:
+        case "depends":  # the entry's select/imply edges gain the condition too
+            if before.facts is None:
                 return False
-            twin = next((e for e in after.incoming(edge.kind, edge.target)
-                         if (e.source, e.entry, e.nth) == (edge.source, edge.entry, edge.nth)), None)
-            if twin is None:
-                return False
-            pairs.append((edge, twin))
+            for edge in before.facts.edges_from(name):
+                if edge.kind == "select" and before.symbols.get(edge.target, old_sym).choice is not None:
+                    return False
+                twin = next((e for e in after.incoming(edge.kind, edge.target)
+                             if (e.source, e.entry, e.nth) == (edge.source, edge.entry, edge.nth)), None)
+                if twin is None:
+                    return False
+                pairs.append((edge, twin))
+        case "select" | "default":
+            pass  # the edited symbol's own value is all it touches
+        case "redundant-true" | "redundant-false":
+            return False  # a deleted term has a proof of its own (redundant.reproven)
+        case _:
+            unreachable(kind)
     return isinstance(same_values(before, after, name, pairs, MITER_CONFLICTS), Unsat)
 
 
@@ -389,7 +396,7 @@ class Fixer:
         self.jobs = session.jobs
         self.cache, self.rules_digest = session.cache, session.rules_digest
         # Rules whose fixes are verified only on request (each reloads every arch reading the file).
-        self._sweep_ids = {r.id for r in session.rules if sweep.is_sweep(r) or redundant.is_redundant_rule(r)}
+        self._sweep_ids = {r.id for r in session.rules if analysis.RULE_KINDS[r.kind].fix_from_tree}
 
     def attach(self, findings: Sequence[Finding], sweep_fixes: bool = True) -> list[Finding]:
         """The findings, each with its FixInfo. Without `sweep_fixes`, select
@@ -445,9 +452,12 @@ class Fixer:
         """The guard is written into the tree: it must be an expression, and a
         rule's own guard where the rule names it (a cached finding is re-checked)."""
         rule = next((r for r in self.rules if r.id == finding.rule), None)
-        return rule is not None and E.is_canonical(finding.guard) and (
-            sweep.is_sweep(rule) or redundant.is_redundant_rule(rule)  # a guard derived from the tree
-            or finding.guard in {E.to_str(g) for g in rule.fix.guards})
+        if rule is None or not E.is_canonical(finding.guard):
+            return False
+        kind = analysis.RULE_KINDS[rule.kind]
+        if not kind.takes_strategy:
+            return kind.fix_from_tree  # a guard derived from the tree (none: no fix to write)
+        return finding.guard in {E.to_str(g) for g in rule.fix.guards}
 
     def _rederived(self, finding: Finding, cached: FixInfo) -> FixInfo | None:
         """A cached fix only if its edits are exactly what the finding's guard

@@ -159,4 +159,4 @@ def constrain(enc: Encoder, floors: Mapping[str, int]) -> None:
             if floor.when not in model.symbols:
                 continue
             clause.append(-enc.value(floor.when).m)
-        enc.g.require(*clause)
+        enc.require(*clause)

@@ -19,7 +19,7 @@ from kltolint import toolchain
 from kltolint import witness as W
 from kltolint.errors import UserError
 from kltolint.findings import Witness
-from kltolint.logic import Encoder, Query
+from kltolint.logic import Encoder, InputKey, Query, Sat, Unsat
 from kltolint.model import ArchModel
 from kltolint.provenance import Line, Lined, Provenance
 from kltolint.source import Sources
@@ -104,8 +104,8 @@ def answer(asked: Asked, sources: Sources) -> Answer:
     fixed = tuple(text for text, _ in asked.facts if text.startswith("ARCH="))
     with Query(enc) as query:
         found = W.minimise(query, goal)
-        if found is not None:
-            proof = W.build(query, goal, found, model, sources.line_text)
+        if isinstance(found, Sat):
+            proof = W.build(query, goal, found.model, model, sources.line_text)
             return Answer(asked.arch, True, witness=proof, fixed=fixed)
     core, facts = unsat_core(asked, sources)
     return Answer(asked.arch, False, core=core, facts=facts, needs=_needs(core),
@@ -123,7 +123,7 @@ def _relaxable(asked: Asked, sources: Sources) -> tuple[Encoder, int, dict[int, 
         named.setdefault(enc.expr(fact).m, text)
     enc.close()
     for name, line in lined.lines.items():
-        var = enc.inputs.vars.get(("probe", lined.model.probes[name].command))
+        var = enc.inputs.vars.get(InputKey("probe", lined.model.probes[name].command))
         if var is not None:
             named.setdefault(var, line)
     return enc, goal, named
@@ -138,7 +138,7 @@ def reachable_without(asked: Asked, sources: Sources, keep: list[Line], facts: t
     lits = [lit for lit, what in named.items()
             if (isinstance(what, Line) and (what.file, what.line) in wanted) or what in facts]
     with Query(enc) as query:
-        return query.solve([goal, *lits]) is not None
+        return isinstance(query.find([goal, *lits]), Sat)
 
 
 def unsat_core(asked: Asked, sources: Sources) -> tuple[tuple[Line, ...], tuple[str, ...]]:
@@ -155,15 +155,17 @@ def unsat_core(asked: Asked, sources: Sources) -> tuple[tuple[Line, ...], tuple[
 def minimal_core(query: Query, goal: int, assumptions: list[int]) -> list[int]:
     """Deletion-based shrinking of the solver's core: each literal left is
     needed (without it, goal is satisfiable with the others assumed)."""
-    if query.solve([goal, *assumptions]) is not None:
+    outcome = query.find([goal, *assumptions])
+    if isinstance(outcome, Sat):
         raise AssertionError("the model with every line kept must be the original one")
     wanted = set(assumptions)
-    core = [lit for lit in (query.solver.get_core() or []) if lit in wanted]
+    core = [lit for lit in outcome.core if lit in wanted]
     index = 0
     while index < len(core):
         trial = core[:index] + core[index + 1:]
-        if query.solve([goal, *trial]) is None:
-            smaller = set(query.solver.get_core() or [])
+        outcome = query.find([goal, *trial])
+        if isinstance(outcome, Unsat):
+            smaller = set(outcome.core)
             core = [lit for lit in trial if lit in smaller]
         else:
             index += 1

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
     from kltolint.tree import Tree
 
 KIND: RuleKindName = "redundant-toolchain"
-EDIT_KINDS: tuple[EditKind, EditKind] = ("redundant-true", "redundant-false")  # the term is replaced by y / by n
+# An edit point's kind says what the term is replaced by.
+TERM_VALUES: Mapping[EditKind, E.Const] = {"redundant-true": E.Y, "redundant-false": E.N}
+EDIT_KINDS: tuple[EditKind, ...] = tuple(TERM_VALUES)
 TOOLCHAIN_PREFIXES = ("CC_IS_", "LD_IS_", "AS_IS_")
 TOOLCHAIN_VERSIONS = ("GCC_VERSION", "CLANG_VERSION", "LD_VERSION", "LLD_VERSION", "AS_VERSION")
 _MENTION = re.compile(r"\b(?:(?:CC|LD|AS)_IS_[A-Z0-9_]+|(?:GCC|CLANG|LD|LLD|AS)_VERSION)\b")
@@ -219,13 +221,13 @@ def unchanged(model: ArchModel, view: ArchModel, names: set[str], floors: Mappin
 def can_be_on(model: ArchModel, name: str, floors: Mapping[str, int]) -> bool:
     """Is the entry ever y or m? Of a dead entry every condition "changes
     nothing"; that is KDEAD's business, not a tautology."""
-    from kltolint.logic import Encoder, Query
+    from kltolint.logic import Encoder, Query, Sat
 
     enc = Encoder(model)
     mintool.constrain(enc, floors)
     lit = enc.value(name).m
     with Query(enc) as query:
-        return query.solve([lit]) is not None
+        return isinstance(query.find([lit]), Sat)
 
 
 # -- findings ------------------------------------------------------------------------------------
@@ -287,7 +289,9 @@ def edits(point: EditPoint, term_text: str, source: SourceFile) -> tuple[Edit, .
     if split is None:
         raise CannotFix(f"{point.file}:{line.lineno}: no condition on this line")
     head, cond = split
-    value = E.Y if point.kind == EDIT_KINDS[0] else E.N
+    value = TERM_VALUES.get(point.kind)
+    if value is None:
+        raise CannotFix(f"a {point.kind} edit point deletes no term")
     after = substitute(E.flattened(E.parse(cond)), E.flattened(E.parse(term_text)), value)
     _, comment = split_comment(line.text)
     if after == E.N:
@@ -356,4 +360,5 @@ RULE_KIND = RuleKind(
     finds=lambda rule: "toolchain conditions that change nothing, given the tree's minimum tool versions.",
     how_fixed=lambda rule: ("delete the term (re-simplifying the line), or the line with the comment lines "
                             "directly above it; verified like every fix"),
-    fix="sometimes", flag="--redundant", prepare=lambda sources: sources.preload(sources.tree.kconfig_files()))
+    fix="sometimes", flag="--redundant", reproven=reproven,
+    prepare=lambda sources: sources.preload(sources.tree.kconfig_files()))

@@ -60,7 +60,7 @@ def rule_data(rule: Rule) -> dict[str, Any]:
         "reference": rule.reference,
         "fix": {"availability": kind.fix,
                 "applicability": ["safe", "unsafe"] if kind.fix == "sometimes" else [],
-                "strategy": rule.fix.strategy if rule.kind == analysis.FORBID.name else None,
+                "strategy": rule.fix.strategy if kind.takes_strategy else None,
                 "how": kind.how_fixed(rule)},
         "examples": {"valid": list(rule.valid), "invalid": [_example_data(e) for e in rule.invalid]},
         "defined_in": rule.source,
@@ -112,6 +112,7 @@ def render_rule(rule: Rule) -> str:
     out.append(f"\nFix: {kind.how_fixed(rule)}.")
     if kind.fix == "sometimes":
         out.append(f"Fix availability: {FIX_WORDS[kind.fix]}.")
+    out.append(f"Fix strategy: {_strategy_words(rule, kind)}.")
     for example in rule.invalid[:1]:
         where = f" ({_at(example)})" if example.at else ""
         out.append(f"\nFlagged example{where}:\n" + _block(example.kconfig))
@@ -121,6 +122,13 @@ def render_rule(rule: Rule) -> str:
         out.append("\nAccepted example:\n" + _block(text))
     out.append(f"\nDefined in {rule.source}")
     return "\n".join(out) + "\n"
+
+
+def _strategy_words(rule: Rule, kind: RuleKind) -> str:
+    """What the pack's `fix.strategy` does for this rule (RuleKind.takes_strategy)."""
+    if kind.takes_strategy:
+        return f"{rule.fix.strategy} (the rule pack's fix.strategy, with its fix.guard)"
+    return f"not used: a {rule.kind} rule's fix comes from the tree, whatever its pack's fix.strategy says"
 
 
 def _block(kconfig: str) -> str:

@@ -22,12 +22,14 @@ if TYPE_CHECKING:  # the solver loads only when a check runs
     from kltolint.logic import Encoder
     from kltolint.model import ArchModel
     from kltolint.source import Sources
+    from kltolint.tree import Tree
 
 # The literal, in the given encoder, that holds exactly in the configurations
 # a finding is about: the safety miter compares only the others.
 Region = Callable[["Encoder"], int]
 # model, the rules of this kind, sources, the sweep's figures, the symbols a re-check is limited to
 Check = Callable[["ArchModel", Sequence[Rule], "Sources", "Stats | None", "set[str] | None"], list[Finding]]
+Reproven = Callable[["ArchModel", "ArchModel", str, "Tree", str], str]
 FixAvailability = Literal["sometimes", "never"]  # ruff's words: a verified fix is offered where one is found
 
 
@@ -46,6 +48,18 @@ class RuleKind:
     # Work every arch's check shares (parsing every Kconfig file), done once
     # in the process that forks one worker per arch (session.run_together).
     prepare: Callable[[Sources], None] | None = None
+    # Its fixes are the pack's `fix.strategy` and `fix.guard` (rules.STRATEGY_KINDS);
+    # otherwise a fix, where there is one, is derived from the tree per finding.
+    takes_strategy: bool = False
+    # A proof of its own that a fix changes nothing else, in place of the
+    # forbidden-region miter: (before, after, edited symbol, tree, arch) -> '' or why not.
+    reproven: Reproven | None = None
+
+    @property
+    def fix_from_tree(self) -> bool:
+        """Do its findings carry a fix derived from the tree (each costs a
+        re-check of the arches that read the file: verified on request)?"""
+        return self.fix == "sometimes" and not self.takes_strategy
 
 
 def no_region(model: ArchModel, rule: Rule, finding: Finding) -> Region | None:

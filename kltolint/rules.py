@@ -15,7 +15,8 @@
 used. `subject` (default: the first symbol of `forbid`) is where the search
 for the responsible line starts. `kind` (default "forbid") and
 `fix.strategy` must name an entry of their registry (analysis.RULE_KINDS,
-strategies.STRATEGIES); anything else is an error when the file loads.
+strategies.STRATEGIES); anything else is an error when the file loads. Only
+the kinds of STRATEGY_KINDS use `fix`: the others find their fix in the tree.
 
 An invalid example is a snippet, or a table that also says where the finding
 must be and, where the rule's fix applies, the file after the fix (Fixit's
@@ -54,6 +55,11 @@ from kltolint.strategies import StrategyName
 # Every kind has its entry in analysis.RULE_KINDS (a test ties the two).
 RuleKindName = Literal["forbid", "unmet-select", "dangling-reference", "dead-option", "redundant-toolchain"]
 KINDS: tuple[RuleKindName, ...] = get_args(RuleKindName)
+# Kinds whose fix is the pack's own: its `fix.strategy` and `fix.guard` decide
+# it. The other kinds derive a fix, where they have one, from the tree; their
+# `fix` table is checked when the file loads, and not used. (RuleKind.takes_strategy
+# says the same in the registry; a test ties the two, as for KINDS.)
+STRATEGY_KINDS: frozenset[RuleKindName] = frozenset({"forbid"})
 _KEYS = {"id", "name", "kind", "forbid", "message", "rationale", "reference", "fix", "subject",
          "valid", "invalid", "enabled"}
 _REQUIRED = ("id", "name", "message", "rationale", "fix")
@@ -116,6 +122,11 @@ class Rule:
     source: str  # file the rule came from
     enabled: bool = True
     kind: RuleKindName = "forbid"  # how it is checked: analysis.RULE_KINDS
+
+    @property
+    def takes_strategy(self) -> bool:
+        """Do the rule's `fix.strategy` and `fix.guard` decide its fixes (STRATEGY_KINDS)?"""
+        return self.kind in STRATEGY_KINDS
 
 
 def builtin_dir() -> Path:

@@ -91,7 +91,8 @@ class Session:
         hit = self.cache.get(self.tree, arch, self.rules_digest) if self.cache else None
         if hit is None:
             return None
-        guards = {r.id: {E.to_str(g) for g in r.fix.guards} for r in self.rules if r.kind != "unmet-select"}
+        # Only a guard the rule pack gives can be compared: the other kinds find theirs in the tree.
+        guards = {r.id: {E.to_str(g) for g in r.fix.guards} for r in self.rules if r.takes_strategy}
         by_id = {r.id for r in self.rules}
         for finding in hit[0]:
             if finding.rule not in by_id or (finding.rule in guards and finding.guard not in guards[finding.rule]):

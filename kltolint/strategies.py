@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from kltolint.findings import EditKind
+from kltolint.findings import GuardEditKind
 
 StrategyName = Literal["guard-select", "add-depends", "narrow-default"]
 
@@ -24,7 +24,7 @@ class Strategy:
     """A fix strategy a rule pack may name: the edit point it prefers and how `kltolint rule` explains it."""
 
     name: StrategyName  # the rule pack's word
-    edit_kind: EditKind  # the edit point it prefers
+    edit_kind: GuardEditKind  # the edit point it prefers
     explain: Callable[[str], str]  # guards ("`A` or `B`") -> the fix, for `kltolint rule`
 
 

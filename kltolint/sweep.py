@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from kltolint import expr as E
 from kltolint import witness as W
 from kltolint.findings import EditPoint, Finding, Stats, Step
-from kltolint.logic import Assignment, Encoder, Query, Tri
+from kltolint.logic import Assignment, Encoder, Query, Sat, Tri
 from kltolint.model import ArchModel, Edge, Symbol
 from kltolint.rulekind import Region, RuleKind
 from kltolint.rules import Rule
@@ -73,8 +73,7 @@ def unmet(enc: Encoder, sym: Symbol, edge: Edge, dep: E.Expr | None = None) -> i
     conf tool's `dir_dep < rev_dep`."""
     edge_tri = enc.edge_value(edge)
     dep_tri = _dep(enc, sym, sym.direct_dep if dep is None else dep)
-    g = enc.g
-    return g.or_((g.and_((edge_tri.y, -dep_tri.y)), g.and_((edge_tri.m, -dep_tri.m))))
+    return enc.any_of((enc.all_of((edge_tri.y, -dep_tri.y)), enc.all_of((edge_tri.m, -dep_tri.m))))
 
 
 def check(model: ArchModel, rule: Rule, sources: Sources, stats: Stats | None = None,
@@ -111,13 +110,14 @@ def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources: Sou
     edge_tri = enc.edge_value(edge)
     goal = unmet(enc, sym, edge)
     with Query(enc) as query:
-        found = W.minimise(query, [goal])
-        assert found is not None
+        outcome = W.minimise(query, [goal])
+        assert isinstance(outcome, Sat)  # the sweep found it reachable
+        found = outcome.model
         proof = W.build(query, [goal], found, model, sources.line_text)
         # The unmet part: conjuncts the witness breaks, and the guard that removes
         # every broken configuration: each conjunct the select can break.
         unmet_parts = _unmet_text(enc, sym, found, selected_y=found(edge_tri.y))
-        breakable = [c for c in conjuncts(sym.direct_dep) if query.solve([unmet(enc, sym, edge, c)]) is not None]
+        breakable = [c for c in conjuncts(sym.direct_dep) if isinstance(query.find([unmet(enc, sym, edge, c)]), Sat)]
     expressible = not any(E.has_choice(c) for c in breakable)
     guard = E.to_str(E.and_(*breakable)) if breakable and expressible else ""
     lineno, _ = sources.edge_line(edge)

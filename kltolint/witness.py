@@ -18,29 +18,30 @@ from collections.abc import Callable
 
 from kltolint import catalogue, toolchain
 from kltolint.findings import Witness
-from kltolint.logic import Assignment, Encoder, Query
+from kltolint.logic import Assignment, Encoder, Query, Sat, Unsat
 from kltolint.model import ArchModel
 
 MAX_ROUNDS = 400
 
 
-def minimise(query: Query, goal: list[int]) -> Assignment | None:
-    """A model of `goal` with preferred literals kept where possible."""
+def minimise(query: Query, goal: list[int]) -> Sat | Unsat:
+    """A model of `goal` with preferred literals kept where possible (Unsat
+    when `goal` has none)."""
     enc = query.enc
     goal = goal + _catalogue_goal(query, goal)
     soft = _soft_literals(enc)
     rank = {lit: i for i, lit in enumerate(soft)}
     for _ in range(MAX_ROUNDS):
-        found = query.solve(goal + soft)
-        if found is not None:
+        found = query.find(goal + soft)
+        if isinstance(found, Sat):
             return found
-        core = [lit for lit in query.core() if lit in rank]
+        core = [lit for lit in found.core if lit in rank]
         if not core:
-            return query.solve(goal)
+            return query.find(goal)
         worst = max(core, key=rank.__getitem__)
         soft = [lit for lit in soft if lit != worst]
         rank.pop(worst)
-    return query.solve(goal)
+    return query.find(goal)
 
 
 def _catalogue_goal(query: Query, goal: list[int]) -> list[int]:
@@ -54,7 +55,7 @@ def _catalogue_goal(query: Query, goal: list[int]) -> list[int]:
 
 def _soft_literals(enc: Encoder) -> list[int]:
     """Preferences, most important first."""
-    versions = [lit for key, chain in enc.inputs.ge_chains.items() if not key.startswith("#")
+    versions = [lit for key, chain in enc.inputs.ge_chains.items() if not key.is_user_choice()
                 for _, lit in chain]
     users = [s.user.m for s in enc.syms.values() if s.user is not None]
     probes = [v for v in enc.inputs.prefer_true if v not in set(versions)]
@@ -117,11 +118,12 @@ def _any_toolchain(query: Query, goal: list[int], found: Assignment, fixed: list
     choice the fragment does not name gets some visible member: so picks are
     free here, except that a requested member, when visible, is picked."""
     enc = query.enc
-    picks = {var for key, var in enc.inputs.vars.items() if key[0] == "pick"}
-    requests = [enc.g.or_((-sym.vis.m, pick)) for name, sym in enc.syms.items()
+    picks = {var for key, var in enc.inputs.vars.items() if key.kind == "pick"}
+    requests = [enc.any_of((-sym.vis.m, pick)) for name, sym in enc.syms.items()
                 if sym.user is None and (pick := enc.pick_input(name)) is not None and found(sym.value.m)]
     enc.close()
-    return query.solve([lit for lit in fixed if abs(lit) not in picks] + requests + [-enc.g.and_(goal)]) is None
+    return isinstance(query.find([lit for lit in fixed if abs(lit) not in picks] + requests + [-enc.all_of(goal)]),
+                      Unsat)
 
 
 # The toolchains a witness can name with the fewest make variables: the
@@ -143,9 +145,9 @@ def _plain_toolchain(query: Query, goal: list[int], found: Assignment, fixed: li
     for plain in PLAIN_TOOLCHAINS:
         lits = [enc.value(name).m if value else -enc.value(name).m
                 for name, value in plain.items() if name in model.symbols]
-        again = query.solve(goal + fixed + lits)
-        if again is not None:
-            return again
+        again = query.find(goal + fixed + lits)
+        if isinstance(again, Sat):
+            return again.model
     return found
 
 
@@ -157,8 +159,7 @@ def _plain_toolchain(query: Query, goal: list[int], found: Assignment, fixed: li
 # combination still holds with that symbol's input at n.
 
 def _user_inputs(enc: Encoder) -> set[int]:
-    return {var for key, var in enc.inputs.vars.items()
-            if key[0] in ("user", "user-y", "pick") or str(key[1]).startswith("#user ")}
+    return {var for key, var in enc.inputs.vars.items() if key.is_user_choice()}
 
 
 def _pin(var: int, found: Assignment) -> int:
@@ -175,9 +176,9 @@ def _one_minimal(query: Query, goal: list[int], found: Assignment) -> Assignment
         if sym.user is None or not found(sym.vis.m) or not found(sym.user.m):
             continue
         trial = {**state, sym.user.m: -sym.user.m, sym.user.y: -sym.user.y}
-        again = query.solve(goal + others + list(trial.values()))
-        if again is not None:
-            state, found = trial, again
+        again = query.find(goal + others + list(trial.values()))
+        if isinstance(again, Sat):
+            state, found = trial, again.model
     return found
 
 
@@ -194,9 +195,9 @@ def _default_picks(query: Query, goal: list[int], found: Assignment, model: Arch
             continue
         picks = set(inputs.values())
         pins = [_pin(var, found) for var in enc.inputs.vars.values() if var not in picks]
-        again = query.solve(goal + pins + [pick if m == default else -pick for m, pick in inputs.items()])
-        if again is not None:
-            found = again
+        again = query.find(goal + pins + [pick if m == default else -pick for m, pick in inputs.items()])
+        if isinstance(again, Sat):
+            found = again.model
     return found
 
 
@@ -216,9 +217,10 @@ def _with_choices(query: Query, goal: list[int], found: Assignment, model: ArchM
     enc.close()
     if enc.inputs.vars.keys() == before.keys() and query.is_fed():
         return found
-    new_users = [-var for key, var in enc.inputs.vars.items() if key not in before and key[0] in ("user", "user-y")]
-    again = query.solve(goal + [_pin(var, found) for var in before.values()] + new_users)
-    return again if again is not None else found
+    new_users = [-var for key, var in enc.inputs.vars.items()
+                 if key not in before and key.kind in ("user", "user-y")]
+    again = query.find(goal + [_pin(var, found) for var in before.values()] + new_users)
+    return again.model if isinstance(again, Sat) else found
 
 
 def _default_pick(enc: Encoder, found: Assignment, model: ArchModel, index: int) -> str | None:
@@ -296,9 +298,9 @@ def _versions(query: Query, goal: list[int], found: Assignment, fixed: list[int]
         same = fixed + _other_answers(enc, found, _version_probes(model, name))
         # The highest lower bound and the lowest upper bound it cannot go past.
         low = next((c for c, ok in reversed(cuts) if ok and c > 0
-                    and query.solve(goal + same + [-enc.ge(name, c)]) is None), None)
+                    and isinstance(query.find(goal + same + [-enc.ge(name, c)]), Unsat)), None)
         high = next((c for c, ok in cuts if not ok and c > 0
-                     and query.solve(goal + same + [enc.ge(name, c)]) is None), None)
+                     and isinstance(query.find(goal + same + [enc.ge(name, c)]), Unsat)), None)
         if low is not None or high is not None:
             out.append(toolchain.version_window(name, low, high))
     return out
@@ -324,8 +326,7 @@ def _version_probes(model: ArchModel, name: str) -> set[str]:
 
 def _other_answers(enc: Encoder, found: Assignment, free: set[str]) -> list[int]:
     """Every probe answer of the witness, except those of the `free` commands."""
-    return [_pin(var, found) for key, var in enc.inputs.vars.items()
-            if key[0] in ("probe", "ge", "str") and not str(key[1]).startswith("#user ") and key[1] not in free]
+    return [_pin(var, found) for key, var in enc.inputs.vars.items() if key.is_answer() and key.what not in free]
 
 
 def _probes(query: Query, goal: list[int], found: Assignment, model: ArchModel,
@@ -344,7 +345,7 @@ def _probes(query: Query, goal: list[int], found: Assignment, model: ArchModel,
         if name in identity or tri is None:
             continue
         lit = tri.m
-        if query.solve(goal + [-lit if found(lit) else lit]) is not None:
+        if isinstance(query.find(goal + [-lit if found(lit) else lit]), Sat):
             continue  # either answer will do
         answer = "succeeds" if found(lit) else "fails"
         text = line_text(probe.loc.file, probe.loc.line).strip()

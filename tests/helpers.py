@@ -15,7 +15,7 @@ from kltolint.cli import main
 from kltolint.expr import parse
 from kltolint.findings import Witness
 from kltolint.load import load_arch
-from kltolint.logic import Encoder, Query
+from kltolint.logic import Encoder, Query, Sat
 from kltolint.model import ArchModel
 from kltolint.tree import Tree
 from tests.conftest import make_tree
@@ -46,7 +46,7 @@ def reachable(tmp_path: Path, kconfig: str, combination: str) -> bool:
     enc = Encoder(demo_model(tmp_path, kconfig))
     goal = enc.expr(parse(combination)).m
     with Query(enc) as query:
-        return query.solve([goal]) is not None
+        return isinstance(query.find([goal]), Sat)
 
 
 def witness_of(model: ArchModel, combination: str,
@@ -56,7 +56,7 @@ def witness_of(model: ArchModel, combination: str,
     goal = [enc.expr(parse(combination)).m]
     with Query(enc) as query:
         found = W.minimise(query, goal)
-        return None if found is None else W.build(query, goal, found, model, line_text)
+        return W.build(query, goal, found.model, model, line_text) if isinstance(found, Sat) else None
 
 
 def rule_toml(rule_id: str, forbid: str, strategy: str = "add-depends", guard: str | list[str] | None = None,

@@ -125,3 +125,24 @@ def test_a_select_past_its_targets_dependencies_is_the_blamed_line(tmp_path, cap
     assert finding["fix"]["applicability"] == "safe"
     guards = {f"+\tselect {rule.subject} if {E.to_str(g)}" for g in rule.fix.guards}
     assert guards & set(finding["fix"]["diff"].splitlines())
+
+
+def test_the_registry_says_which_kinds_take_the_packs_fix_strategy():
+    """rules.STRATEGY_KINDS (read where the solver is not loaded: a cache hit)
+    is what the registry says; only forbid rules use their pack's fix."""
+    from kltolint.rules import STRATEGY_KINDS
+
+    assert {name for name, kind in analysis.RULE_KINDS.items() if kind.takes_strategy} == set(STRATEGY_KINDS)
+    assert set(STRATEGY_KINDS) == {"forbid"}
+
+
+def test_the_registry_says_how_each_kind_fixes():
+    """The fixer asks the registry, not the kind's name: which kinds' fixes
+    come from the tree (verified on request) and which kind proves its fixes
+    its own way (KRED: nothing may change) instead of by a forbidden region."""
+    from kltolint import redundant
+
+    kinds = analysis.RULE_KINDS
+    assert {name for name, kind in kinds.items() if kind.fix_from_tree} == {"unmet-select", "redundant-toolchain"}
+    assert {name: kind.reproven for name, kind in kinds.items() if kind.reproven} == {
+        "redundant-toolchain": redundant.reproven}

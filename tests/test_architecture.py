@@ -6,6 +6,11 @@ not `self`, `cls` or `super()` and `_name` is not defined in the module
 itself (a module may use its own private names on any object of its own
 classes). Dunder names are public.
 
+Logic's objects also have members only logic may use (LOGIC_ONLY): the raw
+pysat solver behind a Query and its `solve`, which reads Unsat as None, and
+the gate builder `g` of an Encoder or Inputs;
+every other module asks `Query.find` (or, with a budget, `decide`) for an outcome.
+
 Modules other helpers were changing when this test was written keep their
 remaining reaches in ALLOWED, by (module, name): shrink it as they are fixed;
 an entry nothing needs any more fails the test, so the list cannot rot.
@@ -26,6 +31,18 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("compat", "_T_DEPENDS"): "kconfiglib token, read by the patched parser",
     ("compat", "_T_IF"): "kconfiglib token, read by the patched parser",
     ("load", "_dependents"): "kconfiglib item's dependents, for the loop check",
+}
+
+
+# Members of logic's objects that no module outside kltolint/logic may use
+# (checked by name: no other object of the package has them), and why.
+LOGIC_ONLY: dict[str, str] = {
+    "solver": "the pysat solver behind a Query: use find, decide, prefer, satisfiable",
+    "g": "the gate builder of an Encoder or Inputs: use require, all_of, any_of, selector, var",
+}
+# Methods no module outside kltolint/logic may call (`Stats.solve` is a field).
+LOGIC_ONLY_CALLS: dict[str, str] = {
+    "solve": "Query.solve gives None for Unsat (kept for tests): use find, whose Sat | Unsat cannot be misread",
 }
 
 
@@ -75,6 +92,17 @@ def violations(source: str, module: str) -> list[tuple[str, str, int]]:
     return out
 
 
+def logic_reaches(source: str, module: str) -> list[tuple[str, str, int]]:
+    """(module, member, line) for every use of a LOGIC_ONLY member outside logic."""
+    if module == "logic" or module.startswith("logic."):
+        return []
+    tree = ast.parse(source)
+    calls = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return sorted((module, node.attr, node.lineno) for node in ast.walk(tree)
+                  if isinstance(node, ast.Attribute)
+                  and (node.attr in LOGIC_ONLY or (node.attr in LOGIC_ONLY_CALLS and id(node) in calls)))
+
+
 def _all_violations() -> list[tuple[str, str, int]]:
     out = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -105,6 +133,50 @@ def test_the_check_sees_both_kinds_of_reach() -> None:
         "        return enc._edge(1), other._own, self._own, super()._own, enc.__class__\n"
     )
     assert violations(source, "m") == [("m", "_number", 1), ("m", "_split_if", 2), ("m", "_edge", 7)]
+
+
+def test_only_logic_uses_the_solver_and_its_gates() -> None:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_name(path)
+        found += [f"kltolint/{path.relative_to(PACKAGE)}:{line}: .{name}: {LOGIC_ONLY.get(name) or LOGIC_ONLY_CALLS[name]}"
+                  for _, name, line in logic_reaches(path.read_text(encoding="utf-8"), module)]
+    assert not found, "logic's internals used outside kltolint/logic:\n" + "\n".join(found)
+
+
+def test_the_logic_check_sees_each_member() -> None:
+    source = (
+        "def f(query, enc, stats):\n"
+        "    query.solver.get_core()\n"
+        "    found = query.solve([1])\n"
+        "    enc.g.require(1)\n"
+        "    return stats.solve, query.decide([1]), enc.any_of([1])\n"
+    )
+    assert [(name, line) for _, name, line in logic_reaches(source, "witness")] == [
+        ("g", 4), ("solve", 3), ("solver", 2)]
+    assert logic_reaches(source, "logic.solve") == []
+
+
+def kind_name_tests(source: str) -> list[int]:
+    """Lines that compare a `.kind` with a rule kind's name (rules.KINDS):
+    what a kind does is asked of its registry entry (analysis.RULE_KINDS)."""
+    from kltolint.rules import KINDS
+
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if (any(isinstance(s, ast.Attribute) and s.attr == "kind" for s in sides)
+                    and any(isinstance(s, ast.Constant) and s.value in KINDS for s in sides)):
+                out.append(node.lineno)
+    return out
+
+
+def test_no_module_switches_on_a_rule_kind_by_name() -> None:
+    found = [f"kltolint/{path.relative_to(PACKAGE)}:{line}" for path in sorted(PACKAGE.rglob("*.py"))
+             for line in kind_name_tests(path.read_text(encoding="utf-8"))]
+    assert found == []
+    assert kind_name_tests('if rule.kind == "unmet-select" or x.kind != "select":\n    pass\n') == [1]
 
 
 def test_every_module_and_public_class_has_a_docstring() -> None:

@@ -164,3 +164,19 @@ def test_a_relative_cache_location_never_writes_where_kltolint_runs(setup, capsy
     monkeypatch.setenv("XDG_CACHE_HOME", "cache")
     assert cli(capsys, *args)[0] == 0
     assert not (root / "cache").exists() and (root.parent / "home" / ".cache" / "kltolint").is_dir()
+
+
+@pytest.mark.parametrize("rule", ["KRED001", "KDEAD002"])
+def test_findings_whose_fix_comes_from_the_tree_are_served_from_the_cache(tmp_path, capsys, monkeypatch, rule):
+    """A KRED001 finding's guard is its redundant term and a KDEAD002 finding
+    has none: neither is one of its rule pack's guards, which only forbid
+    rules use. Comparing them made every warm run a miss."""
+    from tests.test_redundant import tree
+
+    argv = ["check", "--tree", str(tree(tmp_path / "t")), "--rule", rule, "--format", "json",
+            "--cache-dir", str(tmp_path / "cache")]
+    code, cold = cli(capsys, *argv)[:2]
+    assert code == 1 and json.loads(cold)["findings"]
+    computed = []
+    monkeypatch.setattr("kltolint.session._check", lambda *a: computed.append(a) or pytest.fail("recomputed"))
+    assert cli(capsys, *argv)[:2] == (1, cold) and not computed

@@ -142,6 +142,15 @@ def test_reload_where_the_model_cannot_take_the_edit(tmp_path: Path):
     assert edited.apply(model, _point(model, "depends", "A", 1), E.parse("B")) is not None
 
 
+@pytest.mark.parametrize("kind", ["redundant-true", "redundant-false"])
+def test_a_deleted_term_is_left_to_a_reload(tmp_path: Path, kind: str):
+    """KRED's edits have no in-memory form: only the reloaded tree tells
+    (apply once took every kind it did not name for an added `depends on`)."""
+    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": TWICE})), "demo")
+    assert edited.apply(model, _point(model, "depends", "A", 1), E.parse("B")) is not None
+    assert edited.apply(model, _point(model, kind, "A", 1), E.parse("B")) is None
+
+
 def test_loop_closing_fix_is_refused_as_a_reload_refuses_it(tmp_path: Path):
     tree = Tree(make_tree(tmp_path, {"Kconfig": TWICE}))
     session = Session(tree, [], jobs=1)

@@ -135,6 +135,17 @@ def test_rule_docs_come_from_the_kind(capsys):
     assert code == 0 and "`n`" not in out and "`y`" not in out and sweep.KIND.finds(rule) in out
 
 
+@pytest.mark.parametrize("rule_id, strategy", [("KLTO001", "guard-select"), ("KSEL001", None), ("KRED001", None),
+                                               ("KDEAD002", None)])
+def test_rule_docs_say_whether_the_packs_strategy_is_used(capsys, rule_id, strategy):
+    """KSEL001, KRED001 and KDEAD002 name a fix.strategy in their pack that
+    their kind does not use: the docs say so, the JSON has none."""
+    code, out, _ = run(capsys, "rule", rule_id)
+    (line,) = [line for line in out.splitlines() if line.startswith("Fix strategy:")]
+    assert code == 0 and (line.startswith(f"Fix strategy: {strategy} ") if strategy else "not used" in line)
+    assert json.loads(run(capsys, "rule", rule_id, "--format", "json")[1])["fix"]["strategy"] == strategy
+
+
 def test_rules_json_lists_status_fix_and_retired(capsys, tmp_path):
     path = pack(tmp_path)
     (path / "retired.toml").write_text('[[retired]]\nid = "MY000"\nname = "old-rule"\nreason = "split in two"\n')

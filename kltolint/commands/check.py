@@ -148,12 +148,13 @@ def _select_rules(opts: CheckOptions) -> list[rules_mod.Rule]:
     off-by-default families their switches turn on."""
     everything = load_rules(opts.rule_dirs, opts.no_builtin_rules)
     rules = rules_mod.select(everything, list(opts.rule))
-    if opts.sweep:
-        rules += [r for r in everything if r.kind == "unmet-select" and r not in rules]
-    if opts.dead:
-        rules += [r for r in everything if dead.is_dead_rule(r) and r not in rules]
-    if opts.redundant:
-        rules += [r for r in everything if redundant.is_redundant_rule(r) and r not in rules]
+    switches = [flag for flag, on in (("--sweep", opts.sweep), ("--dead", opts.dead),
+                                      ("--redundant", opts.redundant)) if on]
+    if switches:
+        from kltolint.analysis import RULE_KINDS  # the solver loads only when a family is asked for
+
+        for flag in switches:  # each family's rules, in the registry's words: RuleKind.flag
+            rules += [r for r in everything if RULE_KINDS[r.kind].flag == flag and r not in rules]
     return rules
 
 

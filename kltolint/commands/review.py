@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from kltolint import output, rules as rules_mod
+from kltolint.analysis import RULE_KINDS
 from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules, open_tree
 from kltolint.errors import UserError
 from kltolint.patch import Patch
@@ -97,7 +98,7 @@ def _select_rules(opts: ReviewOptions) -> list[rules_mod.Rule]:
     everything = load_rules(opts.rule_dirs, opts.no_builtin_rules)
     rules = rules_mod.select(everything, list(opts.rule))
     if not opts.rule and not opts.no_sweep:  # patch-scoped: only the selects the patch touches
-        rules += [r for r in everything if r.kind == "unmet-select" and r not in rules]
+        rules += [r for r in everything if RULE_KINDS[r.kind].flag == "--sweep" and r not in rules]
     return rules
 
 

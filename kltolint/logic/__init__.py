@@ -2,7 +2,7 @@
 
 One job per module, in the order a query uses them:
 
-    circuit   Tri (a value as two literals), Gates (Tseitin), Inputs (the free inputs)
+    circuit   Tri (a value as two literals), Gates (Tseitin), Inputs (the free inputs, named by InputKey)
     edits     Edits: a fix's changes, applied by the encoder in memory
     numeric   int/hex order encoding and string equality (a mixin of the Encoder)
     encoder   Encoder: a model's symbols as a circuit, encoded lazily (cone of influence)
@@ -13,7 +13,7 @@ The names below are the package's public face; other modules import them
 from `kltolint.logic`.
 """
 
-from kltolint.logic.circuit import FALSE, T_N, T_Y, TRUE, Gates, Inputs, Tri
+from kltolint.logic.circuit import FALSE, INPUT_KINDS, T_N, T_Y, TRUE, Gates, InputKey, InputKind, Inputs, Tri
 from kltolint.logic.edits import Edits
 from kltolint.logic.encoder import Encoder, SymEnc
 from kltolint.logic.miter import MITER_CONFLICTS, Differs, Miter, collateral_change, same_values, settable
@@ -21,8 +21,8 @@ from kltolint.logic.numeric import compare, compare_constants, number
 from kltolint.logic.solve import Assignment, Outcome, Query, Sat, Unknown, Unsat
 
 __all__ = [
-    "FALSE", "MITER_CONFLICTS", "TRUE", "T_N", "T_Y",
-    "Assignment", "Differs", "Edits", "Encoder", "Gates", "Inputs", "Miter", "Outcome", "Query",
+    "FALSE", "INPUT_KINDS", "MITER_CONFLICTS", "TRUE", "T_N", "T_Y",
+    "Assignment", "Differs", "Edits", "Encoder", "Gates", "InputKey", "InputKind", "Inputs", "Miter", "Outcome", "Query",
     "Sat", "SymEnc", "Tri", "Unknown", "Unsat",
     "collateral_change", "compare", "compare_constants", "number", "same_values", "settable",
 ]

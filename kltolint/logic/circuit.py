@@ -7,7 +7,7 @@ are literals like any other and gates fold them away.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 TRUE = 1
 FALSE = -1
@@ -81,6 +81,50 @@ class Gates:
         self.clauses.append(list(lits))
 
 
+InputKind = Literal[
+    "user",  # a user's value of bool/tristate `what`: at least m
+    "user-y",  # ... and y (a tristate)
+    "pick",  # the user picks member `what` of its choice
+    "user-ge",  # a user's value of int/hex `what` is >= `at`
+    "user-str",  # a user's value of string `what` is the text `at`
+    "probe",  # probe command `what` succeeds
+    "probe-ge",  # probe command `what` answers a number >= `at`
+    "probe-str",  # probe command `what` answers the text `at`
+    "tool-ge",  # a number the toolchain exports (`what`, with <VAR> placeholders) is >= `at`
+    "tool-str",  # a text the toolchain exports is `at`
+    "switch",  # an edit turned on and off by assumptions (the blame search)
+    "cmp",  # a comparison of two free operands (`what`: its text), not modelled
+    "bound-ge",  # a range bound that is not a number (`what`) is >= `at`, not modelled
+    "value-ge",  # a default's value that is not modelled is >= `at`
+    "value-eq",  # ... is the text `at`
+]
+INPUT_KINDS: tuple[InputKind, ...] = get_args(InputKind)
+_USER_CHOICES = frozenset({"user", "user-y", "pick", "user-ge", "user-str"})
+_ANSWERS = frozenset({"probe", "probe-ge", "probe-str", "tool-ge", "tool-str"})
+
+
+class InputKey(NamedTuple):
+    """The name of a free input: what kind of value it is, whose (`what`: a
+    symbol, a probe command, a toolchain text or an expression's text), and
+    for a threshold or a text, the number or text compared with (`at`)."""
+
+    kind: InputKind
+    what: str
+    at: int | str | None = None
+
+    def is_user_choice(self) -> bool:
+        """A value the user sets in a .config (a fragment line decides it)."""
+        return self.kind in _USER_CHOICES
+
+    def is_answer(self) -> bool:
+        """An answer of the toolchain: a probe's result or an exported value."""
+        return self.kind in _ANSWERS
+
+    def compared_with(self, at: int | str) -> InputKey:
+        """The input "this value >= at" (a threshold) or "= at" (a text)."""
+        return self._replace(at=at)
+
+
 class Inputs:
     """The free inputs of the circuit, by name, and the gates they feed.
 
@@ -91,15 +135,24 @@ class Inputs:
 
     def __init__(self) -> None:
         self.g = Gates()
-        self.vars: dict[tuple[object, ...], int] = {}
+        self.vars: dict[InputKey, int] = {}
         self.prefer_true: set[int] = set()  # phase hints: probes, versions
         self.prefer_false: set[int] = set()  # phase hints: user choices
-        self.ge_chains: dict[str, list[tuple[int, int]]] = {}
-        self.str_sets: dict[str, list[int]] = {}
+        # By the key of the value (no `at`): its (c, ">= c" literal) thresholds in order, its texts.
+        self.ge_chains: dict[InputKey, list[tuple[int, int]]] = {}
+        self.str_sets: dict[InputKey, list[int]] = {}
         # Called with each new input: constraints over inputs made later (catalogue).
-        self.watchers: list[Callable[[tuple[object, ...], int], None]] = []
+        self.watchers: list[Callable[[InputKey, int], None]] = []
 
-    def free(self, key: tuple[object, ...], prefer: bool | None = None) -> tuple[int, bool]:
+    def var(self) -> int:
+        """A new variable, bound to nothing (a selector of the caller's own)."""
+        return self.g.var()
+
+    def require(self, *lits: int) -> None:
+        """Constrain: at least one of lits."""
+        self.g.require(*lits)
+
+    def free(self, key: InputKey, prefer: bool | None = None) -> tuple[int, bool]:
         """The input named `key`, and whether it is new."""
         var = self.vars.get(key)
         if var is not None:

@@ -16,12 +16,12 @@ Symbols are encoded lazily, so a query costs only its cone of influence.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from kltolint import toolchain
 from kltolint.expr import And, ChoiceRef, Cmp, Const, Expr, Not, Or, Sym, to_str
-from kltolint.logic.circuit import FALSE, T_N, T_Y, TRUE, Inputs, Tri
+from kltolint.logic.circuit import FALSE, T_N, T_Y, TRUE, InputKey, Inputs, Tri
 from kltolint.logic.edits import Edits
 from kltolint.logic.numeric import NumericEncoding, compare_constants, number
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Edge, Symbol
@@ -48,6 +48,8 @@ class Encoder(NumericEncoding):
     edge_value, added_depends, default_condition, encoded, pick_input,
     encoded_thresholds, encoded_string_tests, ge, streq; and the records
     `syms` (bool/tristate symbols), `int_thresholds` and `int_visible`.
+    They add constraints and gates through require, all_of, any_of and
+    selector: the gate builder `g` is logic's own.
     """
 
     model: ArchModel
@@ -114,6 +116,28 @@ class Encoder(NumericEncoding):
         """Every `value(name) = text` literal encoded so far, as ((name, text), literal)."""
         return list(self._streq.items())
 
+    # -- constraints and gates over encoded literals ------------------------------
+
+    def require(self, *lits: int) -> None:
+        """Constrain every configuration: at least one of `lits` holds."""
+        self.g.require(*lits)
+
+    def all_of(self, lits: Iterable[int]) -> int:
+        """A literal for "every one of `lits` holds"."""
+        return self.g.and_(lits)
+
+    def any_of(self, lits: Iterable[int]) -> int:
+        """A literal for "one of `lits` holds"."""
+        return self.g.or_(lits)
+
+    def selector(self, lits: Iterable[int]) -> int:
+        """A new literal that, assumed, makes each of `lits` hold and, not
+        assumed, constrains nothing: a switch for a group of assumptions."""
+        sel = self.g.var()
+        for lit in lits:
+            self.g.require(-sel, lit)
+        return sel
+
     # -- symbols ----------------------------------------------------------------
 
     def value(self, name: str) -> Tri:
@@ -125,13 +149,13 @@ class Encoder(NumericEncoding):
             tri = self._values[name] = self.original.value(name)
             return tri
         if name in self.switches:
-            var, _ = self.inputs.free(("switch", name))
+            var, _ = self.inputs.free(InputKey("switch", name))
             tri = self._values[name] = Tri(var, var)
             return tri
         sym = self.model.symbols.get(name)
         if sym is None:
             if self.model.is_probe(name):
-                var, _ = self.inputs.free(("probe", self.model.probes[name].command), prefer=True)
+                var, _ = self.inputs.free(InputKey("probe", self.model.probes[name].command), prefer=True)
                 tri = Tri(var, var)
             else:
                 tri = T_N  # undefined symbols are n
@@ -227,10 +251,10 @@ class Encoder(NumericEncoding):
         return self._expr(expr)
 
     def _free_tri(self, name: str, type_: str) -> Tri:
-        m, _ = self.inputs.free(("user", name), prefer=False)
+        m, _ = self.inputs.free(InputKey("user", name), prefer=False)
         if type_ == "bool":
             return Tri(m, m)
-        y, new = self.inputs.free(("user-y", name), prefer=False)
+        y, new = self.inputs.free(InputKey("user-y", name), prefer=False)
         if new:
             self.g.clauses.append([-y, m])
         return Tri(m, y)
@@ -265,7 +289,7 @@ class Encoder(NumericEncoding):
         self.choice_active(index)
         if member not in self._selection:
             for name in self.model.choices[index].members:
-                self._selection[name], _ = self.inputs.free(("pick", name), prefer=False)
+                self._selection[name], _ = self.inputs.free(InputKey("pick", name), prefer=False)
         return self._selection[member]
 
     def _define_choice(self, index: int, active: int) -> None:
@@ -361,7 +385,7 @@ class Encoder(NumericEncoding):
                 return compare_constants(op, left.name, right.value)
         if isinstance(left, Const) and isinstance(right, Const):
             return compare_constants(op, left.value, right.value)
-        return self.inputs.free(("cmp", to_str(cmp)))[0]  # two free operands: not modelled
+        return self.inputs.free(InputKey("cmp", to_str(cmp)))[0]  # two free operands: not modelled
 
     def _tri_of_operand(self, expr: Expr) -> Tri:
         # Comparisons read values, not logic: `T = m` compares with the value

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from kltolint import toolchain
 from kltolint.expr import Const, Expr, Sym, to_str
-from kltolint.logic.circuit import FALSE, TRUE, Gates, Inputs, Tri
+from kltolint.logic.circuit import FALSE, TRUE, Gates, InputKey, Inputs, Tri
 from kltolint.model import INT_TYPES, ArchModel, Symbol
 
 def number(text: str | None, base: int) -> int | None:
@@ -96,7 +96,7 @@ class NumericEncoding:
         sym = self.model.symbols.get(name)
         if sym is None or sym.type not in INT_TYPES:
             if self.model.is_probe(name):
-                lit = self._free_threshold(self.model.probes[name].command, c, prefer=True)
+                lit = self._free_threshold(InputKey("probe-ge", self.model.probes[name].command), c, prefer=True)
             else:
                 lit = TRUE if c <= 0 else FALSE  # no value reads as 0
         else:
@@ -105,13 +105,13 @@ class NumericEncoding:
         self._ge[key] = lit
         return lit
 
-    def _free_threshold(self, key: str, c: int, prefer: bool) -> int:
+    def _free_threshold(self, key: InputKey, c: int, prefer: bool) -> int:
         """A free `>= c` literal, kept monotone with the other thresholds of key."""
         chain = self.inputs.ge_chains.setdefault(key, [])
         at = bisect.bisect_left(chain, (c,))
         if at < len(chain) and chain[at][0] == c:
             return chain[at][1]
-        lit, _ = self.inputs.free(("ge", key, c), prefer=prefer)
+        lit, _ = self.inputs.free(key.compared_with(c), prefer=prefer)
         if at > 0:
             self.g.require(-lit, chain[at - 1][1])  # >= c implies >= smaller
         if at < len(chain):
@@ -131,7 +131,7 @@ class NumericEncoding:
         out = self._clamped(out, ranges)  # a default outside the range is clamped into it
         if sym.prompts:
             vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), extra).m
-            user = self._free_threshold("#user " + sym.name, c, prefer=False)
+            user = self._free_threshold(InputKey("user-ge", sym.name), c, prefer=False)
             if sym.type == "hex" and c <= 0:
                 g.require(user)  # conf reads no negative hex value
             for active, low, high in ranges:  # conf refuses a user value outside the range
@@ -159,7 +159,7 @@ class NumericEncoding:
             return self.ge(bound.name, c)
         num = number(_const(bound) if isinstance(bound, Const) else getattr(bound, "name", None), base)
         if num is None:
-            return self.inputs.free(("bound-ge", to_str(bound), c))[0]  # not a number: not modelled
+            return self.inputs.free(InputKey("bound-ge", to_str(bound), c))[0]  # not a number: not modelled
         return TRUE if num >= c else FALSE
 
     def _clamped(self, value_ge: int, ranges: list[tuple[int, int, int]]) -> int:
@@ -176,7 +176,7 @@ class NumericEncoding:
         if isinstance(value, Const) and toolchain.from_environment(value.value):
             # A number the Makefile computes from the toolchain and exports
             # (7.x: `default "$(PAHOLE_VERSION)"`): free, as a probe's answer.
-            return self._free_threshold(value.value, c, prefer=True)
+            return self._free_threshold(InputKey("tool-ge", value.value), c, prefer=True)
         if isinstance(value, Const):
             num = number(value.value, base)
             return FALSE if num is None else (TRUE if num >= c else FALSE)
@@ -187,7 +187,7 @@ class NumericEncoding:
                 # real version number (0 is a true answer otherwise).
                 self.g.require(-taken, -self.value(present).m, self.ge(value.name, toolchain.MIN_VERSION))
             return self.ge(value.name, c)
-        return self.inputs.free(("value-ge", to_str(value), c))[0]
+        return self.inputs.free(InputKey("value-ge", to_str(value), c))[0]
 
     # -- strings ------------------------------------------------------------------
 
@@ -198,7 +198,8 @@ class NumericEncoding:
             return lit
         sym = self.model.symbols.get(name)
         if sym is None:
-            lit = (self._free_str(self.model.probes[name].command, text) if self.model.is_probe(name)
+            lit = (self._free_str(InputKey("probe-str", self.model.probes[name].command), text)
+                   if self.model.is_probe(name)
                    else (TRUE if name == text else FALSE))
         else:
             lit = self.g.var()
@@ -206,8 +207,8 @@ class NumericEncoding:
         self._streq[key] = lit
         return lit
 
-    def _free_str(self, key: str, text: str) -> int:
-        lit, new = self.inputs.free(("str", key, text))
+    def _free_str(self, key: InputKey, text: str) -> int:
+        lit, new = self.inputs.free(key.compared_with(text))
         others = self.inputs.str_sets.setdefault(key, [])
         if not new:
             return lit
@@ -223,15 +224,15 @@ class NumericEncoding:
         for index, (value, cond) in reversed(list(enumerate(sym.defaults))):
             cond_lit = self.default_condition(sym, index, cond, extra).m
             if isinstance(value, Const) and toolchain.from_environment(value.value):
-                now = self._free_str("$" + value.value, text)  # the toolchain's own text
+                now = self._free_str(InputKey("tool-str", value.value), text)  # the toolchain's own text
             elif isinstance(value, Const):
                 now = TRUE if value.value == text else FALSE
             elif isinstance(value, Sym):
                 now = self.streq(value.name, text)
             else:
-                now = self.inputs.free(("value-eq", to_str(value), text))[0]
+                now = self.inputs.free(InputKey("value-eq", to_str(value), text))[0]
             out = g.ite(cond_lit, now, out)
         if sym.prompts:
             vis = self._and(self._or(*(self._expr(p) for p in sym.prompts)), extra).m
-            out = g.ite(vis, self._free_str("#user " + sym.name, text), out)
+            out = g.ite(vis, self._free_str(InputKey("user-str", sym.name), text), out)
         g.equal(lit, out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import overload
 
 from pysat.solvers import Solver
 
@@ -100,9 +101,28 @@ class Query:
         """Does the solver hold every clause the encoder has made?"""
         return len(self.enc.g.clauses) == self._fed
 
+    def find(self, assumptions: Iterable[int], *, steer: bool = True) -> Sat | Unsat:
+        """Sat with a model of the assumptions, or Unsat with a core of them:
+        with no budget the solver never gives up. `steer` sets the encoder's
+        preferred values first (which witness comes back); without it the
+        solver keeps its current phases, e.g. those given to `prefer`."""
+        outcome = self._run(assumptions, None, steer)
+        if isinstance(outcome, Unknown):
+            raise RuntimeError("the solver gave up without a budget")
+        return outcome
+
+    @overload
+    def decide(self, assumptions: Iterable[int], conflicts: None = None) -> Sat | Unsat: ...
+
+    @overload
+    def decide(self, assumptions: Iterable[int], conflicts: int) -> Outcome: ...
+
     def decide(self, assumptions: Iterable[int], conflicts: int | None = None) -> Outcome:
         """Sat, Unsat or, past `conflicts` conflicts (when given), Unknown."""
-        self.feed()
+        return self._run(assumptions, conflicts, True)
+
+    def _run(self, assumptions: Iterable[int], conflicts: int | None, steer: bool) -> Outcome:
+        self.feed(phases=steer)
         wanted = [a for a in assumptions if a != TRUE]
         if conflicts is None:
             result: bool | None = self.solver.solve(assumptions=wanted)
@@ -115,19 +135,20 @@ class Query:
             return Sat(Assignment(self.solver.get_model() or []))
         return Unsat(tuple(self.solver.get_core() or ()))
 
-    def solve(self, assumptions: Iterable[int]) -> Assignment | None:
-        """An assignment, or None when there is none (no budget: never Unknown)."""
+    def prefer(self, lits: Iterable[int]) -> None:
+        """Feed the solver, then make it try each literal of `lits` true first,
+        over the encoder's preferences (a steered find sets those again)."""
         self.feed()
-        if not self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]):
-            return None
-        return Assignment(self.solver.get_model() or [])
+        self.solver.set_phases(list(lits))
+
+    def solve(self, assumptions: Iterable[int]) -> Assignment | None:
+        """An assignment, or None when there is none. For tests: the package
+        reads outcomes (find), where Unsat cannot be mistaken for a model."""
+        found = self.find(assumptions)
+        return found.model if isinstance(found, Sat) else None
 
     def satisfiable(self, assumptions: Iterable[int]) -> bool:
-        """Like solve, without reading the model back (that costs every
-        variable), nor steering which model comes back (no one reads it)."""
+        """Is there a model? Like find, without reading the model back (that
+        costs every variable), nor steering which model comes back (no one reads it)."""
         self.feed(phases=False)
         return bool(self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]))
-
-    def core(self) -> list[int]:
-        """After an unsatisfiable solve: assumptions that already conflict."""
-        return list(self.solver.get_core() or [])
