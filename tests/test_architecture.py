@@ -188,3 +188,29 @@ def test_every_module_and_public_class_has_a_docstring() -> None:
         missing += [f"{path.relative_to(ROOT)}:{node.name}" for node in tree.body
                     if isinstance(node, ast.ClassDef) and not node.name.startswith("_") and not ast.get_docstring(node)]
     assert missing == []
+
+
+def _readme_module_table() -> set[str]:
+    """The module names (backticked) in the first column of the README's module table."""
+    text = (ROOT / "README.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| `") and line.count("|") == 3]
+    names: set[str] = set()
+    for row in rows:
+        first = row.split("|")[1]
+        names.update(part.strip().strip("`") for part in first.split(",") if part.strip().startswith("`"))
+    return names
+
+
+def test_the_readme_module_table_names_every_module_and_only_modules():
+    """Every module of the package (a subpackage's modules where the table
+    lists them one by one, as logic's) is in the README's table, and every
+    name there is a module: the table a newcomer reads matches the code."""
+    table = _readme_module_table()
+    modules = {p.stem for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__")}
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    submodules = {f"{package}.{p.stem}" for package in packages for p in (PACKAGE / package).glob("*.py")
+                  if p.stem != "__init__"}
+    assert modules | packages <= table, sorted((modules | packages) - table)
+    listed_one_by_one = {name.split(".")[0] for name in table if "." in name}
+    assert {s for s in submodules if s.split(".")[0] in listed_one_by_one} <= table
+    assert table <= modules | packages | submodules, sorted(table - modules - packages - submodules)
