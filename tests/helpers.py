@@ -36,13 +36,15 @@ def cli_error(capsys, *argv: object) -> str:
     return err
 
 
-def demo_model(tmp_path: Path, kconfig: str, arch: str = "demo") -> ArchModel:
-    """The model of a tree whose top Kconfig is `kconfig`."""
-    return load_arch(Tree(make_tree(tmp_path, {"Kconfig": kconfig}, (arch,))), arch)
+def demo_model(tmp_path: Path, kconfig: str | dict[str, str], arch: str = "demo") -> ArchModel:
+    """The model of a tree whose top Kconfig is `kconfig` (or whose files, path -> text, are)."""
+    files = {"Kconfig": kconfig} if isinstance(kconfig, str) else kconfig
+    return load_arch(Tree(make_tree(tmp_path, files, (arch,))), arch)
 
 
-def reachable(tmp_path: Path, kconfig: str, combination: str) -> bool:
-    """Can some valid configuration of `kconfig` make `combination` hold?"""
+def reachable(tmp_path: Path, kconfig: str | dict[str, str], combination: str) -> bool:
+    """Can some valid configuration of `kconfig` (a top Kconfig, or a tree's
+    files) make `combination` hold?"""
     enc = Encoder(demo_model(tmp_path, kconfig))
     goal = enc.expr(parse(combination)).m
     with Query(enc) as query:

@@ -5,7 +5,7 @@ from kltolint.load import load_arch
 from kltolint.logic import Edits, Encoder, Query
 from kltolint.tree import Tree
 from tests.conftest import make_tree
-from tests.logic import files_reachable, reachable
+from tests.logic import reachable
 
 
 def test_select_forces_past_dependencies(tmp_path):
@@ -121,9 +121,9 @@ def test_before_6_11_a_select_of_a_member_is_ignored_too(tmp_path):
     # with conf: sh allyesconfig, USB_MUSB_POLARFIRE_SOC=y, USB_MUSB_DUAL_ROLE=n).
     files = {"Makefile": OLD_KERNEL, "Kconfig": CHOICE_SELECTED.replace('prompt "mode"', 'prompt "mode" if SHOWN')
              + 'config SHOWN\n\tbool "shown"\n'}
-    assert files_reachable(tmp_path, files, "SHOWN && FORCE && HOST && !DUAL")
-    assert files_reachable(tmp_path / "b", dict(files), "!SHOWN && FORCE && !DUAL")
-    assert not files_reachable(tmp_path / "c", dict(files), "!SHOWN && DUAL")
+    assert reachable(tmp_path, files, "SHOWN && FORCE && HOST && !DUAL")
+    assert reachable(tmp_path / "b", dict(files), "!SHOWN && FORCE && !DUAL")
+    assert not reachable(tmp_path / "c", dict(files), "!SHOWN && DUAL")
 
 
 PROMPT_IF = ('config EXPERT\n\tbool "expert"\nconfig X86_32\n\tbool "32"\n'
@@ -137,7 +137,7 @@ def test_choice_prompt_condition_hides_only_the_prompt(tmp_path):
     assert not reachable(tmp_path / "b", PROMPT_IF, "X86_32 && !EXPERT && !VMSPLIT_3G && !VMSPLIT_2G")
     assert not reachable(tmp_path / "c", PROMPT_IF, "!X86_32 && VMSPLIT_3G")
     old = {"Makefile": OLD_KERNEL, "Kconfig": PROMPT_IF}
-    assert not files_reachable(tmp_path / "d", old, "X86_32 && !EXPERT && VMSPLIT_3G")
+    assert not reachable(tmp_path / "d", old, "X86_32 && !EXPERT && VMSPLIT_3G")
 
 
 def test_member_listed_twice_in_its_choice_can_be_picked(tmp_path):
