@@ -1,7 +1,7 @@
 """The toolchain catalogue on the real trees: the select-sweep findings that
-need probe answers no real compiler gives together are warnings, every other
-finding on a catalogued arch stays an error and names a real toolchain when
-it needs one."""
+need probe answers no catalogued compiler gives together are warnings, every
+other finding on a catalogued arch stays an error and names a real toolchain
+when it needs one, and no finding is lost to the catalogue."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from functools import cache
 
 import pytest
 
-from kltolint import analysis
+from kltolint import analysis, catalogue
 from kltolint.load import load_arch
 from kltolint.rules import builtin_dir, load_dir
 from kltolint.tree import Tree
@@ -21,13 +21,20 @@ SWEEP = [r for r in load_dir(builtin_dir()) if r.id == "KSEL001"]
 # (selector, selectee) of the findings no catalogued toolchain reaches:
 # FINEIBT needs kcfi without -fpatchable-function-entry, PPC_KERNEL_PCREL
 # -mpcrel without -mprefixed (issue 14: conf agrees with no real compiler).
+# ARM -> TIMER_OF needs ARCH_RPC, which only gcc 6.0 to 9.0 build: a real
+# compiler, but not one the catalogue has (bookworm's is gcc-12).
 WARNINGS = {
     ("6.12", "x86"): {("FINEIBT", "CALL_PADDING")},
     ("6.12", "powerpc"): {("PPC_KERNEL_PCREL", "PPC_KERNEL_PREFIXED")},
+    ("6.12", "arm"): {("ARM", "TIMER_OF")},
     ("7.3", "x86"): {("FINEIBT", "CALL_PADDING")},
     ("7.3", "powerpc"): {("PPC_KERNEL_PCREL", "PPC_KERNEL_PREFIXED")},
+    ("7.3", "arm"): {("ARM", "TIMER_OF")},
 }
-CASES = [(v, a) for v in ("6.12", "7.3") for a in ("x86", "arm64", "powerpc")]
+# The whole toolchain set on three arches; a sample of the others: arm
+# (gcc-12 and clang-19), sh (gcc-12 only), hexagon (clang-19 only), riscv.
+CASES = [(v, a) for v in ("6.12", "7.3") for a in ("x86", "arm64", "powerpc", "arm")]
+CASES += [("6.12", "sh"), ("6.12", "hexagon"), ("7.3", "riscv")]
 
 
 @cache
@@ -50,13 +57,31 @@ def test_only_impossible_probe_combinations_are_warnings(version, arch):
     for finding in findings:
         if finding.severity == "warning":
             assert finding.witness.unknown_toolchain and not finding.witness.toolchain
-            assert any(a.startswith("probe fails:") for a in finding.witness.assumptions)
+            if pair(finding) == ("ARM", "TIMER_OF"):  # a gcc version window, not a probe
+                assert any("GCC_VERSION >= 60000 and < 90100" in a for a in finding.witness.assumptions)
+            else:
+                assert any(a.startswith("probe fails:") for a in finding.witness.assumptions)
             assert any("catalogue does not have" in a for a in finding.witness.assumptions)
         else:
             # an error needs no toolchain, or names the real one it holds with
             assert not finding.witness.unknown_toolchain
             assert bool(finding.witness.toolchain) == bool(finding.witness.make), finding
             assert not any(a.startswith("probe ") for a in finding.witness.assumptions)
+
+
+def test_the_catalogue_changes_severities_only(monkeypatch):
+    # arm on 6.12: one finding becomes a warning, one error names gcc-12;
+    # without the catalogue the same findings are there, all errors.
+    findings = sweep("6.12", "arm")
+    monkeypatch.setattr(catalogue, "section", lambda model: None)
+    tree = Tree(real_tree("6.12"))
+    bare = analysis.check(load_arch(tree, "arm"), SWEEP, analysis.Sources(tree))
+    assert {f.severity for f in bare} == {"error"}
+    assert not any(f.witness.toolchain or f.witness.unknown_toolchain for f in bare)
+    assert sorted((f.file, f.line, f.message) for f in bare) == sorted((f.file, f.line, f.message) for f in findings)
+    assert {f.severity for f in findings} == {"error", "warning"}
+    (named,) = [f for f in findings if f.witness.toolchain]
+    assert pair(named) == ("WIREGUARD", "CRYPTO_CURVE25519_NEON") and named.witness.toolchain == "gcc-12 + ld.bfd-2.40"
 
 
 def test_pcrel_warning_spells_out_the_compiler_it_needs():
