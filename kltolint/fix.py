@@ -428,9 +428,8 @@ class Fixer:
         return info
 
     def _verified(self, finding: Finding) -> tuple[FixInfo, list[Manifest]]:
-        """The first safe fix among the finding's edit points, else the
-        verified one that can change the fewest symbols (the first of those),
-        else why there is none; and what the verifications read."""
+        """The first safe fix among the finding's edit points, else the first
+        verified one, else why there is none; and what the verifications read."""
         points = [p for p in (finding.point, *finding.alternatives) if p is not None]
         if not points:
             return FixInfo("none", "", finding.notes[0] if finding.notes else "no edit point was found"), []
@@ -442,11 +441,7 @@ class Fixer:
             manifests.extend(read)
             if info.applicability == "safe":
                 return info, manifests
-        unsafe = [(info, point) for info, point in zip(tried, points, strict=True) if info.applicability == "unsafe"]
-        if not unsafe:
-            return tried[0], manifests
-        radius = analysis.blast_radius(self.loaded_for(finding.arch).model)
-        return min(unsafe, key=lambda pair: radius.size(pair[1].symbol))[0], manifests
+        return next((info for info in tried if info.applicability == "unsafe"), tried[0]), manifests
 
     def _guard_ok(self, finding: Finding) -> bool:
         """The guard is written into the tree: it must be an expression, and a

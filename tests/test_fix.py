@@ -15,7 +15,7 @@ from kltolint import fix
 from kltolint.errors import UserError
 from kltolint.source import SourceFile
 from kltolint.tree import Tree
-from tests.conftest import FIXTURES, TREES, line_of, make_tree
+from tests.conftest import FIXTURES, TREES, make_tree
 from tests.helpers import cli, rule_pack, rule_toml
 
 GOLDEN = FIXTURES / "golden"
@@ -259,20 +259,3 @@ def test_every_edit_kind_has_its_text_edit():
 
     assert set(fix.TEXT_EDITS) == set(get_args(EditKind))
     assert {s.edit_kind for s in STRATEGIES.values()} <= set(fix.TEXT_EDITS)
-
-
-def test_among_unsafe_fixes_the_one_that_can_change_fewest_symbols_is_offered(capsys, tmp_path):
-    """With a guard looser than the hole (`!D` too), gating A (the add-depends
-    strategy's choice) turns off A and the five symbols built on it where D
-    is set; guarding its select turns off T and V only. Neither is safe: the
-    smaller change is offered."""
-    users = "".join(f'config U{i}\n\tbool "u{i}"\n\tdepends on A\n' for i in range(5))
-    kconfig = ('config A\n\tbool "a"\n\tselect T\nconfig T\n\tbool\nconfig V\n\tbool "v"\n\tdepends on T\n'
-               'config B\n\tbool "b"\nconfig D\n\tbool "d"\n' + users)
-    root = make_tree(tmp_path / "t", {"Kconfig": kconfig})
-    rules = rule_dir(tmp_path, "T && B", "!B && !D", strategy="add-depends")
-    code, out, _ = cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--format", "json")
-    (finding,) = json.loads(out)["findings"]
-    assert finding["line"] == line_of(kconfig, "config A")  # the strategy's line is still the blamed one
-    assert finding["fix"]["applicability"] == "unsafe"
-    assert "+\tselect T if !B && !D" in finding["fix"]["diff"].splitlines()
