@@ -5,11 +5,15 @@ names the mutant each test is for)."""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import pkgutil
 from pathlib import Path
 
 import pytest
 from pysat.solvers import Solver
 
+import kltolint.logic
 from kltolint import analysis, fix
 from kltolint.findings import Edit, Finding
 from kltolint.load import load_arch
@@ -226,6 +230,22 @@ def test_the_first_guard_whose_symbols_exist_is_used(tmp_path):
     assert finding.guard == "!B"
 
 
+def test_with_no_guard_whose_symbols_exist_the_last_is_used(tmp_path):
+    k = 'config S\n\tbool "s"\n\tselect T\nconfig T\n\tbool\n'
+    finding = blamed(tmp_path, k, rule_toml("T001", "T", "guard-select", ["GONE1", "GONE2", "GONE3"]))
+    assert finding.guard == "GONE3"
+
+
+def test_a_subject_that_is_off_in_the_witness_is_not_explained(tmp_path):
+    # The witness has X off (E off) and Y on through D. Gating D would close
+    # the hole, but the search starts at the subject X, which nothing turns on.
+    k = ('config D\n\tbool "d"\nconfig E\n\tbool "e"\nconfig X\n\tbool "x"\n\tdepends on D && E\n'
+         'config Y\n\tbool "y"\n\tdepends on D\n')
+    rule = rule_toml("T001", "!X && Y", "add-depends", "GONE").replace("fix =", 'subject = "X"\nfix =')
+    finding = blamed(tmp_path, k, rule)
+    assert (finding.point, finding.guard, finding.fix) == (None, "", None)
+
+
 # -- sweep: what counts as unmet (S1) -------------------------------------------------
 
 def test_a_bool_whose_dependency_is_m_is_not_unmet(tmp_path):
@@ -328,3 +348,23 @@ def test_an_ordering_of_strings_is_left_free(tmp_path):
     k = 'config S\n\tstring\n\tdefault "b"\nconfig X\n\tdef_bool y\n\tdepends on S < "c"\n'
     model = demo_model(tmp_path, k)
     assert witness_of(model, "X") is not None and witness_of(model, "!X") is not None
+
+
+# -- values are frozen (the `frozen=True` bool mutants) ---------------------------------
+
+# Records built and filled in place while encoding or searching; every other
+# dataclass of the engine is a value (DEVELOPERS.md: frozen dataclasses for values).
+MUTABLE = {"kltolint.logic.encoder.SymEnc", "kltolint.logic.encoder.Encoder", "kltolint.analysis.Overrides"}
+
+
+def test_every_dataclass_of_the_engine_is_frozen_but_its_working_records():
+    names = ["kltolint.analysis", "kltolint.fix", "kltolint.sweep",
+             *(f"kltolint.logic.{m.name}" for m in pkgutil.iter_modules(kltolint.logic.__path__))]
+    found = {}
+    for name in names:
+        module = importlib.import_module(name)
+        for cls in vars(module).values():
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name:
+                found[f"{name}.{cls.__qualname__}"] = cls.__dataclass_params__.frozen
+    assert {n for n, frozen in found.items() if not frozen} == MUTABLE
+    assert sum(found.values()) >= 9  # Sat, Unsat, Unknown, Differs, Candidate, ...
