@@ -309,6 +309,33 @@ def test_among_equal_candidates_the_arch_s_own_file_is_blamed(tmp_path):
     assert finding.point.file == "arch/demo/Kconfig"
 
 
+def test_among_equal_selects_the_one_in_the_arch_s_own_file_is_guarded(tmp_path):
+    # SX (arch/demo/Kconfig) selects X, SY (Kconfig) selects Y: guarding either
+    # closes the hole at the same cost. The select's own line decides, not its target's.
+    top = ('source "arch/demo/Kconfig"\nconfig Y\n\tbool\nconfig X\n\tbool\n'
+           'config T\n\tbool\n\tdefault y if X && Y\nconfig SY\n\tbool "sy"\n\tselect Y\nconfig B\n\tbool "b"\n')
+    arch = 'config SX\n\tbool "sx"\n\tselect X\n'
+    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": top, "arch/demo/Kconfig": arch}))
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"))
+    finding = only(analysis.check(load_arch(tree, "demo"), rules, analysis.Sources(tree)))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("select", "X")
+    assert finding.point.file == "arch/demo/Kconfig"
+
+
+def test_among_equal_defaults_the_one_in_the_arch_s_own_file_is_narrowed(tmp_path):
+    # X's default line is in arch/demo/Kconfig, its entry in Kconfig: narrowing
+    # X's or Y's default closes the hole at the same cost. The default's own line decides.
+    top = ('config Y\n\tbool\n\tdefault y if PY\nconfig X\n\tbool\nsource "arch/demo/Kconfig"\n'
+           'config Z\n\tbool "z"\n\tdepends on X && Y\n\tselect T\nconfig T\n\tbool\n'
+           'config PX\n\tbool "px"\nconfig PY\n\tbool "py"\nconfig B\n\tbool "b"\n')
+    arch = 'config X\n\tdefault y if PX\n'
+    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": top, "arch/demo/Kconfig": arch}))
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "narrow-default", "!B"))
+    finding = only(analysis.check(load_arch(tree, "demo"), rules, analysis.Sources(tree)))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("default", "X")
+    assert finding.point.file == "arch/demo/Kconfig"
+
+
 def test_a_fix_that_fails_on_one_arch_is_not_offered_on_any(tmp_path):
     # Both arches read Kconfig; the guarded select makes T002 reachable on the
     # first arch, which ends the verification there.

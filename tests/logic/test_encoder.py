@@ -101,6 +101,15 @@ def test_default_m_is_the_value_m(tmp_path):
     assert not reachable(tmp_path / "c", k, "MODULES && G = y && SEL = y")  # still m with modules
 
 
+def test_m_inside_a_default_value_is_the_value_m(tmp_path):
+    # Under `&&`, `||` and `!` too (not `m && MODULES`): with MODULES=n each default is m, promoted to y.
+    k = MODULES_OFF + ("config A\n\ttristate\n\tdefault m && G\nconfig B\n\ttristate\n\tdefault m || G\n"
+                       "config C\n\ttristate\n\tdefault !!m\n")
+    assert reachable(tmp_path, k, "!MODULES && G = y && A = y && C = y")
+    for other in ("A != y && G = y", "B != y", "C != y"):
+        assert not reachable(tmp_path / "b", k, f"!MODULES && {other}"), other
+
+
 def test_bool_default_m_is_y(tmp_path):
     k = MODULES_OFF + "config B\n\tbool\n\tdefault m\n"
     assert not reachable(tmp_path, k, "!MODULES && !B")
