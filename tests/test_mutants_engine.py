@@ -336,6 +336,15 @@ def test_among_equal_defaults_the_one_in_the_arch_s_own_file_is_narrowed(tmp_pat
     assert finding.point.file == "arch/demo/Kconfig"
 
 
+def test_the_explanation_of_a_choice_member_follows_its_choice_s_dependency(tmp_path):
+    # M is on because its choice is active, which needs D, which SD selects:
+    # the guarded select is the rule's kind of edit.
+    k = ('choice\n\tprompt "c"\n\tdepends on D\nconfig M\n\tbool "m"\nconfig N\n\tbool "n"\nendchoice\n'
+         'config D\n\tbool\nconfig SD\n\tbool "sd"\n\tselect D\nconfig B\n\tbool "b"\n')
+    finding = blamed(tmp_path, k, rule_toml("T001", "M && B", "guard-select", "!B"))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("select", "D")
+
+
 def test_a_fix_that_fails_on_one_arch_is_not_offered_on_any(tmp_path):
     # Both arches read Kconfig; the guarded select makes T002 reachable on the
     # first arch, which ends the verification there.
