@@ -386,6 +386,15 @@ def test_an_ordering_of_strings_is_left_free(tmp_path):
     assert witness_of(model, "X") is not None and witness_of(model, "!X") is not None
 
 
+# -- fix: the text of a line, quotes and words respected ---------------------------------
+
+def test_an_if_inside_quotes_or_a_word_does_not_split_a_line():
+    assert fix.split_if('default "x if y" if A') == ('default "x if y"', "A")
+    assert fix.split_if("default 'x if y'") == ("default 'x if y'", None)
+    assert fix.split_if("select ifb if iface") == ("select ifb", "iface")
+    assert fix.split_comment('default "a # b"  # c') == ('default "a # b"', "  # c")
+
+
 # -- values are frozen (the `frozen=True` bool mutants) ---------------------------------
 
 # Records built and filled in place while encoding or searching; every other
