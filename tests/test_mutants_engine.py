@@ -392,6 +392,7 @@ def test_an_if_inside_quotes_or_a_word_does_not_split_a_line():
     assert fix.split_if('default "x if y" if A') == ('default "x if y"', "A")
     assert fix.split_if("default 'x if y'") == ("default 'x if y'", None)
     assert fix.split_if("select ifb if iface") == ("select ifb", "iface")
+    assert fix.split_if("select ifb") == ("select ifb", None)
     assert fix.split_comment('default "a # b"  # c') == ('default "a # b"', "  # c")
 
 
