@@ -393,7 +393,18 @@ def test_an_if_inside_quotes_or_a_word_does_not_split_a_line():
     assert fix.split_if("default 'x if y'") == ("default 'x if y'", None)
     assert fix.split_if("select ifb if iface") == ("select ifb", "iface")
     assert fix.split_if("select ifb") == ("select ifb", None)
+    assert fix.split_if("select X if!B") == ("select X", "!B")
     assert fix.split_comment('default "a # b"  # c') == ('default "a # b"', "  # c")
+
+
+def test_an_edit_applies_only_to_the_whole_logical_line_it_names():
+    text = 'config S\n\tbool "s"\n\tdepends on A && \\\n\t\tB\n'
+    whole = Edit("Kconfig", 3, 4, "replace", "\tdepends on C")
+    assert fix.apply_edits(text, [whole]) == 'config S\n\tbool "s"\n\tdepends on C\n'
+    for moved in (Edit("Kconfig", 3, 3, "replace", "x"), Edit("Kconfig", 4, 4, "replace", "x"),
+                  Edit("Kconfig", 9, 9, "replace", "x")):
+        with pytest.raises(fix.CannotFix):
+            fix.apply_edits(text, [moved])
 
 
 # -- values are frozen (the `frozen=True` bool mutants) ---------------------------------
