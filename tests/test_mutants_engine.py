@@ -336,6 +336,20 @@ def test_among_equal_defaults_the_one_in_the_arch_s_own_file_is_narrowed(tmp_pat
     assert finding.point.file == "arch/demo/Kconfig"
 
 
+def test_a_fix_is_verified_on_every_arch_past_the_first_that_passes(tmp_path):
+    # The guarded select lets W (arch two only) on: a new T002 finding there, not on arch one.
+    k = ('source "arch/$(SRCARCH)/Kconfig"\nconfig A\n\tbool "a"\n\tselect T\nconfig T\n\tbool\n'
+         'config B\n\tbool "b"\n')
+    files = {"Kconfig": k, "arch/two/Kconfig": "config W\n\tdef_bool y\n\tdepends on A && !T\n"}
+    tree = Tree(make_tree(tmp_path / "tree", files, ("one", "two")))
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"), rule_toml("T002", "W"))
+    session = Session(tree, rules, jobs=1)
+    found = fix.Fixer(session).attach([f for arch in ("one", "two") for f in session.findings(arch)])
+    assert sorted((f.arch, f.rule) for f in found) == [("one", "T001"), ("two", "T001")]
+    for finding in found:
+        assert finding.fix is not None and finding.fix.applicability == "none" and finding.fix.edits == ()
+
+
 def test_the_explanation_of_a_choice_member_follows_its_choice_s_dependency(tmp_path):
     # M is on because its choice is active, which needs D, which SD selects:
     # the guarded select is the rule's kind of edit.
