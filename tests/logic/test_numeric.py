@@ -129,3 +129,11 @@ def test_encoded_thresholds_are_read_back(tmp_path):
     assert enc.encoded_thresholds() == []
     lit = enc.expr(parse("N >= 7")).m
     assert ("N", 7) in dict(enc.encoded_thresholds()) and dict(enc.encoded_thresholds())[("N", 7)] == lit
+
+
+def test_an_int_defaulting_to_a_symbol_without_a_number_reads_0(tmp_path):
+    # numeric.ge: a symbol that is not int/hex (nor a probe) has no number, and no value reads as 0.
+    k = ("config N\n\tint\n\tdefault NOPE\nconfig A\n\tdef_bool y\n\tdepends on N >= 1\n"
+         "config B\n\tdef_bool y\n\tdepends on N >= 0\n")
+    assert not reachable(tmp_path, k, "A")
+    assert not reachable(tmp_path / "b", k, "!B")
