@@ -20,6 +20,15 @@ def test_versions_are_free_but_consistent(tmp_path):
     assert reachable(tmp_path / "d", VERSIONS, "CLANG_VERSION = 170000")
 
 
+def test_two_symbols_reading_one_probe_read_one_answer(tmp_path):
+    # Only the probe's own chain of thresholds ties them, asked in either order.
+    k = ("config A_VER\n\tint\n\tdefault $(shell,version)\nconfig B_VER\n\tint\n\tdefault $(shell,version)\n")
+    for i, combination in enumerate(("A_VER >= 170000 && B_VER < 160000", "A_VER < 160000 && B_VER >= 170000",
+                                     "A_VER >= 170000 && B_VER < 170000", "A_VER = 5 && B_VER != 5")):
+        assert not reachable(tmp_path / str(i), k, combination), combination
+    assert reachable(tmp_path / "x", k, "A_VER = 5 && B_VER = 5")
+
+
 def test_int_ranges_bound_user_values(tmp_path):
     k = "config N\n\tint \"n\"\n\trange 2 8\n\tdefault 4\nconfig BIG\n\tdef_bool y\n\tdepends on N > 8\n"
     assert not reachable(tmp_path, k, "BIG")
