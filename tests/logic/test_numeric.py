@@ -146,3 +146,11 @@ def test_an_int_defaulting_to_a_symbol_without_a_number_reads_0(tmp_path):
          "config B\n\tdef_bool y\n\tdepends on N >= 0\n")
     assert not reachable(tmp_path, k, "A")
     assert not reachable(tmp_path / "b", k, "!B")
+
+
+def test_an_int_with_no_default_that_applies_reads_0(tmp_path):
+    k = ('config X\n\tbool "x"\nconfig N\n\tint\n\tdefault 5 if X\nconfig A\n\tdef_bool y\n\tdepends on N >= 1\n'
+         "config B\n\tdef_bool y\n\tdepends on N >= 0\n")
+    assert not reachable(tmp_path, k, "!X && A")
+    assert not reachable(tmp_path / "b", k, "!X && !B")
+    assert reachable(tmp_path / "c", k, "X && A")
