@@ -154,3 +154,14 @@ def test_an_int_with_no_default_that_applies_reads_0(tmp_path):
     assert not reachable(tmp_path, k, "!X && A")
     assert not reachable(tmp_path / "b", k, "!X && !B")
     assert reachable(tmp_path / "c", k, "X && A")
+
+
+def test_a_user_may_set_a_hex_symbol_to_0(tmp_path):
+    k = 'config H\n\thex "h"\n\tdefault 0x10\n'
+    assert reachable(tmp_path, k, "H = 0x0")
+    assert not reachable(tmp_path / "b", k, "H < 0x0")
+
+
+def test_a_range_bound_that_is_not_a_number_is_left_free(tmp_path):
+    k = 'config N\n\tint "n"\n\trange 0 NOPE\n\tdefault 3\nconfig BIG\n\tdef_bool y\n\tdepends on N >= 1000\n'
+    assert reachable(tmp_path, k, "N = 3") and reachable(tmp_path / "b", k, "BIG")
