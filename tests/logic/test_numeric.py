@@ -165,3 +165,5 @@ def test_a_user_may_set_a_hex_symbol_to_0(tmp_path):
 def test_a_range_bound_that_is_not_a_number_is_left_free(tmp_path):
     k = 'config N\n\tint "n"\n\trange 0 NOPE\n\tdefault 3\nconfig BIG\n\tdef_bool y\n\tdepends on N >= 1000\n'
     assert reachable(tmp_path, k, "N = 3") and reachable(tmp_path / "b", k, "BIG")
+    low = 'config N\n\tint\n\trange NOPE 10\n\tdefault 3\n'  # a free low bound may be below the default
+    assert reachable(tmp_path / "c", low, "N = 3") and not reachable(tmp_path / "d", low, "N > 10")
