@@ -167,3 +167,8 @@ def test_a_range_bound_that_is_not_a_number_is_left_free(tmp_path):
     assert reachable(tmp_path, k, "N = 3") and reachable(tmp_path / "b", k, "BIG")
     low = 'config N\n\tint\n\trange NOPE 10\n\tdefault 3\n'  # a free low bound may be below the default
     assert reachable(tmp_path / "c", low, "N = 3") and not reachable(tmp_path / "d", low, "N > 10")
+
+
+def test_a_probe_s_text_is_free(tmp_path):
+    k = 'config A\n\tdef_bool y\n\tdepends on $(shell,uname) = "Linux"\n'
+    assert reachable(tmp_path, k, "A") and reachable(tmp_path / "b", k, "!A")
