@@ -350,6 +350,15 @@ def test_a_fix_is_verified_on_every_arch_past_the_first_that_passes(tmp_path):
         assert finding.fix is not None and finding.fix.applicability == "none" and finding.fix.edits == ()
 
 
+def test_gating_an_entry_that_selects_a_choice_member_is_compared(tmp_path):
+    # `S depends on !B` turns S off where S && B && !C: not broken, yet changed.
+    k = ('choice\n\tprompt "c"\nconfig M\n\tbool "m"\nconfig N\n\tbool "n"\nendchoice\n'
+         'config S\n\tbool "s"\n\tselect M\nconfig B\n\tbool "b"\nconfig C\n\tbool "c"\n')
+    finding = only(fixed(tmp_path, k, user_rules(tmp_path, rule_toml("T001", "S && B && C", "add-depends", "!B"))))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("depends", "S")
+    assert finding.fix is not None and finding.fix.applicability == "unsafe" and finding.fix.edits
+
+
 def test_the_explanation_of_a_choice_member_follows_its_choice_s_dependency(tmp_path):
     # M is on because its choice is active, which needs D, which SD selects:
     # the guarded select is the rule's kind of edit.

@@ -169,6 +169,14 @@ def test_a_range_bound_that_is_not_a_number_is_left_free(tmp_path):
     assert reachable(tmp_path / "c", low, "N = 3") and not reachable(tmp_path / "d", low, "N > 10")
 
 
-def test_a_probe_s_text_is_free(tmp_path):
-    k = 'config A\n\tdef_bool y\n\tdepends on $(shell,uname) = "Linux"\n'
+def test_a_probe_s_text_is_free_but_one_at_a_time(tmp_path):
+    k = ('config A\n\tdef_bool y\n\tdepends on $(shell,uname) = "Linux"\n'
+         'config B\n\tdef_bool y\n\tdepends on $(shell,uname) = "BSD"\n')
     assert reachable(tmp_path, k, "A") and reachable(tmp_path / "b", k, "!A")
+    assert not reachable(tmp_path / "c", k, "A && B")
+
+
+def test_a_string_defaulting_to_an_undefined_symbol_is_its_name(tmp_path):
+    # conf's sym_calc_value: a symbol of unknown type takes its name as its value.
+    k = 'config S\n\tstring\n\tdefault NOPE\nconfig A\n\tdef_bool y\n\tdepends on S = "NOPE"\n'
+    assert not reachable(tmp_path, k, "!A")
