@@ -409,6 +409,15 @@ def test_an_ordering_of_strings_is_left_free(tmp_path):
     assert witness_of(model, "X") is not None and witness_of(model, "!X") is not None
 
 
+def test_without_sweep_fixes_only_the_sweep_s_findings_go_without_a_fix(tmp_path):
+    k = ('config PCI\n\tbool "pci"\nconfig HELPER\n\tbool\n\tdepends on PCI\n'
+         'config USER\n\tbool "user"\n\tselect HELPER\nconfig B\n\tbool "b"\n')
+    rules = [*SWEEP, *user_rules(tmp_path, rule_toml("T001", "USER && B", "add-depends", "!B"))]
+    session = Session(Tree(make_tree(tmp_path / "tree", {"Kconfig": k})), rules, jobs=1)
+    found = fix.Fixer(session).attach(session.findings("demo"), sweep_fixes=False)
+    assert {f.rule: f.fix is not None for f in found} == {"KSEL001": False, "T001": True}
+
+
 # -- fix: the text of a line, quotes and words respected ---------------------------------
 
 def test_an_if_inside_quotes_or_a_word_does_not_split_a_line():

@@ -39,6 +39,8 @@ def test_string_comparisons(tmp_path):
     k = ('config S\n\tstring\n\tdefault "b" if C\n\tdefault "a"\nconfig C\n\tbool "c"\n')
     assert not reachable(tmp_path, k, 'S = "b" && !C')
     assert reachable(tmp_path / "b", k, 'S = "a" && !C')
+    shown = 'config S\n\tstring "s"\n\tdefault "a"\n'  # a prompt: the user's text
+    assert reachable(tmp_path / "c", shown, 'S = "b"') and reachable(tmp_path / "d", shown, 'S = "a"')
 
 
 def test_strings_from_tool_variables_are_free(tmp_path):
@@ -129,6 +131,7 @@ def test_numbers_read_as_conf_reads_them() -> None:
 def test_constants_compare_as_numbers_when_both_are() -> None:
     assert compare_constants("<", "9", "10") == TRUE  # as text, "9" > "10"
     assert compare_constants("<", "a9", "a10") == FALSE  # as text
+    assert compare_constants(">", "a", "5") == TRUE  # one number is not enough: as text
     assert compare_constants("=", "0x10", "16") == TRUE and compare_constants("!=", "x", "x") == FALSE
 
 
