@@ -132,6 +132,8 @@ def test_constants_compare_as_numbers_when_both_are() -> None:
     assert compare_constants("<", "9", "10") == TRUE  # as text, "9" > "10"
     assert compare_constants("<", "a9", "a10") == FALSE  # as text
     assert compare_constants(">", "a", "5") == TRUE  # one number is not enough: as text
+    assert [compare_constants(op, "10", "9") for op in ("<=", ">", ">=")] == [FALSE, TRUE, TRUE]
+    assert [compare_constants(op, "9", "9") for op in ("<=", ">", ">=")] == [TRUE, FALSE, TRUE]
     assert compare_constants("=", "0x10", "16") == TRUE and compare_constants("!=", "x", "x") == FALSE
 
 
@@ -183,3 +185,8 @@ def test_a_string_defaulting_to_an_undefined_symbol_is_its_name(tmp_path):
     # conf's sym_calc_value: a symbol of unknown type takes its name as its value.
     k = 'config S\n\tstring\n\tdefault NOPE\nconfig A\n\tdef_bool y\n\tdepends on S = "NOPE"\n'
     assert not reachable(tmp_path, k, "!A")
+
+
+def test_an_int_above_c_may_be_c_plus_1(tmp_path):
+    k = 'config N\n\tint "n"\n\trange 0 100\n'
+    assert reachable(tmp_path, k, "N > 5 && N < 7") and not reachable(tmp_path / "b", k, "N > 5 && N < 6")
