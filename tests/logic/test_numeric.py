@@ -187,7 +187,7 @@ def test_a_string_defaulting_to_an_undefined_symbol_is_its_name(tmp_path):
     assert not reachable(tmp_path, k, "!A")
 
 
-def test_an_int_above_c_may_be_c_plus_1(tmp_path):
+def test_int_comparisons_at_their_bounds(tmp_path):
     k = 'config N\n\tint "n"\n\trange 0 100\n'
     assert reachable(tmp_path, k, "N > 5 && N < 7") and not reachable(tmp_path / "b", k, "N > 5 && N < 6")
     assert not reachable(tmp_path / "c", k, "N <= 5 && N > 5") and reachable(tmp_path / "d", k, "N <= 5 && N = 5")
