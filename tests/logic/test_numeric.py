@@ -191,3 +191,4 @@ def test_int_comparisons_at_their_bounds(tmp_path):
     k = 'config N\n\tint "n"\n\trange 0 100\n'
     assert reachable(tmp_path, k, "N > 5 && N < 7") and not reachable(tmp_path / "b", k, "N > 5 && N < 6")
     assert not reachable(tmp_path / "c", k, "N <= 5 && N > 5") and reachable(tmp_path / "d", k, "N <= 5 && N = 5")
+    assert not reachable(tmp_path / "e", k, "N <= 5 && N = 6")
