@@ -15,10 +15,11 @@ from pysat.solvers import Solver
 
 import kltolint.logic
 from kltolint import analysis, fix
-from kltolint.findings import Edit, Finding
+from kltolint.findings import Edit, EditPoint, Finding
 from kltolint.load import load_arch
 from kltolint.rules import Rule, builtin_dir, load_dir
 from kltolint.session import Session
+from kltolint.source import SourceFile
 from kltolint.tree import Tree
 from tests.conftest import TREES, make_tree
 from tests.helpers import demo_model, rule_pack, rule_toml, witness_of
@@ -437,6 +438,15 @@ def test_an_edit_applies_only_to_the_whole_logical_line_it_names():
                   Edit("Kconfig", 9, 9, "replace", "x")):
         with pytest.raises(fix.CannotFix):
             fix.apply_edits(text, [moved])
+
+
+def test_an_edit_point_whose_line_is_gone_cannot_be_fixed():
+    source = SourceFile('config S\n\tbool "s"\n\tselect T\n\tdefault y\n')
+    for point in (EditPoint("select", "Kconfig", 1, "OTHER"), EditPoint("select", "Kconfig", 1, "T", 1),
+                  EditPoint("default", "Kconfig", 1, "S", 1)):
+        with pytest.raises(fix.CannotFix):
+            fix.edits_for(point, "G", source)
+    assert fix.edits_for(EditPoint("default", "Kconfig", 1, "S", 0), "G", source)
 
 
 # -- values are frozen (the `frozen=True` bool mutants) ---------------------------------
