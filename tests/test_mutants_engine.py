@@ -443,7 +443,7 @@ def test_an_edit_applies_only_to_the_whole_logical_line_it_names():
 def test_an_edit_point_whose_line_is_gone_cannot_be_fixed():
     source = SourceFile('config S\n\tbool "s"\n\tselect T\n\tdefault y\n')
     for point in (EditPoint("select", "Kconfig", 1, "OTHER"), EditPoint("select", "Kconfig", 1, "T", 1),
-                  EditPoint("default", "Kconfig", 1, "S", 1)):
+                  EditPoint("default", "Kconfig", 1, "S", 1), EditPoint("depends", "Kconfig", 3, "S")):
         with pytest.raises(fix.CannotFix):
             fix.edits_for(point, "G", source)
     assert fix.edits_for(EditPoint("default", "Kconfig", 1, "S", 0), "G", source)
