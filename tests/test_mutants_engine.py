@@ -5,16 +5,21 @@ names the mutant each test is for)."""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import pkgutil
 from pathlib import Path
 
 import pytest
 from pysat.solvers import Solver
 
+import kltolint.logic
 from kltolint import analysis, fix
-from kltolint.findings import Edit, Finding
+from kltolint.findings import Edit, EditPoint, Finding
 from kltolint.load import load_arch
 from kltolint.rules import Rule, builtin_dir, load_dir
 from kltolint.session import Session
+from kltolint.source import SourceFile
 from kltolint.tree import Tree
 from tests.conftest import TREES, make_tree
 from tests.helpers import demo_model, rule_pack, rule_toml, witness_of
@@ -226,6 +231,22 @@ def test_the_first_guard_whose_symbols_exist_is_used(tmp_path):
     assert finding.guard == "!B"
 
 
+def test_with_no_guard_whose_symbols_exist_the_last_is_used(tmp_path):
+    k = 'config S\n\tbool "s"\n\tselect T\nconfig T\n\tbool\n'
+    finding = blamed(tmp_path, k, rule_toml("T001", "T", "guard-select", ["GONE1", "GONE2", "GONE3"]))
+    assert finding.guard == "GONE3"
+
+
+def test_a_subject_that_is_off_in_the_witness_is_not_explained(tmp_path):
+    # The witness has X off (E off) and Y on through D. Gating D would close
+    # the hole, but the search starts at the subject X, which nothing turns on.
+    k = ('config D\n\tbool "d"\nconfig E\n\tbool "e"\nconfig X\n\tbool "x"\n\tdepends on D && E\n'
+         'config Y\n\tbool "y"\n\tdepends on D\n')
+    rule = rule_toml("T001", "!X && Y", "add-depends", "GONE").replace("fix =", 'subject = "X"\nfix =')
+    finding = blamed(tmp_path, k, rule)
+    assert (finding.point, finding.guard, finding.fix) == (None, "", None)
+
+
 # -- sweep: what counts as unmet (S1) -------------------------------------------------
 
 def test_a_bool_whose_dependency_is_m_is_not_unmet(tmp_path):
@@ -289,6 +310,68 @@ def test_among_equal_candidates_the_arch_s_own_file_is_blamed(tmp_path):
     assert finding.point.file == "arch/demo/Kconfig"
 
 
+def test_among_equal_selects_the_one_in_the_arch_s_own_file_is_guarded(tmp_path):
+    # SX (arch/demo/Kconfig) selects X, SY (Kconfig) selects Y: guarding either
+    # closes the hole at the same cost. The select's own line decides, not its target's.
+    top = ('source "arch/demo/Kconfig"\nconfig Y\n\tbool\nconfig X\n\tbool\n'
+           'config T\n\tbool\n\tdefault y if X && Y\nconfig SY\n\tbool "sy"\n\tselect Y\nconfig B\n\tbool "b"\n')
+    arch = 'config SX\n\tbool "sx"\n\tselect X\n'
+    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": top, "arch/demo/Kconfig": arch}))
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"))
+    finding = only(analysis.check(load_arch(tree, "demo"), rules, analysis.Sources(tree)))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("select", "X")
+    assert finding.point.file == "arch/demo/Kconfig"
+
+
+def test_among_equal_defaults_the_one_in_the_arch_s_own_file_is_narrowed(tmp_path):
+    # X's default line is in arch/demo/Kconfig, its entry in Kconfig: narrowing
+    # X's or Y's default closes the hole at the same cost. The default's own line decides.
+    top = ('config Y\n\tbool\n\tdefault y if PY\nconfig X\n\tbool\nsource "arch/demo/Kconfig"\n'
+           'config Z\n\tbool "z"\n\tdepends on X && Y\n\tselect T\nconfig T\n\tbool\n'
+           'config PX\n\tbool "px"\nconfig PY\n\tbool "py"\nconfig B\n\tbool "b"\n')
+    arch = 'config X\n\tdefault y if PX\n'
+    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": top, "arch/demo/Kconfig": arch}))
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "narrow-default", "!B"))
+    finding = only(analysis.check(load_arch(tree, "demo"), rules, analysis.Sources(tree)))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("default", "X")
+    assert finding.point.file == "arch/demo/Kconfig"
+
+
+def test_a_fix_is_verified_on_every_arch_past_the_first_that_passes(tmp_path):
+    # The guarded select lets W (arch two only) on: a new T002 finding there,
+    # not on arch one. (A is always on, so gating or narrowing A, the other
+    # edit points, make T003 reachable everywhere.)
+    k = ('source "arch/$(SRCARCH)/Kconfig"\nconfig A\n\tdef_bool y\n\tselect T\nconfig T\n\tbool\n'
+         'config B\n\tbool "b"\n')
+    files = {"Kconfig": k, "arch/two/Kconfig": "config W\n\tdef_bool y\n\tdepends on A && !T\n"}
+    tree = Tree(make_tree(tmp_path / "tree", files, ("one", "two")))
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"), rule_toml("T002", "W"),
+                       rule_toml("T003", "B && !A", "add-depends", "A"))
+    session = Session(tree, rules, jobs=1)
+    found = fix.Fixer(session).attach([f for arch in ("one", "two") for f in session.findings(arch)])
+    assert sorted((f.arch, f.rule) for f in found) == [("one", "T001"), ("two", "T001")]
+    for finding in found:
+        assert finding.fix is not None and finding.fix.applicability == "none" and finding.fix.edits == ()
+
+
+def test_gating_an_entry_that_selects_a_choice_member_is_compared(tmp_path):
+    # `S depends on !B` turns S off where S && B && !C: not broken, yet changed.
+    k = ('choice\n\tprompt "c"\nconfig M\n\tbool "m"\nconfig N\n\tbool "n"\nendchoice\n'
+         'config S\n\tbool "s"\n\tselect M\nconfig B\n\tbool "b"\nconfig C\n\tbool "c"\n')
+    finding = only(fixed(tmp_path, k, user_rules(tmp_path, rule_toml("T001", "S && B && C", "add-depends", "!B"))))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("depends", "S")
+    assert finding.fix is not None and finding.fix.applicability == "unsafe" and finding.fix.edits
+
+
+def test_the_explanation_of_a_choice_member_follows_its_choice_s_dependency(tmp_path):
+    # M is on because its choice is active, which needs D, which SD selects:
+    # the guarded select is the rule's kind of edit.
+    k = ('choice\n\tprompt "c"\n\tdepends on D\nconfig M\n\tbool "m"\nconfig N\n\tbool "n"\nendchoice\n'
+         'config D\n\tbool\nconfig SD\n\tbool "sd"\n\tselect D\nconfig B\n\tbool "b"\n')
+    finding = blamed(tmp_path, k, rule_toml("T001", "M && B", "guard-select", "!B"))
+    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("select", "D")
+
+
 def test_a_fix_that_fails_on_one_arch_is_not_offered_on_any(tmp_path):
     # Both arches read Kconfig; the guarded select makes T002 reachable on the
     # first arch, which ends the verification there (A is always on, so the
@@ -330,3 +413,62 @@ def test_an_ordering_of_strings_is_left_free(tmp_path):
     k = 'config S\n\tstring\n\tdefault "b"\nconfig X\n\tdef_bool y\n\tdepends on S < "c"\n'
     model = demo_model(tmp_path, k)
     assert witness_of(model, "X") is not None and witness_of(model, "!X") is not None
+
+
+def test_without_sweep_fixes_only_the_sweep_s_findings_go_without_a_fix(tmp_path):
+    k = ('config PCI\n\tbool "pci"\nconfig HELPER\n\tbool\n\tdepends on PCI\n'
+         'config USER\n\tbool "user"\n\tselect HELPER\nconfig B\n\tbool "b"\n')
+    rules = [*SWEEP, *user_rules(tmp_path, rule_toml("T001", "USER && B", "add-depends", "!B"))]
+    session = Session(Tree(make_tree(tmp_path / "tree", {"Kconfig": k})), rules, jobs=1)
+    found = fix.Fixer(session).attach(session.findings("demo"), sweep_fixes=False)
+    assert {f.rule: f.fix is not None for f in found} == {"KSEL001": False, "T001": True}
+
+
+# -- fix: the text of a line, quotes and words respected ---------------------------------
+
+def test_an_if_inside_quotes_or_a_word_does_not_split_a_line():
+    assert fix.split_if('default "x if y" if A') == ('default "x if y"', "A")
+    assert fix.split_if("default 'x if y'") == ("default 'x if y'", None)
+    assert fix.split_if("select ifb if iface") == ("select ifb", "iface")
+    assert fix.split_if("select ifb") == ("select ifb", None)
+    assert fix.split_if("select X if!B") == ("select X", "!B")
+    assert fix.split_comment('default "a # b"  # c') == ('default "a # b"', "  # c")
+
+
+def test_an_edit_applies_only_to_the_whole_logical_line_it_names():
+    text = 'config S\n\tbool "s"\n\tdepends on A && \\\n\t\tB\n'
+    whole = Edit("Kconfig", 3, 4, "replace", "\tdepends on C")
+    assert fix.apply_edits(text, [whole]) == 'config S\n\tbool "s"\n\tdepends on C\n'
+    for moved in (Edit("Kconfig", 3, 3, "replace", "x"), Edit("Kconfig", 4, 4, "replace", "x"),
+                  Edit("Kconfig", 9, 9, "replace", "x")):
+        with pytest.raises(fix.CannotFix):
+            fix.apply_edits(text, [moved])
+
+
+def test_an_edit_point_whose_line_is_gone_cannot_be_fixed():
+    source = SourceFile('config S\n\tbool "s"\n\tselect T\n\tdefault y\n')
+    for point in (EditPoint("select", "Kconfig", 1, "OTHER"), EditPoint("select", "Kconfig", 1, "T", 1),
+                  EditPoint("default", "Kconfig", 1, "S", 1), EditPoint("depends", "Kconfig", 3, "S")):
+        with pytest.raises(fix.CannotFix):
+            fix.edits_for(point, "G", source)
+    assert fix.edits_for(EditPoint("default", "Kconfig", 1, "S", 0), "G", source)
+
+
+# -- values are frozen (the `frozen=True` bool mutants) ---------------------------------
+
+# Records built and filled in place while encoding or searching; every other
+# dataclass of the engine is a value (DEVELOPERS.md: frozen dataclasses for values).
+MUTABLE = {"kltolint.logic.encoder.SymEnc", "kltolint.logic.encoder.Encoder", "kltolint.analysis.Overrides"}
+
+
+def test_every_dataclass_of_the_engine_is_frozen_but_its_working_records():
+    names = ["kltolint.analysis", "kltolint.fix", "kltolint.sweep",
+             *(f"kltolint.logic.{m.name}" for m in pkgutil.iter_modules(kltolint.logic.__path__))]
+    found = {}
+    for name in names:
+        module = importlib.import_module(name)
+        for cls in vars(module).values():
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name:
+                found[f"{name}.{cls.__qualname__}"] = cls.__dataclass_params__.frozen
+    assert {n for n, frozen in found.items() if not frozen} == MUTABLE
+    assert sum(found.values()) >= 9  # Sat, Unsat, Unknown, Differs, Candidate, ...

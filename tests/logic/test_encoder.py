@@ -5,6 +5,7 @@ from kltolint.load import load_arch
 from kltolint.logic import Edits, Encoder, Query
 from kltolint.tree import Tree
 from tests.conftest import make_tree
+from tests.helpers import demo_model
 from tests.logic import reachable
 
 
@@ -101,6 +102,15 @@ def test_default_m_is_the_value_m(tmp_path):
     assert not reachable(tmp_path / "c", k, "MODULES && G = y && SEL = y")  # still m with modules
 
 
+def test_m_inside_a_default_value_is_the_value_m(tmp_path):
+    # Under `&&`, `||` and `!` too (not `m && MODULES`): with MODULES=n each default is m, promoted to y.
+    k = MODULES_OFF + ("config A\n\ttristate\n\tdefault m && G\nconfig B\n\ttristate\n\tdefault m || G\n"
+                       "config C\n\ttristate\n\tdefault !!m\n")
+    assert reachable(tmp_path, k, "!MODULES && G = y && A = y && C = y")
+    for other in ("A != y && G = y", "B != y", "C != y"):
+        assert not reachable(tmp_path / "b", k, f"!MODULES && {other}"), other
+
+
 def test_bool_default_m_is_y(tmp_path):
     k = MODULES_OFF + "config B\n\tbool\n\tdefault m\n"
     assert not reachable(tmp_path, k, "!MODULES && !B")
@@ -190,3 +200,31 @@ def test_the_read_api_gives_what_the_encoding_holds(tmp_path):
         assert found is not None and not found(sel.m) and not found(extra.m) and not found(default.m)
         picked = query.solve([x.m])
         assert picked is not None and picked(enc.pick_input("X") or 0)
+
+
+COMPARISONS = (
+    "config N\n\tint\n\tdefault 4\nconfig M\n\tint \"m\"\nconfig S\n\tstring\n\tdefault \"10\"\n"
+    "config A\n\tdef_bool y\n\tdepends on 3 <= N\n"  # a constant on the left: N >= 3
+    "config A2\n\tdef_bool y\n\tdepends on 10 <= N\n"
+    "config B\n\tdef_bool y\n\tdepends on S = \"10\"\n"  # a string that reads as a number: its text
+    "config C\n\tdef_bool y\n\tdepends on \"x\" = \"x\"\n"  # two constants (as after macro expansion)
+    "config C2\n\tdef_bool y\n\tdepends on \"x\" = \"z\"\n"
+    "config D\n\tdef_bool y\n\tdepends on NOPE = \"NOPE\"\n"  # an undefined symbol's value is its name
+    "config D2\n\tdef_bool y\n\tdepends on NOPE = \"x\"\n"
+    "config E\n\tdef_bool y\n\tdepends on N > M\n"  # two int symbols: not modelled, left free
+)
+
+
+def test_comparisons_of_constants_undefined_symbols_and_two_symbols(tmp_path):
+    model = demo_model(tmp_path, COMPARISONS)
+
+    def can(combination: str) -> bool:
+        enc = Encoder(model)
+        with Query(enc) as query:
+            return query.solve([enc.expr(parse(combination)).m]) is not None
+
+    for always in ("A", "B", "C", "D"):
+        assert not can(f"!{always}"), always
+    for never in ("A2", "C2", "D2"):
+        assert not can(never), never
+    assert can("E") and can("!E")

@@ -20,6 +20,15 @@ def test_versions_are_free_but_consistent(tmp_path):
     assert reachable(tmp_path / "d", VERSIONS, "CLANG_VERSION = 170000")
 
 
+def test_two_symbols_reading_one_probe_read_one_answer(tmp_path):
+    # Only the probe's own chain of thresholds ties them, asked in either order.
+    k = ("config A_VER\n\tint\n\tdefault $(shell,version)\nconfig B_VER\n\tint\n\tdefault $(shell,version)\n")
+    for i, combination in enumerate(("A_VER >= 170000 && B_VER < 160000", "A_VER < 160000 && B_VER >= 170000",
+                                     "A_VER >= 170000 && B_VER < 170000", "A_VER = 5 && B_VER != 5")):
+        assert not reachable(tmp_path / str(i), k, combination), combination
+    assert reachable(tmp_path / "x", k, "A_VER = 5 && B_VER = 5")
+
+
 def test_int_ranges_bound_user_values(tmp_path):
     k = "config N\n\tint \"n\"\n\trange 2 8\n\tdefault 4\nconfig BIG\n\tdef_bool y\n\tdepends on N > 8\n"
     assert not reachable(tmp_path, k, "BIG")
@@ -30,6 +39,8 @@ def test_string_comparisons(tmp_path):
     k = ('config S\n\tstring\n\tdefault "b" if C\n\tdefault "a"\nconfig C\n\tbool "c"\n')
     assert not reachable(tmp_path, k, 'S = "b" && !C')
     assert reachable(tmp_path / "b", k, 'S = "a" && !C')
+    shown = 'config S\n\tstring "s"\n\tdefault "a"\n'  # a prompt: the user's text
+    assert reachable(tmp_path / "c", shown, 'S = "b"') and reachable(tmp_path / "d", shown, 'S = "a"')
 
 
 def test_strings_from_tool_variables_are_free(tmp_path):
@@ -120,6 +131,9 @@ def test_numbers_read_as_conf_reads_them() -> None:
 def test_constants_compare_as_numbers_when_both_are() -> None:
     assert compare_constants("<", "9", "10") == TRUE  # as text, "9" > "10"
     assert compare_constants("<", "a9", "a10") == FALSE  # as text
+    assert compare_constants(">", "a", "5") == TRUE  # one number is not enough: as text
+    assert [compare_constants(op, "10", "9") for op in ("<=", ">", ">=")] == [FALSE, TRUE, TRUE]
+    assert [compare_constants(op, "9", "9") for op in ("<=", ">", ">=")] == [TRUE, FALSE, TRUE]
     assert compare_constants("=", "0x10", "16") == TRUE and compare_constants("!=", "x", "x") == FALSE
 
 
@@ -129,3 +143,52 @@ def test_encoded_thresholds_are_read_back(tmp_path):
     assert enc.encoded_thresholds() == []
     lit = enc.expr(parse("N >= 7")).m
     assert ("N", 7) in dict(enc.encoded_thresholds()) and dict(enc.encoded_thresholds())[("N", 7)] == lit
+
+
+def test_an_int_defaulting_to_a_symbol_without_a_number_reads_0(tmp_path):
+    # numeric.ge: a symbol that is not int/hex (nor a probe) has no number, and no value reads as 0.
+    k = ("config N\n\tint\n\tdefault NOPE\nconfig A\n\tdef_bool y\n\tdepends on N >= 1\n"
+         "config B\n\tdef_bool y\n\tdepends on N >= 0\n")
+    assert not reachable(tmp_path, k, "A")
+    assert not reachable(tmp_path / "b", k, "!B")
+
+
+def test_an_int_with_no_default_that_applies_reads_0(tmp_path):
+    k = ('config X\n\tbool "x"\nconfig N\n\tint\n\tdefault 5 if X\nconfig A\n\tdef_bool y\n\tdepends on N >= 1\n'
+         "config B\n\tdef_bool y\n\tdepends on N >= 0\n")
+    assert not reachable(tmp_path, k, "!X && A")
+    assert not reachable(tmp_path / "b", k, "!X && !B")
+    assert reachable(tmp_path / "c", k, "X && A")
+
+
+def test_a_user_may_set_a_hex_symbol_to_0(tmp_path):
+    k = 'config H\n\thex "h"\n\tdefault 0x10\n'
+    assert reachable(tmp_path, k, "H = 0x0")
+    assert not reachable(tmp_path / "b", k, "H < 0x0")
+
+
+def test_a_range_bound_that_is_not_a_number_is_left_free(tmp_path):
+    k = 'config N\n\tint "n"\n\trange 0 NOPE\n\tdefault 3\nconfig BIG\n\tdef_bool y\n\tdepends on N >= 1000\n'
+    assert reachable(tmp_path, k, "N = 3") and reachable(tmp_path / "b", k, "BIG")
+    low = 'config N\n\tint\n\trange NOPE 10\n\tdefault 3\n'  # a free low bound may be below the default
+    assert reachable(tmp_path / "c", low, "N = 3") and not reachable(tmp_path / "d", low, "N > 10")
+
+
+def test_a_probe_s_text_is_free_but_one_at_a_time(tmp_path):
+    k = ('config A\n\tdef_bool y\n\tdepends on $(shell,uname) = "Linux"\n'
+         'config B\n\tdef_bool y\n\tdepends on $(shell,uname) = "BSD"\n')
+    assert reachable(tmp_path, k, "A") and reachable(tmp_path / "b", k, "!A")
+    assert not reachable(tmp_path / "c", k, "A && B")
+
+
+def test_a_string_defaulting_to_an_undefined_symbol_is_its_name(tmp_path):
+    # conf's sym_calc_value: a symbol of unknown type takes its name as its value.
+    k = 'config S\n\tstring\n\tdefault NOPE\nconfig A\n\tdef_bool y\n\tdepends on S = "NOPE"\n'
+    assert not reachable(tmp_path, k, "!A")
+
+
+def test_int_comparisons_at_their_bounds(tmp_path):
+    k = 'config N\n\tint "n"\n\trange 0 100\n'
+    assert reachable(tmp_path, k, "N > 5 && N < 7") and not reachable(tmp_path / "b", k, "N > 5 && N < 6")
+    assert not reachable(tmp_path / "c", k, "N <= 5 && N > 5") and reachable(tmp_path / "d", k, "N <= 5 && N = 5")
+    assert not reachable(tmp_path / "e", k, "N <= 5 && N = 6")

@@ -10,7 +10,7 @@ from pysat.examples.genhard import PHP
 
 from kltolint.expr import parse
 from kltolint.load import load_arch
-from kltolint.logic import Encoder, Query, Sat, Unknown, Unsat
+from kltolint.logic import FALSE, TRUE, Assignment, Encoder, Query, Sat, Unknown, Unsat
 from kltolint.tree import Tree
 from tests.conftest import make_tree
 
@@ -57,3 +57,8 @@ def test_outcomes_are_frozen_values() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Unsat((1,)).core = ()  # type: ignore[misc]
     assert Unsat((1, 2)) == Unsat((1, 2)) and Unknown() == Unknown()
+
+
+def test_an_assignment_reads_the_constants_and_both_signs() -> None:
+    found = Assignment([1, -2, 3])
+    assert (found(TRUE), found(FALSE), found(2), found(-2), found(3), found(-3)) == (True, False, False, True, True, False)
