@@ -85,6 +85,7 @@ InputKind = Literal[
     "user",  # a user's value of bool/tristate `what`: at least m
     "user-y",  # ... and y (a tristate)
     "pick",  # the user picks member `what` of its choice
+    "repick",  # a miter's edited side re-encodes the choice: its pick of `what` (the user's while still visible)
     "user-ge",  # a user's value of int/hex `what` is >= `at`
     "user-str",  # a user's value of string `what` is the text `at`
     "probe",  # probe command `what` succeeds

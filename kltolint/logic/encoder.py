@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from kltolint import toolchain
 from kltolint.expr import And, ChoiceRef, Cmp, Const, Expr, Not, Or, Sym, to_str
-from kltolint.logic.circuit import FALSE, T_N, T_Y, TRUE, InputKey, Inputs, Tri
+from kltolint.logic.circuit import FALSE, T_N, T_Y, TRUE, InputKey, InputKind, Inputs, Tri
 from kltolint.logic.edits import Edits
 from kltolint.logic.numeric import NumericEncoding, compare_constants, number
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Edge, Symbol
@@ -288,9 +288,17 @@ class Encoder(NumericEncoding):
     def _selected(self, index: int, member: str) -> int:
         self.choice_active(index)
         if member not in self._selection:
+            kind: InputKind = "repick" if self._repicks(index) else "pick"
             for name in self.model.choices[index].members:
-                self._selection[name], _ = self.inputs.free(InputKey("pick", name), prefer=False)
+                self._selection[name], _ = self.inputs.free(InputKey(kind, name), prefer=False)
         return self._selection[member]
+
+    def _repicks(self, index: int) -> bool:
+        """Does this edited side of a miter encode the choice anew? Then its
+        picks are its own: sharing the user's would require the picked member
+        to be visible on both sides, and so never compare the configurations
+        where the edit hides it and conf moves the pick."""
+        return self.original is not None and not all(self.unchanged(m) for m in self.model.choices[index].members)
 
     def _define_choice(self, index: int, active: int) -> None:
         g = self.g
@@ -311,6 +319,14 @@ class Encoder(NumericEncoding):
         for i, a in enumerate(sels):
             for b in sels[i + 1:]:
                 g.require(-a, -b)
+        if self._repicks(index):
+            assert self.original is not None
+            # conf keeps the user's pick while that member is visible; else it
+            # moves it (here to any visible member: the member that was
+            # picked changes either way, so no change is missed).
+            for name, sel, vis in zip(dict.fromkeys(choice.members), sels, visible, strict=True):
+                if name in self.original.model.choices[index].members:
+                    g.require(-self.original._selected(index, name), -vis, sel)
         if not choice.optional or self.model.choices_6_11:
             g.require(-g.and_((active, g.or_(visible))), *sels)
 

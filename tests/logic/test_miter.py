@@ -44,6 +44,21 @@ def test_a_symbol_settable_only_after_the_edit_is_compared(tmp_path: Path) -> No
     assert collateral_change(tree("a", ""), tree("b", ' "u"'), {"U"}, parse("B")) == Differs("U", "n", "y")
 
 
+def test_hiding_the_picked_choice_member_moves_the_pick(tmp_path: Path) -> None:
+    # `M depends on !B`: where the user picked M, B is y and C is n (not
+    # forbidden), M is hidden and conf moves the pick to N. Shared picks would
+    # require M visible on both sides and never compare that configuration.
+    def tree(name: str, depends: str) -> ArchModel:
+        text = (f'choice\n\tprompt "c"\nconfig M\n\tbool "m"\n{depends}config N\n\tbool "n"\nendchoice\n'
+                'config B\n\tbool "b"\nconfig C\n\tbool "c"\n')
+        return load_arch(Tree(make_tree(tmp_path / name, {"Kconfig": text})), "demo")
+
+    before, after = tree("a", ""), tree("b", "\tdepends on !B\n")
+    assert collateral_change(before, after, {"M", "N"}, parse("M && B && C")) == Differs("M", "y", "n")
+    # Where every configuration that hides M is forbidden, nothing else changes.
+    assert isinstance(collateral_change(before, after, {"M", "N"}, parse("M && B")), Unsat)
+
+
 def test_same_values_compares_the_edited_symbol(tmp_path: Path) -> None:
     before = model(tmp_path / "a")
     same = model(tmp_path / "b")
