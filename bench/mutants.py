@@ -71,8 +71,8 @@ CURATED: tuple[Mutant, ...] = (
            "        pass", "witness._probes returns []"),
     Mutant("R2", "kltolint/witness.py", "            out.append(toolchain.version_window(name, low, high))",
            "            pass", "witness._versions drops every version"),
-    Mutant("R3", "kltolint/analysis.py", "for _ in range(MAX_HOLES):", "for _ in range(1):",
-           "one hole per rule"),
+    # R3 (one hole per rule: `range(MAX_HOLES)` -> `range(1)`) is retired: the
+    # loop was dead (a blamed line closes the whole combination) and is gone.
     Mutant("R4", "kltolint/findings.py", 'alternatives=tuple(_point(p) for p in _items(d["alternatives"])),',
            "alternatives=(),", "from_data drops alternatives"),
     Mutant("R5", "kltolint/output.py", 'return text.replace(":", "%3A").replace(",", "%2C") if prop else text',

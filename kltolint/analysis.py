@@ -15,8 +15,10 @@ are the finding's alternative edit points: the fixer offers the first whose
 fix the miter proves safe, so a fix that changes thousands of symbols is not
 offered while a local one exists.
 
-After blaming one line, the edit is assumed and the search repeats, so that
-independent holes each get their own finding.
+A rule has at most one finding per arch: the blamed line closes the whole
+combination alone. Where no single line does (two independent paths), the
+finding says so and has no fix; finding each path's line in turn is not
+done (the closing test asks for the whole combination).
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ from kltolint.rules import Rule, RuleKindName
 from kltolint.strategies import STRATEGIES
 from kltolint.source import Logical, SourceFile, Sources  # noqa: F401 (Sources: re-exported)
 
-MAX_HOLES = 6  # findings per rule and arch
 MAX_CANDIDATES = 24  # closing tests per hole
 MAX_ALTERNATIVES = 3  # other closing edit points a finding carries for the fixer
 
@@ -131,29 +132,26 @@ def guard_for(rule: Rule, model: ArchModel) -> E.Expr:
 
 
 def _check_rule(model: ArchModel, rule: Rule, sources: Sources, blast: BlastRadius) -> list[Finding]:
+    """The rule's finding on this arch, if its combination is reachable. A
+    blamed line closes the whole combination alone, so there is no second
+    hole to look for after it; where no single line closes it (independent
+    paths), the one finding says so."""
     guard = guard_for(rule, model)
-    done = Overrides.none()
-    findings = []
-    for _ in range(MAX_HOLES):
-        enc = done.encoder(model)
-        goal = enc.expr(rule.forbid).m
-        with Query(enc) as query:
-            outcome = W.minimise(query, [goal])
-            if isinstance(outcome, Unsat):
-                break
-            found = outcome.model
-            proof = W.build(query, [goal], found, model, sources.line_text)
-            candidates, parents = _explain(enc, found, model, rule.subject, sources)
-        closing = _blame(model, rule, guard, done, candidates, blast)
-        if not closing:
-            findings.append(_unblamed(model, rule, proof, sources))
-            break
-        blamed = closing[0]
-        alternatives = tuple(edit_point(model, c) for c in closing[1:1 + MAX_ALTERNATIVES])
-        findings.append(replace(_finding(model, rule, guard, blamed, proof, parents, sources),
-                                alternatives=alternatives))
-        done = done.plus(blamed, guard)
-    return findings
+    none = Overrides.none()
+    enc = none.encoder(model)
+    goal = enc.expr(rule.forbid).m
+    with Query(enc) as query:
+        outcome = W.minimise(query, [goal])
+        if isinstance(outcome, Unsat):
+            return []
+        found = outcome.model
+        proof = W.build(query, [goal], found, model, sources.line_text)
+        candidates, parents = _explain(enc, found, model, rule.subject, sources)
+    closing = _blame(model, rule, guard, none, candidates, blast)
+    if not closing:
+        return [_unblamed(model, rule, proof, sources)]
+    alternatives = tuple(edit_point(model, c) for c in closing[1:1 + MAX_ALTERNATIVES])
+    return [replace(_finding(model, rule, guard, closing[0], proof, parents, sources), alternatives=alternatives)]
 
 
 # -- explaining a witness ------------------------------------------------------------
