@@ -315,12 +315,8 @@ def test_among_equal_selects_the_one_in_the_arch_s_own_file_is_guarded(tmp_path)
     # closes the hole at the same cost. The select's own line decides, not its target's.
     top = ('source "arch/demo/Kconfig"\nconfig Y\n\tbool\nconfig X\n\tbool\n'
            'config T\n\tbool\n\tdefault y if X && Y\nconfig SY\n\tbool "sy"\n\tselect Y\nconfig B\n\tbool "b"\n')
-    arch = 'config SX\n\tbool "sx"\n\tselect X\n'
-    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": top, "arch/demo/Kconfig": arch}))
-    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "guard-select", "!B"))
-    finding = only(analysis.check(load_arch(tree, "demo"), rules, analysis.Sources(tree)))
-    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("select", "X")
-    assert finding.point.file == "arch/demo/Kconfig"
+    point = _blamed_with_an_arch_file(tmp_path, top, 'config SX\n\tbool "sx"\n\tselect X\n', "guard-select")
+    assert point is not None and (point.kind, point.symbol, point.file) == ("select", "X", "arch/demo/Kconfig")
 
 
 def test_among_equal_defaults_the_one_in_the_arch_s_own_file_is_narrowed(tmp_path):
@@ -329,12 +325,16 @@ def test_among_equal_defaults_the_one_in_the_arch_s_own_file_is_narrowed(tmp_pat
     top = ('config Y\n\tbool\n\tdefault y if PY\nconfig X\n\tbool\nsource "arch/demo/Kconfig"\n'
            'config Z\n\tbool "z"\n\tdepends on X && Y\n\tselect T\nconfig T\n\tbool\n'
            'config PX\n\tbool "px"\nconfig PY\n\tbool "py"\nconfig B\n\tbool "b"\n')
-    arch = 'config X\n\tdefault y if PX\n'
+    point = _blamed_with_an_arch_file(tmp_path, top, 'config X\n\tdefault y if PX\n', "narrow-default")
+    assert point is not None and (point.kind, point.symbol, point.file) == ("default", "X", "arch/demo/Kconfig")
+
+
+def _blamed_with_an_arch_file(tmp_path, top, arch, strategy):
+    """The edit point of the one T001 (`T && B`, guard `!B`) finding of a tree
+    whose arch/demo/Kconfig is `arch`."""
     tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": top, "arch/demo/Kconfig": arch}))
-    rules = user_rules(tmp_path, rule_toml("T001", "T && B", "narrow-default", "!B"))
-    finding = only(analysis.check(load_arch(tree, "demo"), rules, analysis.Sources(tree)))
-    assert finding.point is not None and (finding.point.kind, finding.point.symbol) == ("default", "X")
-    assert finding.point.file == "arch/demo/Kconfig"
+    rules = user_rules(tmp_path, rule_toml("T001", "T && B", strategy, "!B"))
+    return only(analysis.check(load_arch(tree, "demo"), rules, analysis.Sources(tree))).point
 
 
 def test_a_fix_is_verified_on_every_arch_past_the_first_that_passes(tmp_path):
