@@ -175,18 +175,23 @@ class Cache:
         write_entry(path, data)
 
 
-def write_entry(path: Path, data: dict[str, Any]) -> None:
-    """JSON written by rename into path's folder: a reader sees the old entry
-    or the new one, never half of one. A cache that cannot be written is only
-    slower; no temporary file is left behind, even on ^C."""
+def write_entry(path: Path, data: dict[str, Any] | bytes) -> None:
+    """JSON (or bytes made of it) written by rename into path's folder: a
+    reader sees the old entry or the new one, never half of one. A cache that
+    cannot be written is only slower; no temporary file is left behind, even
+    on ^C."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".entry.", suffix=".tmp")
     except OSError:
         return
     try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle)
+        if isinstance(data, bytes):
+            with os.fdopen(fd, "wb") as raw:
+                raw.write(data)
+        else:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle)
         os.replace(tmp, path)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
