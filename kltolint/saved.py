@@ -169,8 +169,11 @@ class Models:
             write_entry(self.path(tree, arch), self._sign(body) + b"\n" + body)
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def _dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 # -- writing: the parts read on demand (a symbol, the edges into a target, a
@@ -182,11 +185,19 @@ class _Table:
     def __init__(self) -> None:
         self.rows: list[list[Any]] = []
         self._index: dict[E.Expr, int] = {}
+        self._by_id: dict[int, tuple[E.Expr, int]] = {}  # the converter shares objects: skip hashing them
 
     def add(self, expr: E.Expr) -> int:
+        seen = self._by_id.get(id(expr))
+        if seen is not None and seen[0] is expr:
+            return seen[1]
         done = self._index.get(expr)
-        if done is not None:
-            return done
+        if done is None:
+            done = self._row(expr)
+        self._by_id[id(expr)] = (expr, done)
+        return done
+
+    def _row(self, expr: E.Expr) -> int:
         row: list[Any]
         if isinstance(expr, E.Sym):
             row = ["s", expr.name]
