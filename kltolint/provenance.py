@@ -75,6 +75,9 @@ class Nodes:
         self._choices = choices
         self._kconf: Any = None  # kconfiglib.Kconfig for `of`
         self._done: dict[str, tuple[Node, ...]] = {}
+        # by id() of kconfiglib's objects, alive as long as _kconf
+        self._menus_of: dict[int, tuple[Loc, ...]] = {}
+        self._paths: dict[int, tuple[tuple[str, int], ...]] = {}
 
     @classmethod
     def of(cls, kconf: kconfiglib.Kconfig) -> Nodes:
@@ -105,14 +108,24 @@ class Nodes:
                 [self.choice(i) for i in range(len(self._kconf.unique_choices))])
 
     def _node(self, node: kconfiglib.MenuNode) -> Node:
-        menus = []
-        parent = node.parent
-        while parent is not None and parent is not self._kconf.top_node:
-            if isinstance(parent.item, kconfiglib.Symbol):  # a menuconfig's implicit menu
-                menus.append(Loc(parent.filename, parent.linenr))
-            parent = parent.parent
-        return Node(node.filename, node.linenr, bool(node.prompt), tuple(menus),
-                    tuple((file, line) for file, line in node.include_path))
+        path = self._paths.get(id(node.include_path))
+        if path is None:  # shared by the nodes of one file: converted once
+            path = tuple((file, line) for file, line in node.include_path)
+            self._paths[id(node.include_path)] = path
+        return Node(node.filename, node.linenr, bool(node.prompt), self._menus(node.parent), path)
+
+    def _menus(self, parent: kconfiglib.MenuNode | None) -> tuple[Loc, ...]:
+        """The menuconfig entries from `parent` up, inner first (kconfiglib's
+        implicit menus), once per parent."""
+        if parent is None or parent is self._kconf.top_node:
+            return ()
+        done = self._menus_of.get(id(parent))
+        if done is None:
+            above = self._menus(parent.parent)
+            if isinstance(parent.item, kconfiglib.Symbol):
+                above = (Loc(parent.filename, parent.linenr), *above)
+            done = self._menus_of[id(parent)] = above
+        return done
 
 
 @dataclass(frozen=True)
