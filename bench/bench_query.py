@@ -4,8 +4,9 @@ kconfiglib load (bench.py's baseline), on linux-source-6.12 arm64.
 
     python bench/bench_query.py [--tree DIR] [--repeat N]
 
-Cold: a fresh cache (the tree is loaded, the question encoded and solved;
-the arch's model is saved after the answer is out).
+Cold: a fresh cache (the tree is loaded, the question encoded and solved);
+the command ends with its answer, and a detached process then saves the
+arch's model: the row after it is the time until that model is written.
 Warm, same question: answered from the answer cache.
 Warm, new question: the arch's model saved by another question (a query of
 KASAN) on the unchanged tree, so this one is encoded and solved on the
@@ -23,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,6 +34,17 @@ QUESTIONS = (
     ("query, reachable (ThinLTO && KASAN, clang)", ["query", "LTO_CLANG_THIN && KASAN", "--arch", "arm64", "--toolchain", "clang"]),
     ("query, unreachable + core (ThinLTO && KASAN, gcc)", ["query", "LTO_CLANG_THIN && KASAN", "--arch", "arm64", "--toolchain", "gcc"]),
 )
+
+def saved_after(cache: Path) -> float:
+    """When the model a cold run saves (in a detached process) is there: the
+    next run is timed only then, alone on the machine."""
+    deadline = time.perf_counter() + 120
+    while not list(cache.glob("models-v*/*.model")):
+        if time.perf_counter() > deadline:
+            sys.exit(f"bench: no model saved in {cache}")
+        time.sleep(0.02)
+    return time.perf_counter()
+
 
 PRIMER = [sys.executable, "-m", "kltolint", "query", "KASAN", "--arch", "arm64"]  # saves arm64's model
 
@@ -62,17 +75,25 @@ def main() -> int:
     rows = [("bare kconfiglib load, arm64 (with probes)", baseline, None, "")]
     for label, argv in questions:
         command = [python, "-m", "kltolint", *argv, "--tree", str(tree)]
-        cold = median([timed([*command, "--cache-dir", tempfile.mkdtemp(dir=scratch)], tree, env)
-                       for _ in range(args.repeat)])
+        colds, stored = [], []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            colds.append(timed([*command, "--cache-dir", (fresh := tempfile.mkdtemp(dir=scratch))], tree, env))
+            stored.append((saved_after(Path(fresh)) - started, 0, 0))
+        cold = median(colds)
         rows.append((f"{label}, cold", cold, cold[0] / baseline[0], "goal < 1.5x"))
+        rows.append((f"{label}, cold, until its model is saved (detached)", median(stored),
+                     median(stored)[0] / baseline[0], ""))
         warm_dir = tempfile.mkdtemp(dir=scratch)
         timed([*command, "--cache-dir", warm_dir], tree, env)
+        saved_after(Path(warm_dir))
         warm = median([timed([*command, "--cache-dir", warm_dir], tree, env) for _ in range(args.repeat)])
         rows.append((f"{label}, warm, same question", warm, warm[0] / baseline[0], "goal < 0.3x"))
         saved = []
         for _ in range(args.repeat):
             primed = tempfile.mkdtemp(dir=scratch)
             timed([*PRIMER, "--tree", str(tree), "--cache-dir", primed], tree, env)
+            saved_after(Path(primed))
             saved.append(timed([*command, "--cache-dir", primed], tree, env))
         rows.append((f"{label}, warm, new question (saved model)", median(saved), median(saved)[0] / baseline[0],
                      "goal < 0.3x"))
@@ -81,7 +102,8 @@ def main() -> int:
     print(f"{'run':<{width}}  {'wall':>8}  {'ratio':>6}  {'peak RSS':>9}  goal")
     for label, (seconds, peak, _single), ratio, goal in rows:
         ratio_text = f"{ratio:5.2f}x" if ratio is not None else ""
-        print(f"{label:<{width}}  {seconds:7.2f}s  {ratio_text:>6}  {peak / 2**20:7.0f}MB  {goal}")
+        peak_text = f"{peak / 2**20:7.0f}MB" if peak else ""
+        print(f"{label:<{width}}  {seconds:7.2f}s  {ratio_text:>6}  {peak_text:>9}  {goal}")
     print(f"\nload average {os.getloadavg()[0]:.2f} after")
     shutil.rmtree(scratch, ignore_errors=True)
     return 0

@@ -15,7 +15,12 @@ to the tree, identities compared, hashes when they differ) and every
 `source` glob's matches. It is JSON, never code; every field is
 type-checked and every expression rebuilt from a table whose entries only
 point back to earlier ones (no cycles, at most expr.MAX_DEPTH deep), so a
-corrupt, foreign or stale entry is a miss, never a traceback.
+corrupt, foreign or stale entry is a miss, never a traceback. A question
+reads a few thousand of the ~17,000 symbols of a real arch, so each
+symbol, the edges into each target and each symbol's menu nodes are JSON
+texts inside the entry, parsed and checked when first read: one found wrong
+then raises `Malformed`, and commands.ask asks the question again on a
+fresh load (`Models.distrust`), which is saved in its place.
 
 A well-typed entry could still say something the tree does not (a
 dependency rewritten), and a saved model is trusted for semantics, not only
@@ -98,7 +103,8 @@ def signing_key(path: Path | None = None) -> bytes | None:
 
 class Models:
     """Saved models in a cache directory; `load` answers from one, or loads
-    the arch and keeps it to be saved (`save_pending`, once the answer is out)."""
+    the arch and keeps it to be saved (`save_pending`, or `save_detached`
+    once the answer is out)."""
 
     def __init__(self, directory: Path, key: bytes | None = None) -> None:
         self.dir = directory / f"models-v{SCHEMA}"
@@ -151,6 +157,32 @@ class Models:
         if self._key is not None and not tree.overlay:
             self._pending.append((tree, arch, model, Nodes.of(kconf), record))
         return model, kconf, record
+
+    def save_detached(self) -> None:
+        """`save_pending` in a process of its own, so that the command ends
+        with its answer: a grandchild (reaped by init, not by the caller),
+        in a session of its own (a ^C at the prompt does not reach it), with
+        /dev/null for stdin, stdout and stderr. Where it cannot fork, here."""
+        if not self._pending:
+            return
+        try:
+            child = os.fork()
+        except OSError:
+            self.save_pending()
+            return
+        if child:
+            self._pending = []
+            os.waitpid(child, 0)  # it only forks again and exits
+            return
+        try:
+            if os.fork() == 0:
+                os.setsid()
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                self.save_pending()
+        finally:
+            os._exit(0)  # never back into the caller's code, whatever happened
 
     def save_pending(self) -> None:
         """Save the loads `load` made (each fully converted now: a model too

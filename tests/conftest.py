@@ -32,6 +32,15 @@ def _private_state_home(tmp_path_factory):
         os.environ["XDG_STATE_HOME"] = old
 
 
+@pytest.fixture(autouse=True)
+def _saved_models_in_process(monkeypatch):
+    """Models saved before the command returns, so a test sees them at once
+    (the detached save has a test of its own: tests/test_saved.py)."""
+    from kltolint.saved import Models
+
+    monkeypatch.setattr(Models, "save_detached", Models.save_pending)
+
+
 def kernels_dir() -> Path:
     default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kltolint" / "kernels"
     return Path(os.environ.get("KLTOLINT_KERNELS", default))

@@ -8,6 +8,9 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -177,3 +180,32 @@ def test_every_arch_asked_is_saved(tmp_path, capsys, parses):
     capsys.readouterr()
     assert len(list((cache / f"models-v{SCHEMA}").iterdir())) == 2
     assert sorted(parses) == ["arm64", "x86"]  # the second question parses nothing
+
+
+NO_PARSE = """\
+import sys
+import kltolint.load as L
+def refuse(*_args, **_kwargs):
+    sys.exit("the tree was parsed")
+L.load_kconfig = refuse
+from kltolint.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_the_command_ends_with_its_answer_and_saves_the_model_after(tmp_path):
+    """The real thing, in processes: the model is written by a detached
+    process after the command has answered, and the next question reads it."""
+    root, cache = tmp_path / "tree", tmp_path / "cache"
+    shutil.copytree(DEMO, root)
+    argv = ["query", "LTO_CLANG_FULL", "--tree", str(root), "--arch", "arm64", "--cache-dir", str(cache)]
+    first = subprocess.run([sys.executable, "-m", "kltolint", *argv], capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0 and "arm64: reachable" in first.stdout and first.stderr == ""
+    deadline = time.monotonic() + 60
+    while not list(cache.glob(f"models-v{SCHEMA}/*.model")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert list(cache.glob(f"models-v{SCHEMA}/*.model"))
+    argv[1] = "CPU_BIG_ENDIAN && LTO_CLANG_FULL"
+    second = subprocess.run([sys.executable, "-c", NO_PARSE, *argv], capture_output=True, text=True, timeout=120)
+    assert second.returncode == 1 and "arm64: unreachable" in second.stdout, second.stderr
+    assert not list(cache.glob(f"models-v{SCHEMA}/.entry.*"))  # no temporary file left

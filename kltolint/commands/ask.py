@@ -154,14 +154,14 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
             code = _asked(command, opts, tree, out, manifests, models)
     except UserError:
         if models is not None:
-            models.save_pending()  # a typo: the arch was loaded all the same
+            models.save_detached()  # a typo: the arch was loaded all the same
         raise
     sys.stdout.write(out.getvalue())
-    sys.stdout.flush()  # the answer first: saving a model is for the next question
+    sys.stdout.flush()
     if store:
         store.put(tree, "", key, manifests, {"output": out.getvalue(), "code": int(code)})
     if models is not None:
-        models.save_pending()
+        models.save_detached()  # for the next question; the prompt comes back now
     return code
 
 
