@@ -14,6 +14,7 @@ temporary file and renamed, so concurrent runs never see half an entry.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -253,6 +254,8 @@ def unchanged(tree: Tree, files: Mapping[str, Identity], globs: object) -> bool:
     for pattern, matches in globs.items():
         if os.path.isabs(pattern) or ".." in pattern.split("/") or type(matches) is not list:
             return False
+        if matches == [pattern] and pattern in files and not glob.has_magic(pattern):
+            continue  # a plain path, found above as a regular file of the tree: it matches itself
         if tree.glob(pattern) != sorted(matches):
             return False  # a file added or removed under a `source` glob
     return True

@@ -41,6 +41,7 @@ import secrets
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from os import _exit  # os's documented exit without cleanup (a forked child's)
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -182,7 +183,7 @@ class Models:
                     os.dup2(null, fd)
                 self.save_pending()
         finally:
-            os._exit(0)  # never back into the caller's code, whatever happened
+            _exit(0)  # never back into the caller's code, whatever happened
 
     def save_pending(self) -> None:
         """Save the loads `load` made (each fully converted now: a model too
