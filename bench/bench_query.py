@@ -14,7 +14,9 @@ saved model, without parsing the tree (saved.py).
 Whole processes, medians of wall and of CPU time (user + sys of the
 command and the children it waits for); the machine's load average is
 printed before and after (it is shared: only ratios measured side by side
-compare, and CPU ratios move less with the load than wall ones). Nothing is
+compare, and CPU ratios move less with the load than wall ones). A cold
+run's peak RSS includes the saving process forked from it (their shared
+pages counted twice). Nothing is
 asserted, the goals are printed next to the figures.
 """
 
