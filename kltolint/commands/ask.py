@@ -157,7 +157,6 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
             models.save_detached()  # a typo: the arch was loaded all the same
         raise
     sys.stdout.write(out.getvalue())
-    sys.stdout.flush()
     if store:
         store.put(tree, "", key, manifests, {"output": out.getvalue(), "code": int(code)})
     if models is not None:
