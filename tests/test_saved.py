@@ -25,6 +25,7 @@ from kltolint.source import Sources
 from kltolint.toolfacts import parse_facts
 from kltolint.tree import Tree
 from tests.test_explain import CLANG, GCC
+from tests.conftest import make_tree
 from tests.test_query import DEMO, _tree
 
 
@@ -209,3 +210,21 @@ def test_the_command_ends_with_its_answer_and_saves_the_model_after(tmp_path):
     second = subprocess.run([sys.executable, "-c", NO_PARSE, *argv], capture_output=True, text=True, timeout=120)
     assert second.returncode == 1 and "arm64: unreachable" in second.stdout, second.stderr
     assert not list(cache.glob(f"models-v{SCHEMA}/.entry.*"))  # no temporary file left
+
+
+def test_arches_answered_in_worker_processes_are_saved_there(tmp_path, capsys):
+    """Three arches: the first is answered here, the others in forked workers,
+    each saving its own model; the next question reads all three."""
+    arches = ("one", "two", "three")
+    tree = make_tree(tmp_path / "tree", {"Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\nconfig COMMON\n\tbool "common"\n',
+                                         **{f"arch/{a}/Kconfig": f'config {a.upper()}\n\tdef_bool y\n'
+                                            f'config WANTS_{a.upper()}\n\tbool "x"\n\tdepends on COMMON\n'
+                                            for a in arches}}, arches)
+    argv = ["--tree", str(tree), *(x for a in arches for x in ("--arch", a)), "--cache-dir", str(tmp_path / "c")]
+    assert main(["query", "COMMON", *argv]) == 0
+    assert len(list((tmp_path / "c" / f"models-v{SCHEMA}").iterdir())) == 3
+    capsys.readouterr()
+    assert main(["query", "COMMON && !COMMON", *argv]) == 1
+    saved = capsys.readouterr().out
+    assert main(["query", "COMMON && !COMMON", *argv, "--no-cache"]) == 1
+    assert capsys.readouterr().out == saved and saved.count("unreachable") == 3
