@@ -55,6 +55,7 @@ from kltolint.tree import Identity, LoadRecord, Tree
 SCHEMA = 1
 KEY_BYTES = 32
 _TYPES = frozenset({"bool", "tristate", "int", "hex", "string", "unknown"})
+_KINDS = frozenset({"select", "imply"})
 _V = TypeVar("_V")
 
 
@@ -382,13 +383,15 @@ class _Reader:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.names = [_str(n) for n in _list(data["names"])]
-        self.rows = [_str(r) for r in _list(data["symbols"])]
+        self.rows = _list(data["symbols"])  # JSON texts, each checked when parsed (_parsed)
         self.position = {name: i for i, name in enumerate(self.names)}
         if len(self.position) != len(self.names) or len(self.rows) != len(self.names):
             raise Malformed("bad symbol table")
         self.choice_rows = _list(data["choices"])
         self.exprs = _exprs(_parsed(data["exprs"]), len(self.choice_rows))
-        self.incoming_rows = {_str(k): _str(v) for k, v in _dict(data["incoming"]).items()}
+        self.incoming_rows = _dict(data["incoming"])  # JSON keys are strings; values checked when parsed
+        if any(key.partition(" ")[0] not in _KINDS or not key.partition(" ")[2] for key in self.incoming_rows):
+            raise Malformed("bad edge key")
         self.edge_count = _int(data["edge_count"])
         self.include_paths = [tuple(_pair(p) for p in _list(path)) for path in _list(data["include_paths"])]
 
@@ -515,7 +518,7 @@ def _saved(data: dict[str, Any], files: Mapping[str, Identity], arch: str) -> Sa
                                        key=lambda pair: pair[0])),
         probes=probes, files=tuple(_str(f) for f in _list(data["model_files"])), kernel=kernel,
         incoming_source=lambda kind, target: tuple(edge for _, edge in edges_into(kind, target)))
-    node_rows = {_str(name): _str(text) for name, text in _dict(data["nodes"]).items()}
+    node_rows = _dict(data["nodes"])  # JSON keys are strings; values checked when parsed
     if any(name not in reader.position for name in node_rows):
         raise Malformed("nodes of an unknown symbol")
     choice_nodes = [tuple(reader.node(n) for n in _list(found)) for found in _list(data["choice_nodes"])]

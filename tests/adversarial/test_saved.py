@@ -148,7 +148,7 @@ OPENED = {  # found wrong when the entry is opened: a miss
     "exprs not JSON": lambda d: d.__setitem__("exprs", "[[" * 100_000),
     "a choice member unknown": lambda d: d["choices"][0][4].append("NOT_A_SYMBOL"),
     "a choice out of place": lambda d: d["choices"][0].__setitem__(0, 7),
-    "edges of an unknown key type": lambda d: d.__setitem__("incoming", {"select X": 3}),
+    "edges under a key of no kind": lambda d: d["incoming"].__setitem__("X", "[]"),
     "a probe named as a symbol": lambda d: d["probes"].append(["ARM64", "true", ["Kconfig", 1]]),
     "kernel version as text": lambda d: d.__setitem__("kernel", ["6", 12]),
     "nodes of an unknown symbol": lambda d: d["nodes"].__setitem__("NOT_A_SYMBOL", "[]"),
@@ -192,6 +192,10 @@ READ_LATER = {  # found wrong when the part is first read, while answering: aske
     "nodes with a bad path index": lambda d: d["nodes"].__setitem__(
         "CPU_BIG_ENDIAN", json.dumps([["arch/arm64/Kconfig", 20, True, [], 10**6]])),
     "nodes not JSON": lambda d: d["nodes"].__setitem__("CPU_BIG_ENDIAN", "{"),
+    "nodes not a text": lambda d: d["nodes"].__setitem__("CPU_BIG_ENDIAN", 3),
+    "a row not a text": lambda d: _set_row(d, "LTO_CLANG_FULL", "x") or d["symbols"].__setitem__(
+        d["names"].index("LTO_CLANG_FULL"), ["LTO_CLANG_FULL"]),
+    "edges not a text": lambda d: d["incoming"].__setitem__("select ARCH_SUPPORTS_LTO_CLANG", 3),
 }
 
 
