@@ -20,7 +20,7 @@ The package reads as the data flows (the README's module table has more):
     source      the lossless Kconfig text layer
     fix, edited verified edits on the source layer (applied to loaded models)
     patch, review, review_sweep, worktree   patches applied to an overlay, judged
-    session, cache, answers   findings, fixes and answers, computed or cached
+    session, cache, answers, saved   findings, fixes, answers and arch models, computed or cached
     provenance, toolfacts, query, explain   asking the model
     conformance the model against the kernel's conf tool (a developer command)
     suppress    baselines and inline suppressions

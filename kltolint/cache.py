@@ -14,6 +14,7 @@ temporary file and renamed, so concurrent runs never see half an entry.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -182,18 +183,23 @@ class Cache:
         write_entry(path, data)
 
 
-def write_entry(path: Path, data: dict[str, Any]) -> None:
-    """JSON written by rename into path's folder: a reader sees the old entry
-    or the new one, never half of one. A cache that cannot be written is only
-    slower; no temporary file is left behind, even on ^C."""
+def write_entry(path: Path, data: dict[str, Any] | bytes) -> None:
+    """JSON (or bytes made of it) written by rename into path's folder: a
+    reader sees the old entry or the new one, never half of one. A cache that
+    cannot be written is only slower; no temporary file is left behind, even
+    on ^C."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".entry.", suffix=".tmp")
     except OSError:
         return
     try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle)
+        if isinstance(data, bytes):
+            with os.fdopen(fd, "wb") as raw:
+                raw.write(data)
+        else:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle)
         os.replace(tmp, path)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
@@ -255,6 +261,8 @@ def unchanged(tree: Tree, files: Mapping[str, Identity], globs: object) -> bool:
     for pattern, matches in globs.items():
         if os.path.isabs(pattern) or ".." in pattern.split("/") or type(matches) is not list:
             return False
+        if matches == [pattern] and pattern in files and not glob.has_magic(pattern):
+            continue  # a plain path, found above as a regular file of the tree: it matches itself
         if tree.glob(pattern) != sorted(matches):
             return False  # a file added or removed under a `source` glob
     return True

@@ -505,7 +505,7 @@ def to_data(e: Explanation) -> dict[str, object]:
 
 
 def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: Sequence[str], fmt: str,
-        tree: Tree, stdout: TextIO, manifests: list[Manifest]) -> int:
+        tree: Tree, stdout: TextIO, manifests: list[Manifest], load: Q.ArchLoad = Q.load_fresh) -> int:
     """`kltolint explain`: the answer written to `stdout`, the load's manifest to `manifests`."""
     import json
 
@@ -516,7 +516,7 @@ def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: 
     if len(arches) > 1:
         raise UserError("explain takes one --arch (a .config is for one arch)")
     arch = arches[0] if arches else config.get("ARCH_NAME") or _arch_of(config, tree)
-    asked = Q.prepare(tree, arch, E.Sym(name), parse_facts(list(toolchain_facts)))
+    asked = Q.prepare(tree, arch, E.Sym(name), parse_facts(list(toolchain_facts)), load)
     manifests.append(Manifest.of(asked.record))
     if name not in asked.model.symbols:
         raise UserError(f"unknown symbol {name} (not defined on {arch})")

@@ -8,6 +8,9 @@ it, read from the lossless source layer: the entry's own lines first, then
 its enclosing `if`/`menu`/`choice` blocks, the menuconfig it sits under, and
 the blocks around each `source` line that included its file.
 
+What it reads of kconfiglib's menu tree is plain data (`Node`, `Nodes`):
+built from a load on demand, or read back from a saved model (saved.py).
+
 `Lined` then gives a copy of the model in which every such line can be
 relaxed by the solver: each line gets a free "kept" input (a probe of the
 model, so the encoder needs no change). A dependency conjunct c becomes
@@ -22,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from collections.abc import Iterator, Mapping, Sequence
-from typing import overload
+from typing import Any, overload
 
 import kconfiglib
 
@@ -47,6 +50,82 @@ class Line:
     @property
     def loc(self) -> Loc:
         return Loc(self.file, self.line)
+
+
+@dataclass(frozen=True)
+class Node:
+    """What provenance reads of one kconfiglib menu node: where its entry
+    is, whether it has a prompt, the menuconfig entries it sits under
+    (inner first) and the `source` lines that included its file."""
+
+    filename: str
+    linenr: int
+    prompt: bool
+    menus: tuple[Loc, ...]
+    include_path: tuple[tuple[str, int], ...]
+
+
+class Nodes:
+    """The menu nodes of each symbol and choice of one load: as data (a
+    saved model's, saved.py), or from kconfiglib's objects (`of`, each
+    converted on first request)."""
+
+    def __init__(self, symbols: Mapping[str, tuple[Node, ...]], choices: Sequence[tuple[Node, ...]]) -> None:
+        self._given = symbols
+        self._choices = choices
+        self._kconf: Any = None  # kconfiglib.Kconfig for `of`
+        self._done: dict[str, tuple[Node, ...]] = {}
+        # by id() of kconfiglib's objects, alive as long as _kconf
+        self._menus_of: dict[int, tuple[Loc, ...]] = {}
+        self._paths: dict[int, tuple[tuple[str, int], ...]] = {}
+
+    @classmethod
+    def of(cls, kconf: kconfiglib.Kconfig) -> Nodes:
+        nodes = cls({}, ())
+        nodes._kconf = kconf
+        return nodes
+
+    def symbol(self, name: str) -> tuple[Node, ...]:
+        if self._kconf is None:
+            return self._given.get(name, ())
+        done = self._done.get(name)
+        if done is None:
+            sym = self._kconf.syms.get(name)
+            done = self._done[name] = tuple(self._node(n) for n in sym.nodes) if sym is not None else ()
+        return done
+
+    def choice(self, index: int) -> tuple[Node, ...]:
+        if self._kconf is None:
+            return self._choices[index]
+        return tuple(self._node(n) for n in self._kconf.unique_choices[index].nodes)
+
+    def everything(self) -> tuple[dict[str, tuple[Node, ...]], list[tuple[Node, ...]]]:
+        """Every defined symbol's nodes and every choice's, as data."""
+        if self._kconf is None:
+            return dict(self._given), list(self._choices)
+        names = [sym.name for sym in self._kconf.unique_defined_syms]
+        return ({name: self.symbol(name) for name in names},
+                [self.choice(i) for i in range(len(self._kconf.unique_choices))])
+
+    def _node(self, node: kconfiglib.MenuNode) -> Node:
+        path = self._paths.get(id(node.include_path))
+        if path is None:  # shared by the nodes of one file: converted once
+            path = tuple((file, line) for file, line in node.include_path)
+            self._paths[id(node.include_path)] = path
+        return Node(node.filename, node.linenr, bool(node.prompt), self._menus(node.parent), path)
+
+    def _menus(self, parent: kconfiglib.MenuNode | None) -> tuple[Loc, ...]:
+        """The menuconfig entries from `parent` up, inner first (kconfiglib's
+        implicit menus), once per parent."""
+        if parent is None or parent is self._kconf.top_node:
+            return ()
+        done = self._menus_of.get(id(parent))
+        if done is None:
+            above = self._menus(parent.parent)
+            if isinstance(parent.item, kconfiglib.Symbol):
+                above = (Loc(parent.filename, parent.linenr), *above)
+            done = self._menus_of[id(parent)] = above
+        return done
 
 
 @dataclass(frozen=True)
@@ -120,10 +199,11 @@ def _cand(file: str, logical: Logical) -> _Cand:
 
 
 class Provenance:
-    """Line attribution for one loaded arch (needs its kconfiglib objects)."""
+    """Line attribution for one loaded arch: its menu nodes (a `Nodes`, or
+    the kconfiglib.Kconfig to read them from), its model and its sources."""
 
-    def __init__(self, kconf: kconfiglib.Kconfig, model: ArchModel, sources: Sources) -> None:
-        self.kconf = kconf
+    def __init__(self, nodes: Nodes | kconfiglib.Kconfig, model: ArchModel, sources: Sources) -> None:
+        self.index = nodes if isinstance(nodes, Nodes) else Nodes.of(nodes)
         self.model = model
         self.sources = sources
         self._blocks: dict[str, dict[int, tuple[Logical, ...]]] = {}
@@ -153,7 +233,7 @@ class Provenance:
         self._blocks[rel] = out
         return out
 
-    def candidates(self, node: kconfiglib.MenuNode) -> tuple[_Cand, ...]:
+    def candidates(self, node: Node) -> tuple[_Cand, ...]:
         """The dependency lines of a node: its `depends on` lines, then the
         blocks around it, the menuconfig it sits under, the blocks around the
         `source` lines that included its file."""
@@ -167,13 +247,10 @@ class Provenance:
             if entry is not None:
                 out += [_cand(node.filename, p) for p in entry.lines("depends")]
             out += [_cand(node.filename, l) for l in self._file_blocks(node.filename).get(node.linenr, ())]
-            parent = node.parent
-            while parent is not None and parent is not self.kconf.top_node:
-                if isinstance(parent.item, kconfiglib.Symbol):  # a menuconfig's implicit menu
-                    holder = self.sources.file(parent.filename).entry_at(parent.linenr)
-                    if holder is not None:
-                        out += [_cand(parent.filename, p) for p in holder.lines("depends")]
-                parent = parent.parent
+            for menu in node.menus:  # the menuconfigs it sits under
+                holder = self.sources.file(menu.file).entry_at(menu.line)
+                if holder is not None:
+                    out += [_cand(menu.file, p) for p in holder.lines("depends")]
             for file, line in reversed(node.include_path):
                 out += [_cand(file, l) for l in self._file_blocks(file).get(line, ())]
         except (UserError, OSError):  # a file we cannot re-read: conjuncts go to the entry
@@ -181,7 +258,7 @@ class Provenance:
         self._cands[key] = tuple(out)
         return self._cands[key]
 
-    def prompt_line(self, node: kconfiglib.MenuNode) -> Logical | None:
+    def prompt_line(self, node: Node) -> Logical | None:
         entry = self.sources.file(node.filename).entry_at(node.linenr)
         if entry is None:
             return None
@@ -189,7 +266,7 @@ class Provenance:
 
     # -- attribution -----------------------------------------------------------------
 
-    def line_of(self, conjunct: E.Expr, node: kconfiglib.MenuNode, owner: str,
+    def line_of(self, conjunct: E.Expr, node: Node, owner: str,
                 own: tuple[str, Logical] | None = None) -> Line:
         """The line that wrote `conjunct` into a condition of `node`; `own`
         is the property's own line (a default's, a select's), tried first."""
@@ -231,9 +308,8 @@ class Provenance:
     def _line(self, file: str, line: int, owner: str) -> Line:
         return Line(file, line, shown(self.sources.line_text(file, line)), owner)
 
-    def nodes(self, name: str) -> list[kconfiglib.MenuNode]:
-        sym = self.kconf.syms.get(name)
-        return list(sym.nodes) if sym is not None else []
+    def nodes(self, name: str) -> list[Node]:
+        return list(self.index.symbol(name))
 
 
 class Lined:
@@ -268,7 +344,7 @@ class Lined:
         self._probes.setdefault(name, Probe(name, f"#free {line.file}:{line.line}", line.loc))
         return E.Sym(name)
 
-    def _relax(self, expr: E.Expr, node: kconfiglib.MenuNode | None, owner: str,
+    def _relax(self, expr: E.Expr, node: Node | None, owner: str,
                own: tuple[str, Logical] | None = None) -> E.Expr:
         """Each conjunct c of a dependency becomes `c || !kept(its line)`."""
         if node is None or expr == E.Y:
@@ -279,7 +355,7 @@ class Lined:
             parts.append(E.or_(c, E.not_(self.kept(line))))
         return E.and_(*parts)
 
-    def _property(self, cond: E.Expr, node: kconfiglib.MenuNode | None, owner: str,
+    def _property(self, cond: E.Expr, node: Node | None, owner: str,
                   own: tuple[str, Logical] | None, line: Line | None) -> E.Expr:
         """A default's or select's condition: its line's own `if` holds while
         the line is kept; a relaxed line fires or not at will (the line
@@ -336,8 +412,7 @@ class Lined:
 
     def choice(self, index: int) -> Choice:
         choice = self.base.choices[index]
-        kchoice = self.prov.kconf.unique_choices[index]
-        nodes = list(kchoice.nodes)
+        nodes = self.prov.index.choice(index)
         if len(nodes) != 1:
             return choice
         prompts = tuple(self._relax(p, nodes[0], "choice") for p in choice.prompts)

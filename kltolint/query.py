@@ -12,6 +12,7 @@ names the `--toolchain` facts it needs.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kltolint import expr as E
@@ -57,7 +58,7 @@ class Asked:
     arch: str
     srcarch: str
     model: ArchModel
-    kconf: object
+    kconf: object  # what provenance reads the menu nodes from (ArchLoad)
     record: LoadRecord  # what the load read (the answers cache keeps it)
     goal: E.Expr
     facts: list[tuple[str, E.Expr]] = field(default_factory=list)
@@ -80,12 +81,21 @@ def parse_goal(text: str) -> E.Expr:
         raise UserError("bad expression: nested too deeply") from None
 
 
-def prepare(tree: Tree, arch: str, goal: E.Expr, facts: list[Fact]) -> Asked:
+# An arch folder's model, its menu nodes (what provenance reads: a
+# kconfiglib.Kconfig or a provenance.Nodes) and the load's record.
+ArchLoad = Callable[[Tree, str], tuple[ArchModel, object, LoadRecord]]
+
+
+def load_fresh(tree: Tree, srcarch: str) -> tuple[ArchModel, object, LoadRecord]:
     from kltolint.load import LASTING, convert
 
-    srcarch, fixed = resolve_arch(tree, arch)
     kconf, record = LASTING.kconfig(tree, srcarch)
-    model = convert(kconf, srcarch)
+    return convert(kconf, srcarch), kconf, record
+
+
+def prepare(tree: Tree, arch: str, goal: E.Expr, facts: list[Fact], load: ArchLoad = load_fresh) -> Asked:
+    srcarch, fixed = resolve_arch(tree, arch)
+    model, kconf, record = load(tree, srcarch)
     asked = Asked(arch, srcarch, model, kconf, record, goal)
     if fixed is not None:
         asked.facts.append((f"ARCH={arch}: {E.to_str(fixed)}", fixed))

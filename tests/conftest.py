@@ -19,6 +19,28 @@ TREES = FIXTURES / "trees"
 REQUIRE = os.environ.get("KLTOLINT_REQUIRE_REALTREE") == "1"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_state_home(tmp_path_factory):
+    """Saved models' signing key (saved.py) in a directory of the test run's
+    own, not the user's $XDG_STATE_HOME."""
+    old = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_STATE_HOME", None)
+    else:
+        os.environ["XDG_STATE_HOME"] = old
+
+
+@pytest.fixture(autouse=True)
+def _saved_models_in_process(monkeypatch):
+    """Models saved before the command returns, so a test sees them at once
+    (the detached save has a test of its own: tests/test_saved.py)."""
+    from kltolint.saved import Models
+
+    monkeypatch.setattr(Models, "save_detached", Models.save_pending)
+
+
 def kernels_dir() -> Path:
     default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kltolint" / "kernels"
     return Path(os.environ.get("KLTOLINT_KERNELS", default))

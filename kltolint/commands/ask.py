@@ -1,5 +1,7 @@
 """`kltolint query` and `kltolint explain`: asking the model, with the answer
-cache in front (the same question on an unchanged tree is answered from it)."""
+cache in front (the same question on an unchanged tree is answered from it)
+and saved models behind it (a new question on an unchanged tree reads the
+arch's saved model instead of loading it: saved.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from kltolint.tree import Tree
 if TYPE_CHECKING:
     from kltolint import expr as E
     from kltolint.cache import Manifest
-    from kltolint.query import Answer, Asked
+    from kltolint.query import Answer, ArchLoad, Asked
+    from kltolint.saved import Models
     from kltolint.toolfacts import Fact
 
 QUERY_EPILOG = """\
@@ -93,7 +96,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--toolchain", action="append", default=[], metavar="FACT",
                         help="fix a toolchain fact (gcc, clang, LLVM=1, LD=ld.bfd, clang-19, ...)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the answer cache")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the answer cache and saved models")
     parser.add_argument("--cache-dir", metavar="DIR", help="cache location (as for check)")
 
 
@@ -119,6 +123,7 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
     """Answer from the cache when the tree and the question are unchanged."""
     from kltolint.answers import Answers
     from kltolint.cache import default_dir
+    from kltolint.saved import Malformed
 
     tree = open_tree(opts.tree)
     asked = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(opts).items()}
@@ -138,59 +143,104 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
         return ExitCode(code)
     out = io.StringIO()
     manifests: list[Manifest] = []
-    if isinstance(opts, QueryOptions):
-        code = _query(opts, tree, out, manifests)
-    else:
-        from kltolint import explain
-
-        code = ExitCode(explain.run(opts.symbol, Path(opts.config), opts.arch, opts.toolchain, opts.format,
-                                    tree, out, manifests))
+    models = None if store is None else _models(opts.cache_dir)
+    try:
+        try:
+            code = _asked(command, opts, tree, out, manifests, models)
+        except Malformed:  # a part of a saved model, read while answering, was not as saved
+            assert models is not None
+            models.distrust()
+            out, manifests = io.StringIO(), []
+            code = _asked(command, opts, tree, out, manifests, models)
+    except UserError:
+        if models is not None:
+            models.save_detached()  # a typo: the arch was loaded all the same
+        raise
     sys.stdout.write(out.getvalue())
     if store:
         store.put(tree, "", key, manifests, {"output": out.getvalue(), "code": int(code)})
+    if models is not None:
+        models.save_detached()  # for the next question; the prompt comes back now
     return code
 
 
-def _known_symbols(tree: Tree, arches: list[str], goal: E.Expr, facts: list[Fact], first: Asked) -> None:
+def _asked(command: Literal["query", "explain"], opts: QueryOptions | ExplainOptions, tree: Tree, out: TextIO,
+           manifests: list[Manifest], models: Models | None) -> ExitCode:
+    """The answer, written to `out`; models from `models` (None: loaded fresh, not saved)."""
+    if isinstance(opts, QueryOptions):
+        return _query(opts, tree, out, manifests, models)
+    from kltolint import explain
+    from kltolint.query import load_fresh
+
+    return ExitCode(explain.run(opts.symbol, Path(opts.config), opts.arch, opts.toolchain, opts.format,
+                                tree, out, manifests, models.load if models else load_fresh))
+
+
+def _models(cache_dir: str | None) -> Models:
+    from kltolint.cache import default_dir
+    from kltolint.saved import Models
+
+    return Models(Path(cache_dir) if cache_dir else default_dir())
+
+
+def _known_symbols(tree: Tree, arches: list[str], goal: E.Expr, facts: list[Fact], first: Asked,
+                   load: ArchLoad) -> None:
     from kltolint import query as Q
 
     missing = set(Q.undefined(first.model, goal))
     for arch in arches[1:]:  # only while no arch so far defines it
         if not missing:
             return
-        missing &= set(Q.undefined(Q.prepare(tree, arch, goal, facts).model, goal))
+        missing &= set(Q.undefined(Q.prepare(tree, arch, goal, facts, load).model, goal))
     if missing:
         raise UserError(f"unknown symbol {sorted(missing)[0]} (defined on none of: {', '.join(arches)})")
 
 
-def _answer_one(job: tuple[str, str, str, list[str]]) -> tuple[Answer, Manifest]:
-    """One arch's answer and the manifest of its load (runs in a worker)."""
+def _answer_one(job: tuple[str, str, str, list[str], str | None]) -> tuple[Answer, Manifest]:
+    """One arch's answer and the manifest of its load (runs in a worker; a
+    load it made is saved there, `cache_dir` None: no saved models)."""
     from kltolint import query as Q
     from kltolint.cache import Manifest
+    from kltolint.saved import Malformed
     from kltolint.source import Sources
     from kltolint.toolfacts import parse_facts
 
-    root, arch, expr, facts = job
+    root, arch, expr, facts, cache_dir = job
     tree = Tree(Path(root))
-    asked = Q.prepare(tree, arch, Q.parse_goal(expr), parse_facts(facts))
-    return Q.answer(asked, Sources(tree)), Manifest.of(asked.record)
+    models = _models(cache_dir) if cache_dir is not None else None
+
+    def asked_and_answered() -> tuple[Asked, Answer]:
+        asked = Q.prepare(tree, arch, Q.parse_goal(expr), parse_facts(facts), models.load if models else Q.load_fresh)
+        return asked, Q.answer(asked, Sources(tree))
+    try:
+        asked, answer = asked_and_answered()
+    except Malformed:  # as in _answered: asked again on a fresh load
+        assert models is not None
+        models.distrust()
+        asked, answer = asked_and_answered()
+    if models is not None:
+        models.save_pending()
+    return answer, Manifest.of(asked.record)
 
 
-def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manifest]) -> ExitCode:
+def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manifest],
+           models: Models | None) -> ExitCode:
     from kltolint import query as Q
-    from kltolint.cache import Manifest
+    from kltolint.cache import Manifest, default_dir
     from kltolint.source import Sources
     from kltolint.toolfacts import parse_facts
 
     goal = Q.parse_goal(opts.expr)
     facts = parse_facts(list(opts.toolchain))
     arches = _arches(tree, opts.arch)
+    load = models.load if models is not None else Q.load_fresh
     # The first arch here: a name no arch defines is a typo, reported before solving anything.
-    asked = Q.prepare(tree, arches[0], goal, facts)
-    _known_symbols(tree, arches, goal, facts, asked)
+    asked = Q.prepare(tree, arches[0], goal, facts, load)
+    _known_symbols(tree, arches, goal, facts, asked, load)
     manifests.append(Manifest.of(asked.record))
     answers = [Q.answer(asked, Sources(tree))]
-    jobs = [(str(tree.root), arch, opts.expr, list(opts.toolchain)) for arch in arches[1:]]
+    cache_dir = None if models is None else str(Path(opts.cache_dir) if opts.cache_dir else default_dir())
+    jobs = [(str(tree.root), arch, opts.expr, list(opts.toolchain), cache_dir) for arch in arches[1:]]
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers > 1 and not tree.overlay:
         # Forked workers, one arch each (as check does): memory goes back after every arch.

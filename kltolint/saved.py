@@ -1,0 +1,558 @@
+"""Saved arch models: `query` and `explain` on an unchanged tree without
+loading it again.
+
+A load of one arch (kconfiglib's parse, about a second on a real tree) is
+saved once, fully converted, in the cache directory: the model (symbols,
+choices, select/imply edges, probes, files, kernel version), what provenance
+reads of the menu tree (`provenance.Nodes`: each symbol's and choice's
+entries, prompts, menuconfigs and `source` path) and the load's record.
+The next question on that arch reads it back instead of parsing.
+
+An entry is keyed, and checked, as the findings cache's are: the tree's
+root, the arch, kltolint's own code (`cache.code_digest`), every Kconfig
+file the load read (`cache.entry_files`, `cache.unchanged`: paths confined
+to the tree, identities compared, hashes when they differ) and every
+`source` glob's matches. It is JSON, never code; every field is
+type-checked and every expression rebuilt from a table whose entries only
+point back to earlier ones (no cycles, at most expr.MAX_DEPTH deep), so a
+corrupt, foreign or stale entry is a miss, never a traceback. A question
+reads a few thousand of the ~17,000 symbols of a real arch, so each
+symbol, the edges into each target and each symbol's menu nodes are JSON
+texts inside the entry, parsed and checked when first read: one found wrong
+then raises `Malformed`, and commands.ask asks the question again on a
+fresh load (`Models.distrust`), which is saved in its place.
+
+A well-typed entry could still say something the tree does not (a
+dependency rewritten), and a saved model is trusted for semantics, not only
+for speed. So each entry is signed (HMAC-SHA256) with a key kept outside
+the cache, in `$XDG_STATE_HOME/kltolint/model-key` (created on first use,
+mode 0600): an entry written by anyone without the key (a restored CI
+cache, another user) is a miss, and a model is saved and read only while
+that key can be had.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import stat
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from os import _exit  # os's documented exit without cleanup (a forked child's)
+from pathlib import Path
+from typing import Any, TypeVar, overload
+
+from kltolint import expr as E
+from kltolint.cache import code_digest, entry_files, unchanged, write_entry
+from kltolint.errors import UserError
+from kltolint.model import ArchModel, Choice, Edge, Loc, Probe, Symbol
+from kltolint.provenance import Node, Nodes
+from kltolint.tree import Identity, LoadRecord, Tree
+
+SCHEMA = 1
+KEY_BYTES = 32
+_TYPES = frozenset({"bool", "tristate", "int", "hex", "string", "unknown"})
+_KINDS = frozenset({"select", "imply"})
+_V = TypeVar("_V")
+
+
+class Malformed(Exception):
+    """An entry that is not exactly as a saved model is written: a miss. Not
+    a ValueError, which code reading the model may catch for its own reasons."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One arch's load, as query and explain read it."""
+
+    model: ArchModel
+    nodes: Nodes
+    record: LoadRecord
+
+
+def key_path() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "kltolint" / "model-key"
+
+
+def signing_key(path: Path | None = None) -> bytes | None:
+    """The key saved models are signed with, made on first use; None when
+    it cannot be had safely (not ours, readable by others, unwritable)."""
+    path = path or key_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(KEY_BYTES))
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd) as handle:
+            st = os.fstat(handle.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+                return None
+            text = handle.read(4 * KEY_BYTES)
+        key = bytes.fromhex(text)
+    except (OSError, ValueError):
+        return None
+    return key if len(key) == KEY_BYTES else None
+
+
+class Models:
+    """Saved models in a cache directory; `load` answers from one, or loads
+    the arch and keeps it to be saved (`save_pending`, or `save_detached`
+    once the answer is out)."""
+
+    def __init__(self, directory: Path, key: bytes | None = None) -> None:
+        self.dir = directory / f"models-v{SCHEMA}"
+        self._code = code_digest()
+        self._key = key if key is not None else signing_key()
+        self._pending: list[tuple[Tree, str, ArchModel, Nodes, LoadRecord]] = []
+        self._read = True
+
+    def distrust(self) -> None:
+        """Read no saved model from now on (one was found malformed while
+        answering: the question is asked again on fresh loads, saved anew)."""
+        self._read = False
+
+    def path(self, tree: Tree, arch: str) -> Path:
+        key = hashlib.sha256(f"{tree.root}\0{arch}\0{self._code}".encode()).hexdigest()
+        return self.dir / f"{key[:40]}.model"
+
+    def _sign(self, body: bytes) -> bytes:
+        assert self._key is not None
+        return hmac.new(self._key, body, hashlib.sha256).hexdigest().encode()
+
+    def get(self, tree: Tree, arch: str) -> Saved | None:
+        """The saved load of `arch`, while every file it read is unchanged; else None."""
+        if tree.overlay or self._key is None or not self._read:
+            return None
+        try:
+            mac, _, body = self.path(tree, arch).read_bytes().partition(b"\n")
+            if not hmac.compare_digest(mac, self._sign(body)):
+                return None
+            data = json.loads(body)
+            if type(data) is not dict or data.get("schema") != SCHEMA or data.get("root") != str(tree.root) \
+                    or data.get("arch") != arch or data.get("code") != self._code:
+                return None
+            files = entry_files(data["files"])
+            if not unchanged(tree, files, data["globs"]):
+                return None
+            return _saved(data, files, arch)
+        except (Malformed, OSError, ValueError, KeyError, TypeError, AttributeError, UserError, RecursionError):
+            return None  # missing, corrupt, foreign or unsigned: a miss
+
+    def load(self, tree: Tree, arch: str) -> tuple[ArchModel, object, LoadRecord]:
+        """arch's model, menu nodes and record: saved, or loaded (and kept to be saved)."""
+        saved = self.get(tree, arch)
+        if saved is not None:
+            return saved.model, saved.nodes, saved.record
+        from kltolint.load import LASTING, convert
+
+        kconf, record = LASTING.kconfig(tree, arch)
+        model = convert(kconf, arch)
+        if self._key is not None and not tree.overlay:
+            self._pending.append((tree, arch, model, Nodes.of(kconf), record))
+        return model, kconf, record
+
+    def save_detached(self) -> None:
+        """`save_pending` in a process of its own, so that the command ends
+        with its answer: a grandchild (reaped by init, not by the caller),
+        in a session of its own (a ^C at the prompt does not reach it), with
+        /dev/null for stdin, stdout and stderr. Where it cannot fork, here."""
+        if not self._pending:
+            return
+        try:
+            child = os.fork()
+        except OSError:
+            self.save_pending()
+            return
+        if child:
+            self._pending = []
+            os.waitpid(child, 0)  # it only forks again and exits
+            return
+        try:
+            if os.fork() == 0:
+                os.setsid()
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                self.save_pending()
+        finally:
+            _exit(0)  # never back into the caller's code, whatever happened
+
+    def save_pending(self) -> None:
+        """Save the loads `load` made (each fully converted now: a model too
+        deep to convert is not saved)."""
+        pending, self._pending = self._pending, []
+        for tree, arch, model, nodes, record in pending:
+            try:
+                data = {"schema": SCHEMA, "root": str(tree.root), "arch": arch, "code": self._code,
+                        "files": {rel: list(identity) for rel, identity in record.files},
+                        "globs": {pattern: list(matches) for pattern, matches in record.globs},
+                        "marked": [[file, text] for file, text in record.marked],
+                        **_model_data(model), **_nodes_data(nodes)}
+            except (UserError, RecursionError):
+                continue
+            body = _dumps(data).encode()
+            write_entry(self.path(tree, arch), self._sign(body) + b"\n" + body)
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+def _dumps(value: object) -> str:
+    return _ENCODER.encode(value)
+
+
+# -- writing: the parts read on demand (a symbol, the edges into a target, a
+# symbol's nodes) are JSON texts inside the entry, parsed when first read ----------
+
+class _Table:
+    """Expressions as a table: each entry names its parts by earlier indices."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[Any]] = []
+        self._index: dict[E.Expr, int] = {}
+        self._by_id: dict[int, tuple[E.Expr, int]] = {}  # the converter shares objects: skip hashing them
+
+    def add(self, expr: E.Expr) -> int:
+        seen = self._by_id.get(id(expr))
+        if seen is not None and seen[0] is expr:
+            return seen[1]
+        done = self._index.get(expr)
+        if done is None:
+            done = self._row(expr)
+        self._by_id[id(expr)] = (expr, done)
+        return done
+
+    def _row(self, expr: E.Expr) -> int:
+        row: list[Any]
+        if isinstance(expr, E.Sym):
+            row = ["s", expr.name]
+        elif isinstance(expr, E.Const):
+            row = ["c", expr.value]
+        elif isinstance(expr, E.ChoiceRef):
+            row = ["h", expr.index]
+        elif isinstance(expr, E.Not):
+            row = ["!", self.add(expr.arg)]
+        elif isinstance(expr, (E.And, E.Or)):
+            row = ["&" if isinstance(expr, E.And) else "|", [self.add(a) for a in expr.args]]
+        else:
+            row = ["=", expr.op, self.add(expr.left), self.add(expr.right)]
+        self.rows.append(row)
+        done = self._index[expr] = len(self.rows) - 1
+        return done
+
+
+def _loc(loc: Loc) -> list[Any]:
+    return [loc.file, loc.line]
+
+
+def _model_data(model: ArchModel) -> dict[str, Any]:
+    t = _Table()
+    symbols = [_dumps([s.name, s.type, [_loc(l) for l in s.locs], [t.add(p) for p in s.prompts], t.add(s.direct_dep),
+                       [[t.add(v), t.add(c)] for v, c in s.defaults],
+                       [[t.add(a), t.add(b), t.add(c)] for a, b, c in s.ranges],
+                       s.choice, [[_loc(l), nth] for l, nth in s.default_locs]])
+               for s in model.symbols.values()]
+    choices = [[c.index, [_loc(l) for l in c.locs], [t.add(p) for p in c.prompts], t.add(c.direct_dep),
+                list(c.members), c.optional, c.type, [[m, t.add(cond)] for m, cond in c.defaults]]
+               for c in model.choices]
+    incoming: dict[str, list[list[Any]]] = {}
+    for position, e in enumerate(model.edges):
+        incoming.setdefault(f"{e.kind} {e.target}", []).append(
+            [position, e.kind, e.source, e.target, t.add(e.cond), _loc(e.entry), e.nth])
+    probes = [[p.name, p.command, _loc(p.loc)] for p in model.probes.values()]
+    return {"exprs": _dumps(t.rows), "names": list(model.symbols), "symbols": symbols, "choices": choices,
+            "incoming": {key: _dumps(rows) for key, rows in incoming.items()}, "edge_count": len(model.edges),
+            "probes": probes, "model_files": list(model.files),
+            "kernel": list(model.kernel) if model.kernel is not None else None}
+
+
+def _nodes_data(nodes: Nodes) -> dict[str, Any]:
+    paths: dict[tuple[tuple[str, int], ...], int] = {}  # `source` paths, shared by most nodes
+
+    def node(n: Node) -> list[Any]:
+        path = paths.setdefault(n.include_path, len(paths))
+        return [n.filename, n.linenr, n.prompt, [_loc(m) for m in n.menus], path]
+    symbols, choices = nodes.everything()
+    return {"nodes": {name: _dumps([node(n) for n in found]) for name, found in symbols.items()},
+            "choice_nodes": [[node(n) for n in found] for found in choices],
+            "include_paths": [[[file, line] for file, line in path] for path in paths]}
+
+
+# -- reading: every field type-checked before use (Malformed, TypeError, KeyError,
+# ValueError: a miss); the parts read on demand raise Malformed when first read ------
+
+def _list(value: object) -> list[Any]:
+    if type(value) is not list:
+        raise Malformed("not a list")
+    return value
+
+
+def _dict(value: object) -> dict[str, Any]:
+    if type(value) is not dict:
+        raise Malformed("not an object")
+    return value
+
+
+def _str(value: object) -> str:
+    if type(value) is not str:
+        raise Malformed("not a string")
+    return value
+
+
+def _int(value: object) -> int:
+    if type(value) is not int:  # bool is not an int here
+        raise Malformed("not an integer")
+    return value
+
+
+def _index(value: object, size: int) -> int:
+    """An index into a table of `size` rows."""
+    if not 0 <= _int(value) < size:
+        raise Malformed("index out of range")
+    return _int(value)
+
+
+def _pair(value: object) -> tuple[str, int]:
+    file, line = _list(value)
+    return _str(file), _int(line)
+
+
+def _loc_of(value: object) -> Loc:
+    return Loc(*_pair(value))
+
+
+def _parsed(text: object) -> Any:
+    """A part kept as JSON text, parsed."""
+    try:
+        return json.loads(_str(text))
+    except RecursionError:
+        raise Malformed("nested too deeply") from None
+
+
+def _exprs(rows: object, choices: int) -> list[E.Expr]:
+    """The expression table rebuilt: parts only by earlier index (no cycles),
+    at most expr.MAX_DEPTH deep. Inlined checks: a real table has ~20,000 rows."""
+    out: list[E.Expr] = []
+    depth: list[int] = []
+    for row in _list(rows):
+        if type(row) is not list or not row:
+            raise Malformed("bad expression")
+        tag, size = row[0], len(row)
+        expr: E.Expr
+        level = 1
+        if tag == "s" and size == 2:
+            expr = E.Sym(_str(row[1]))
+        elif tag == "c" and size == 2:
+            expr = E.Const(_str(row[1]))
+        elif tag == "h" and size == 2:
+            expr = E.ChoiceRef(_index(row[1], choices))
+        elif tag == "!" and size == 2:
+            index = _index(row[1], len(out))
+            expr, level = E.Not(out[index]), depth[index] + 1
+        elif (tag == "&" or tag == "|") and size == 2 and type(row[1]) is list and len(row[1]) >= 2:
+            indices = row[1]
+            for index in indices:
+                if type(index) is not int or not 0 <= index < len(out):
+                    raise Malformed("not an earlier expression")
+            parts = tuple([out[i] for i in indices])
+            expr = E.And(parts) if tag == "&" else E.Or(parts)
+            level = 1 + max([depth[i] for i in indices])
+        elif tag == "=" and size == 4 and row[1] in E.COMPARISONS:
+            left, right = _index(row[2], len(out)), _index(row[3], len(out))
+            expr, level = E.Cmp(row[1], out[left], out[right]), 1 + max(depth[left], depth[right])
+        else:
+            raise Malformed("bad expression")
+        if level > E.MAX_DEPTH:
+            raise Malformed("expression too deep")
+        out.append(expr)
+        depth.append(level)
+    return out
+
+
+class _Reader:
+    """One entry's tables, and the parts read on demand."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.names = [_str(n) for n in _list(data["names"])]
+        self.rows = _list(data["symbols"])  # JSON texts, each checked when parsed (_parsed)
+        self.position = {name: i for i, name in enumerate(self.names)}
+        if len(self.position) != len(self.names) or len(self.rows) != len(self.names):
+            raise Malformed("bad symbol table")
+        self.choice_rows = _list(data["choices"])
+        self.exprs = _exprs(_parsed(data["exprs"]), len(self.choice_rows))
+        self.incoming_rows = _dict(data["incoming"])  # JSON keys are strings; values checked when parsed
+        if any(key.partition(" ")[0] not in _KINDS or not key.partition(" ")[2] for key in self.incoming_rows):
+            raise Malformed("bad edge key")
+        self.edge_count = _int(data["edge_count"])
+        self.include_paths = [tuple(_pair(p) for p in _list(path)) for path in _list(data["include_paths"])]
+
+    def expr(self, index: object) -> E.Expr:
+        return self.exprs[_index(index, len(self.exprs))]
+
+    def symbol(self, name: str) -> Symbol:
+        row = _list(_parsed(self.rows[self.position[name]]))
+        name_, type_, locs, prompts, direct, defaults, ranges, choice, default_locs = row
+        if name_ != name or type_ not in _TYPES:
+            raise Malformed("bad symbol")
+        if choice is not None:
+            _index(choice, len(self.choice_rows))
+        return Symbol(
+            name=name, type=type_, locs=tuple(_loc_of(l) for l in _list(locs)),
+            prompts=tuple(self.expr(p) for p in _list(prompts)), direct_dep=self.expr(direct),
+            defaults=tuple(self._two(d) for d in _list(defaults)),
+            ranges=tuple(self._three(r) for r in _list(ranges)),
+            choice=choice,
+            default_locs=tuple((_loc_of(loc), _int(nth)) for loc, nth in map(_list, _list(default_locs))))
+
+    def _two(self, value: object) -> tuple[E.Expr, E.Expr]:
+        a, b = _list(value)
+        return self.expr(a), self.expr(b)
+
+    def _three(self, value: object) -> tuple[E.Expr, E.Expr, E.Expr]:
+        a, b, c = _list(value)
+        return self.expr(a), self.expr(b), self.expr(c)
+
+    def choices(self) -> list[Choice]:
+        out = []
+        for position, row in enumerate(self.choice_rows):
+            index, locs, prompts, direct, members, optional, type_, defaults = _list(row)
+            if index != position or type(optional) is not bool or type_ not in _TYPES \
+                    or any(_str(m) not in self.position for m in _list(members)):
+                raise Malformed("bad choice")
+            out.append(Choice(
+                index=index, locs=tuple(_loc_of(l) for l in _list(locs)),
+                prompts=tuple(self.expr(p) for p in _list(prompts)), direct_dep=self.expr(direct),
+                members=tuple(members), optional=optional, type=type_,
+                defaults=tuple((_str(m), self.expr(c)) for m, c in map(_list, _list(defaults)))))
+        return out
+
+    def incoming(self, kind: str, target: str) -> tuple[tuple[int, Edge], ...]:
+        """The edges into `target`, each with its place among all edges."""
+        text = self.incoming_rows.get(f"{kind} {target}")
+        if text is None:
+            return ()
+        out = []
+        for row in _list(_parsed(text)):
+            position, kind_, source, target_, cond, entry, nth = _list(row)
+            if kind_ != kind or target_ != target or _str(source) not in self.position:
+                raise Malformed("bad edge")
+            out.append((_index(position, self.edge_count),
+                        Edge(kind, source, target, self.expr(cond), _loc_of(entry), _int(nth))))
+        return tuple(out)
+
+    def node(self, value: object) -> Node:
+        file, line, prompt, menus, path = _list(value)
+        if type(prompt) is not bool:
+            raise Malformed("bad node")
+        return Node(_str(file), _int(line), prompt, tuple(_loc_of(m) for m in _list(menus)),
+                    self.include_paths[_index(path, len(self.include_paths))])
+
+
+class _OnDemand(Mapping[str, _V]):
+    """A saved table read entry by entry: each parsed and checked when first
+    read (Malformed then), in the order saved."""
+
+    def __init__(self, names: Sequence[str], read: Callable[[str], _V]) -> None:
+        self._names = names
+        self._known = frozenset(names)
+        self._read = read
+        self._done: dict[str, _V] = {}
+
+    def __getitem__(self, name: str) -> _V:
+        done = self._done.get(name)
+        if done is None:
+            if name not in self._known:
+                raise KeyError(name)
+            try:
+                done = self._done[name] = self._read(name)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+                raise Malformed(f"saved model: {name}: {err}") from None
+        return done
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _saved(data: dict[str, Any], files: Mapping[str, Identity], arch: str) -> Saved:
+    reader = _Reader(data)
+    choices = reader.choices()
+    incoming: dict[tuple[str, str], tuple[tuple[int, Edge], ...]] = {}
+
+    def edges_into(kind: str, target: str) -> tuple[tuple[int, Edge], ...]:
+        done = incoming.get((kind, target))
+        if done is None:
+            try:
+                done = incoming[(kind, target)] = reader.incoming(kind, target)
+            except (ValueError, TypeError, KeyError, IndexError) as err:
+                raise Malformed(f"saved model: edges into {target}: {err}") from None
+        return done
+
+    probes: dict[str, Probe] = {}
+    for row in _list(data["probes"]):
+        name, command, loc = _list(row)
+        if _str(name) in probes or name in reader.position:
+            raise Malformed("bad probe")
+        probes[name] = Probe(name, _str(command), _loc_of(loc))
+    kernel = data["kernel"]
+    if kernel is not None:
+        major, minor = _list(kernel)
+        kernel = (_int(major), _int(minor))
+    model = ArchModel(
+        arch=arch, symbols=_OnDemand(reader.names, reader.symbol), choices=choices,
+        edges=_AllEdges(lambda: sorted((e for k in reader.incoming_rows for e in edges_into(*k.split(" ", 1))),
+                                       key=lambda pair: pair[0])),
+        probes=probes, files=tuple(_str(f) for f in _list(data["model_files"])), kernel=kernel,
+        incoming_source=lambda kind, target: tuple(edge for _, edge in edges_into(kind, target)))
+    node_rows = _dict(data["nodes"])  # JSON keys are strings; values checked when parsed
+    if any(name not in reader.position for name in node_rows):
+        raise Malformed("nodes of an unknown symbol")
+    choice_nodes = [tuple(reader.node(n) for n in _list(found)) for found in _list(data["choice_nodes"])]
+    if len(choice_nodes) != len(choices):
+        raise Malformed("nodes of another model's choices")
+    nodes = Nodes(_OnDemand(list(node_rows),
+                            lambda name: tuple(reader.node(n) for n in _list(_parsed(node_rows[name])))),
+                  choice_nodes)
+    marked = tuple((_str(file), _str(text)) for file, text in map(_list, _list(data["marked"])))
+    globs = tuple((_str(p), tuple(_str(m) for m in _list(found))) for p, found in _dict(data["globs"]).items())
+    return Saved(model, nodes, LoadRecord(tuple(files.items()), globs, marked))
+
+
+class _AllEdges(Sequence[Edge]):
+    """Every edge, in the load's order, read on first use (query and explain
+    read the edges into a target only)."""
+
+    def __init__(self, read: Callable[[], list[tuple[int, Edge]]]) -> None:
+        self._read = read
+        self._edges: list[Edge] | None = None
+
+    def _all(self) -> list[Edge]:
+        if self._edges is None:
+            self._edges = [edge for _, edge in self._read()]
+        return self._edges
+
+    @overload
+    def __getitem__(self, index: int) -> Edge: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Edge]: ...
+
+    def __getitem__(self, index: int | slice) -> Edge | list[Edge]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
