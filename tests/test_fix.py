@@ -259,3 +259,18 @@ def test_every_edit_kind_has_its_text_edit():
 
     assert set(fix.TEXT_EDITS) == set(get_args(EditKind))
     assert {s.edit_kind for s in STRATEGIES.values()} <= set(fix.TEXT_EDITS)
+
+
+def test_a_fix_that_hides_the_picked_choice_member_is_unsafe(capsys, tmp_path):
+    """`M depends on !B` closes `M && B && C`, but where the user picked M
+    with B set and C not (a configuration that is not broken) it hides M,
+    and conf moves the pick to N: the fix changes M there."""
+    kconfig = ('choice\n\tprompt "c"\nconfig M\n\tbool "m"\nconfig N\n\tbool "n"\nendchoice\n'
+               'config B\n\tbool "b"\nconfig C\n\tbool "c"\n')
+    root = make_tree(tmp_path / "t", {"Kconfig": kconfig})
+    rules = rule_dir(tmp_path, "M && B && C", "!B", strategy="add-depends")
+    code, out, _ = cli(capsys, "check", "--tree", root, "--no-builtin-rules", "--rules", rules, "--format", "json")
+    (finding,) = json.loads(out)["findings"]
+    assert code == 1 and finding["fix"]["applicability"] == "unsafe"
+    assert "+\tdepends on !B" in finding["fix"]["diff"].splitlines()
+    assert "M becomes n where it was y" in finding["fix"]["note"]
