@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from kltolint import expr as E
 from kltolint.findings import Finding, Stats, Step, Witness
-from kltolint.model import BOOL_TYPES, ArchModel, Symbol
+from kltolint.model import BOOL_TYPES, EDGE_KINDS, ArchModel, Symbol
 from kltolint.rulekind import RuleKind, no_region
 from kltolint.rules import Rule, RuleKindName
 from kltolint.source import Logical, SourceFile, Sources
@@ -263,7 +263,7 @@ class Possible:
                 choice = self.model.choices[sym.choice]
                 for name in {n for e in (*choice.prompts, choice.direct_dep) for n in E.symbols(e)}:
                     users.setdefault(name, set()).add(sym.name)
-            for kind in ("select", "imply"):
+            for kind in EDGE_KINDS:
                 for edge in self.model.incoming(kind, sym.name):
                     for name in (edge.source, *E.symbols(edge.cond)):
                         users.setdefault(name, set()).add(sym.name)

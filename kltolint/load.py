@@ -23,7 +23,7 @@ from kltolint import compat
 from kltolint.compat import LoadKind
 from kltolint.errors import UserError
 from kltolint.expr import COMPARISONS, MAX_DEPTH, ChoiceRef, Cmp, Const, Expr, Not, Sym, and_, or_
-from kltolint.model import ArchModel, Choice, Edge, Loc, Symbol
+from kltolint.model import EDGE_KINDS, ArchModel, Choice, Edge, Loc, Symbol
 from kltolint.toolchain import TOOL_VARIABLES
 from kltolint.tree import LoadRecord, Tree
 
@@ -384,7 +384,7 @@ class _Converter:
         done = self.edge_memo.get(id(node))
         if done is None:
             out = []
-            for kind, pairs in (("select", node.selects), ("imply", node.implies)):
+            for kind, pairs in zip(EDGE_KINDS, (node.selects, node.implies), strict=True):
                 seen: dict[str, int] = {}
                 for target, cond in pairs:
                     nth = seen.get(target.name, 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 from collections.abc import Callable, Mapping, Sequence
 
 from kltolint.expr import Expr
@@ -30,11 +30,15 @@ class Loc:
         return f"{self.file}:{self.line}"
 
 
+EdgeKind = Literal["select", "imply"]
+EDGE_KINDS: tuple[EdgeKind, ...] = get_args(EdgeKind)  # also the keywords of their lines
+
+
 @dataclass(frozen=True)
 class Edge:
     """`select TARGET [if C]` or `imply TARGET [if C]` in one entry."""
 
-    kind: str  # "select" or "imply"
+    kind: EdgeKind
     source: str  # the selecting symbol
     target: str
     cond: Expr  # the `if` part and the entry's dependencies

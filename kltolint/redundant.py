@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from kltolint import expr as E
 from kltolint import mintool
 from kltolint.findings import Edit, EditKind, EditPoint, Finding, Stats, Step, Witness
-from kltolint.model import BOOL_TYPES, ArchModel, Edge, Symbol
+from kltolint.model import BOOL_TYPES, EDGE_KINDS, ArchModel, Edge, Symbol
 from kltolint.rulekind import RuleKind, no_region
 from kltolint.rules import Rule, RuleKindName
 from kltolint.source import Entry, Logical, SourceFile, Sources
@@ -169,7 +169,7 @@ def edited_model(model: ArchModel, sym: Symbol, entry: Entry, line: Logical, old
     symbols whose definitions that changes; None when it matches nothing."""
     edges: dict[Edge, Edge] = {}
     changed = sym
-    if line.keyword in ("select", "imply"):
+    if line.keyword in EDGE_KINDS:
         target = line.words()[1] if len(line.words()) > 1 else ""
         nth = [p for p in entry.props if p.keyword == line.keyword and p.words()[1:2] == [target]].index(line)
         for edge in model.incoming(line.keyword, target):
@@ -199,7 +199,7 @@ def edited_model(model: ArchModel, sym: Symbol, entry: Entry, line: Logical, old
 
 def _outgoing(entry: Entry) -> list[tuple[str, str]]:
     return list(dict.fromkeys((p.keyword, p.words()[1]) for p in entry.props
-                              if p.keyword in ("select", "imply") and len(p.words()) > 1))
+                              if p.keyword in EDGE_KINDS and len(p.words()) > 1))
 
 
 def unchanged(model: ArchModel, view: ArchModel, names: set[str], floors: Mapping[str, int]) -> bool:

@@ -18,15 +18,12 @@ from dataclasses import dataclass
 from kltolint import sweep
 from kltolint.dead import references
 from kltolint.findings import Finding
-from kltolint.model import ArchModel
+from kltolint.model import EDGE_KINDS, ArchModel
 from kltolint.patch import Hunk, Patch, is_kconfig
 from kltolint.rules import Rule
 from kltolint.session import Session
 from kltolint.source import SourceFile, Sources
 from kltolint.tree import Tree
-
-
-EDGE_KEYWORDS = ("select", "imply")
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,7 @@ def _names_at(source: SourceFile, lines: Iterable[int]) -> set[str]:
         # A select or imply line adds or removes its own edge (in scope by its
         # target) and leaves its entry's value as it was, so the entry's other
         # selects cannot change: only another kind of line brings them all in.
-        if entry is not None and entry.name and logical.keyword not in EDGE_KEYWORDS:
+        if entry is not None and entry.name and logical.keyword not in EDGE_KINDS:
             names.add(entry.name)
         if logical.kind == "entry" and logical.keyword in ("config", "menuconfig"):
             names.update(logical.words()[1:2])

@@ -48,14 +48,13 @@ from typing import Any, TypeVar, overload
 from kltolint import expr as E
 from kltolint.cache import code_digest, entry_files, unchanged, write_entry
 from kltolint.errors import UserError
-from kltolint.model import ArchModel, Choice, Edge, Loc, Probe, Symbol
+from kltolint.model import EDGE_KINDS, ArchModel, Choice, Edge, Loc, Probe, Symbol
 from kltolint.provenance import Node, Nodes
 from kltolint.tree import Identity, LoadRecord, Tree
 
 SCHEMA = 1
 KEY_BYTES = 32
 _TYPES = frozenset({"bool", "tristate", "int", "hex", "string", "unknown"})
-_KINDS = frozenset({"select", "imply"})
 _V = TypeVar("_V")
 
 
@@ -390,7 +389,7 @@ class _Reader:
         self.choice_rows = _list(data["choices"])
         self.exprs = _exprs(_parsed(data["exprs"]), len(self.choice_rows))
         self.incoming_rows = _dict(data["incoming"])  # JSON keys are strings; values checked when parsed
-        if any(key.partition(" ")[0] not in _KINDS or not key.partition(" ")[2] for key in self.incoming_rows):
+        if any(key.partition(" ")[0] not in EDGE_KINDS or not key.partition(" ")[2] for key in self.incoming_rows):
             raise Malformed("bad edge key")
         self.edge_count = _int(data["edge_count"])
         self.include_paths = [tuple(_pair(p) for p in _list(path)) for path in _list(data["include_paths"])]
@@ -440,13 +439,16 @@ class _Reader:
         text = self.incoming_rows.get(f"{kind} {target}")
         if text is None:
             return ()
+        edge_kind = next((k for k in EDGE_KINDS if k == kind), None)
+        if edge_kind is None:
+            raise Malformed("bad edge kind")
         out = []
         for row in _list(_parsed(text)):
             position, kind_, source, target_, cond, entry, nth = _list(row)
             if kind_ != kind or target_ != target or _str(source) not in self.position:
                 raise Malformed("bad edge")
             out.append((_index(position, self.edge_count),
-                        Edge(kind, source, target, self.expr(cond), _loc_of(entry), _int(nth))))
+                        Edge(edge_kind, source, target, self.expr(cond), _loc_of(entry), _int(nth))))
         return tuple(out)
 
     def node(self, value: object) -> Node:
