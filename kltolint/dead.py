@@ -184,7 +184,7 @@ def defined_in(sources: Sources) -> frozenset[str]:
 def prepare(sources: Sources) -> None:
     """Before forking one worker per arch: parse every Kconfig file and find
     the names defined anywhere once, here, instead of once in every worker."""
-    sources.preload(sources.tree.kconfig_files())
+    sources.preload()
     defined_in(sources)
 
 

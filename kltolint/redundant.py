@@ -361,4 +361,4 @@ RULE_KIND = RuleKind(
     how_fixed=lambda rule: ("delete the term (re-simplifying the line), or the line with the comment lines "
                             "directly above it; verified like every fix"),
     fix="sometimes", flag="--redundant", reproven=reproven,
-    prepare=lambda sources: sources.preload(sources.tree.kconfig_files()))
+    prepare=Sources.preload)

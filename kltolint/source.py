@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -216,6 +215,7 @@ class Sources:
     def __init__(self, tree: Tree) -> None:
         self.tree = tree
         self._files: dict[str, SourceFile] = {}
+        self._preloaded = False
 
     def file(self, rel: str) -> SourceFile:
         if rel not in self._files:
@@ -226,11 +226,15 @@ class Sources:
         """Is `rel` parsed already (read once, kept)?"""
         return rel in self._files
 
-    def preload(self, rels: Iterable[str]) -> None:
-        """Parse these files now. A session does it before forking one worker
-        per arch, so that the workers share one parse instead of each making
-        its own. A file that cannot be read is left to whoever needs it."""
-        for rel in rels:
+    def preload(self) -> None:
+        """Parse every Kconfig file of the tree now, once (a second call does
+        nothing). A session does it before forking one worker per arch, so
+        that the workers share one parse instead of each making its own. A
+        file that cannot be read is left to whoever needs it."""
+        if self._preloaded:
+            return
+        self._preloaded = True
+        for rel in self.tree.kconfig_files():
             if rel not in self._files:
                 try:
                     self._files[rel] = SourceFile(self.tree.read(rel))
