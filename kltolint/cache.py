@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 
 import kltolint
 from kltolint.errors import UserError
-from kltolint.findings import Finding, FixInfo, fix_from_data, fix_to_data, from_data, to_data
+from kltolint.findings import Finding, FixInfo, as_list, fix_from_data, fix_to_data, from_data, to_data
 from kltolint.rules import Rule
 from kltolint.suppress import Suppression, in_record
 from kltolint.tree import Identity, LoadRecord, Tree, identity_of
@@ -115,8 +115,8 @@ class Cache:
             if not unchanged(tree, files, data["globs"]):
                 return None
             self._checked(files, data["globs"])
-            found = ([from_data(f) for f in _list(data["findings"])],
-                     [_suppression(s) for s in _list(data["suppressions"])])
+            found = ([from_data(f) for f in as_list(data["findings"])],
+                     [_suppression(s) for s in as_list(data["suppressions"])])
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UserError):
             return None  # missing, corrupt or foreign: a miss
         for rel, identity in files.items():  # what the findings were computed from (fix.write_atomic)
@@ -214,12 +214,6 @@ def _identity_of(finding: Finding) -> str:
 
 # -- reading an entry: anything not exactly as written is a miss (TypeError/ValueError) ---
 
-def _list(value: object) -> list[Any]:
-    if type(value) is not list:
-        raise TypeError("not a list")
-    return value
-
-
 def entry_files(value: object) -> dict[str, Identity]:
     """An entry's `files` field, type-checked (TypeError for anything else)."""
     if type(value) is not dict:
@@ -236,8 +230,8 @@ def entry_files(value: object) -> dict[str, Identity]:
 
 
 def _suppression(value: object) -> Suppression:
-    file, line, rules = _list(value)
-    if type(file) is not str or type(line) is not int or any(type(r) is not str for r in _list(rules)):
+    file, line, rules = as_list(value)
+    if type(file) is not str or type(line) is not int or any(type(r) is not str for r in as_list(rules)):
         raise TypeError("bad suppression")
     return Suppression(file, line, tuple(rules))
 

@@ -161,18 +161,18 @@ def from_data(data: object) -> Finding:
     w = _dict(d["witness"], {"config", "make", "assumptions", "toolchain", "unknown_toolchain"})
     if type(w["unknown_toolchain"]) is not bool:
         raise TypeError("not a bool")
-    guard = _str(d["guard"])
+    guard = as_str(d["guard"])
     if guard and not expr.is_canonical(guard):
         raise ValueError("a guard that is not a plain expression")
     return Finding(
-        rule=_str(d["rule"]), name=_str(d["name"]), arch=_str(d["arch"]), file=_str(d["file"]),
-        line=_line(d["line"]), message=_str(d["message"]),
-        witness=Witness(_str(w["config"]), _str(w["make"]), _strs(w["assumptions"]), _str(w["toolchain"]),
+        rule=as_str(d["rule"]), name=as_str(d["name"]), arch=as_str(d["arch"]), file=as_str(d["file"]),
+        line=_line(d["line"]), message=as_str(d["message"]),
+        witness=Witness(as_str(w["config"]), as_str(w["make"]), _strs(w["assumptions"]), as_str(w["toolchain"]),
                         w["unknown_toolchain"]),
-        chain=tuple(_step(s) for s in _items(d["chain"])),
+        chain=tuple(_step(s) for s in as_list(d["chain"])),
         point=None if d["point"] is None else _point(d["point"]),
         guard=guard, notes=_strs(d["notes"]),
-        alternatives=tuple(_point(p) for p in _items(d["alternatives"])),
+        alternatives=tuple(_point(p) for p in as_list(d["alternatives"])),
     )
 
 
@@ -182,20 +182,22 @@ def _dict(value: object, keys: set[str]) -> dict[str, Any]:
     return value
 
 
-def _items(value: object) -> list[Any]:
+def as_list(value: object) -> list[Any]:
+    """A JSON list read back from a cache, or TypeError (it is checked, not trusted)."""
     if type(value) is not list:
         raise TypeError("not a list")
     return value
 
 
-def _str(value: object) -> str:
+def as_str(value: object) -> str:
+    """A JSON string read back from a cache, or TypeError."""
     if type(value) is not str:
         raise TypeError("not a string")
     return value
 
 
 def _strs(value: object) -> tuple[str, ...]:
-    return tuple(_str(v) for v in _items(value))
+    return tuple(as_str(v) for v in as_list(value))
 
 
 def _line(value: object) -> int:
@@ -206,14 +208,14 @@ def _line(value: object) -> int:
 
 def _step(value: object) -> Step:
     d = _dict(value, {"file", "line", "text"})
-    return Step(_str(d["file"]), _line(d["line"]), _str(d["text"]))
+    return Step(as_str(d["file"]), _line(d["line"]), as_str(d["text"]))
 
 
 def _point(value: object) -> EditPoint:
     d = _dict(value, {"kind", "file", "entry_line", "symbol", "nth"})
     if d["kind"] not in _EDIT_KINDS or type(d["nth"]) is not int or d["nth"] < 0:
         raise ValueError("bad edit point")
-    return EditPoint(d["kind"], _str(d["file"]), _line(d["entry_line"]), _str(d["symbol"]), d["nth"])
+    return EditPoint(d["kind"], as_str(d["file"]), _line(d["entry_line"]), as_str(d["symbol"]), d["nth"])
 
 
 def fix_to_data(fix: FixInfo) -> dict[str, Any]:
@@ -226,9 +228,9 @@ def fix_from_data(data: object) -> FixInfo:
     if d["applicability"] not in ("safe", "unsafe", "none"):
         raise ValueError("bad applicability")
     edits = []
-    for item in _items(d["edits"]):
+    for item in as_list(d["edits"]):
         e = _dict(item, {"file", "first", "last", "action", "text"})
         if e["action"] not in ("replace", "insert"):
             raise ValueError("bad edit")
-        edits.append(Edit(_str(e["file"]), _line(e["first"]), _line(e["last"]), e["action"], _str(e["text"])))
-    return FixInfo(d["applicability"], _str(d["diff"]), _str(d["note"]), tuple(edits))
+        edits.append(Edit(as_str(e["file"]), _line(e["first"]), _line(e["last"]), e["action"], as_str(e["text"])))
+    return FixInfo(d["applicability"], as_str(d["diff"]), as_str(d["note"]), tuple(edits))
