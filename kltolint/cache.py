@@ -55,6 +55,11 @@ class Manifest:
         return cls({rel: tree.fingerprint(rel) for rel in files}, (), ())
 
 
+def location(given: str | None) -> Path:
+    """The cache directory: `--cache-dir` when given, else `default_dir()`."""
+    return Path(given) if given else default_dir()
+
+
 def default_dir() -> Path:
     """$KLTOLINT_CACHE_DIR, else $XDG_CACHE_HOME/kltolint, else
     ~/.cache/kltolint. A relative path in either variable would name a folder

@@ -122,7 +122,7 @@ def run_explain(opts: ExplainOptions) -> ExitCode:
 def _answered(command: Literal["query", "explain"], opts: QueryOptions | ExplainOptions) -> ExitCode:
     """Answer from the cache when the tree and the question are unchanged."""
     from kltolint.answers import Answers
-    from kltolint.cache import default_dir
+    from kltolint.cache import location
     from kltolint.saved import Malformed
 
     tree = open_tree(opts.tree)
@@ -134,7 +134,7 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
 
         question["config_sha256"] = hashlib.sha256(config_bytes(Path(opts.config))).hexdigest()
     key = json.dumps(question, sort_keys=True)
-    store = None if opts.no_cache else Answers(Path(opts.cache_dir) if opts.cache_dir else default_dir())
+    store = None if opts.no_cache else Answers(location(opts.cache_dir))
     hit = store.get(tree, "", key) if store else None
     if hit is not None:
         output, code = hit["output"], hit["code"]
@@ -177,10 +177,10 @@ def _asked(command: Literal["query", "explain"], opts: QueryOptions | ExplainOpt
 
 
 def _models(cache_dir: str | None) -> Models:
-    from kltolint.cache import default_dir
+    from kltolint.cache import location
     from kltolint.saved import Models
 
-    return Models(Path(cache_dir) if cache_dir else default_dir())
+    return Models(location(cache_dir))
 
 
 def _known_symbols(tree: Tree, arches: list[str], goal: E.Expr, facts: list[Fact], first: Asked,
@@ -226,7 +226,7 @@ def _answer_one(job: tuple[str, str, str, list[str], str | None]) -> tuple[Answe
 def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manifest],
            models: Models | None) -> ExitCode:
     from kltolint import query as Q
-    from kltolint.cache import Manifest, default_dir
+    from kltolint.cache import Manifest, location
     from kltolint.source import Sources
     from kltolint.toolfacts import parse_facts
 
@@ -239,7 +239,7 @@ def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manif
     _known_symbols(tree, arches, goal, facts, asked, load)
     manifests.append(Manifest.of(asked.record))
     answers = [Q.answer(asked, Sources(tree))]
-    cache_dir = None if models is None else str(Path(opts.cache_dir) if opts.cache_dir else default_dir())
+    cache_dir = None if models is None else str(location(opts.cache_dir))
     jobs = [(str(tree.root), arch, opts.expr, list(opts.toolchain), cache_dir) for arch in arches[1:]]
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers > 1 and not tree.overlay:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kltolint import dead, output, redundant, rules as rules_mod, streams, suppress
-from kltolint.cache import Cache, default_dir
+from kltolint.cache import Cache, location
 from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules, open_tree
 from kltolint.errors import UserError
 from kltolint.findings import Finding
@@ -110,7 +110,7 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the findings cache")
     check.add_argument("--cache-dir", metavar="DIR",
-                       help="cache location (default: $KLTOLINT_CACHE_DIR, else $XDG_CACHE_HOME/kltolint)")
+                       help="cache location (default: $KLTOLINT_CACHE_DIR, else $XDG_CACHE_HOME/kltolint, else ~/.cache/kltolint)")
 
 
 def run(opts: CheckOptions) -> ExitCode:
@@ -175,7 +175,7 @@ def _arches(tree: Tree, opts: CheckOptions) -> list[str]:
 def _cache(opts: CheckOptions) -> Cache | None:
     if opts.no_cache:
         return None
-    return Cache(Path(opts.cache_dir) if opts.cache_dir else default_dir())
+    return Cache(location(opts.cache_dir))
 
 
 def _findings(opts: CheckOptions, session: Session,
