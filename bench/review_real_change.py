@@ -6,8 +6,13 @@ added and removed files; one patch per file), and each goes through
 seconds, the first error line; any traceback, exit status other than 0, 1
 or 2, or timeout is a failure of the contract.
 
-    python bench/review_real_change.py [--limit N] [--only-arch | --shared-sample N] [--series]
-                                       [--jobs J] [--out bench/review-real-change.md]
+    python bench/review_real_change.py [--limit N] [--only-arch | --shared | --shared-sample N] [--series]
+                                       [--jobs J] [--record FILE.jsonl] [--out bench/review-real-change.md]
+
+`--record` makes a long run resumable: each outcome is appended to the file
+as one JSON line when its review ends, a patch already recorded there is not
+reviewed again, and the report covers every recorded outcome (so the ~960
+files outside arch/, hours of reviews, can be done in several sittings).
 
 `--series` also reviews all patches as one mbox (with --max-patches raised).
 kltolint reads 7.3 syntax (`depends on X if Y`, `transitional`) only with the
@@ -21,6 +26,7 @@ import argparse
 import concurrent.futures
 import difflib
 import filecmp
+import json
 import os
 import subprocess
 import sys
@@ -102,6 +108,9 @@ def main() -> int:
     parser.add_argument("--new", type=Path, default=KERNELS / "linux-source-7.3")
     parser.add_argument("--limit", type=int, help="only the first N patches (of the chosen kind)")
     parser.add_argument("--only-arch", action="store_true", help="only files under arch/ (one arch each: faster)")
+    parser.add_argument("--shared", action="store_true", help="only files outside arch/ (each loads every arch)")
+    parser.add_argument("--record", type=Path, metavar="FILE",
+                        help="append each outcome to FILE (JSON lines); skip the patches already in it")
     parser.add_argument("--shared-sample", type=int, metavar="N",
                         help="only N files outside arch/, evenly spread (each loads every arch: minutes)")
     parser.add_argument("--series", action="store_true", help="also review all patches as one mbox")
@@ -113,12 +122,17 @@ def main() -> int:
     todo = differing(args.old, args.new)
     if args.only_arch:
         todo = [t for t in todo if t[0].startswith("arch/")]
+    if args.shared:
+        todo = [t for t in todo if not t[0].startswith("arch/")]
     if args.shared_sample:
         shared = [t for t in todo if not t[0].startswith("arch/")]
         step = max(len(shared) // args.shared_sample, 1)
         todo = shared[::step][:args.shared_sample]
+    recorded = read_record(args.record) if args.record else {}
     if args.limit:
         todo = todo[:args.limit]
+    selected = {rel for rel, _ in todo}
+    todo = [t for t in todo if t[0] not in recorded]
     work = Path(tempfile.mkdtemp(prefix="kltolint-real-change-"))
     patches = {}
     for rel, kind in todo:
@@ -133,8 +147,13 @@ def main() -> int:
             rel, kind = futures[future]
             outcomes.append(Outcome(rel, kind, *future.result()))
             o = outcomes[-1]
+            if args.record:
+                with args.record.open("a", encoding="utf-8") as out:
+                    out.write(json.dumps({**o.__dict__, "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                          "load": os.getloadavg()[0]}) + "\n")
             print(f"{'ok ' if o.ok else 'FAIL'} {o.code} {o.seconds:7.1f}s {rel} ({kind}) {o.first_line[:100]}",
                   flush=True)
+    outcomes += [o for rel, o in recorded.items() if rel in selected]
     outcomes.sort(key=lambda o: o.rel)
     series = None
     if args.series or args.series_only:
@@ -149,6 +168,18 @@ def main() -> int:
     return 0 if all(o.ok for o in outcomes) and (series is None or (series[0] in (0, 1, 2) and not series[3])) else 1
 
 
+def read_record(path: Path) -> dict[str, Outcome]:
+    """The outcomes a `--record` file holds (a later line for a file wins)."""
+    out: dict[str, Outcome] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                data = json.loads(line)
+                out[data["rel"]] = Outcome(data["rel"], data["kind"], data["code"], data["seconds"],
+                                           data["first_line"], data["traceback"])
+    return out
+
+
 def write_report(args: argparse.Namespace, outcomes: list[Outcome], series) -> None:
     import statistics
 
@@ -158,6 +189,7 @@ def write_report(args: argparse.Namespace, outcomes: list[Outcome], series) -> N
         by_code[str(o.code)] = by_code.get(str(o.code), 0) + 1
     lines = [f"# review of real change: {args.old.name} -> {args.new.name}", "",
              f"{len(outcomes)} patches (one per differing Kconfig file{', arch/ only' if args.only_arch else ''}"
+             f"{', outside arch/' if args.shared else ''}"
              f"{f', {args.shared_sample} outside arch/, evenly spread' if args.shared_sample else ''}"
              f"{f', first {args.limit}' if args.limit else ''}); measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},"
              f" {os.cpu_count()} CPUs, {args.jobs} at a time.", "",
