@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, TextIO
 from kltolint import expr as E
 from kltolint import query as Q
 from kltolint import toolchain
+from kltolint.answers import config_bytes
 from kltolint.errors import UserError
 from kltolint.logic import Assignment, Encoder, InputKey, Query, Sat, SymEnc, Unsat, compare
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Symbol
@@ -47,21 +48,6 @@ MAX_ROUNDS = 2000
 _TRI = {"n": 0, "m": 1, "y": 2}
 _ASSIGN = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
 _UNSET = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set")
-
-
-MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a real .config is under 1 MiB
-
-
-def config_bytes(path: Path) -> bytes:
-    """A .config's bytes, read up to a bound (a pipe or /dev/zero included)."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as err:
-        raise UserError(f"cannot read: {err.strerror}", str(path)) from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise UserError(f"not a .config (larger than {MAX_CONFIG_BYTES >> 20} MiB)", str(path))
-    return data
 
 
 def read_config(path: Path) -> dict[str, str]:

@@ -124,17 +124,14 @@ def run_explain(opts: ExplainOptions) -> ExitCode:
 
 def _answered(command: Literal["query", "explain"], opts: QueryOptions | ExplainOptions) -> ExitCode:
     """Answer from the cache when the tree and the question are unchanged."""
-    from kltolint.answers import Answers
+    from kltolint.answers import Answers, config_bytes
     from kltolint.cache import location
-    from kltolint.saved import Malformed
 
     tree = open_tree(opts.tree)
     asked = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(opts).items()}
     question: dict[str, Any] = {"command": command, **{k: v for k, v in sorted(asked.items())
                                                       if k not in ("tree", "no_cache", "cache_dir")}}
     if isinstance(opts, ExplainOptions):
-        from kltolint.explain import config_bytes
-
         question["config_sha256"] = hashlib.sha256(config_bytes(Path(opts.config))).hexdigest()
     key = json.dumps(question, sort_keys=True)
     store = None if opts.no_cache else Answers(location(opts.cache_dir))
@@ -144,6 +141,8 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
         assert isinstance(output, str) and isinstance(code, int)  # Answers.get checked both
         sys.stdout.write(output)
         return ExitCode(code)
+    from kltolint.saved import Malformed  # a miss: the model is needed (and the solver)
+
     out = io.StringIO()
     manifests: list[Manifest] = []
     models = None if store is None else _models(opts.cache_dir)
