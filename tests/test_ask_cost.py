@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+import random
 import shutil
 import subprocess
 import sys
@@ -15,11 +16,13 @@ from pathlib import Path
 import pytest
 
 from kltolint import explain as X
+from kltolint import expr as E
 from kltolint import query as Q
 from kltolint.saved import SCHEMA
+from kltolint.source import Sources
 from tests.helpers import cli
 from tests.test_explain import CLANG
-from tests.test_query import DEMO, _tree
+from tests.test_query import DEMO, INIT, _tree
 
 
 def test_the_collector_is_paused_while_an_arch_is_answered_only(capsys, monkeypatch, tmp_path):
@@ -93,3 +96,65 @@ def test_an_answer_from_the_cache_or_a_saved_model_never_loads_the_parser(tmp_pa
     assert code == 1 and not modules & (PARSER | SOLVER | CHECKING)  # the same question: the answer cache
     code, modules = modules_after(tmp_path, "explain", "LTO_CLANG_FULL", "--config", config, *argv)
     assert code == 1 and not modules & (PARSER | SOLVER | CHECKING)
+
+
+# -- the unreachable core: lines only where the proof needs them ------------------------------
+
+def _random_kconfig(rng: random.Random, size: int) -> str:
+    """A small random Kconfig: prompts with conditions, `depends on`, selects,
+    implies and defaults with `if`s, an `if` block, a menu and a choice."""
+    names = [f"S{i}" for i in range(size)]
+
+    def cond(depth: int = 0) -> str:
+        pick = rng.random()
+        if depth < 2 and pick < 0.3:
+            return f"{cond(depth + 1)} {rng.choice(['&&', '||'])} {cond(depth + 1)}"
+        return ("!" if rng.random() < 0.3 else "") + rng.choice(names)
+
+    out = [INIT]
+    for index, name in enumerate(names):
+        if index == size // 2:
+            out.append(f"if {cond()}\n")
+        if index == size - 3:
+            out.append('choice\n\tprompt "pick"\n')
+        kind = rng.choice(["bool", "tristate"]) if index < size - 3 else "bool"
+        prompt = f' "{name}"' + (f" if {cond()}" if rng.random() < 0.3 else "")
+        lines = [f"config {name}", f"\t{kind}" + (prompt if rng.random() < 0.6 or index >= size - 3 else "")]
+        if rng.random() < 0.5:
+            lines.append(f"\tdepends on {cond()}")
+        if index < size - 3:
+            for _ in range(rng.randrange(3)):
+                lines.append(f"\t{rng.choice(['select', 'imply'])} {rng.choice(names[:size - 3])}"
+                             + (f" if {cond()}" if rng.random() < 0.5 else ""))
+            if rng.random() < 0.4:
+                lines.append(f"\tdefault {rng.choice(['y', 'm', cond()])}" + (f" if {cond()}" if rng.random() < 0.5 else ""))
+        out.append("\n".join(lines) + "\n")
+        if index == size - 1:
+            out.append("endchoice\n")
+        if index == size - 4:
+            out.append("endif\n")
+    return "\n".join(out)
+
+
+def test_random_cores_are_minimal_on_the_whole_lined_model(tmp_path):
+    """On random trees, every unreachable goal's core rules the goal out with
+    every other line of the tree relaxed, and each of its lines is needed:
+    checked on the whole lined model (`reachable_without`), which the core's
+    search never builds."""
+    rng = random.Random(16)
+    checked = 0
+    for case in range(40):
+        tree = _tree(tmp_path / str(case), _random_kconfig(rng, 9))
+        sources = Sources(tree)
+        for _ in range(4):
+            goal = " && ".join(("!" if rng.random() < 0.4 else "") + f"S{rng.randrange(9)}" for _ in range(2))
+            asked = Q.prepare(tree, "demo", E.parse(goal), [])
+            answer = Q.answer(asked, sources)
+            if answer.reachable:
+                continue
+            checked += 1
+            core = list(answer.core)
+            assert not Q.reachable_without(asked, sources, core, answer.facts), (case, goal)
+            for line in core:
+                assert Q.reachable_without(asked, sources, [c for c in core if c != line], answer.facts), (case, goal, line)
+    assert checked >= 40
