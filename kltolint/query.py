@@ -165,6 +165,7 @@ def unsat_core(asked: Asked, sources: Sources) -> tuple[tuple[Line, ...], tuple[
     goes on where it stopped: the core is as minimal as on the whole lined
     model (`reachable_without`)."""
     partial = _Partial(asked, sources)
+    partial.discover()
     core: list[Line | str] | None = None
     index = 0
     while True:
@@ -208,8 +209,26 @@ class _Partial:
         self.asked = asked
         self.lines = Lined(Provenance(asked.kconf, asked.model, sources))
         self.lined: set[str] = set()
+        self._everything = True  # choices' members lined (False: while discovering)
         self._guards: dict[str, E.Sym] = {}
         self._probes: dict[str, Probe] = {}
+        # symbols and edges as written, behind their guards (the same in every encoding)
+        self._as_written: dict[str, Symbol] = {}
+        self._edges: dict[tuple[str, str], tuple[Edge, ...]] = {}
+
+    def discover(self) -> None:
+        """Lines for the symbols whose written definitions the goal's proof
+        reads: a first guess, from the model as written (guards only, not a
+        line encoded: the cheapest encoding that tells)."""
+        self.lined, self._everything = set(), False
+        try:
+            enc, goal, named, guards = self.encode()
+            with Query(enc) as query:
+                found = query.find([goal, *named, *guards])
+        finally:
+            self._everything = True
+        if isinstance(found, Unsat):
+            self.lined = {guards[lit] for lit in found.core if lit in guards}
 
     def grow(self, written: Sat | Unsat, guards: dict[int, str]) -> None:
         """Lines for the symbols whose written definitions rule the goal out."""
@@ -247,7 +266,7 @@ class _Partial:
 
     def is_lined(self, name: str) -> bool:
         sym = self.asked.model.symbols.get(name)
-        return name in self.lined or (sym is not None and sym.choice is not None)
+        return name in self.lined or (self._everything and sym is not None and sym.choice is not None)
 
     def guard(self, name: str) -> E.Sym:
         guard = self._guards.get(name)
@@ -260,14 +279,21 @@ class _Partial:
     def symbol(self, name: str) -> Symbol:
         if self.is_lined(name):
             return self.lines.model.symbols[name]
-        sym = self.asked.model.symbols[name]
-        return replace(sym, prompts=(*sym.prompts, E.not_(self.guard(name))))
+        done = self._as_written.get(name)
+        if done is None:
+            sym = self.asked.model.symbols[name]
+            done = self._as_written[name] = replace(sym, prompts=(*sym.prompts, E.not_(self.guard(name))))
+        return done
 
     def _incoming(self, kind: str, target: str) -> tuple[Edge, ...]:
         if self.is_lined(target):
             return self.lines.model.incoming(kind, target)
-        guard = self.guard(target)
-        return tuple(replace(e, cond=E.and_(e.cond, guard)) for e in self.asked.model.incoming(kind, target))
+        done = self._edges.get((kind, target))
+        if done is None:
+            guard = self.guard(target)
+            done = self._edges[(kind, target)] = tuple(
+                replace(e, cond=E.and_(e.cond, guard)) for e in self.asked.model.incoming(kind, target))
+        return done
 
 
 class _Both(Mapping[str, Probe]):

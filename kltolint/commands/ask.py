@@ -11,7 +11,6 @@ import gc
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterator
@@ -267,6 +266,8 @@ def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manif
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers > 1 and not tree.overlay:
         # Forked workers, one arch each (as check does): memory goes back after every arch.
+        import multiprocessing  # only for several arches
+
         with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
             results = pool.map(_answer_one, jobs, chunksize=1)
     else:
