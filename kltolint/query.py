@@ -155,8 +155,10 @@ def unsat_core(asked: Asked, sources: Sources) -> tuple[tuple[Line, ...], tuple[
     """A minimal set of lines (and facts) that keep the goal unreachable:
     deletion-based shrinking of the solver's core, each line left needed.
 
-    Only the symbols the proof needs get deletable lines (`_Partial`); every
-    other symbol of the cone can be free or as written, by an assumption.
+    Only the symbols the proof needs get deletable lines (`_Partial`: at
+    first the goal's, the facts' and those their dependencies read, two
+    deep); every other symbol of the cone can be free or as written, by an
+    assumption.
     Free, a set of lines that rules the goal out rules it out with every
     other line of the tree relaxed too (the core shrinks); as written, a set
     that lets the goal hold lets it hold with the other lines relaxed too
@@ -165,7 +167,7 @@ def unsat_core(asked: Asked, sources: Sources) -> tuple[tuple[Line, ...], tuple[
     goes on where it stopped: the core is as minimal as on the whole lined
     model (`reachable_without`)."""
     partial = _Partial(asked, sources)
-    partial.discover()
+    partial.guess()
     core: list[Line | str] | None = None
     index = 0
     while True:
@@ -209,26 +211,29 @@ class _Partial:
         self.asked = asked
         self.lines = Lined(Provenance(asked.kconf, asked.model, sources))
         self.lined: set[str] = set()
-        self._everything = True  # choices' members lined (False: while discovering)
         self._guards: dict[str, E.Sym] = {}
         self._probes: dict[str, Probe] = {}
         # symbols and edges as written, behind their guards (the same in every encoding)
         self._as_written: dict[str, Symbol] = {}
         self._edges: dict[tuple[str, str], tuple[Edge, ...]] = {}
 
-    def discover(self) -> None:
-        """Lines for the symbols whose written definitions the goal's proof
-        reads: a first guess, from the model as written (guards only, not a
-        line encoded: the cheapest encoding that tells)."""
-        self.lined, self._everything = set(), False
-        try:
-            enc, goal, named, guards = self.encode()
-            with Query(enc) as query:
-                found = query.find([goal, *named, *guards])
-        finally:
-            self._everything = True
-        if isinstance(found, Unsat):
-            self.lined = {guards[lit] for lit in found.core if lit in guards}
+    def guess(self, depth: int = 2) -> None:
+        """Lines, to begin with, for the symbols of the goal and the facts and
+        those their definitions read, `depth` deep: where a proof usually
+        lies (the search grows the set when it does not)."""
+        model = self.asked.model
+        found: set[str] = set()
+        layer = {n for e in (self.asked.goal, *(f for _, f in self.asked.facts)) for n in E.symbols(e)}
+        for _ in range(depth + 1):
+            layer = {n for n in layer if n in model.symbols} - found
+            found |= layer
+            nxt: set[str] = set()
+            for name in layer:
+                sym = model.symbols[name]
+                for expr in (sym.direct_dep, *sym.prompts):
+                    nxt.update(E.symbols(expr))
+            layer = nxt
+        self.lined = found
 
     def grow(self, written: Sat | Unsat, guards: dict[int, str]) -> None:
         """Lines for the symbols whose written definitions rule the goal out."""
@@ -266,7 +271,7 @@ class _Partial:
 
     def is_lined(self, name: str) -> bool:
         sym = self.asked.model.symbols.get(name)
-        return name in self.lined or (self._everything and sym is not None and sym.choice is not None)
+        return name in self.lined or (sym is not None and sym.choice is not None)
 
     def guard(self, name: str) -> E.Sym:
         guard = self._guards.get(name)
