@@ -169,6 +169,7 @@ class Explainer:
         self.asked, self.model, self.sources, self.config = asked, asked.model, sources, config
         self.prov = Provenance(asked.kconf, asked.model, sources)
         self.eval = _Eval(asked.model, config)
+        self.ruled_out = False  # changes(): the facts alone rule the value out
         self.reasons: list[Reason] = []
         self._seen: set[tuple[str, str]] = set()
 
@@ -300,7 +301,7 @@ class Explainer:
 
     def changes(self, name: str, wanted: str) -> tuple[tuple[str, ...] | None, list[tuple[str, E.Expr]], list[str]]:
         """The fragment, the facts it holds under (toolchain and probe answers
-        of this .config), and notes."""
+        of this .config), and notes (and `ruled_out`)."""
         model, config = self.model, self.config
         facts = list(self.asked.facts) + _toolchain_facts(model, config)
         enc = Encoder(model)
@@ -345,6 +346,8 @@ class Explainer:
                     break
                 core = [lit for lit in outcome.core if lit in keep and lit in soft]
                 if not core:
+                    said = {goal, *(enc.expr(e).m for _, e in facts)}  # memoised: no new encoding
+                    self.ruled_out = all(lit in said for lit in outcome.core)
                     return None, facts, notes
                 soft.remove(core[-1])
                 dropped.append(core[-1])
@@ -445,7 +448,8 @@ def explain(asked: Q.Asked, sources: Sources, config: dict[str, str], name: str,
     if changes is None:
         with_config = Q.Asked(asked.arch, asked.srcarch, asked.model, asked.kconf, asked.record,
                               E.Cmp("=", E.Sym(name), E.Const(wanted)), facts)
-        impossible = Q.answer(with_config, sources)
+        # Unreachable for sure when the facts alone ruled it out: only its core is wanted.
+        impossible = (Q.ruled_out if explainer.ruled_out else Q.answer)(with_config, sources)
     return Explanation(name, wanted, current, tuple(explainer.reasons), changes, impossible, tuple(notes))
 
 

@@ -117,7 +117,15 @@ def answer(asked: Asked, sources: Sources) -> Answer:
         if isinstance(found, Sat):
             proof = W.build(query, goal, found.model, model, sources.line_text)
             return Answer(asked.arch, True, witness=proof, fixed=fixed)
+    return ruled_out(asked, sources)
+
+
+def ruled_out(asked: Asked, sources: Sources) -> Answer:
+    """The answer for a goal the solver has found unreachable under the
+    question's facts (`answer`, or explain's change search): its core."""
     core, facts = unsat_core(asked, sources)
+    model = asked.model
+    fixed = tuple(text for text, _ in asked.facts if text.startswith("ARCH="))
     return Answer(asked.arch, False, core=core, facts=facts, needs=_needs(core),
                   undefined=undefined(model, asked.goal), fixed=fixed, never_set=_never_set(model, core))
 

@@ -158,3 +158,25 @@ def test_random_cores_are_minimal_on_the_whole_lined_model(tmp_path):
             for line in core:
                 assert Q.reachable_without(asked, sources, [c for c in core if c != line], answer.facts), (case, goal, line)
     assert checked >= 40
+
+
+def test_explain_asks_no_second_time_what_the_facts_rule_out(tmp_path, monkeypatch):
+    """No change gives FAST with gcc: the change search has found it
+    unreachable under the .config's facts, so only the core is asked for
+    (no second reachability search), and the answer is as when asked again."""
+    from tests.test_explain import GCC, explain
+
+    asked_again = []
+    real = Q.answer
+    monkeypatch.setattr(Q, "answer", lambda *a: asked_again.append(a) or real(*a))
+    result, _ = explain(tmp_path / "short", GCC, "FAST")
+    assert result.changes is None and result.impossible is not None and asked_again == []
+    real_changes = X.Explainer.changes
+
+    def unsure(self, *args):
+        found = real_changes(self, *args)
+        self.ruled_out = False
+        return found
+    monkeypatch.setattr(X.Explainer, "changes", unsure)
+    again, _ = explain(tmp_path / "long", GCC, "FAST")
+    assert len(asked_again) == 1 and X.render_text(again) == X.render_text(result)
