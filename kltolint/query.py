@@ -6,7 +6,10 @@ conf tool), or *unreachable*, with the reason: a minimal set of Kconfig
 lines that together rule it out, whatever the rest of the tree says. The
 set is an unsatisfiable core over the deletable lines of `provenance`,
 shrunk by deletion until dropping any one line makes EXPR reachable, and it
-names the `--toolchain` facts it needs.
+names the `--toolchain` facts it needs. Only the symbols its proof needs
+get deletable lines; the rest of the cone is free or as written, by an
+assumption (`unsat_core`). `reachable_without` checks a core on the model
+with every line deletable.
 """
 
 from __future__ import annotations
@@ -351,26 +354,6 @@ class _Mixed(Mapping[str, Symbol]):
 
     def __len__(self) -> int:
         return len(self._partial.asked.model.symbols)
-
-
-def minimal_core(query: Query, goal: int, assumptions: list[int]) -> list[int]:
-    """Deletion-based shrinking of the solver's core: each literal left is
-    needed (without it, goal is satisfiable with the others assumed)."""
-    outcome = query.find([goal, *assumptions])
-    if isinstance(outcome, Sat):
-        raise AssertionError("the model with every line kept must be the original one")
-    wanted = set(assumptions)
-    core = [lit for lit in outcome.core if lit in wanted]
-    index = 0
-    while index < len(core):
-        trial = core[:index] + core[index + 1:]
-        outcome = query.find([goal, *trial])
-        if isinstance(outcome, Unsat):
-            smaller = set(outcome.core)
-            core = [lit for lit in trial if lit in smaller]
-        else:
-            index += 1
-    return core
 
 
 def _never_set(model: ArchModel, core: tuple[Line, ...]) -> tuple[str, ...]:
