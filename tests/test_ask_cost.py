@@ -180,3 +180,25 @@ def test_explain_asks_no_second_time_what_the_facts_rule_out(tmp_path, monkeypat
     monkeypatch.setattr(X.Explainer, "changes", unsure)
     again, _ = explain(tmp_path / "long", GCC, "FAST")
     assert len(asked_again) == 1 and X.render_text(again) == X.render_text(result)
+
+
+def test_a_core_gives_lines_only_to_the_symbols_near_its_proof(tmp_path, monkeypatch):
+    """TARGET is out of reach because nothing sets GATE; its cone also holds
+    thirty chains X -> Y -> Z and a selector of each X. The core is the one
+    line, and the symbols three deep or selecting into the cone never get
+    deletable lines (the whole lined model gave lines to all of them)."""
+    from kltolint.provenance import Lined
+
+    chains = "".join(f'config X{i}\n\tbool "x{i}"\n\tdepends on Y{i}\nconfig Y{i}\n\tbool "y{i}"\n\tdepends on Z{i}\n'
+                     f'config Z{i}\n\tbool "z{i}"\nconfig W{i}\n\tbool "w{i}"\n\tselect X{i}\n' for i in range(30))
+    kconfig = INIT + 'config GATE\n\tbool\nconfig TARGET\n\tbool "target"\n\tdepends on GATE && (' \
+        + " || ".join(f"X{i}" for i in range(30)) + ")\n" + chains
+    tree = _tree(tmp_path, kconfig)
+    lined: set[str] = set()
+    real = Lined.symbol
+    monkeypatch.setattr(Lined, "symbol", lambda self, name: lined.add(name) or real(self, name))
+    answer = Q.answer(Q.prepare(tree, "demo", E.parse("TARGET"), []), Sources(tree))
+    assert not answer.reachable and [line.text for line in answer.core] == [
+        "depends on GATE && (" + " || ".join(f"X{i}" for i in range(30)) + ")"]
+    assert answer.never_set == ("GATE",)
+    assert lined and not {n for n in lined if n[0] in "ZW"}
