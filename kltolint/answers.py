@@ -9,6 +9,8 @@ to the tree, types checked, identities compared): while the tree is
 unchanged, the same question is answered from it without loading anything;
 an edited, added or removed file, or anything not as written, is a miss.
 JSON written by rename, so a corrupt or concurrent entry is only a miss.
+`config_bytes` reads a .config (bounded) for the key, and for explain:
+here, so that an answer found in the cache loads neither the model nor the solver.
 """
 
 from __future__ import annotations
@@ -23,6 +25,19 @@ from kltolint.errors import UserError
 from kltolint.tree import Tree
 
 SCHEMA = 1
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a real .config is under 1 MiB
+
+
+def config_bytes(path: Path) -> bytes:
+    """A .config's bytes, read up to a bound (a pipe or /dev/zero included)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as err:
+        raise UserError(f"cannot read: {err.strerror}", str(path)) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise UserError(f"not a .config (larger than {MAX_CONFIG_BYTES >> 20} MiB)", str(path))
+    return data
 
 
 class Answers:

@@ -41,14 +41,20 @@ variables are part of the witness), not for whatever compiler is installed.
 """
 
 
-def parser() -> argparse.ArgumentParser:
-    """`kltolint` and one subparser per registered command."""
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """`kltolint` and one subparser per registered command. With `only`,
+    just that command's subparser gets its arguments (the others their
+    line in --help): the command line names its command first (`main`), and
+    another command's arguments may need modules this one never uses."""
     top = argparse.ArgumentParser(
         prog="kltolint", description=DESCRIPTION, epilog=check.EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     top.add_argument("--version", action="version", version=f"kltolint {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
     for name, command in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name, help=command.help)
+            continue
         command.add_arguments(sub.add_parser(
             name, help=command.help, description=command.description, epilog=command.epilog,
             formatter_class=argparse.RawDescriptionHelpFormatter))
@@ -87,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: list[str]) -> ExitCode:
-    namespace = parser().parse_args(args)
+    namespace = parser(args[0] if args[0] in COMMANDS else "").parse_args(args)
     command = COMMANDS[namespace.command]
     return command.run(command.parse(namespace))
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, TextIO
 from kltolint import expr as E
 from kltolint import query as Q
 from kltolint import toolchain
+from kltolint.answers import config_bytes
 from kltolint.errors import UserError
 from kltolint.logic import Assignment, Encoder, InputKey, Query, Sat, SymEnc, Unsat, compare
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Symbol
@@ -47,21 +48,6 @@ MAX_ROUNDS = 2000
 _TRI = {"n": 0, "m": 1, "y": 2}
 _ASSIGN = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
 _UNSET = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set")
-
-
-MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a real .config is under 1 MiB
-
-
-def config_bytes(path: Path) -> bytes:
-    """A .config's bytes, read up to a bound (a pipe or /dev/zero included)."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as err:
-        raise UserError(f"cannot read: {err.strerror}", str(path)) from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise UserError(f"not a .config (larger than {MAX_CONFIG_BYTES >> 20} MiB)", str(path))
-    return data
 
 
 def read_config(path: Path) -> dict[str, str]:
@@ -183,6 +169,7 @@ class Explainer:
         self.asked, self.model, self.sources, self.config = asked, asked.model, sources, config
         self.prov = Provenance(asked.kconf, asked.model, sources)
         self.eval = _Eval(asked.model, config)
+        self.ruled_out = False  # changes(): the facts alone rule the value out
         self.reasons: list[Reason] = []
         self._seen: set[tuple[str, str]] = set()
 
@@ -314,7 +301,7 @@ class Explainer:
 
     def changes(self, name: str, wanted: str) -> tuple[tuple[str, ...] | None, list[tuple[str, E.Expr]], list[str]]:
         """The fragment, the facts it holds under (toolchain and probe answers
-        of this .config), and notes."""
+        of this .config), and notes (and `ruled_out`)."""
         model, config = self.model, self.config
         facts = list(self.asked.facts) + _toolchain_facts(model, config)
         enc = Encoder(model)
@@ -359,6 +346,8 @@ class Explainer:
                     break
                 core = [lit for lit in outcome.core if lit in keep and lit in soft]
                 if not core:
+                    said = {goal, *(enc.expr(e).m for _, e in facts)}  # memoised: no new encoding
+                    self.ruled_out = all(lit in said for lit in outcome.core)
                     return None, facts, notes
                 soft.remove(core[-1])
                 dropped.append(core[-1])
@@ -459,7 +448,8 @@ def explain(asked: Q.Asked, sources: Sources, config: dict[str, str], name: str,
     if changes is None:
         with_config = Q.Asked(asked.arch, asked.srcarch, asked.model, asked.kconf, asked.record,
                               E.Cmp("=", E.Sym(name), E.Const(wanted)), facts)
-        impossible = Q.answer(with_config, sources)
+        # Unreachable for sure when the facts alone ruled it out: only its core is wanted.
+        impossible = (Q.ruled_out if explainer.ruled_out else Q.answer)(with_config, sources)
     return Explanation(name, wanted, current, tuple(explainer.reasons), changes, impossible, tuple(notes))
 
 

@@ -25,15 +25,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, overload
-
-import kconfiglib
+from typing import TYPE_CHECKING, Any, overload
 
 from kltolint import expr as E
-from kltolint.analysis import default_lines
 from kltolint.errors import UserError
 from kltolint.model import ArchModel, Choice, Edge, Loc, Probe, Symbol
 from kltolint.source import Logical, Sources
+
+if TYPE_CHECKING:  # a saved model's questions never load kconfiglib (nor the analysis)
+    import kconfiglib
 
 LINE_PREFIX = "KLTO_LINE_"
 
@@ -117,6 +117,8 @@ class Nodes:
     def _menus(self, parent: kconfiglib.MenuNode | None) -> tuple[Loc, ...]:
         """The menuconfig entries from `parent` up, inner first (kconfiglib's
         implicit menus), once per parent."""
+        import kconfiglib
+
         if parent is None or parent is self._kconf.top_node:
             return ()
         done = self._menus_of.get(id(parent))
@@ -374,6 +376,8 @@ class Lined:
         return E.and_(*theirs, holds)
 
     def symbol(self, name: str) -> Symbol:
+        from kltolint.analysis import default_lines
+
         done = self._symbols.get(name)
         if done is not None:
             return done

@@ -6,14 +6,17 @@ conf tool), or *unreachable*, with the reason: a minimal set of Kconfig
 lines that together rule it out, whatever the rest of the tree says. The
 set is an unsatisfiable core over the deletable lines of `provenance`,
 shrunk by deletion until dropping any one line makes EXPR reachable, and it
-names the `--toolchain` facts it needs.
+names the `--toolchain` facts it needs. Only the symbols its proof needs
+get deletable lines; the rest of the cone is free or as written, by an
+assumption (`unsat_core`). `reachable_without` checks a core on the model
+with every line deletable.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
 from kltolint import expr as E
 from kltolint import toolchain
@@ -21,8 +24,8 @@ from kltolint import witness as W
 from kltolint.errors import UserError
 from kltolint.findings import Witness
 from kltolint.logic import Encoder, InputKey, Query, Sat, Unsat
-from kltolint.model import ArchModel
-from kltolint.provenance import Line, Lined, Provenance
+from kltolint.model import ArchModel, Edge, Loc, Probe, Symbol
+from kltolint.provenance import LINE_PREFIX, Line, Lined, Provenance
 from kltolint.source import Sources
 from kltolint.toolfacts import Fact
 from kltolint.tree import LoadRecord, Tree
@@ -117,7 +120,15 @@ def answer(asked: Asked, sources: Sources) -> Answer:
         if isinstance(found, Sat):
             proof = W.build(query, goal, found.model, model, sources.line_text)
             return Answer(asked.arch, True, witness=proof, fixed=fixed)
+    return ruled_out(asked, sources)
+
+
+def ruled_out(asked: Asked, sources: Sources) -> Answer:
+    """The answer for a goal the solver has found unreachable under the
+    question's facts (`answer`, or explain's change search): its core."""
     core, facts = unsat_core(asked, sources)
+    model = asked.model
+    fixed = tuple(text for text, _ in asked.facts if text.startswith("ARCH="))
     return Answer(asked.arch, False, core=core, facts=facts, needs=_needs(core),
                   undefined=undefined(model, asked.goal), fixed=fixed, never_set=_never_set(model, core))
 
@@ -152,34 +163,197 @@ def reachable_without(asked: Asked, sources: Sources, keep: list[Line], facts: t
 
 
 def unsat_core(asked: Asked, sources: Sources) -> tuple[tuple[Line, ...], tuple[str, ...]]:
-    """A minimal set of lines (and facts) that keep the goal unreachable."""
-    enc, goal, named = _relaxable(asked, sources)
-    with Query(enc) as query:
-        core = minimal_core(query, goal, list(named))
-    lines = tuple(sorted((what for what in map(named.__getitem__, core) if isinstance(what, Line)),
-                         key=lambda l: (l.file, l.line)))
-    facts = tuple(what for what in map(named.__getitem__, core) if isinstance(what, str))
+    """A minimal set of lines (and facts) that keep the goal unreachable:
+    deletion-based shrinking of the solver's core, each line left needed.
+
+    Only the symbols the proof needs get deletable lines (`_Partial`: at
+    first the goal's, the facts' and those their dependencies read, two
+    deep); every other symbol of the cone can be free or as written, by an
+    assumption.
+    Free, a set of lines that rules the goal out rules it out with every
+    other line of the tree relaxed too (the core shrinks); as written, a set
+    that lets the goal hold lets it hold with the other lines relaxed too
+    (the line left out is needed). When the two disagree, the symbols whose
+    written definitions rule the goal out get their lines, and the search
+    goes on where it stopped: the core is as minimal as on the whole lined
+    model (`reachable_without`)."""
+    partial = _Partial(asked, sources)
+    partial.guess()
+    core: list[Line | str] | None = None
+    index = 0
+    while True:
+        enc, goal, named, guards = partial.encode()
+        lit_of = {what: lit for lit, what in named.items()}
+        with Query(enc) as query:
+            if core is None:
+                outcome = query.find([goal, *named])
+                if isinstance(outcome, Sat):  # the free symbols let it hold
+                    partial.grow(query.find([goal, *named, *guards]), guards)
+                    continue
+                core = [named[lit] for lit in outcome.core if lit in named]
+            while index < len(core):
+                trial = core[:index] + core[index + 1:]
+                outcome = query.find([goal, *(lit_of[w] for w in trial)])
+                if isinstance(outcome, Unsat):
+                    smaller = set(outcome.core)
+                    core = [w for w in trial if lit_of[w] in smaller]
+                    continue
+                written = query.find([goal, *(lit_of[w] for w in trial), *guards])
+                if isinstance(written, Sat):
+                    index += 1
+                    continue
+                partial.grow(written, guards)
+                break
+            else:
+                break
+    lines = tuple(sorted((what for what in core if isinstance(what, Line)), key=lambda l: (l.file, l.line)))
+    facts = tuple(what for what in core if isinstance(what, str))
     return lines, facts
 
 
-def minimal_core(query: Query, goal: int, assumptions: list[int]) -> list[int]:
-    """Deletion-based shrinking of the solver's core: each literal left is
-    needed (without it, goal is satisfiable with the others assumed)."""
-    outcome = query.find([goal, *assumptions])
-    if isinstance(outcome, Sat):
-        raise AssertionError("the model with every line kept must be the original one")
-    wanted = set(assumptions)
-    core = [lit for lit in outcome.core if lit in wanted]
-    index = 0
-    while index < len(core):
-        trial = core[:index] + core[index + 1:]
-        outcome = query.find([goal, *trial])
-        if isinstance(outcome, Unsat):
-            smaller = set(outcome.core)
-            core = [lit for lit in trial if lit in smaller]
-        else:
-            index += 1
-    return core
+class _Partial:
+    """The lined model (provenance.Lined) on the symbols in `lined` and the
+    choices' members; every other symbol gets a guard: assumed, the symbol
+    is as written (no deletable line); not assumed, its value is free (a
+    prompt that shows while the guard is off, selects and implies that
+    fire only while it is on)."""
+
+    def __init__(self, asked: Asked, sources: Sources) -> None:
+        self.asked = asked
+        self.lines = Lined(Provenance(asked.kconf, asked.model, sources))
+        self.lined: set[str] = set()
+        self._guards: dict[str, E.Sym] = {}
+        self._probes: dict[str, Probe] = {}
+        # symbols and edges as written, behind their guards (the same in every encoding)
+        self._as_written: dict[str, Symbol] = {}
+        self._edges: dict[tuple[str, str], tuple[Edge, ...]] = {}
+
+    def guess(self, depth: int = 2) -> None:
+        """Lines, to begin with, for the symbols of the goal and the facts and
+        those their definitions read, `depth` deep: where a proof usually
+        lies (the search grows the set when it does not)."""
+        model = self.asked.model
+        found: set[str] = set()
+        layer = {n for e in (self.asked.goal, *(f for _, f in self.asked.facts)) for n in E.symbols(e)}
+        for _ in range(depth + 1):
+            layer = {n for n in layer if n in model.symbols} - found
+            found |= layer
+            nxt: set[str] = set()
+            for name in layer:
+                sym = model.symbols[name]
+                for expr in (sym.direct_dep, *sym.prompts):
+                    nxt.update(E.symbols(expr))
+            layer = nxt
+        self.lined = found
+
+    def grow(self, written: Sat | Unsat, guards: dict[int, str]) -> None:
+        """Lines for the symbols whose written definitions rule the goal out."""
+        if isinstance(written, Sat):
+            raise AssertionError("the model as written must rule out what it ruled out before")
+        more = {guards[lit] for lit in written.core if lit in guards} - self.lined
+        if not more:
+            raise AssertionError("a guard must be in the core when the free model differs")
+        self.lined |= more
+
+    def encode(self) -> tuple[Encoder, int, dict[int, Line | str], dict[int, str]]:
+        """An encoding: goal literal, the assumption literals named by their
+        fact (text) or line, and the guards' literals with their symbols."""
+        base, lined = self.asked.model, self.lines.model
+        model = ArchModel(
+            arch=base.arch, symbols=_Mixed(self), choices=lined.choices, edges=(),
+            probes=_Both(self._probes, lined.probes), files=base.files, kernel=lined.kernel,
+            incoming_source=self._incoming)
+        enc = Encoder(model)
+        goal = enc.expr(self.asked.goal).m
+        named: dict[int, Line | str] = {}
+        for text, fact in self.asked.facts:
+            named.setdefault(enc.expr(fact).m, text)
+        enc.close()
+        for name, line in self.lines.lines.items():
+            var = enc.inputs.vars.get(InputKey("probe", lined.probes[name].command))
+            if var is not None:
+                named.setdefault(var, line)
+        guards = {}
+        for name, guard in self._guards.items():
+            var = enc.inputs.vars.get(InputKey("probe", self._probes[guard.name].command))
+            if var is not None and name not in self.lined:
+                guards[var] = name
+        return enc, goal, named, guards
+
+    def is_lined(self, name: str) -> bool:
+        sym = self.asked.model.symbols.get(name)
+        return name in self.lined or (sym is not None and sym.choice is not None)
+
+    def guard(self, name: str) -> E.Sym:
+        guard = self._guards.get(name)
+        if guard is None:
+            guard = self._guards[name] = E.Sym(f"{LINE_PREFIX}as_written_{len(self._guards)}")
+            loc = self.asked.model.symbols[name].locs[0] if self.asked.model.symbols[name].locs else Loc("", 0)
+            self._probes[guard.name] = Probe(guard.name, f"#as written {name}", loc)
+        return guard
+
+    def symbol(self, name: str) -> Symbol:
+        if self.is_lined(name):
+            return self.lines.model.symbols[name]
+        done = self._as_written.get(name)
+        if done is None:
+            sym = self.asked.model.symbols[name]
+            done = self._as_written[name] = replace(sym, prompts=(*sym.prompts, E.not_(self.guard(name))))
+        return done
+
+    def _incoming(self, kind: str, target: str) -> tuple[Edge, ...]:
+        if self.is_lined(target):
+            return self.lines.model.incoming(kind, target)
+        done = self._edges.get((kind, target))
+        if done is None:
+            guard = self.guard(target)
+            done = self._edges[(kind, target)] = tuple(
+                replace(e, cond=E.and_(e.cond, guard)) for e in self.asked.model.incoming(kind, target))
+        return done
+
+
+class _Both(Mapping[str, Probe]):
+    """Two growing tables of probes read as one."""
+
+    def __init__(self, first: Mapping[str, Probe], second: Mapping[str, Probe]) -> None:
+        self._first, self._second = first, second
+
+    def __getitem__(self, name: str) -> Probe:
+        found = self._first.get(name)
+        return found if found is not None else self._second[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._first or name in self._second
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._first
+        yield from self._second
+
+    def __len__(self) -> int:
+        return len(self._first) + len(self._second)
+
+
+class _Mixed(Mapping[str, Symbol]):
+    """A `_Partial`'s symbols (each made once per encoding)."""
+
+    def __init__(self, partial: _Partial) -> None:
+        self._partial = partial
+        self._done: dict[str, Symbol] = {}
+
+    def __getitem__(self, name: str) -> Symbol:
+        done = self._done.get(name)
+        if done is None:
+            done = self._done[name] = self._partial.symbol(name)
+        return done
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._partial.asked.model.symbols
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._partial.asked.model.symbols)
+
+    def __len__(self) -> int:
+        return len(self._partial.asked.model.symbols)
 
 
 def _never_set(model: ArchModel, core: tuple[Line, ...]) -> tuple[str, ...]:

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from kltolint import rules as rules_mod
 from kltolint.errors import UserError
 from kltolint.tree import Tree, find_root, is_tree_root
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
+
+    from kltolint import rules as rules_mod
 
 
 class ExitCode(enum.IntEnum):
@@ -73,6 +74,8 @@ def add_rule_pack_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_rules(rule_dirs: tuple[str, ...], no_builtin_rules: bool) -> list[rules_mod.Rule]:
     """The shipped rules (unless refused) and those of every DIR: ids unique, no retired id reused."""
+    from kltolint import rules as rules_mod
+
     return list(rules_mod.load_all(not no_builtin_rules, map(Path, rule_dirs)).rules)
 
 

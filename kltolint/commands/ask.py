@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
@@ -121,17 +123,14 @@ def run_explain(opts: ExplainOptions) -> ExitCode:
 
 def _answered(command: Literal["query", "explain"], opts: QueryOptions | ExplainOptions) -> ExitCode:
     """Answer from the cache when the tree and the question are unchanged."""
-    from kltolint.answers import Answers
+    from kltolint.answers import Answers, config_bytes
     from kltolint.cache import location
-    from kltolint.saved import Malformed
 
     tree = open_tree(opts.tree)
     asked = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(opts).items()}
     question: dict[str, Any] = {"command": command, **{k: v for k, v in sorted(asked.items())
                                                       if k not in ("tree", "no_cache", "cache_dir")}}
     if isinstance(opts, ExplainOptions):
-        from kltolint.explain import config_bytes
-
         question["config_sha256"] = hashlib.sha256(config_bytes(Path(opts.config))).hexdigest()
     key = json.dumps(question, sort_keys=True)
     store = None if opts.no_cache else Answers(location(opts.cache_dir))
@@ -141,6 +140,8 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
         assert isinstance(output, str) and isinstance(code, int)  # Answers.get checked both
         sys.stdout.write(output)
         return ExitCode(code)
+    from kltolint.saved import Malformed  # a miss: the model is needed (and the solver)
+
     out = io.StringIO()
     manifests: list[Manifest] = []
     models = None if store is None else _models(opts.cache_dir)
@@ -172,8 +173,26 @@ def _asked(command: Literal["query", "explain"], opts: QueryOptions | ExplainOpt
     from kltolint import explain
     from kltolint.query import load_fresh
 
-    return ExitCode(explain.run(opts.symbol, Path(opts.config), opts.arch, opts.toolchain, opts.format,
-                                tree, out, manifests, models.load if models else load_fresh))
+    with collector_paused():  # one arch
+        return ExitCode(explain.run(opts.symbol, Path(opts.config), opts.arch, opts.toolchain, opts.format,
+                                    tree, out, manifests, models.load if models else load_fresh))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while one arch is answered.
+    An answer builds some hundreds of thousands of objects that live until
+    it is written (the model read back, the circuits) and hardly any cyclic
+    garbage, and every full collection walks them all again: about a third
+    of a warm answer's time. Per arch, so that a query of many arches in one
+    process gives each arch's garbage back before the next."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _models(cache_dir: str | None) -> Models:
@@ -212,12 +231,13 @@ def _answer_one(job: tuple[str, str, str, list[str], str | None]) -> tuple[Answe
     def asked_and_answered() -> tuple[Asked, Answer]:
         asked = Q.prepare(tree, arch, Q.parse_goal(expr), parse_facts(facts), models.load if models else Q.load_fresh)
         return asked, Q.answer(asked, Sources(tree))
-    try:
-        asked, answer = asked_and_answered()
-    except Malformed:  # as in _answered: asked again on a fresh load
-        assert models is not None
-        models.distrust()
-        asked, answer = asked_and_answered()
+    with collector_paused():
+        try:
+            asked, answer = asked_and_answered()
+        except Malformed:  # as in _answered: asked again on a fresh load
+            assert models is not None
+            models.distrust()
+            asked, answer = asked_and_answered()
     if models is not None:
         models.save_pending()
     return answer, Manifest.of(asked.record)
@@ -235,15 +255,19 @@ def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manif
     arches = _arches(tree, opts.arch)
     load = models.load if models is not None else Q.load_fresh
     # The first arch here: a name no arch defines is a typo, reported before solving anything.
-    asked = Q.prepare(tree, arches[0], goal, facts, load)
-    _known_symbols(tree, arches, goal, facts, asked, load)
+    with collector_paused():
+        asked = Q.prepare(tree, arches[0], goal, facts, load)
+    _known_symbols(tree, arches, goal, facts, asked, load)  # may load every arch: collected as usual
     manifests.append(Manifest.of(asked.record))
-    answers = [Q.answer(asked, Sources(tree))]
+    with collector_paused():
+        answers = [Q.answer(asked, Sources(tree))]
     cache_dir = None if models is None else str(location(opts.cache_dir))
     jobs = [(str(tree.root), arch, opts.expr, list(opts.toolchain), cache_dir) for arch in arches[1:]]
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers > 1 and not tree.overlay:
         # Forked workers, one arch each (as check does): memory goes back after every arch.
+        import multiprocessing  # only for several arches
+
         with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
             results = pool.map(_answer_one, jobs, chunksize=1)
     else:

@@ -13,15 +13,21 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from kltolint import dead, output, redundant, rules as rules_mod, streams, suppress
-from kltolint.cache import Cache, location
+from typing import TYPE_CHECKING
+
+from kltolint import output  # light: the formats (CheckOptions.format's type)
 from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules, open_tree
 from kltolint.errors import UserError
-from kltolint.findings import Finding
-from kltolint.progress import ArchCounter
-from kltolint.session import Session
-from kltolint.suppress import Suppression
-from kltolint.tree import Tree
+
+# What checking uses is imported when a check runs: `kltolint query` and
+# `kltolint --help` never load it (cli builds only the parser of the command run).
+if TYPE_CHECKING:
+    from kltolint import rules as rules_mod
+    from kltolint.cache import Cache
+    from kltolint.findings import Finding
+    from kltolint.session import Session
+    from kltolint.suppress import Suppression
+    from kltolint.tree import Tree
 
 DESCRIPTION = "Check Kconfig trees against the rules."
 
@@ -114,6 +120,8 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
 
 
 def run(opts: CheckOptions) -> ExitCode:
+    from kltolint.session import Session
+
     _refuse_conflicts(opts)
     rules = _select_rules(opts)
     tree = open_tree(opts.tree, opts.paths)
@@ -146,6 +154,8 @@ def _refuse_conflicts(opts: CheckOptions) -> None:
 def _select_rules(opts: CheckOptions) -> list[rules_mod.Rule]:
     """The rules asked for (--rule, else those on by default), plus the
     off-by-default families their switches turn on."""
+    from kltolint import rules as rules_mod
+
     everything = load_rules(opts.rule_dirs, opts.no_builtin_rules)
     rules = rules_mod.select(everything, list(opts.rule))
     switches = [flag for flag, on in (("--sweep", opts.sweep), ("--dead", opts.dead),
@@ -173,6 +183,8 @@ def _arches(tree: Tree, opts: CheckOptions) -> list[str]:
 
 
 def _cache(opts: CheckOptions) -> Cache | None:
+    from kltolint.cache import Cache, location
+
     if opts.no_cache:
         return None
     return Cache(location(opts.cache_dir))
@@ -182,6 +194,9 @@ def _findings(opts: CheckOptions, session: Session,
               arches: list[str]) -> tuple[list[Finding], list[Suppression]]:
     """Every arch's findings, the across-arch passes, then inline suppressions
     and the baseline: (the findings to report, the suppressions that matched none)."""
+    from kltolint import dead, redundant, suppress
+    from kltolint.progress import ArchCounter
+
     progress = ArchCounter(len(arches), enabled=not opts.quiet and sys.stderr.isatty())
     findings: list[Finding] = session.run(arches, progress.step)
     progress.done()
@@ -231,6 +246,8 @@ def _print_diff(session: Session, chosen: list[Finding]) -> ExitCode:
 
 def _write_exact(text: str) -> None:
     """Bytes as in the files (a patch must apply), not escaped for a terminal."""
+    from kltolint import streams
+
     if isinstance(sys.stdout, streams.Guarded):
         sys.stdout.write_bytes(text)
     else:

@@ -9,16 +9,17 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from kltolint import output, rules as rules_mod
-from kltolint.analysis import RULE_KINDS
 from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules, open_tree
 from kltolint.errors import UserError
-from kltolint.patch import Patch
-from kltolint.progress import StatusLine
-from kltolint.review import PatchReview
 from kltolint.tree import Tree
+
+# What reviewing uses is imported when a review runs (cli builds only the parser of the command run).
+if TYPE_CHECKING:
+    from kltolint import rules as rules_mod
+    from kltolint.patch import Patch
+    from kltolint.review import PatchReview
 
 ReviewFormat = Literal["text", "mail", "json", "sarif", "rdjson", "github"]
 REVIEW_FORMATS: tuple[ReviewFormat, ...] = ("text", "mail", "json", "sarif", "rdjson", "github")
@@ -80,6 +81,7 @@ def add_arguments(rev: argparse.ArgumentParser) -> None:
 def run(opts: ReviewOptions) -> ExitCode:
     from kltolint import review as review_mod
     from kltolint.load import load_arch
+    from kltolint.progress import StatusLine
 
     rules = _select_rules(opts)
     root = open_tree(opts.tree).root
@@ -95,6 +97,9 @@ def run(opts: ReviewOptions) -> ExitCode:
 
 
 def _select_rules(opts: ReviewOptions) -> list[rules_mod.Rule]:
+    from kltolint import rules as rules_mod
+    from kltolint.analysis import RULE_KINDS
+
     everything = load_rules(opts.rule_dirs, opts.no_builtin_rules)
     rules = rules_mod.select(everything, list(opts.rule))
     if not opts.rule and not opts.no_sweep:  # patch-scoped: only the selects the patch touches
@@ -125,6 +130,8 @@ def _patches(opts: ReviewOptions, root: Path) -> tuple[Tree, list[Patch]]:
 
 
 def _render(fmt: ReviewFormat, reviews: list[PatchReview], root: str, rules: list[rules_mod.Rule]) -> str:
+    from kltolint import output
+
     if fmt == "mail":
         from kltolint import mail
 
@@ -138,6 +145,8 @@ def _render(fmt: ReviewFormat, reviews: list[PatchReview], root: str, rules: lis
 
 
 def _render_text(reviews: list[PatchReview]) -> str:
+    from kltolint import output
+
     out: list[str] = []
     for r in reviews:
         out.append(f"patch {r.patch.index}{_subject(r.patch)}: "

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from kltolint import ruledocs
-from kltolint import rules as rules_mod
 from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules
 
 
@@ -79,6 +77,9 @@ def _write(data: object, text: str, fmt: DocFormat) -> None:
 
 
 def run_list(opts: ListOptions) -> ExitCode:
+    from kltolint import ruledocs  # the rules' documentation runs the analysis: only when asked
+    from kltolint import rules as rules_mod
+
     if opts.test:
         results = ruledocs.run_examples(rules_mod.load_all(False, [Path(opts.test)]).rules)
         _write(ruledocs.results_data(results), ruledocs.render_results(results), opts.format)
@@ -89,6 +90,9 @@ def run_list(opts: ListOptions) -> ExitCode:
 
 
 def run_explain(opts: ExplainOptions) -> ExitCode:
+    from kltolint import ruledocs
+    from kltolint import rules as rules_mod
+
     (rule,) = rules_mod.select(load_rules(opts.rule_dirs, opts.no_builtin_rules), [opts.id])
     _write(ruledocs.rule_data(rule), ruledocs.render_rule(rule), opts.format)
     return ExitCode.CLEAN
