@@ -26,8 +26,6 @@ lexer.l, menu.c, symbol.c), is done here and only here:
    limit, the cyclic GC, its module-global `iglob`) is owned by one object,
    `KconfigRuntime` (one per process: `RUNTIME`), which sets it up for each
    parse and puts it back afterwards.
-5. A line already seen, in this parse or an earlier one of the process, is
-   not tokenized again (`TokenCache`; `KconfigRuntime.fast` turns it off).
 """
 
 from __future__ import annotations
@@ -214,71 +212,16 @@ class TreeReader:
         return iter(matches)
 
 
-# A parsed line with symbols by name: the tokens, with None where a symbol
-# goes, and (index, name, constant) for each symbol, in the line's order.
-_Template = tuple[list[Any] | tuple[Any, ...], tuple[tuple[int, str, bool], ...]]
-
-
-class TokenCache:
-    """kconfiglib's tokens of a Kconfig line, by the line's text.
-
-    kconfiglib tokenizes every line with regexes (a third of a parse), but
-    lines repeat: within one parse (`bool`, `default y`) and above all
-    across arches, which read the same files outside arch/. A line's tokens
-    depend on its text alone (keywords, strings, symbol names), except for
-    symbols, which belong to one Kconfig instance: they are kept by name and
-    looked up again, through kconfiglib's own `_lookup_sym` /
-    `_lookup_const_sym`, in the line's order, so symbols are made in the same
-    order as kconfiglib makes them. Lines with anything stateful are never
-    kept: `$` (macros, variables), `\\` (escapes, joined lines), and lines
-    that are not blank, a comment or keyword-led (preprocessor assignments).
-    A line that kconfiglib rejects raises before it is kept.
-
-    Bounded (`limit` lines; 6.12 has 57,000 distinct ones, 20 MiB); filled by the
-    process's parses and inherited by the workers it forks."""
-
-    def __init__(self, limit: int = 150_000) -> None:
-        self._limit = limit
-        self._templates: dict[str, _Template] = {}
-
-    def __len__(self) -> int:
-        return len(self._templates)
-
-    def get(self, line: str) -> _Template | None:
-        return self._templates.get(line)
-
-    def learn(self, line: str, tokens: list[Any] | tuple[Any, ...]) -> None:
-        """Keep the tokens kconfiglib made of `line`, if they are its text's alone."""
-        templates = self._templates
-        if "$" in line or "\\" in line or len(templates) >= self._limit:
-            return
-        if tokens[0] is None and not (line.isspace() or line.lstrip().startswith("#")):
-            return  # an assignment (or a bare macro): stateful
-        template: list[Any] | None = None
-        refs = []
-        symbol = kconfiglib.Symbol
-        for i, token in enumerate(tokens):
-            if token.__class__ is symbol:
-                if template is None:
-                    template = list(tokens)
-                template[i] = None
-                refs.append((i, token.name, token.is_constant))
-        # Without symbols, the tokens themselves serve: kconfiglib never changes them.
-        templates[line] = (tokens, ()) if template is None else (template, tuple(refs))
-
-
 class SafeKconfig(kconfiglib.Kconfig):  # type: ignore[misc]  # kconfiglib ships no types
     """kconfiglib reading through a `TreeReader`, with probes neutralised.
     Build it through `KconfigRuntime.parse`, which sets up what kconfiglib
     reads from the process."""
 
-    def __init__(self, reader: TreeReader, check_loops: bool, filename: str = "Kconfig",
-                 tokens: TokenCache | None = None) -> None:
+    def __init__(self, reader: TreeReader, check_loops: bool, filename: str = "Kconfig") -> None:
         self.kltolint_tree = reader.tree  # set before kconfiglib's __init__, which parses
         self.kltolint_reader = reader
         self.kltolint_probes: dict[str, Probe] = {}
         self.kltolint_check_loops = check_loops
-        self._kltolint_tokens = tokens
         reader.position = lambda: (getattr(self, "filename", None), getattr(self, "linenr", None))
         try:
             super().__init__(filename, warn=False, warn_to_stderr=False)
@@ -286,30 +229,6 @@ class SafeKconfig(kconfiglib.Kconfig):  # type: ignore[misc]  # kconfiglib ships
             # Where kconfiglib was: the file (and line) with the deep text.
             where = getattr(self, "filename", None) or filename
             raise UserError("Kconfig nests too deeply to parse", where, getattr(self, "linenr", None)) from None
-        finally:
-            self._kltolint_tokens = None
-
-    def _tokenize(self, s: str) -> Any:
-        # kconfiglib's tokens for the line `s`, from the cache when it can.
-        cache = self._kltolint_tokens
-        if cache is None or not self._parsing_kconfigs:
-            return super()._tokenize(s)
-        template = cache.get(s)
-        if template is None:
-            tokens = super()._tokenize(s)
-            cache.learn(s, tokens)
-            return tokens
-        self._line = s  # what kconfiglib's errors quote
-        tokens, refs = template
-        if refs:
-            tokens = list(tokens)
-            syms, const_syms = self.syms, self.const_syms
-            for i, name, constant in refs:
-                sym = (const_syms if constant else syms).get(name)
-                if sym is None:
-                    sym = self._lookup_const_sym(name) if constant else self._lookup_sym(name)
-                tokens[i] = sym
-        return tokens
 
     def _expect_expr_and_eol(self) -> Any:
         # kconfiglib reads `depends on`, `visible if` and `if` through here.
@@ -378,15 +297,9 @@ class KconfigRuntime:
     One per process (`RUNTIME`); parses do not nest. A process forked while
     a parse runs (a worker of a pool that replaces its workers) starts with
     the state as it is outside a parse, and parses on its own.
-
-    It also holds the process's `TokenCache`, which a forked worker inherits
-    as it was; `fast` False parses with kconfiglib's own code alone (the
-    tests compare both).
     """
 
     def __init__(self) -> None:
-        self.fast = True
-        self.tokens = TokenCache()
         self._temporary: weakref.WeakSet[SafeKconfig] = weakref.WeakSet()
         self._parsing = False
         self._one_arch = False
@@ -406,8 +319,7 @@ class KconfigRuntime:
         self._parsing = True
         try:
             with self._process_state(environment, reader):
-                kconf = SafeKconfig(reader, check_loops=not lasting,
-                                    tokens=self.tokens if self.fast else None)
+                kconf = SafeKconfig(reader, check_loops=not lasting)
                 if freeze and not self._temporary:
                     # While the GC is still off: its first collection would
                     # scan every object of the parse (~0.09 s), to find ~50.
