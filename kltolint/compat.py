@@ -159,15 +159,22 @@ functions = {
 }
 
 
+# A relative path with no glob magic and nothing to normalise (no empty, `.`
+# or `..` part): as it is written, it is what glob and relpath would give.
+_PLAIN_PATH = re.compile(r"(?:(?!\.\.?/)[^/*?\[]+/)*(?!\.\.?\Z)[^/*?\[]+")
+
+
 class TreeReader:
     """What one parse reads from a `Tree`, recorded as it is read: kconfiglib
     opens files and globs `source` patterns through it."""
 
-    def __init__(self, tree: Tree) -> None:
+    def __init__(self, tree: Tree, shortcuts: bool = True) -> None:
         self.tree = tree
+        self.shortcuts = shortcuts  # False: every path through relpath and Tree.glob (tests compare)
         self._files: dict[str, Identity] = {}
         self._globs: dict[str, tuple[str, ...]] = {}  # pattern -> matches, relative
         self._marked: dict[str, str] = {}
+        self._prefix = str(tree.root) + os.sep
         # Where the parser is (file, line), for errors; set by SafeKconfig.
         self.position: Callable[[], tuple[str | None, int | None]] = lambda: (None, None)
 
@@ -179,7 +186,11 @@ class TreeReader:
         """The text kconfiglib parses for `filename` (absolute or relative)."""
         # Sourced paths were confined by iglob; Tree.read confines the rest.
         tree = self.tree
-        rel = os.path.relpath(filename, tree.root) if os.path.isabs(filename) else filename
+        rel = filename
+        if os.path.isabs(filename):
+            rel = filename[len(self._prefix):]
+            if not (self.shortcuts and filename.startswith(self._prefix) and _PLAIN_PATH.fullmatch(rel)):
+                rel = os.path.relpath(filename, tree.root)  # what the shortcut gives for a plain path
         text, identity = tree.read_identified(rel)
         self._files.setdefault(rel, identity)
         if "kltolint:" in text:
@@ -192,12 +203,12 @@ class TreeReader:
         """kconfiglib's glob for `source`: sees overlay files, and refuses
         any pattern that leaves the tree (absolute, `../`, symlinks)."""
         tree = self.tree
-        prefix = str(tree.root) + os.sep
+        prefix = self._prefix
         if not os.path.normpath(pattern).startswith(prefix):
             raise UserError(f"refusing to source a file outside the tree: {pattern}", *self.position())
         try:
             # Tree.glob confines every directory before listing it, and each match.
-            found = {prefix + rel for rel in tree.glob(pattern[len(prefix):]) if tree.confined(rel)}
+            found = {prefix + rel for rel in self._glob(pattern[len(prefix):]) if tree.confined(rel)}
         except UserError:
             raise UserError(f"refusing to source a file outside the tree: {pattern[len(prefix):]}",
                             *self.position()) from None
@@ -210,6 +221,15 @@ class TreeReader:
         matches = sorted(found)
         self._globs[pattern[len(prefix):]] = tuple(m[len(prefix):] for m in matches)
         return iter(matches)
+
+    def _glob(self, rel: str) -> list[str]:
+        """`Tree.glob(rel)`, without its directory walk for a plain path
+        (most `source` lines): there, glob checks that each directory on
+        the way is one and that the file exists, which one lexists of the
+        whole path tells (its lookup resolves each directory on the way)."""
+        if self.shortcuts and _PLAIN_PATH.fullmatch(rel):
+            return [rel] if os.path.lexists(self._prefix + rel) else []
+        return self.tree.glob(rel)
 
 
 class SafeKconfig(kconfiglib.Kconfig):  # type: ignore[misc]  # kconfiglib ships no types

@@ -3,7 +3,12 @@
 import gc
 from pathlib import Path
 
-from kltolint.load import LASTING, TEMPORARY
+import kconfiglib
+import pytest
+
+from kltolint.compat import RUNTIME, TreeReader
+from kltolint.errors import UserError
+from kltolint.load import LASTING, TEMPORARY, environment
 from kltolint.tree import Tree
 from tests.conftest import make_tree
 
@@ -50,3 +55,78 @@ def test_a_temporary_parse_is_scanned_as_before(tmp_path):
     kconf, sizes = _gen0_collections(lambda: TEMPORARY.kconfig(tree, "demo")[0])
     assert "S2999" in kconf.syms
     assert sizes and max(sizes) > 30_000, sizes
+
+
+# -- `source` paths: the plain-path shortcut of TreeReader gives what
+# relpath and Tree.glob give ------------------------------------------------
+
+def _load(tree: Tree, shortcuts: bool):
+    """What one parse gives: the symbols in order with their locations and
+    the LoadRecord, or the error it raised."""
+    reader = TreeReader(tree, shortcuts=shortcuts)
+    try:
+        kconf = RUNTIME.parse(reader, environment(tree, "demo"), "temporary")
+    except (UserError, kconfiglib.KconfigError) as err:
+        return "error", str(err)
+    return ([(s.name, [(n.filename, n.linenr) for n in s.nodes]) for s in kconf.unique_defined_syms],
+            reader.record())
+
+
+def _source_tree(tmp_path: Path, sources: str) -> Tree:
+    root = make_tree(tmp_path / "tree", {
+        "Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\n',
+        "arch/demo/Kconfig": sources,
+        "arch/demo/Kconfig.sub": "config SUB\n\tbool\n",
+        "real/Kconfig": "config REAL\n\tbool\n",
+        ".hidden/Kconfig": "config HIDDEN\n\tbool\n",
+        "afile": "not a directory\n",
+        "outside/Kconfig": "config OUT\n\tbool\n",
+    })
+    (root / "linked").symlink_to("real")
+    (root / "dangling").symlink_to("nowhere")
+    return Tree(root)
+
+
+SOURCES = {
+    "plain": 'source "real/Kconfig"\n',
+    "relative": 'rsource "Kconfig.sub"\n',
+    "through a symlinked directory": 'source "linked/Kconfig"\n',
+    "hidden directory": 'source ".hidden/Kconfig"\n',
+    "missing, optional": 'osource "real/Nope"\nosource "nope/Kconfig"\n',
+    "a file for a directory": 'osource "afile/Kconfig"\n',
+    "dangling symlink": 'osource "dangling"\n',
+    "dot part": 'source "arch/demo/./Kconfig.sub"\nosource "real/../real/Kconfig"\n',
+    "double slash": 'source "real//Kconfig"\n',
+    "glob": 'source "rea*/Kconfig"\nosource "*/Kconfig"\n',
+    "missing": 'source "real/Nope"\n',
+}
+
+
+@pytest.mark.parametrize("case", SOURCES)
+def test_source_shortcut_reads_what_glob_reads(tmp_path, case):
+    tree = _source_tree(tmp_path, SOURCES[case])
+    assert _load(tree, shortcuts=True) == _load(tree, shortcuts=False)
+
+
+def test_source_shortcut_sees_the_tree(tmp_path):
+    """The cases above are not all alike: some load, some fail."""
+    outcomes = {case: _load(_source_tree(tmp_path / case.replace(" ", "_"), text), shortcuts=True)
+                for case, text in SOURCES.items()}
+    assert outcomes["through a symlinked directory"][0] == [("REAL", [("linked/Kconfig", 1)])]
+    assert outcomes["hidden directory"][0] == [("HIDDEN", [(".hidden/Kconfig", 1)])]
+    assert outcomes["missing, optional"][0] == []
+    assert outcomes["a file for a directory"][0] == []
+    assert outcomes["dangling symlink"][0] == "error"
+    assert outcomes["missing"][0] == "error"
+    assert [name for name, _ in outcomes["dot part"][0]] == ["SUB", "REAL"]
+    assert ("arch/demo/Kconfig.sub", ) == tuple(f for f in outcomes["dot part"][1].names if f.endswith(".sub"))
+
+
+def test_source_leaving_the_tree_is_refused_either_way(tmp_path):
+    tree = _source_tree(tmp_path, 'source "out/Kconfig"\n')
+    (tree.root / "out").symlink_to(tmp_path / "tree" / ".." / "elsewhere")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "Kconfig").write_text("config ESCAPED\n\tbool\n")
+    fast, plain = _load(tree, shortcuts=True), _load(tree, shortcuts=False)
+    assert fast == plain
+    assert fast[0] == "error" and "outside the tree" in fast[1]
