@@ -1,6 +1,7 @@
 """The parse's fast paths (compat.py): each one exact, and each one there."""
 
 import gc
+import os
 from pathlib import Path
 
 import kconfiglib
@@ -9,6 +10,7 @@ import pytest
 from kltolint.compat import RUNTIME, TreeReader
 from kltolint.errors import UserError
 from kltolint.load import LASTING, TEMPORARY, environment
+from kltolint import tree as tree_module
 from kltolint.tree import Tree
 from tests.conftest import make_tree
 
@@ -130,3 +132,34 @@ def test_source_leaving_the_tree_is_refused_either_way(tmp_path):
     fast, plain = _load(tree, shortcuts=True), _load(tree, shortcuts=False)
     assert fast == plain
     assert fast[0] == "error" and "outside the tree" in fast[1]
+
+
+# -- Tree.read_bytes reads a file sized to it, and all of it ------------------
+
+def _shrunk_fstat(monkeypatch, by: int):
+    """os.fstat as if the file had grown by `by` bytes since."""
+    real = os.fstat
+
+    def fstat(fd):
+        st = real(fd)
+        return os.stat_result((*st[:6], max(0, st.st_size - by), *st[7:]))
+    monkeypatch.setattr(tree_module.os, "fstat", fstat)
+
+
+@pytest.mark.parametrize("by", [1, 100, 5000])
+def test_a_file_grown_since_its_fstat_is_read_whole(tmp_path, monkeypatch, by):
+    text = "".join(f"config GROWN{i}\n\tbool\n" for i in range(400))  # ~7 KB
+    tree = Tree(make_tree(tmp_path, {"Kconfig": text}))
+    _shrunk_fstat(monkeypatch, by)
+    _, data = tree.read_bytes("Kconfig")
+    assert data == text.encode()
+
+
+def test_a_file_past_the_bound_is_refused_even_grown_since_its_fstat(tmp_path, monkeypatch):
+    tree = Tree(make_tree(tmp_path, {"Kconfig": ""}))
+    (tmp_path / "Kconfig").write_bytes(b"#" * (tree_module.MAX_FILE_BYTES + 10))
+    with pytest.raises(UserError, match="larger than"):
+        tree.read_bytes("Kconfig")
+    _shrunk_fstat(monkeypatch, 20)
+    with pytest.raises(UserError, match="larger than"):
+        tree.read_bytes("Kconfig")
