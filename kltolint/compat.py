@@ -21,7 +21,9 @@ lexer.l, menu.c, symbol.c), is done here and only here:
 3. Files are read through `Tree`, which confines reads to the tree and serves
    an in-memory overlay; a `TreeReader` records what one parse read (the
    `LoadRecord`: files with their identities, `source` globs, and the text of
-   files with a `kltolint:` comment, for suppress.py to scan).
+   files with a `kltolint:` comment, for suppress.py to scan). A plain
+   `source` path (most of them) takes a shortcut past `Tree.glob` that gives
+   the same (`TreeReader(shortcuts=False)` does without, for the tests).
 4. The process state kconfiglib depends on (the environment, the recursion
    limit, the cyclic GC, its module-global `iglob`) is owned by one object,
    `KconfigRuntime` (one per process: `RUNTIME`), which sets it up for each
