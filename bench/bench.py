@@ -9,8 +9,9 @@ it, with its probes ($(shell,...) runs the host's gcc, ld, as). kconfiglib
 baseline gets that one line rewritten and nothing else.
 
 Every figure is the median wall time of whole processes (interpreter start
-included), so the ratios compare what a user waits for; each ratio divides by
-the baseline measured in the same run (the machine is shared: only ratios
+included), so the ratios compare what a user waits for, next to the CPU time
+of all the run's processes (user + system: what the shared machine's load
+distorts least); each ratio divides by the baseline measured in the same run (the machine is shared: only ratios
 measured side by side compare). Peak memory is the largest sum of the
 resident sizes of a run's process tree, and the largest single process,
 sampled from /proc. Nothing here is asserted: the goals are printed next to
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -107,10 +109,16 @@ class PeakRSS:
         return self.peak, self.single
 
 
-Run = tuple[float, int, int]  # wall seconds, peak RSS of the tree, of the largest process
+Run = tuple[float, int, int, float]  # wall seconds, peak RSS of the tree, of the largest process, CPU seconds
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str], stdin: Path | None = None) -> Run:
+    cpu = _children_cpu()  # the run's processes, once waited for (one run at a time)
     start = time.perf_counter()
     with open(stdin or os.devnull, "rb") as given:
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdin=given, stdout=subprocess.DEVNULL,
@@ -118,14 +126,16 @@ def timed(command: list[str], cwd: Path, env: dict[str, str], stdin: Path | None
         meter = PeakRSS(proc.pid)
         _, err = proc.communicate()
     elapsed = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
     peak, single = meter.stop()
     if proc.returncode not in (0, 1):
         sys.exit(f"bench: {' '.join(command)} failed:\n{err.decode()[-2000:]}")
-    return elapsed, peak, single
+    return elapsed, peak, single, cpu
 
 
 def median(runs: list[Run]) -> Run:
-    return statistics.median(r[0] for r in runs), max(r[1] for r in runs), max(r[2] for r in runs)
+    return (statistics.median(r[0] for r in runs), max(r[1] for r in runs), max(r[2] for r in runs),
+            statistics.median(r[3] for r in runs))
 
 
 def broken_copy(tree: Path, scratch: Path, name: str, change: tuple[str, str, str]) -> Path:
@@ -280,19 +290,19 @@ def main() -> int:
                 f"({secs['precision'] / max(1, kinds.count('precision')):.1f} s each); {bad} disagreements")
 
     width = max(len(r[0]) for r in rows)
-    then = f"  {'before':>8}  {'ratio':>6}  {'largest':>8}" if older else ""
-    print(f"{'run':<{width}}  {'wall':>8}  {'ratio':>6}  {'peak RSS':>9}  {'largest':>8}{then}  goal")
-    for label, (seconds, peak, single), ratio, goal, old in rows:
+    then = f"  {'before':>8}  {'ratio':>6}  {'cpu':>7}  {'largest':>8}" if older else ""
+    print(f"{'run':<{width}}  {'wall':>8}  {'ratio':>6}  {'cpu':>7}  {'peak RSS':>9}  {'largest':>8}{then}  goal")
+    for label, (seconds, peak, single, cpu), ratio, goal, old in rows:
         ratio_text = f"{ratio:5.2f}x" if ratio is not None else ""
         memory = f"{peak / 2**20:7.0f}MB" if peak else ""
         largest = f"{single / 2**20:6.0f}MB" if single else ""
         before = ""
         if old is not None:
             old_ratio = f"{old[0] / baseline[0]:5.2f}x" if ratio is not None else ""
-            before = f"  {old[0]:7.2f}s  {old_ratio:>6}  {old[2] / 2**20:6.0f}MB"
+            before = f"  {old[0]:7.2f}s  {old_ratio:>6}  {old[3]:6.1f}s  {old[2] / 2**20:6.0f}MB"
         elif older:
             before = " " * len(then)
-        print(f"{label:<{width}}  {seconds:7.2f}s  {ratio_text:>6}  {memory:>9}  {largest:>8}{before}  {goal}")
+        print(f"{label:<{width}}  {seconds:7.2f}s  {ratio_text:>6}  {cpu:6.1f}s  {memory:>9}  {largest:>8}{before}  {goal}")
     if len(growth) == 2:
         print(f"\n4x the findings took {growth[1][0] / growth[0][0]:.1f}x the time (linear: about 4x, quadratic: 16x)"
               + (f"; before: {growth[1][1] / growth[0][1]:.1f}x" if growth[0][1] else ""))

@@ -21,7 +21,9 @@ lexer.l, menu.c, symbol.c), is done here and only here:
 3. Files are read through `Tree`, which confines reads to the tree and serves
    an in-memory overlay; a `TreeReader` records what one parse read (the
    `LoadRecord`: files with their identities, `source` globs, and the text of
-   files with a `kltolint:` comment, for suppress.py to scan).
+   files with a `kltolint:` comment, for suppress.py to scan). A plain
+   `source` path (most of them) takes a shortcut past `Tree.glob` that gives
+   the same (`TreeReader(shortcuts=False)` does without, for the tests).
 4. The process state kconfiglib depends on (the environment, the recursion
    limit, the cyclic GC, its module-global `iglob`) is owned by one object,
    `KconfigRuntime` (one per process: `RUNTIME`), which sets it up for each
@@ -159,15 +161,22 @@ functions = {
 }
 
 
+# A relative path with no glob magic and nothing to normalise (no empty, `.`
+# or `..` part): as it is written, it is what glob and relpath would give.
+_PLAIN_PATH = re.compile(r"(?:(?!\.\.?/)[^/*?\[]+/)*(?!\.\.?\Z)[^/*?\[]+")
+
+
 class TreeReader:
     """What one parse reads from a `Tree`, recorded as it is read: kconfiglib
     opens files and globs `source` patterns through it."""
 
-    def __init__(self, tree: Tree) -> None:
+    def __init__(self, tree: Tree, shortcuts: bool = True) -> None:
         self.tree = tree
+        self.shortcuts = shortcuts  # False: every path through relpath and Tree.glob (tests compare)
         self._files: dict[str, Identity] = {}
         self._globs: dict[str, tuple[str, ...]] = {}  # pattern -> matches, relative
         self._marked: dict[str, str] = {}
+        self._prefix = str(tree.root) + os.sep
         # Where the parser is (file, line), for errors; set by SafeKconfig.
         self.position: Callable[[], tuple[str | None, int | None]] = lambda: (None, None)
 
@@ -179,7 +188,11 @@ class TreeReader:
         """The text kconfiglib parses for `filename` (absolute or relative)."""
         # Sourced paths were confined by iglob; Tree.read confines the rest.
         tree = self.tree
-        rel = os.path.relpath(filename, tree.root) if os.path.isabs(filename) else filename
+        rel = filename
+        if os.path.isabs(filename):
+            rel = filename[len(self._prefix):]
+            if not (self.shortcuts and filename.startswith(self._prefix) and _PLAIN_PATH.fullmatch(rel)):
+                rel = os.path.relpath(filename, tree.root)  # what the shortcut gives for a plain path
         text, identity = tree.read_identified(rel)
         self._files.setdefault(rel, identity)
         if "kltolint:" in text:
@@ -192,12 +205,12 @@ class TreeReader:
         """kconfiglib's glob for `source`: sees overlay files, and refuses
         any pattern that leaves the tree (absolute, `../`, symlinks)."""
         tree = self.tree
-        prefix = str(tree.root) + os.sep
+        prefix = self._prefix
         if not os.path.normpath(pattern).startswith(prefix):
             raise UserError(f"refusing to source a file outside the tree: {pattern}", *self.position())
         try:
             # Tree.glob confines every directory before listing it, and each match.
-            found = {prefix + rel for rel in tree.glob(pattern[len(prefix):]) if tree.confined(rel)}
+            found = {prefix + rel for rel in self._glob(pattern[len(prefix):]) if tree.confined(rel)}
         except UserError:
             raise UserError(f"refusing to source a file outside the tree: {pattern[len(prefix):]}",
                             *self.position()) from None
@@ -210,6 +223,15 @@ class TreeReader:
         matches = sorted(found)
         self._globs[pattern[len(prefix):]] = tuple(m[len(prefix):] for m in matches)
         return iter(matches)
+
+    def _glob(self, rel: str) -> list[str]:
+        """`Tree.glob(rel)`, without its directory walk for a plain path
+        (most `source` lines): there, glob checks that each directory on
+        the way is one and that the file exists, which one lexists of the
+        whole path tells (its lookup resolves each directory on the way)."""
+        if self.shortcuts and _PLAIN_PATH.fullmatch(rel):
+            return [rel] if os.path.lexists(self._prefix + rel) else []
+        return self.tree.glob(rel)
 
 
 class SafeKconfig(kconfiglib.Kconfig):  # type: ignore[misc]  # kconfiglib ships no types
@@ -283,7 +305,9 @@ class KconfigRuntime:
     The lifetime of what a parse makes depends on its kind. A `lasting` parse
     (the tree as it is, kept for the run) is frozen out of the GC once made
     (gc.freeze: later collections, and the one at exit, skip it, ~0.5 s a
-    run); garbage is collected first so none is frozen with it. A `temporary`
+    run); garbage is collected first so none is frozen with it, and the
+    parse is frozen before the GC is back on (the few dozen objects it left
+    unreachable are frozen with it). A `temporary`
     parse (a tree a patch or a fix changed) is never frozen, or each one would
     stay in memory for good: while one is alive, a lasting parse is not frozen
     either. So parses may come in any order.
@@ -318,12 +342,14 @@ class KconfigRuntime:
         try:
             with self._process_state(environment, reader):
                 kconf = SafeKconfig(reader, check_loops=not lasting)
+                if freeze and not self._temporary:
+                    # While the GC is still off: its first collection would
+                    # scan every object of the parse (~0.09 s), to find ~50.
+                    gc.freeze()
         finally:
             self._parsing = False
         if not lasting:
             self._temporary.add(kconf)
-        elif freeze and not self._temporary:
-            gc.freeze()
         return kconf
 
     @contextmanager

@@ -274,6 +274,12 @@ def _model_data(model: ArchModel) -> dict[str, Any]:
             "kernel": list(model.kernel) if model.kernel is not None else None}
 
 
+def canonical(model: ArchModel, nodes: Nodes) -> dict[str, Any]:
+    """A whole load as plain data, as the cache saves it: two loads that
+    give the same are the same to every check (the tests compare loads)."""
+    return {**_model_data(model), **_nodes_data(nodes)}
+
+
 def _nodes_data(nodes: Nodes) -> dict[str, Any]:
     paths: dict[tuple[tuple[str, int], ...], int] = {}  # `source` paths, shared by most nodes
 

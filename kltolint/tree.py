@@ -186,7 +186,12 @@ class Tree:
                 st = os.fstat(handle.fileno())
                 if not stat.S_ISREG(st.st_mode):
                     raise UserError("not a regular file", rel)
-                data = handle.read(MAX_FILE_BYTES + 1)
+                # Sized to the file: a read of MAX_FILE_BYTES + 1 allocates that
+                # much each time (4x slower, 0.1 s an arch). A file grown since
+                # the fstat is read on, to the same bound.
+                data = handle.read(min(st.st_size, MAX_FILE_BYTES) + 1)
+                if len(data) > st.st_size:
+                    data += handle.read(MAX_FILE_BYTES + 1 - len(data))
         except OSError as err:
             raise UserError(f"cannot read: {err.strerror}", rel) from None
         if len(data) > MAX_FILE_BYTES:
