@@ -95,6 +95,7 @@ class Tree:
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
         self._confined: dict[str, Path] = {}
+        self._dirs: dict[str, str] = {}  # directory (relative) -> its real path
         # rel -> identity of each file as first read from disk in this run:
         # what was analysed. A later read (the lossless layer's) must not
         # hide an edit made since the load (fix.write_atomic compares).
@@ -138,13 +139,31 @@ class Tree:
             return known
         if os.path.isabs(rel):
             raise UserError("refusing to read an absolute path outside the tree", rel)
-        # As text: both sides are normalised absolute paths (a saved model checks
-        # ~1,600 of them per question: Path.parents made that the slow part).
-        text, root = os.path.realpath(os.path.join(self.root, rel)), str(self.root)
+        # As text: both sides are normalised absolute paths (a saved model or a
+        # warm check confirms ~1,600 of them: Path.parents, then realpath's
+        # lstat of every component, made that the slow part).
+        text, root = self._real(rel), str(self.root)
         if text != root and not text.startswith(root.rstrip(os.sep) + os.sep):
             raise UserError("refusing to read a file outside the tree", rel)
         resolved = self._confined[rel] = Path(text)
         return resolved
+
+    def _real(self, rel: str) -> str:
+        """os.path.realpath of root/rel, resolving each directory once per
+        tree: a name with no `.`, `..` or empty part is its resolved parent
+        joined with it, resolved again only if it is a link itself."""
+        parts = rel.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            return os.path.realpath(os.path.join(self.root, rel))
+        parent = self._real_dir("/".join(parts[:-1]))
+        path = os.path.join(parent, parts[-1])
+        return os.path.realpath(path) if os.path.islink(path) else path
+
+    def _real_dir(self, rel: str) -> str:
+        known = self._dirs.get(rel)
+        if known is None:
+            known = self._dirs[rel] = self._real(rel) if rel else os.path.realpath(self.root)
+        return known
 
     def exists(self, rel: str) -> bool:
         if rel in self.overlay:
