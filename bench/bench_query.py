@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import BASELINE, KERNELS, timed  # noqa: E402
+from bench import BASELINE, KERNELS, compiled, package_dir, timed  # noqa: E402
 
 Timed = tuple[float, int, float]  # wall seconds, peak RSS of the process tree, CPU seconds (user + sys)
 
@@ -92,7 +92,7 @@ def main() -> int:
                               ["explain", "LTO_CLANG_FULL", "--config", str(out / ".config"), "--arch", "arm64"])]
 
     print(f"tree: {tree}\nmachine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-          f"load average {os.getloadavg()[0]:.2f} before\n")
+          f"load average {os.getloadavg()[0]:.2f} before\n{compiled(package_dir())}\n")
     baseline = median([run([python, "-c", BASELINE], tree, env) for _ in range(args.repeat)])
     rows = [("bare kconfiglib load, arm64 (with probes)", baseline, None, "")]
     for label, argv in questions:
