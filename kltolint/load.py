@@ -260,7 +260,11 @@ class _Users(Mapping[str, AbstractSet[str]]):
     sets and are collected up front: a select or imply of an undefined
     symbol (kconfiglib builds no set for it) and one whose condition is `n`
     (`selector && n` simplifies to `n`). Iterating the mapping builds the
-    whole index (`whole`)."""
+    whole index (`whole`), as does a question that reaches past
+    LAZY_NAMES symbols (blame sizes the cones of many candidates, some of
+    most of the arch): name by name costs more than the whole index then."""
+
+    LAZY_NAMES = 2000
 
     def __init__(self, kconf: compat.SafeKconfig, names_in: Callable[[object], tuple[str, ...]],
                  whole: Callable[[], dict[str, set[str]]]) -> None:
@@ -293,7 +297,9 @@ class _Users(Mapping[str, AbstractSet[str]]):
             self._reads[sym.name] = done
         return done
 
-    def __getitem__(self, name: str) -> frozenset[str]:
+    def __getitem__(self, name: str) -> AbstractSet[str]:
+        if self._whole is not None or len(self._done) > self.LAZY_NAMES:
+            return self._all()[name]
         done = self._done.get(name)
         if done is None:
             found = set(self._missed.get(name, ()))
