@@ -99,6 +99,11 @@ class Session:
                 return None  # foreign or tampered: recompute
         return hit
 
+    def computed(self, arch: str) -> list[Finding] | None:
+        """arch's findings if this session has them already (None: they
+        would have to be computed or read from the cache)."""
+        return self._findings.get(arch)
+
     def findings(self, arch: str) -> list[Finding]:
         if arch not in self._findings:
             hit = self._hit(arch)
