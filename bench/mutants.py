@@ -202,8 +202,10 @@ CURATED: tuple[Mutant, ...] = (
            "an `||` condition is not parenthesised"),
     Mutant("F15", "kltolint/fix.py", "    if depends:\n        return depends[-1]", "    pass",
            "a new depends goes before the existing ones"),
-    Mutant("F16", "kltolint/fix.py", "if point is not None and _changes_no_value(before, after, point):",
-           "if point is not None:", "a direct edit is never compared"),
+    Mutant("F16", "kltolint/fix.py", "        if no_value_changes:\n            return \"\"",
+           "        return \"\"", "a direct edit is never compared"),
+    Mutant("F17", "kltolint/fix.py", "        if self.known(arch) != []:\n            return None",
+           "        if False:\n            return None", "an arch whose findings are not at hand is taken as clean"),
 )
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import weakref
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from kltolint import expr as E
@@ -297,7 +298,8 @@ class BlastRadius:
     """How many symbols can change when one symbol changes (its forward cone)."""
 
     def __init__(self, model: ArchModel) -> None:
-        self.users = model.facts.users() if model.facts is not None else users_of(model)
+        self.users: Mapping[str, AbstractSet[str]] = (
+            model.facts.users() if model.facts is not None else users_of(model))
         self._sizes: dict[str, int] = {}
 
     def cone(self, name: str) -> set[str]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import overload
 
 from kltolint import expr as E
@@ -147,6 +148,26 @@ class _Edges(Sequence[Edge]):
         return len(self._base)
 
 
+class _MoreUsers(Mapping[str, AbstractSet[str]]):
+    """The original's users index plus the edit's new readers, each entry
+    read from the original's when first asked (it may be built lazily)."""
+
+    def __init__(self, base: Mapping[str, AbstractSet[str]], readers: dict[str, set[str]]) -> None:
+        self._base, self._readers = base, readers
+
+    def __getitem__(self, name: str) -> AbstractSet[str]:
+        more = self._readers.get(name)
+        if more is None:
+            return self._base[name]
+        return set(self._base.get(name, ())) | more
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._base, *self._readers]))
+
+    def __len__(self) -> int:
+        return len(set(self._base) | set(self._readers))
+
+
 class _Facts:
     """The original's facts plus the edit's new readers. Only what a
     verification asks of an edited model is answered."""
@@ -155,11 +176,8 @@ class _Facts:
         assert model.facts is not None
         self._base, self._readers = model.facts, readers
 
-    def users(self) -> dict[str, set[str]]:
-        users = dict(self._base.users())
-        for name, more in self._readers.items():
-            users[name] = users.get(name, set()) | more
-        return users
+    def users(self) -> Mapping[str, AbstractSet[str]]:
+        return _MoreUsers(self._base.users(), self._readers)
 
     def edges_from(self, name: str) -> tuple[Edge, ...]:
         raise NotImplementedError("an edited model is not edited again")

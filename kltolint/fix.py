@@ -210,6 +210,9 @@ class Verification:
     point: EditPoint
     new_texts: dict[str, str]
     before: Callable[[str], list[Finding] | None]  # None: not at hand, computed within the scope
+    # Findings of the other arches where the session has them (a review's
+    # patched tree, a check of every arch); None where it has not.
+    known: Callable[[str], list[Finding] | None] = lambda _arch: None
 
     def arch(self, arch: str) -> ArchVerdict:
         """The verdict on one arch, with the manifest of its load."""
@@ -236,7 +239,8 @@ class Verification:
                 return ArchVerdict(arch, False, f"the patched tree does not load on {arch}: {err}")
         changed = self.point.symbol
         scope = analysis.blast_radius(original).cone(changed) | analysis.blast_radius(edited).cone(changed)
-        after = analysis.check(edited, self.rules, sources, scope=scope)
+        same = self._inert(arch, original, edited) if direct else None
+        after = [] if same else analysis.check(edited, self.rules, sources, scope=scope)
         if arch == self.finding.arch and self.finding.key() in {f.key() for f in after}:
             return ArchVerdict(arch, False, "the edit does not remove the finding")
         if after:
@@ -255,9 +259,21 @@ class Verification:
         if kind.reproven is not None:  # the kind's own proof (KRED: nothing may change)
             change = kind.reproven(original, edited, changed, self.tree, arch)
         else:
-            change = (collateral(original, edited, forbidden, changed, self.point if direct else None)
+            change = (collateral(original, edited, forbidden, changed, self.point if direct else None, same)
                       if forbidden is not None else "")
         return ArchVerdict(arch, True, f"on {arch}, {change}" if change else "")
+
+    def _inert(self, arch: str, original: ArchModel, edited: ArchModel) -> bool | None:
+        """On an arch with no finding at all whose findings are at hand, does
+        the edit change no value (`_changes_no_value`)? Then the edited arch
+        is the original one in every configuration: no forbidden combination
+        becomes reachable, and its re-check is skipped. None: not asked (the
+        re-check runs; for other rule kinds it reads more than values)."""
+        if arch == self.finding.arch or any(analysis.RULE_KINDS[r.kind] is not analysis.FORBID for r in self.rules):
+            return None
+        if self.known(arch) != []:
+            return None
+        return _changes_no_value(original, edited, self.point)
 
 
 def verify(job: Verification, arches: Sequence[str], jobs: int = 1) -> Verdict:
@@ -325,18 +341,22 @@ MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe
 
 
 def collateral(before: ArchModel, after: ArchModel, forbid: Region, changed: str,
-               point: EditPoint | None = None) -> str:
+               point: EditPoint | None = None, no_value_changes: bool | None = None) -> str:
     """'' when the edit changes no user-settable symbol outside the forbidden
     configurations (`forbid`, the rule kind's region); else a sentence naming
     one it changes, and how.
 
     `point`: `after` is `before` with the edit at `point` applied to the
-    model (edited.py), so the two differ only there."""
+    model (edited.py), so the two differ only there; `no_value_changes`:
+    what `_changes_no_value` gave for it already (None: not asked yet)."""
     cone = analysis.blast_radius(before).cone(changed) | analysis.blast_radius(after).cone(changed)
     if len(cone) > MITER_MAX_CONE:
         return f"it can change {len(cone)} symbols, too many to prove that nothing else changes"
-    if point is not None and _changes_no_value(before, after, point):
-        return ""
+    if point is not None:
+        if no_value_changes is None:
+            no_value_changes = _changes_no_value(before, after, point)
+        if no_value_changes:
+            return ""
     change = collateral_change(before, after, cone, forbid, MITER_CONFLICTS)
     if isinstance(change, Unsat):
         return ""
@@ -392,6 +412,7 @@ class Fixer:
         self.rules = session.rules
         self.loaded_for = session.loaded
         self.findings_for: Callable[[str], list[Finding] | None] = session.findings  # None: not at hand
+        self.known: Callable[[str], list[Finding] | None] = session.computed  # other arches', where at hand
         self.sources = session.sources
         self.jobs = session.jobs
         self.cache, self.rules_digest = session.cache, session.rules_digest
@@ -486,7 +507,7 @@ class Fixer:
         except (CannotFix, E.ExprSyntaxError) as err:
             return FixInfo("none", "", str(err)), (Manifest.of_files(self.tree, [path]),)
         job = Verification(self.tree, self.sources, self.loaded_for, load_changed, self.rules, finding, point,
-                           {path: new}, self.findings_for)
+                           {path: new}, self.findings_for, self.known)
         verdict = verify(job, self.tree.arches_reading(path), self.jobs)
         if not verdict.ok:
             return FixInfo("none", "", verdict.note), verdict.manifests

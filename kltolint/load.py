@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar, overload
 
 import kconfiglib
@@ -235,6 +236,95 @@ def _is_constant(sym: kconfiglib.Symbol) -> bool:
     return sym.is_constant or (not sym.nodes and bool(_NUMBER.fullmatch(sym.name)))
 
 
+def _reads_own(sym: kconfiglib.Symbol, names_in: Callable[[object], tuple[str, ...]]) -> set[str]:
+    """What a defined symbol's own entries read, as the users index counts
+    it: its direct dependencies, prompt conditions, defaults and their
+    conditions (not its ranges)."""
+    exprs = [sym.direct_dep, *(n.prompt[1] for n in sym.nodes if n.prompt),
+             *(v for v, _ in sym.defaults), *(c for _, c in sym.defaults)]
+    return {n for e in exprs for n in names_in(e)}
+
+
+class _Users(Mapping[str, AbstractSet[str]]):
+    """symbol -> the symbols that read it (model.LoadFacts.users), each
+    entry found when it is first asked, so a fix's verification, which asks
+    for one symbol's forward cone, does not index the whole arch.
+
+    The candidates are kconfiglib's own reverse-dependency sets
+    (`_dependents`): kconfiglib adds a symbol to the set of every symbol its
+    prompts, defaults, ranges, direct dependencies and (weak) reverse
+    dependencies read, and a select's or imply's reverse dependency is
+    `selector && condition`, the condition this index reads. Each candidate
+    is kept if it reads the symbol as the index counts (_reads_own, and the
+    select/imply edges into it). Two kinds of edge have no trace in those
+    sets and are collected up front: a select or imply of an undefined
+    symbol (kconfiglib builds no set for it) and one whose condition is `n`
+    (`selector && n` simplifies to `n`). Iterating the mapping builds the
+    whole index (`whole`), as does a question that reaches past
+    LAZY_NAMES symbols (blame sizes the cones of many candidates, some of
+    most of the arch): name by name costs more than the whole index then."""
+
+    LAZY_NAMES = 2000
+
+    def __init__(self, kconf: compat.SafeKconfig, names_in: Callable[[object], tuple[str, ...]],
+                 whole: Callable[[], dict[str, set[str]]]) -> None:
+        self._kconf = kconf
+        self._names_in = names_in
+        self._whole_of = whole
+        self._whole: dict[str, set[str]] | None = None
+        self._done: dict[str, frozenset[str]] = {}
+        self._reads: dict[str, set[str]] = {}
+        self._into: dict[str, list[tuple[str, object]]] = {}  # target -> (selector, condition)
+        self._missed: dict[str, set[str]] = {}
+        n = kconf.n
+        for sym in kconf.unique_defined_syms:
+            for node in sym.nodes:
+                for pairs in (node.selects, node.implies):
+                    for target, cond in pairs:
+                        self._into.setdefault(target.name, []).append((sym.name, cond))
+                        if cond is n or not target.nodes:
+                            for name in (sym.name, *names_in(cond)):
+                                self._missed.setdefault(name, set()).add(target.name)
+        kconf.build_dependencies()
+
+    def _reads_of(self, sym: kconfiglib.Symbol) -> set[str]:
+        done = self._reads.get(sym.name)
+        if done is None:
+            done = _reads_own(sym, self._names_in)
+            for selector, cond in self._into.get(sym.name, ()):
+                done.add(selector)
+                done.update(self._names_in(cond))
+            self._reads[sym.name] = done
+        return done
+
+    def __getitem__(self, name: str) -> AbstractSet[str]:
+        if self._whole is not None or len(self._done) > self.LAZY_NAMES:
+            return self._all()[name]
+        done = self._done.get(name)
+        if done is None:
+            found = set(self._missed.get(name, ()))
+            sym = self._kconf.syms.get(name)
+            if sym is not None and not _is_constant(sym):
+                for dep in sym._dependents:
+                    if isinstance(dep, kconfiglib.Symbol) and dep.nodes and name in self._reads_of(dep):
+                        found.add(dep.name)
+            done = self._done[name] = frozenset(found)
+        if not done:
+            raise KeyError(name)
+        return done
+
+    def _all(self) -> dict[str, set[str]]:
+        if self._whole is None:
+            self._whole = self._whole_of()
+        return self._whole
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 class _Facts:
     """model.LoadFacts, answered from kconfiglib's objects."""
 
@@ -243,23 +333,22 @@ class _Facts:
         self._conv = conv
         self._names: dict[int, tuple[str, ...]] = {}
         self._nodes: dict[Loc, kconfiglib.MenuNode] | None = None
-        self._users: dict[str, set[str]] | None = None
+        self._users: _Users | None = None
 
-    def users(self) -> dict[str, set[str]]:
+    def users(self) -> Mapping[str, AbstractSet[str]]:
         # The same index analysis.users_of builds from a converted model,
         # read straight from kconfiglib's expressions (converting every
-        # symbol would cost more than the rest of a check). Built once;
-        # callers copy before they change it.
+        # symbol would cost more than the rest of a check), each entry when
+        # first asked (_Users). Built once; callers never change it.
         if self._users is None:
-            self._users = self._build_users()
+            self._users = _Users(self._kconf, self._names_in, self._build_users)
         return self._users
 
     def _build_users(self) -> dict[str, set[str]]:
+        """The whole index at once (what _Users answers name by name)."""
         users: dict[str, set[str]] = {}
         for sym in self._kconf.unique_defined_syms:
-            exprs = [sym.direct_dep, *(n.prompt[1] for n in sym.nodes if n.prompt),
-                     *(v for v, _ in sym.defaults), *(c for _, c in sym.defaults)]
-            for name in {n for e in exprs for n in self._names_in(e)}:
+            for name in _reads_own(sym, self._names_in):
                 users.setdefault(name, set()).add(sym.name)
             for node in sym.nodes:
                 for pairs in (node.selects, node.implies):

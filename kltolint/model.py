@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, Protocol, get_args
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 from kltolint.expr import Expr
 
@@ -91,7 +92,7 @@ class LoadFacts(Protocol):
     converting the whole model (load.py); fix verification and the blast
     radius ask it."""
 
-    def users(self) -> dict[str, set[str]]:
+    def users(self) -> Mapping[str, AbstractSet[str]]:
         """symbol -> the symbols whose dependencies, prompts, defaults or
         select/imply conditions read it (or that it selects or implies)."""
         ...

@@ -99,6 +99,11 @@ class Session:
                 return None  # foreign or tampered: recompute
         return hit
 
+    def computed(self, arch: str) -> list[Finding] | None:
+        """arch's findings if this session has them already (None: they
+        would have to be computed or read from the cache)."""
+        return self._findings.get(arch)
+
     def findings(self, arch: str) -> list[Finding]:
         if arch not in self._findings:
             hit = self._hit(arch)
@@ -175,7 +180,7 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
         _WORK = others
         try:
             context = multiprocessing.get_context("fork")
-            with context.Pool(max(1, min(jobs - len(mine), len(others))), maxtasksperchild=1) as pool:
+            with context.Pool(_workers(jobs, len(mine), len(others)), maxtasksperchild=1) as pool:
                 results: Iterator[tuple[int, Checked]] = pool.imap_unordered(
                     _check_one, range(len(others)))
                 for session, arch in mine:
@@ -191,6 +196,17 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
         if arch not in session._findings:
             session._compute(arch)
             done(session, arch)
+
+
+def _workers(jobs: int, mine: int, others: int) -> int:
+    """How many workers check `others` while this process checks `mine`.
+    This process cannot take work from the pool once its own is done: where
+    the others outnumber the jobs, `jobs` workers, so that every core stays
+    busy to the end (one more process than cores while `mine` is checked);
+    otherwise the cores this process leaves free."""
+    if others > jobs:
+        return jobs
+    return max(1, min(jobs - mine, others))
 
 
 _WORK: list[tuple[Session, str]] = []  # set before forking; workers inherit it

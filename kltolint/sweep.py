@@ -37,8 +37,14 @@ def conjuncts(expr: E.Expr) -> tuple[E.Expr, ...]:
 
 
 def _candidates(model: ArchModel, scope: set[str] | None, stats: Stats) -> list[tuple[Symbol, Edge]]:
+    """The select edges the solver must decide. With a `scope` (no caller
+    keeps its figures then) only the edges into symbols that can read it
+    are converted."""
     out = []
+    targets = _targets_reading(model, scope) if scope is not None else None
     for name in model.symbols:
+        if targets is not None and name not in targets:
+            continue
         edges = model.incoming("select", name)
         if not edges:
             continue
@@ -54,6 +60,17 @@ def _candidates(model: ArchModel, scope: set[str] | None, stats: Stats) -> list[
                 continue
             out.append((sym, edge))
     return out
+
+
+def _targets_reading(model: ArchModel, scope: set[str]) -> set[str] | None:
+    """The symbols a select edge `_touches` can go into: those in `scope` and
+    those that read a name in it (users: their dependencies, or the source
+    or condition of a select into them). None: the model cannot tell
+    without converting."""
+    if model.facts is None:
+        return None
+    users = model.facts.users()
+    return set(scope).union(*(users.get(name, ()) for name in scope))
 
 
 def _touches(sym: Symbol, edge: Edge, scope: set[str]) -> bool:

@@ -102,6 +102,59 @@ def test_loaded_blast_radius_is_the_converted_models(fixture_tree):
             assert analysis.BlastRadius(model).users == analysis.users_of(model)
 
 
+HIDDEN_EDGES = """\
+config A
+	bool "a"
+	select UNDEFINED if B
+	imply ALSO_UNDEFINED
+	select T if n
+config B
+	bool "b"
+	depends on n
+	select T if A
+config T
+	bool "t"
+config N
+	int "n"
+	range 1 10 if A
+choice
+	prompt "c"
+config C1
+	bool "c1"
+	depends on B
+config C2
+	bool "c2"
+endchoice
+"""
+
+
+def test_users_read_name_by_name_are_the_whole_index(tmp_path: Path):
+    """The loader answers the users of one symbol from kconfiglib's reverse
+    dependencies, without indexing the arch; edges those sets do not hold
+    (a select of an undefined symbol, a condition that is `n`, an entry that
+    depends on n) are in it all the same."""
+    model = load_arch(Tree(make_tree(tmp_path, {"Kconfig": HIDDEN_EDGES})), "demo")
+    whole = analysis.users_of(model)
+    assert whole["A"] == {"UNDEFINED", "ALSO_UNDEFINED", "T"} and whole["B"] == {"UNDEFINED", "C1", "T"}
+    assert model.facts is not None
+    users = model.facts.users()
+    for name in [*model.symbols, "UNDEFINED", "ALSO_UNDEFINED", "n", "y"]:
+        assert set(users.get(name, ())) == whole.get(name, set()), name
+    assert users == whole
+
+
+def test_verification_does_not_index_the_whole_arch(fixture_tree, monkeypatch):
+    """A fix's verification asks for the forward cone of one symbol: the
+    loader's index of every symbol's users is never built."""
+    tree = Tree(TREES / "ld-bfd")
+    expected = [f.fix for f in fix.Fixer(Session(tree, RULES, jobs=1)).attach(
+        [f for arch in tree.arches() for f in Session(tree, RULES, jobs=1).findings(arch)])]
+    monkeypatch.setattr("kltolint.load._Facts._build_users", lambda _: pytest.fail("indexed the whole arch"))
+    found = [f for arch in tree.arches() for f in Session(tree, RULES, jobs=1).findings(arch)]
+    fixed = [f.fix for f in fix.Fixer(Session(tree, RULES, jobs=1)).attach(found)]
+    assert fixed == expected and {f.applicability for f in fixed if f} == {"safe"}
+
+
 TWICE = """\
 config A
 	bool "a"

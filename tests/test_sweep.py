@@ -7,6 +7,7 @@ import json
 from kltolint import analysis
 from kltolint.cli import main
 from kltolint.load import load_arch
+from kltolint.model import ArchModel
 from kltolint.rules import builtin_dir, load_dir
 from kltolint.sweep import Stats
 from kltolint.tree import Tree
@@ -182,3 +183,23 @@ def test_the_finder_and_the_fix_miter_use_one_forbidden_region(tmp_path):
         assert _equivalent(enc, region(enc), conf_tool)
         old_second_formula = enc.expr(E.and_(E.Sym(edge.source), edge.cond, E.not_(sym.direct_dep))).m
         assert not _equivalent(enc, region(enc), old_second_formula)  # the test tells them apart
+
+
+def test_a_scoped_sweep_converts_only_the_selects_that_can_read_the_scope(tmp_path, monkeypatch):
+    """A review or a fix sweeps the selects that read a few names: the edges
+    into other symbols are not converted, and what is found is what the
+    whole sweep finds among those selects."""
+    tree = Tree(make_tree(tmp_path, {"Kconfig": KCONFIG}))
+    whole = analysis.check(load_arch(tree, "demo"), SWEEP, analysis.Sources(tree))
+    asked: list[str] = []
+    incoming = ArchModel.incoming
+
+    def recording(self, kind, target):
+        asked.append(target)
+        return incoming(self, kind, target)
+
+    monkeypatch.setattr(ArchModel, "incoming", recording)
+    model = load_arch(tree, "demo")
+    scoped = analysis.check(model, SWEEP, analysis.Sources(tree), scope={"PCI"})
+    assert [f.key() for f in scoped] == [f.key() for f in whole if f.point.symbol == "HELPER"]
+    assert "HELPER" in asked and "NET_HELPER" not in asked and "NO_DEPS" not in asked

@@ -5,6 +5,7 @@ Line numbers move with Debian's stable updates, so lines are found by text.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -126,3 +127,15 @@ def test_blast_radius_read_from_kconfiglib_is_the_converted_models(arch):
     the model, is the one the converted model gives."""
     model = load_arch(Tree(real_tree("6.12")), arch)
     assert analysis.BlastRadius(model).users == analysis.users_of(model)
+
+
+@pytest.mark.parametrize("arch", ["arm64", "x86", "um", "alpha"])
+def test_a_cone_read_name_by_name_is_the_whole_index(arch):
+    """A fix's verification asks for one symbol's forward cone, which the
+    loader answers name by name from kconfiglib's reverse dependencies
+    (load._Users): the same cone as the whole index gives."""
+    model = load_arch(Tree(real_tree("6.12")), arch)
+    whole = analysis.BlastRadius(dataclasses.replace(model, facts=None))
+    lazy = analysis.BlastRadius(model)
+    for name in ("HAS_LTO_CLANG", "LD_IS_LLD", "CPU_LITTLE_ENDIAN", "LTO_CLANG", "KASAN", "CFI_CLANG"):
+        assert lazy.cone(name) == whole.cone(name), name

@@ -1,0 +1,49 @@
+"""How a review spreads its loads over the cores."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing.context
+import os
+
+from tests.conftest import format_patch, make_tree
+from tests.test_review import review
+from tests.test_review_sweep import ADD_SELECT, BASE
+
+
+def test_a_shared_file_patch_keeps_every_core_busy(capsys, tmp_path, monkeypatch):
+    """Before and after of every arch that reads the file are checked by as
+    many workers as there are jobs: this process checks one arch meanwhile
+    and cannot take work from the pool afterwards, so one worker fewer would
+    leave a core idle for all the other arches."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    sizes: list[int] = []
+    pool = multiprocessing.context.BaseContext.Pool
+
+    def recording(self, processes=None, *args, **kwargs):
+        sizes.append(processes)
+        return pool(self, processes, *args, **kwargs)
+
+    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", recording)
+    root = make_tree(tmp_path / "tree", {"Kconfig": BASE}, arches=("a", "b", "c"))
+    mail = format_patch(tmp_path / "p", "Kconfig", BASE, ADD_SELECT, "change")
+    code, out, _ = review(capsys, mail, tmp_path, "--format", "json", tree=root)
+    assert code == 1 and sorted(f["arch"] for f in json.loads(out)["findings"]) == ["a", "b", "c"]
+    assert sizes[0] == 2  # the review's pass: 5 arches checked in workers, one here
+
+
+def test_a_one_arch_patch_uses_the_core_this_process_leaves(capsys, tmp_path, monkeypatch):
+    """One arch: its tree before the patch in a worker, after it here."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    sizes: list[int] = []
+    pool = multiprocessing.context.BaseContext.Pool
+
+    def recording(self, processes=None, *args, **kwargs):
+        sizes.append(processes)
+        return pool(self, processes, *args, **kwargs)
+
+    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", recording)
+    root = make_tree(tmp_path / "tree", {"Kconfig": BASE}, arches=("a",))
+    mail = format_patch(tmp_path / "p", "Kconfig", BASE, ADD_SELECT, "change")
+    code, _, _ = review(capsys, mail, tmp_path, "--format", "json", tree=root)
+    assert code == 1 and sizes[:1] == [1]
