@@ -33,6 +33,7 @@ lexer.l, menu.c, symbol.c), is done here and only here:
 from __future__ import annotations
 
 import fnmatch
+import glob
 import gc
 import os
 import re
@@ -214,8 +215,12 @@ class TreeReader:
         except UserError:
             raise UserError(f"refusing to source a file outside the tree: {pattern[len(prefix):]}",
                             *self.position()) from None
+        # A pattern without glob magic matches only itself: fnmatch would
+        # compile it to a regex first (~0.2 ms each, ~1,600 `source` lines
+        # in every load of a patched tree).
+        plain = not glob.has_magic(pattern)
         for rel, text in tree.overlay.items():
-            if fnmatch.fnmatchcase(prefix + rel, pattern):
+            if prefix + rel == pattern if plain else fnmatch.fnmatchcase(prefix + rel, pattern):
                 if text is None:
                     found.discard(prefix + rel)
                 else:

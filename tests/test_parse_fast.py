@@ -1,5 +1,6 @@
 """The parse's fast paths (compat.py): each one exact, and each one there."""
 
+import fnmatch
 import gc
 import os
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import kconfiglib
 import pytest
 
+from kltolint import compat
 from kltolint.compat import RUNTIME, TreeReader
 from kltolint.errors import UserError
 from kltolint.load import LASTING, TEMPORARY, environment
@@ -163,3 +165,37 @@ def test_a_file_past_the_bound_is_refused_even_grown_since_its_fstat(tmp_path, m
     _shrunk_fstat(monkeypatch, 20)
     with pytest.raises(UserError, match="larger than"):
         tree.read_bytes("Kconfig")
+
+
+# -- a patched tree (overlay): a plain `source` path matches only itself --------------
+
+OVERLAYS = {
+    "a new file, plain": ({"new/Kconfig": "config NEW\n\tbool\n"}, 'source "new/Kconfig"\n'),
+    "a new file, by a glob": ({"new/Kconfig": "config NEW\n\tbool\n"}, 'source "ne*/Kconfig"\n'),
+    "a deleted file, plain": ({"real/Kconfig": None}, 'osource "real/Kconfig"\n'),
+    "a deleted file, by a glob": ({"real/Kconfig": None}, 'osource "re?l/Kconfig"\n'),
+    "a changed file": ({"real/Kconfig": "config CHANGED\n\tbool\n"}, 'source "real/Kconfig"\n'),
+    "a name that only a glob would match": ({"real/Kconfig2": "config TWO\n\tbool\n"}, 'source "real/Kconfig"\n'),
+    "brackets": ({"new/K[1]": "config BRACKET\n\tbool\n", "new/K1": "config ONE\n\tbool\n"},
+                 'source "new/K[1]"\n'),
+}
+
+
+@pytest.mark.parametrize("case", OVERLAYS)
+def test_overlay_files_are_sourced_as_fnmatch_matches_them(tmp_path, case, monkeypatch):
+    overlay, text = OVERLAYS[case]
+    base = _source_tree(tmp_path, text)
+    tree = Tree(base.root, overlay=overlay)
+    fast = _load(tree, shortcuts=True)
+    monkeypatch.setattr(compat.glob, "has_magic", lambda _pattern: True)  # every pattern to fnmatch, as before
+    assert fast == _load(tree, shortcuts=True)
+    monkeypatch.undo()
+    names = [name for name, _ in fast[0]] if fast[0] != "error" else fast
+    assert names == {"a new file, plain": ["NEW"], "a new file, by a glob": ["NEW"], "a deleted file, plain": [],
+                     "a deleted file, by a glob": [], "a changed file": ["CHANGED"],
+                     "a name that only a glob would match": ["REAL"], "brackets": ["ONE"]}[case]
+    calls = []
+    real = fnmatch.fnmatchcase
+    monkeypatch.setattr(fnmatch, "fnmatchcase", lambda *a: calls.append(a) or real(*a))
+    _load(tree, shortcuts=True)
+    assert bool(calls) == any(c in text for c in "*?[")  # fnmatch only for a glob
