@@ -30,35 +30,53 @@ class Gates:
     def __init__(self) -> None:
         self.nvars = 1
         self.clauses: list[list[int]] = [[TRUE]]
-        self._cache: dict[tuple[str, frozenset[int]], int] = {}
+        self._cache: dict[frozenset[int], int] = {}  # an AND gate by its operands
 
     def var(self) -> int:
         self.nvars += 1
         return self.nvars
 
     def and_(self, lits: Iterable[int]) -> int:
-        seen: set[int] = set()
-        for lit in lits:
-            if lit == FALSE or -lit in seen:
+        # The hottest function of every encoding: two operands (most calls)
+        # take a short path. Either way `seen` is built by inserting the
+        # operands in order, so a gate's clauses come out in the same order.
+        if type(lits) is not tuple:
+            lits = tuple(lits)
+        if len(lits) == 2:
+            a, b = lits
+            if a == FALSE or b == FALSE or a == -b:
                 return FALSE
-            if lit != TRUE:
-                seen.add(lit)
-        if not seen:
-            return TRUE
-        if len(seen) == 1:
-            return next(iter(seen))
-        key = ("and", frozenset(seen))
+            if a == TRUE:
+                return b
+            if b == TRUE or a == b:
+                return a
+            seen = {a, b}
+        else:
+            seen = set()
+            for lit in lits:
+                if lit == FALSE or -lit in seen:
+                    return FALSE
+                if lit != TRUE:
+                    seen.add(lit)
+            if not seen:
+                return TRUE
+            if len(seen) == 1:
+                return next(iter(seen))
+        key = frozenset(seen)
         out = self._cache.get(key)
         if out is None:
             out = self.var()
             self._cache[key] = out
+            clauses = self.clauses
             for lit in seen:
-                self.clauses.append([-out, lit])
-            self.clauses.append([out, *(-lit for lit in seen)])
+                clauses.append([-out, lit])
+            clauses.append([out, *(-lit for lit in seen)])
         return out
 
     def or_(self, lits: Iterable[int]) -> int:
-        return -self.and_(-lit for lit in lits)
+        if type(lits) is tuple and len(lits) == 2:
+            return -self.and_((-lits[0], -lits[1]))
+        return -self.and_(tuple([-lit for lit in lits]))
 
     def ite(self, cond: int, then: int, other: int) -> int:
         if cond == TRUE or then == other:

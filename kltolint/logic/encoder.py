@@ -360,10 +360,18 @@ class Encoder(NumericEncoding):
         return Tri(lit, lit)
 
     def _and(self, *tris: Tri) -> Tri:
-        return Tri(self.g.and_(t.m for t in tris), self.g.and_(t.y for t in tris))
+        g = self.g
+        if len(tris) == 2:  # most calls: no generator
+            a, b = tris
+            return Tri(g.and_((a.m, b.m)), g.and_((a.y, b.y)))
+        return Tri(g.and_(tuple([t.m for t in tris])), g.and_(tuple([t.y for t in tris])))
 
     def _or(self, *tris: Tri) -> Tri:
-        return Tri(self.g.or_(t.m for t in tris), self.g.or_(t.y for t in tris))
+        g = self.g
+        if len(tris) == 2:
+            a, b = tris
+            return Tri(g.or_((a.m, b.m)), g.or_((a.y, b.y)))
+        return Tri(g.or_(tuple([t.m for t in tris])), g.or_(tuple([t.y for t in tris])))
 
     def _ite(self, cond: int, then: Tri, other: Tri) -> Tri:
         return Tri(self.g.ite(cond, then.m, other.m), self.g.ite(cond, then.y, other.y))

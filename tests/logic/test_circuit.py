@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from itertools import product
 
 from pysat.solvers import Solver
@@ -60,3 +61,51 @@ def test_inputs_are_named_once_and_keep_their_preference() -> None:
     assert new and inputs.free(("user", "A")) == (var, False)
     probe, _ = inputs.free(("probe", "cc?"), prefer=True)
     assert probe != var and probe in inputs.prefer_true and var in inputs.prefer_false
+
+
+class _ReferenceGates:
+    """The gate builder as first written (one loop for every call): the short
+    paths must give the same literals and the same clauses, in order."""
+
+    def __init__(self) -> None:
+        self.nvars, self.clauses, self._cache = 1, [[TRUE]], {}
+
+    def and_(self, lits):
+        seen: set[int] = set()
+        for lit in lits:
+            if lit == FALSE or -lit in seen:
+                return FALSE
+            if lit != TRUE:
+                seen.add(lit)
+        if not seen:
+            return TRUE
+        if len(seen) == 1:
+            return next(iter(seen))
+        key = frozenset(seen)
+        if key not in self._cache:
+            self.nvars += 1
+            self._cache[key] = out = self.nvars
+            self.clauses += [[-out, lit] for lit in seen] + [[out, *(-lit for lit in seen)]]
+        return self._cache[key]
+
+    def or_(self, lits):
+        return -self.and_(-lit for lit in lits)
+
+
+def test_short_paths_build_the_circuit_the_general_loop_builds() -> None:
+    rng = random.Random(7)
+    fast, reference = Gates(), _ReferenceGates()
+    pool = [TRUE, FALSE]
+    for _ in range(5000):
+        operands = tuple(rng.choice(pool) * rng.choice((1, -1)) for _ in range(rng.choice((1, 2, 2, 2, 3, 4))))
+        kind = rng.choice(("and", "or"))
+        shape = rng.choice((tuple, list, iter))
+        got = getattr(fast, kind + "_")(shape(operands))
+        want = getattr(reference, kind + "_")(operands)
+        assert got == want, (kind, operands)
+        if abs(got) not in pool and rng.random() < 0.5:
+            pool.append(abs(got))
+        if rng.random() < 0.05:
+            pool.append(fast.var())
+            reference.nvars += 1
+    assert fast.clauses == reference.clauses and fast.nvars == reference.nvars
