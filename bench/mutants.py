@@ -137,7 +137,7 @@ CURATED: tuple[Mutant, ...] = (
     Mutant("A2", "kltolint/analysis.py", "        if cand.kind == \"depends\" and model.incoming(\"select\", cand.symbol)"
            " and cand.depth == 0:\n            continue", "        pass",
            "gating a selected subject is tried"),
-    Mutant("A3", "kltolint/analysis.py", "        if set(E.symbols(guard)) & blast.cone(cand.symbol):\n            continue",
+    Mutant("A3", "kltolint/analysis.py", "        if not blast.disjoint(cand.symbol, E.symbols(guard)):\n            continue",
            "        pass", "a guard may gate a symbol it reads (a loop)"),
     Mutant("A4", "kltolint/analysis.py",
            "if isinstance(query.find([goal, *(lit if j == i else -lit for j, lit in enumerate(lits))]), Unsat)]",
@@ -150,8 +150,8 @@ CURATED: tuple[Mutant, ...] = (
     # A7 (the blamed hole not assumed closed) is retired with the hole loop.
     Mutant("A8", "kltolint/analysis.py", "if all(name in model.symbols for name in E.symbols(guard)):",
            "if True:", "guard_for ignores which symbols exist"),
-    Mutant("A9", "kltolint/analysis.py", "                    seen.add(user)\n                    todo.append(user)",
-           "                    seen.add(user)", "blast radius: one level only"),
+    Mutant("A9", "kltolint/analysis.py", "                        seen.add(user)\n                        todo.append(user)",
+           "                        seen.add(user)", "blast radius: one level only"),
     Mutant("A10", "kltolint/analysis.py", "preferred = STRATEGIES[rule.fix.strategy].edit_kind", 'preferred = "select"',
            "the rule's strategy is ignored"),
     # -- sweep ------------------------------------------------------------------------------

@@ -259,7 +259,7 @@ def in_order(model: ArchModel, rule: Rule, guard: E.Expr, candidates: list[Candi
     for cand in unique[:MAX_CANDIDATES]:
         if cand.kind == "depends" and model.incoming("select", cand.symbol) and cand.depth == 0:
             continue  # a select ignores depends: gating a selected symbol closes nothing
-        if set(E.symbols(guard)) & blast.cone(cand.symbol):
+        if not blast.disjoint(cand.symbol, E.symbols(guard)):
             continue  # the guard reads the symbol it would gate: a dependency loop
         out.append(cand)
     return out
@@ -300,23 +300,31 @@ class BlastRadius:
     def __init__(self, model: ArchModel) -> None:
         self.users: Mapping[str, AbstractSet[str]] = (
             model.facts.users() if model.facts is not None else users_of(model))
-        self._sizes: dict[str, int] = {}
+        self._cones: dict[str, frozenset[str]] = {}  # blame sizes a cone, then reads it; a fix reads it twice
 
     def cone(self, name: str) -> set[str]:
         """`name` and every symbol whose value can depend on it."""
-        seen = {name}
-        todo = [name]
-        while todo:
-            for user in self.users.get(todo.pop(), ()):
-                if user not in seen:
-                    seen.add(user)
-                    todo.append(user)
-        return seen
+        return set(self._cone(name))
+
+    def _cone(self, name: str) -> frozenset[str]:
+        known = self._cones.get(name)
+        if known is None:
+            seen = {name}
+            todo = [name]
+            while todo:
+                for user in self.users.get(todo.pop(), ()):
+                    if user not in seen:
+                        seen.add(user)
+                        todo.append(user)
+            known = self._cones[name] = frozenset(seen)
+        return known
 
     def size(self, name: str) -> int:
-        if name not in self._sizes:
-            self._sizes[name] = len(self.cone(name))
-        return self._sizes[name]
+        return len(self._cone(name))
+
+    def disjoint(self, name: str, names: Iterable[str]) -> bool:
+        """Is none of `names` in `name`'s cone?"""
+        return self._cone(name).isdisjoint(names)
 
 
 def users_of(model: ArchModel) -> dict[str, set[str]]:
