@@ -11,11 +11,8 @@ from tests.test_review import review
 from tests.test_review_sweep import ADD_SELECT, BASE
 
 
-def test_a_shared_file_patch_keeps_every_core_busy(capsys, tmp_path, monkeypatch):
-    """Before and after of every arch that reads the file are checked by as
-    many workers as there are jobs: this process checks one arch meanwhile
-    and cannot take work from the pool afterwards, so one worker fewer would
-    leave a core idle for all the other arches."""
+def _pool_sizes(monkeypatch) -> list[int]:
+    """Two CPUs; the size of every pool of workers made from now on, in order."""
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     sizes: list[int] = []
     pool = multiprocessing.context.BaseContext.Pool
@@ -25,6 +22,15 @@ def test_a_shared_file_patch_keeps_every_core_busy(capsys, tmp_path, monkeypatch
         return pool(self, processes, *args, **kwargs)
 
     monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", recording)
+    return sizes
+
+
+def test_a_shared_file_patch_keeps_every_core_busy(capsys, tmp_path, monkeypatch):
+    """Before and after of every arch that reads the file are checked by as
+    many workers as there are jobs: this process checks one arch meanwhile
+    and cannot take work from the pool afterwards, so one worker fewer would
+    leave a core idle for all the other arches."""
+    sizes = _pool_sizes(monkeypatch)
     root = make_tree(tmp_path / "tree", {"Kconfig": BASE}, arches=("a", "b", "c"))
     mail = format_patch(tmp_path / "p", "Kconfig", BASE, ADD_SELECT, "change")
     code, out, _ = review(capsys, mail, tmp_path, "--format", "json", tree=root)
@@ -34,15 +40,7 @@ def test_a_shared_file_patch_keeps_every_core_busy(capsys, tmp_path, monkeypatch
 
 def test_a_one_arch_patch_uses_the_core_this_process_leaves(capsys, tmp_path, monkeypatch):
     """One arch: its tree before the patch in a worker, after it here."""
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    sizes: list[int] = []
-    pool = multiprocessing.context.BaseContext.Pool
-
-    def recording(self, processes=None, *args, **kwargs):
-        sizes.append(processes)
-        return pool(self, processes, *args, **kwargs)
-
-    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", recording)
+    sizes = _pool_sizes(monkeypatch)
     root = make_tree(tmp_path / "tree", {"Kconfig": BASE}, arches=("a",))
     mail = format_patch(tmp_path / "p", "Kconfig", BASE, ADD_SELECT, "change")
     code, _, _ = review(capsys, mail, tmp_path, "--format", "json", tree=root)
