@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -40,13 +39,11 @@ Timed = tuple[float, int, float]  # wall seconds, peak RSS of the process tree, 
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> Timed:
-    """bench.timed, with the CPU time the command used (its own and its
-    waited-for children's; not a detached process's): on a shared machine,
-    CPU time moves less with the load than wall time does."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, peak, _single = timed(command, cwd, env)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, peak, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    """bench.timed: wall time, peak RSS and the CPU time the command used
+    (its own and its waited-for children's; not a detached process's): on a
+    shared machine, CPU time moves less with the load than wall time does."""
+    wall, peak, _single, cpu = timed(command, cwd, env)
+    return wall, peak, cpu
 
 
 def median(runs: list[Timed]) -> Timed:
