@@ -162,7 +162,7 @@ class Tree:
     def _real_dir(self, rel: str) -> str:
         known = self._dirs.get(rel)
         if known is None:
-            known = self._dirs[rel] = self._real(rel) if rel else os.path.realpath(self.root)
+            known = self._dirs[rel] = self._real(rel) if rel else str(self.root)  # root: resolved already
         return known
 
     def exists(self, rel: str) -> bool:
