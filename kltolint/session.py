@@ -179,23 +179,52 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
             session.prepare()
         _WORK = others
         try:
-            context = multiprocessing.get_context("fork")
-            with context.Pool(_workers(jobs, len(mine), len(others)), maxtasksperchild=1) as pool:
-                results: Iterator[tuple[int, Checked]] = pool.imap_unordered(
-                    _check_one, range(len(others)))
-                for session, arch in mine:
-                    session._compute(arch)
-                    done(session, arch)
-                for index, result in results:
-                    session, arch = others[index]
-                    session._store(arch, *result)
-                    done(session, arch)
+            failed = _in_pool(others, mine, done, _workers(jobs, len(mine), len(others)))
         finally:
             _WORK = []
+        if failed is not None:
+            raise failed
     for session, arch in todo:
         if arch not in session._findings:
             session._compute(arch)
             done(session, arch)
+
+
+def _in_pool(others: list[tuple[Session, str]], mine: list[tuple[Session, str]],
+             done: Callable[[Session, str], None], workers: int) -> Exception | None:
+    """Check `others` in a pool of forked workers while this process checks
+    `mine`; the first error (a tree that does not load, in a worker or here),
+    returned once every worker has ended. The pool is left by close() and
+    join(): terminate() (what `with Pool` does on leaving) can hang in the
+    pool's own threads while it replaces workers that have just ended, so
+    errors travel as values, and only an interrupt terminates."""
+    failed: Exception | None = None
+    pool = multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1)
+    try:
+        results: Iterator[tuple[int, Checked | Exception]] = pool.imap_unordered(_check_one, range(len(others)))
+        try:
+            for session, arch in mine:
+                session._compute(arch)
+                done(session, arch)
+        except Exception as error:
+            failed = error
+        for _ in others:
+            try:  # an arch's error, or a result that did not pickle back (raised by next())
+                index, result = next(results)
+                if isinstance(result, Exception):
+                    raise result
+                if failed is None:
+                    session, arch = others[index]
+                    session._store(arch, *result)
+                    done(session, arch)
+            except Exception as error:
+                failed = failed or error
+        pool.close()
+        pool.join()
+    except BaseException:
+        pool.terminate()
+        raise
+    return failed
 
 
 def _workers(jobs: int, mine: int, others: int) -> int:
@@ -229,9 +258,12 @@ def _check(session: Session, arch: str) -> Checked:
     return found, Manifest.of(loaded.record), stats, extra
 
 
-def _check_one(index: int) -> tuple[int, Checked]:  # runs in a worker
+def _check_one(index: int) -> tuple[int, Checked | Exception]:  # runs in a worker
     from kltolint import compat
 
     compat.RUNTIME.one_arch_process()
     session, arch = _WORK[index]
-    return index, _check(session, arch)
+    try:
+        return index, _check(session, arch)
+    except Exception as error:  # a value: the pool is never left by terminate() (see _in_pool)
+        return index, error
