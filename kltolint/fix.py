@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import multiprocessing
 import os
 import stat
 import tempfile
@@ -21,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
-from kltolint import analysis, compat, redundant
+from kltolint import analysis, compat, redundant, workers
 from kltolint import edited as edited_model
 from kltolint import expr as E
 from kltolint.cache import Manifest
@@ -313,28 +312,18 @@ def verify(job: Verification, arches: Sequence[str], jobs: int = 1) -> Verdict:
                    verified, manifests)
 
 
-_WORKER_JOB: Verification | None = None  # set before forking; workers inherit it
-
-
 def _in_workers(job: Verification, arches: list[str], jobs: int,
                 meanwhile: Callable[[], None]) -> dict[str, ArchVerdict]:
     """`arches` verified in forked workers, while this process runs `meanwhile`."""
-    global _WORKER_JOB
-    _WORKER_JOB = job
-    try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(arches)), maxtasksperchild=1) as pool:
-            pending = pool.map_async(_verify_one, arches, chunksize=1)
-            meanwhile()
-            return dict(zip(arches, pending.get(), strict=True))
-    finally:
-        _WORKER_JOB = None
+    results: dict[str, ArchVerdict] = {}
+    workers.forked(lambda index: _verify_one(job, arches[index]), len(arches), min(jobs, len(arches)),
+                   lambda index, verdict: results.__setitem__(arches[index], verdict), meanwhile)
+    return results
 
 
-def _verify_one(arch: str) -> ArchVerdict:  # runs in a worker
+def _verify_one(job: Verification, arch: str) -> ArchVerdict:  # runs in a worker
     compat.RUNTIME.one_arch_process()
-    assert _WORKER_JOB is not None
-    return _WORKER_JOB.arch(arch)
+    return job.arch(arch)
 
 
 MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe

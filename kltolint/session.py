@@ -14,13 +14,12 @@ process that loaded the arch, so no other process loads it again.
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from kltolint import expr as E
+from kltolint import expr as E, workers
 from kltolint.cache import Cache, Manifest, rules_digest
 from kltolint.findings import Finding, Stats
 from kltolint.suppress import Suppression
@@ -168,7 +167,6 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
     arch each, so the trees are checked side by side and no process holds
     more than one arch. `here` is computed in this process meanwhile, so its
     model stays loaded for what comes next (a fix's verification)."""
-    global _WORK
     todo = [(session, arch) for session, arches in work
             for arch in session._misses(arches, functools.partial(done, session))]
     mine = [here] if here in todo else []
@@ -177,54 +175,22 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
     if len(todo) > 1 and jobs > 1:
         for session in dict.fromkeys(s for s, _ in others):
             session.prepare()
-        _WORK = others
-        try:
-            failed = _in_pool(others, mine, done, _workers(jobs, len(mine), len(others)))
-        finally:
-            _WORK = []
-        if failed is not None:
-            raise failed
+
+        def take(index: int, result: Checked) -> None:
+            session, arch = others[index]
+            session._store(arch, *result)
+            done(session, arch)
+
+        def meanwhile() -> None:
+            for session, arch in mine:
+                session._compute(arch)
+                done(session, arch)
+        workers.forked(lambda index: _check_one(*others[index]), len(others),
+                       _workers(jobs, len(mine), len(others)), take, meanwhile)
     for session, arch in todo:
         if arch not in session._findings:
             session._compute(arch)
             done(session, arch)
-
-
-def _in_pool(others: list[tuple[Session, str]], mine: list[tuple[Session, str]],
-             done: Callable[[Session, str], None], workers: int) -> Exception | None:
-    """Check `others` in a pool of forked workers while this process checks
-    `mine`; the first error (a tree that does not load, in a worker or here),
-    returned once every worker has ended. The pool is left by close() and
-    join(): terminate() (what `with Pool` does on leaving) can hang in the
-    pool's own threads while it replaces workers that have just ended, so
-    errors travel as values, and only an interrupt terminates."""
-    failed: Exception | None = None
-    pool = multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1)
-    try:
-        results: Iterator[tuple[int, Checked | Exception]] = pool.imap_unordered(_check_one, range(len(others)))
-        try:
-            for session, arch in mine:
-                session._compute(arch)
-                done(session, arch)
-        except Exception as error:
-            failed = error
-        for _ in others:
-            try:  # an arch's error, or a result that did not pickle back (raised by next())
-                index, result = next(results)
-                if isinstance(result, Exception):
-                    raise result
-                if failed is None:
-                    session, arch = others[index]
-                    session._store(arch, *result)
-                    done(session, arch)
-            except Exception as error:
-                failed = failed or error
-        pool.close()
-        pool.join()
-    except BaseException:
-        pool.terminate()
-        raise
-    return failed
 
 
 def _workers(jobs: int, mine: int, others: int) -> int:
@@ -236,9 +202,6 @@ def _workers(jobs: int, mine: int, others: int) -> int:
     if others > jobs:
         return jobs
     return max(1, min(jobs - mine, others))
-
-
-_WORK: list[tuple[Session, str]] = []  # set before forking; workers inherit it
 
 
 Checked = tuple[list[Finding], Manifest, Stats, "list[Finding] | None"]
@@ -258,12 +221,8 @@ def _check(session: Session, arch: str) -> Checked:
     return found, Manifest.of(loaded.record), stats, extra
 
 
-def _check_one(index: int) -> tuple[int, Checked | Exception]:  # runs in a worker
+def _check_one(session: Session, arch: str) -> Checked:  # runs in a worker
     from kltolint import compat
 
     compat.RUNTIME.one_arch_process()
-    session, arch = _WORK[index]
-    try:
-        return index, _check(session, arch)
-    except Exception as error:  # a value: the pool is never left by terminate() (see _in_pool)
-        return index, error
+    return _check(session, arch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing.pool
 import os
 import shutil
 import subprocess
@@ -178,3 +179,17 @@ def run_make_config(tree: Path, arch: str, make_vars: str, target: str, work: Pa
             name, _, value = line.partition("=")
             values[name[len("CONFIG_"):]] = value
     return values, text
+
+
+@pytest.fixture
+def terminations(monkeypatch) -> list[object]:
+    """Every Pool.terminate() made from now on."""
+    calls: list[object] = []
+    terminate = multiprocessing.pool.Pool.terminate
+
+    def recording(self):
+        calls.append(self)
+        return terminate(self)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "terminate", recording)
+    return calls

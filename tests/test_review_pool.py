@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing.context
-import multiprocessing.pool
 import os
 
 import pytest
@@ -50,30 +49,17 @@ def test_a_one_arch_patch_uses_the_core_this_process_leaves(capsys, tmp_path, mo
     assert code == 1 and sizes[:1] == [1]
 
 
-def _terminations(monkeypatch) -> list[object]:
-    """Every Pool.terminate() from now on (the pool's own __del__ aside)."""
-    calls: list[object] = []
-    terminate = multiprocessing.pool.Pool.terminate
-
-    def recording(self):
-        calls.append(self)
-        return terminate(self)
-
-    monkeypatch.setattr(multiprocessing.pool.Pool, "terminate", recording)
-    return calls
-
-
 @pytest.mark.parametrize("where", ["here and in the workers", "in the workers only"])
-def test_a_tree_that_fails_to_load_leaves_the_pool_without_terminating_it(capsys, tmp_path, monkeypatch, where):
+def test_a_tree_that_fails_to_load_leaves_the_pool_without_terminating_it(capsys, tmp_path, monkeypatch, where,
+                                                                           terminations):
     """A patched tree that does not load ends in one line and exit 2, and the
     pool is drained and joined: terminate() could hang (seen in CI) while the
     pool replaces workers that have just failed."""
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    calls = _terminations(monkeypatch)
     root = make_tree(tmp_path / "tree", {"Kconfig": BASE, "arch/a/extra": ""}, arches=("a", "b", "c"))
     added = 'source "/etc/passwd"\n' if where.startswith("here") else 'source "arch/$(SRCARCH)/extra"\n'
     mail = format_patch(tmp_path / "p", "Kconfig", BASE, BASE + added, "change")
     code, out, err = review(capsys, mail, tmp_path, tree=root)
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert ("outside the tree" if where.startswith("here") else "arch/b/extra") in err
-    assert calls == []
+    assert terminations == []

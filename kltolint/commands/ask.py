@@ -266,10 +266,11 @@ def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manif
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers > 1 and not tree.overlay:
         # Forked workers, one arch each (as check does): memory goes back after every arch.
-        import multiprocessing  # only for several arches
+        from kltolint.workers import forked  # only for several arches
 
-        with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
-            results = pool.map(_answer_one, jobs, chunksize=1)
+        answered: dict[int, tuple[Answer, Manifest]] = {}
+        forked(lambda index: _answer_one(jobs[index]), len(jobs), workers, answered.__setitem__)
+        results = [answered[index] for index in range(len(jobs))]
     else:
         results = [_answer_one(job) for job in jobs]
     for answer, manifest in results:

@@ -1,0 +1,70 @@
+"""Work spread over forked processes (kltolint.workers)."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from kltolint.workers import forked
+
+
+def test_every_call_runs_in_its_own_worker_and_comes_back_to_take():
+    """More calls than processes: the pool forks a new worker for each call
+    (one call per process), and each of them still knows the function."""
+    taken: dict[int, tuple[int, int]] = {}
+    forked(lambda index: (index * index, os.getpid()), 7, 2, taken.__setitem__)
+    assert sorted(taken) == list(range(7))
+    assert [square for square, _ in map(taken.get, range(7))] == [i * i for i in range(7)]
+    assert len({pid for _, pid in taken.values()}) == 7 and os.getpid() not in {pid for _, pid in taken.values()}
+
+
+def test_this_process_works_meanwhile():
+    seen: list[str] = []
+    forked(lambda index: index, 3, 2, lambda _i, _r: seen.append("taken"), lambda: seen.append("meanwhile"))
+    assert seen[0] == "meanwhile" and seen.count("taken") == 3
+
+
+def _fails_on_two(index: int) -> int:
+    if index == 2:
+        raise ValueError("two")
+    return index
+
+
+def test_a_workers_error_is_raised_here_once_every_worker_has_ended(terminations):
+    taken: list[int] = []
+    threads = threading.active_count()
+    with pytest.raises(ValueError, match="two"):
+        forked(_fails_on_two, 6, 2, lambda index, _r: taken.append(index))
+    assert terminations == [] and 2 not in taken
+    assert threading.active_count() == threads  # the pool's threads are gone: it was joined
+
+
+def test_an_error_here_is_raised_after_the_workers_and_stops_taking(terminations):
+    taken: list[int] = []
+
+    def meanwhile() -> None:
+        raise KeyError("here")
+    with pytest.raises(KeyError, match="here"):
+        forked(lambda index: index, 4, 2, lambda index, _r: taken.append(index), meanwhile)
+    assert terminations == [] and taken == []
+
+
+def test_a_result_that_does_not_pickle_back_is_an_error_not_a_hang(terminations):
+    with pytest.raises(Exception, match="lambda|pickle"):
+        forked(lambda index: (lambda: index), 3, 2, lambda _i, _r: None)
+    assert terminations == []
+
+
+def test_an_error_in_take_is_raised_after_the_workers(terminations):
+    def take(_index: int, _result: int) -> None:
+        raise RuntimeError("take")
+    with pytest.raises(RuntimeError, match="take"):
+        forked(lambda index: index, 4, 2, take)
+    assert terminations == []
+
+
+def test_calls_do_not_nest():
+    with pytest.raises(AssertionError, match="nest"):
+        forked(lambda index: index, 1, 1, lambda _i, _r: None, lambda: forked(lambda i: i, 1, 1, lambda _i, _r: None))
