@@ -48,6 +48,7 @@ class Outcome:
     seconds: float
     first_line: str
     traceback: bool
+    cpu: float | None = None  # CPU seconds of the review and its workers (with --jobs 1; None: not measured)
 
     @property
     def ok(self) -> bool:
@@ -89,17 +90,29 @@ def mail(patch: str, rel: str, index: int) -> str:
             f"From: bench <bench@example.org>\nSubject: [PATCH {index}] {rel}: as in 7.3\n\n---\n{patch}-- \n2.39\n\n")
 
 
-def review(tree: Path, patch_file: Path, timeout: float, *extra: str) -> tuple[int | None, float, str, bool]:
+def review(tree: Path, patch_file: Path, timeout: float, *extra: str
+           ) -> tuple[int | None, float, str, bool, float | None]:
+    """Exit status, seconds, first error line, whether a traceback was
+    printed, and CPU seconds (exact only when one review runs at a time: the
+    children's usage of this whole process is compared)."""
     started = time.monotonic()
+    cpu_before = _children_cpu()
     try:
         proc = subprocess.run([sys.executable, "-m", "kltolint", "review", "-q", "--tree", str(tree),
                                str(patch_file), *extra], capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, "PYTHONPATH": str(ROOT)})
     except subprocess.TimeoutExpired:
-        return None, time.monotonic() - started, "timeout", False
+        return None, time.monotonic() - started, "timeout", False, None
     err = proc.stderr
     first = next((l for l in err.splitlines() if l.startswith("kltolint:")), err.strip()[:200])
-    return proc.returncode, time.monotonic() - started, first, "Traceback" in err
+    return proc.returncode, time.monotonic() - started, first, "Traceback" in err, _children_cpu() - cpu_before
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -145,13 +158,15 @@ def main() -> int:
                    for rel, kind in ([] if args.series_only else todo)}
         for future in concurrent.futures.as_completed(futures):
             rel, kind = futures[future]
-            outcomes.append(Outcome(rel, kind, *future.result()))
+            code, seconds, first, traceback, cpu = future.result()
+            outcomes.append(Outcome(rel, kind, code, seconds, first, traceback, cpu if args.jobs == 1 else None))
             o = outcomes[-1]
             if args.record:
                 with args.record.open("a", encoding="utf-8") as out:
                     out.write(json.dumps({**o.__dict__, "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                                           "load": os.getloadavg()[0]}) + "\n")
-            print(f"{'ok ' if o.ok else 'FAIL'} {o.code} {o.seconds:7.1f}s {rel} ({kind}) {o.first_line[:100]}",
+            cpu = f" cpu {o.cpu:6.1f}s" if o.cpu is not None else ""
+            print(f"{'ok ' if o.ok else 'FAIL'} {o.code} {o.seconds:7.1f}s{cpu} {rel} ({kind}) {o.first_line[:100]}",
                   flush=True)
     outcomes += [o for rel, o in recorded.items() if rel in selected]
     outcomes.sort(key=lambda o: o.rel)
@@ -176,7 +191,7 @@ def read_record(path: Path) -> dict[str, Outcome]:
             if line.strip():
                 data = json.loads(line)
                 out[data["rel"]] = Outcome(data["rel"], data["kind"], data["code"], data["seconds"],
-                                           data["first_line"], data["traceback"])
+                                           data["first_line"], data["traceback"], data.get("cpu"))
     return out
 
 
@@ -196,12 +211,17 @@ def write_report(args: argparse.Namespace, outcomes: list[Outcome], series) -> N
              f"- contract kept (exit 0/1/2, no traceback, no timeout): {sum(o.ok for o in outcomes)} of {len(outcomes)}",
              f"- exit statuses: {', '.join(f'{k}: {v}' for k, v in sorted(by_code.items()))}",
              f"- seconds per patch: median {statistics.median(times):.1f}, max {max(times):.1f}, total {sum(times):.0f}"
-             if times else "- no patches", ""]
+             if times else "- no patches"]
+    cpus = [o.cpu for o in outcomes if o.cpu is not None]
+    if cpus:  # wall time depends on what else ran; CPU time much less
+        lines.append(f"- CPU seconds per patch (review and its workers; {len(cpus)} measured): "
+                     f"median {statistics.median(cpus):.1f}, max {max(cpus):.1f}, total {sum(cpus):.0f}")
+    lines.append("")
     if series is not None:
         lines += [f"- the whole series as one mbox: exit {series[0]}, {series[1]:.0f} s, traceback: {series[3]}", ""]
-    lines += ["| file | kind | exit | seconds | first line |", "| --- | --- | --- | --- | --- |"]
-    lines += [f"| {o.rel} | {o.kind} | {o.code} | {o.seconds:.1f} | {o.first_line[:120].replace('|', '/')} |"
-              for o in outcomes]
+    lines += ["| file | kind | exit | seconds | CPU seconds | first line |", "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {o.rel} | {o.kind} | {o.code} | {o.seconds:.1f} | {'' if o.cpu is None else f'{o.cpu:.1f}'} "
+              f"| {o.first_line[:120].replace('|', '/')} |" for o in outcomes]
     args.out.write_text("\n".join(lines) + "\n")
 
 
