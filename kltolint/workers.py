@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
+from multiprocessing.synchronize import Event
 from typing import TypeVar
 
 R = TypeVar("R")
@@ -22,6 +23,7 @@ class _Work:
     """What the workers forked from now on do; set in this process before forking."""
 
     function: Callable[[int], object] | None = None
+    stop: Event | None = None  # set after an error: calls not yet started are skipped
 
 
 _WORK = _Work()
@@ -34,7 +36,8 @@ def forked(function: Callable[[int], R], count: int, processes: int,
     workers, one call each, while this process runs `meanwhile`; each result
     goes to `take(index, result)` here, as it comes. The first error (of
     `meanwhile`, of a call, or of `take`) is raised once every worker has
-    ended; after an error, results are no longer taken."""
+    ended; after an error, results are no longer taken and calls not yet
+    started are skipped (a tree that does not load fails on every arch)."""
     assert _WORK.function is None, "forked() does not nest"
     # Set until the pool has ended: it forks a new worker each time one exits.
     _WORK.function = function
@@ -46,27 +49,33 @@ def forked(function: Callable[[int], R], count: int, processes: int,
 
 def _run(count: int, processes: int, take: Callable[[int, R], None], meanwhile: Callable[[], None]) -> None:
     failed: Exception | None = None
-    pool = multiprocessing.get_context("fork").Pool(processes, maxtasksperchild=1)
+    context = multiprocessing.get_context("fork")
+    stop = _WORK.stop = context.Event()
+    pool = context.Pool(processes, maxtasksperchild=1)
     try:
         results = pool.imap_unordered(_call, range(count))
         try:
             meanwhile()
         except Exception as error:
             failed = error
+            stop.set()
         for _ in range(count):
             try:  # a call's error, or a result that did not pickle back (raised by next())
                 index, result = next(results)
                 if isinstance(result, _Failed):
                     raise result.error
-                if failed is None:
+                if failed is None and not isinstance(result, _Skipped):
                     take(index, result)  # type: ignore[arg-type]  # what function(index) returned
             except Exception as error:
                 failed = failed or error
+                stop.set()
         pool.close()
         pool.join()
     except BaseException:
         pool.terminate()
         raise
+    finally:
+        _WORK.stop = None
     if failed is not None:
         raise failed
 
@@ -78,8 +87,14 @@ class _Failed:
         self.error = error
 
 
+class _Skipped:
+    """A call not made: an error came first."""
+
+
 def _call(index: int) -> tuple[int, object]:  # runs in a worker
     assert _WORK.function is not None
+    if _WORK.stop is not None and _WORK.stop.is_set():
+        return index, _Skipped()
     try:
         return index, _WORK.function(index)
     except Exception as error:

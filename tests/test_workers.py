@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -68,3 +69,18 @@ def test_an_error_in_take_is_raised_after_the_workers(terminations):
 def test_calls_do_not_nest():
     with pytest.raises(AssertionError, match="nest"):
         forked(lambda index: index, 1, 1, lambda _i, _r: None, lambda: forked(lambda i: i, 1, 1, lambda _i, _r: None))
+
+
+def test_after_an_error_the_calls_not_yet_started_are_skipped(tmp_path):
+    """A tree that does not load fails on every arch: once this process has
+    failed, the workers do not load the arches still waiting."""
+    def call(index: int) -> int:
+        (tmp_path / str(index)).touch()
+        time.sleep(0.2)
+        return index
+
+    def meanwhile() -> None:
+        raise KeyError("here")
+    with pytest.raises(KeyError):
+        forked(call, 8, 1, lambda _i, _r: None, meanwhile)
+    assert len(list(tmp_path.iterdir())) <= 2
