@@ -326,9 +326,6 @@ def _verify_one(job: Verification, arch: str) -> ArchVerdict:  # runs in a worke
     return job.arch(arch)
 
 
-MITER_MAX_CONE = 400  # an edit that can change more symbols is not proven safe
-
-
 def collateral(before: ArchModel, after: ArchModel, forbid: Region, changed: str,
                point: EditPoint | None = None, no_value_changes: bool | None = None) -> str:
     """'' when the edit changes no user-settable symbol outside the forbidden
@@ -339,14 +336,13 @@ def collateral(before: ArchModel, after: ArchModel, forbid: Region, changed: str
     model (edited.py), so the two differ only there; `no_value_changes`:
     what `_changes_no_value` gave for it already (None: not asked yet)."""
     cone = analysis.blast_radius(before).cone(changed) | analysis.blast_radius(after).cone(changed)
-    if len(cone) > MITER_MAX_CONE:
-        return f"it can change {len(cone)} symbols, too many to prove that nothing else changes"
     if point is not None:
         if no_value_changes is None:
             no_value_changes = _changes_no_value(before, after, point)
         if no_value_changes:
             return ""
-    change = collateral_change(before, after, cone, forbid, MITER_CONFLICTS)
+    order = [n for n in analysis.blast_radius(before).ordered_cone(changed) if n in cone]
+    change = collateral_change(before, after, cone, forbid, MITER_CONFLICTS, order)
     if isinstance(change, Unsat):
         return ""
     if isinstance(change, Unknown):  # not proven: never called safe

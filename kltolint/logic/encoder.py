@@ -174,6 +174,14 @@ class Encoder(NumericEncoding):
         self._toolchain(name)
         return tri
 
+    def identify(self, name: str) -> None:
+        """A miter's second copy: from now on `name` is read from `original`
+        (proven to keep its value wherever the caller's questions ask). What
+        is encoded already keeps this copy's literal; what reads `name` later
+        shares the original's circuit, so proofs about it stay small."""
+        assert self.original is not None
+        self._values[name] = self.original.value(name)
+
     def added_depends(self, name: str) -> Tri:
         """The `depends on` the edits add to `name` (y when none)."""
         extra = self.edits.added_depends.get(name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 
-from kltolint.expr import Expr, Sym
+from kltolint.expr import Expr
 from kltolint.logic.circuit import Inputs, Tri
 from kltolint.logic.encoder import Encoder
 from kltolint.logic.solve import Outcome, Query, Sat, Unknown, Unsat
@@ -62,27 +62,66 @@ class Differs:
 
 def collateral_change(before: ArchModel, after: ArchModel, cone: Set[str],
                       forbidden: Expr | Callable[[Encoder], int],
-                      conflicts: int = MITER_CONFLICTS) -> Differs | Unsat | Unknown:
+                      conflicts: int = MITER_CONFLICTS, order: Sequence[str] = ()) -> Differs | Unsat | Unknown:
     """Does the edit change a user-settable symbol of `cone` (every symbol it
     can change) in some configuration where `forbidden` does not hold on
     `before`? Unsat: no, the edit removes only forbidden configurations.
     `forbidden` is an expression, or a rule kind's region: a function giving
-    its literal in an encoder of `before`."""
+    its literal in an encoder of `before`.
+
+    The cone is swept one symbol at a time, in `order` where given (a symbol
+    after those it reads: the edited one first), the rest by name: a symbol
+    proven to keep its value outside the forbidden region is then read from
+    `before`'s encoding by the symbols after it, so each proof compares two
+    circuits that differ only where values really differ (SAT sweeping).
+    One miter over a cone of thousands of symbols could take minutes; these
+    small proofs, most by unit propagation alone, take a fraction of a
+    second. `conflicts` bounds the searches of the whole sweep: past it,
+    what is left unproven is Unknown."""
     miter = Miter(before, after, lambda name: name not in cone)
     outside = -(forbidden(miter.old) if callable(forbidden) else miter.old.expr(forbidden).m)
-    diffs: dict[str, int] = {}
-    for name in sorted(cone):
-        if settable(before, name) or settable(after, name):
-            a, b = miter.old.expr(Sym(name)), miter.new.expr(Sym(name))
-            diffs[name] = miter.differ(a, b)
-    if not diffs:
+    names = list(dict.fromkeys([*(n for n in order if n in cone), *sorted(cone)]))
+    compared = {n for n in names if settable(before, n) or settable(after, n)}
+    if not compared:
         return Unsat()
-    outcome = miter.decide(diffs.values(), [outside], conflicts)
-    if not isinstance(outcome, Sat):
-        return outcome
-    found = outcome.model
-    name = next(n for n, lit in diffs.items() if found(lit))
-    return Differs(name, found.tri(miter.old.value(name)), found.tri(miter.new.value(name)))
+    unproven = False
+    with Query(miter.new) as query:
+        for name in names:
+            if not (_tri_valued(before, name) and _tri_valued(after, name)):
+                continue
+            a, b = miter.old.value(name), miter.new.value(name)
+            left = conflicts - query.conflicts()  # one budget for the whole sweep
+            outcome = _refuted(query, outside, a, b) or (
+                query.decide([outside, miter.differ(a, b)], left) if left > 0 else Unknown())
+            if isinstance(outcome, Unsat):
+                if not _choice_member(before, name) and not _choice_member(after, name):
+                    miter.new.identify(name)  # choice members: their picks are compared as a choice
+            elif isinstance(outcome, Sat) and name in compared:
+                return Differs(name, outcome.model.tri(a), outcome.model.tri(b))
+            elif isinstance(outcome, Unknown) and name in compared:
+                unproven = True
+    return Unknown() if unproven else Unsat()
+
+
+def _refuted(query: Query, outside: int, a: Tri, b: Tri) -> Unsat | None:
+    """Unsat when unit propagation alone shows `a` and `b` equal outside the
+    region: each literal of one implies the other's, both ways. Most
+    symbols of a swept cone read only proven-unchanged ones, so their two
+    circuits share every gate and this needs no search."""
+    for x, y in ((a.m, b.m), (a.y, b.y)):
+        if x != y and not (query.propagation_refutes([outside, x, -y]) and query.propagation_refutes([outside, -x, y])):
+            return None
+    return Unsat()
+
+
+def _tri_valued(model: ArchModel, name: str) -> bool:
+    sym = model.symbols.get(name)
+    return sym is not None and sym.type in BOOL_TYPES
+
+
+def _choice_member(model: ArchModel, name: str) -> bool:
+    sym = model.symbols.get(name)
+    return sym is not None and sym.choice is not None
 
 
 def same_values(before: ArchModel, after: ArchModel, name: str, edges: Sequence[tuple[Edge, Edge]],

@@ -135,6 +135,21 @@ class Query:
             return Sat(Assignment(self.solver.get_model() or []))
         return Unsat(tuple(self.solver.get_core() or ()))
 
+    def conflicts(self) -> int:
+        """Conflicts met by every search of this solver so far."""
+        return int((self.solver.accum_stats() or {}).get("conflicts", 0))
+
+    def propagation_refutes(self, assumptions: Iterable[int]) -> bool:
+        """Does unit propagation alone make the assumptions conflict? True
+        proves them unsatisfiable together; False proves nothing (a search
+        may still refute them). No search, so no model and no budget."""
+        self.feed(phases=False)
+        wanted = [a for a in assumptions if a != TRUE]
+        if FALSE in wanted:
+            return True
+        status, _ = self.solver.propagate(assumptions=wanted)
+        return not status
+
     def prefer(self, lits: Iterable[int]) -> None:
         """Feed the solver, then make it try each literal of `lits` true first,
         over the encoder's preferences (a steered find sets those again)."""

@@ -72,9 +72,14 @@ def give_up(self: Query, assumptions: object, conflicts: int | None = None) -> U
     return Unknown()
 
 
+def no_propagation(self: Query, assumptions: object) -> bool:
+    return False
+
+
 def test_unknown_is_never_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before, after = model(tmp_path / "a"), model(tmp_path / "b", " if !B")
     monkeypatch.setattr(Query, "decide", give_up)
+    monkeypatch.setattr(Query, "propagation_refutes", no_propagation)
     assert collateral_change(before, after, {"T", "U"}, parse("T && B")) == Unknown()
     assert same_values(before, before, "T", []) == Unknown()
 
@@ -97,6 +102,44 @@ def test_a_fix_whose_safety_miter_gives_up_is_not_safe(tmp_path: Path, capsys: p
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     assert check_json(tmp_path / "proven", capsys)["applicability"] == "safe"
     monkeypatch.setattr(Query, "decide", give_up)  # every miter: the solver gives up
+    monkeypatch.setattr(Query, "propagation_refutes", no_propagation)  # and propagation proves nothing
     fix = check_json(tmp_path / "unknown", capsys)
     assert fix["applicability"] == "unsafe"
     assert "could not prove" in str(fix["note"])
+
+
+def wide(tmp_path: Path, users: int, guard: str = "") -> ArchModel:
+    """BEFORE with `users` more symbols that read T, in a chain: each also reads the one before."""
+    chain = "".join(f'config U{i}\n\tbool "u{i}"\n\tdepends on T && {f"U{i - 1}" if i else "y"}\n'
+                    for i in range(users))
+    return load_arch(Tree(make_tree(tmp_path, {"Kconfig": BEFORE.format(guard=guard) + chain})), "demo")
+
+
+def test_a_wide_cone_is_swept_by_propagation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Symbols are proven unchanged one by one, each then read from the
+    original: 300 users of T need no search at all (one miter over all of
+    them was what made 7.3's arm64 seed fix take a minute)."""
+    searches: list[object] = []
+    decide = Query.decide
+
+    def counting(self: Query, assumptions: object, conflicts: int | None = None) -> object:
+        searches.append(assumptions)
+        return decide(self, assumptions, conflicts)  # type: ignore[arg-type]
+    monkeypatch.setattr(Query, "decide", counting)
+    before, after = wide(tmp_path / "a", 300), wide(tmp_path / "b", 300, " if !B")
+    cone = {"T", "U", *(f"U{i}" for i in range(300))}
+    order = ["T", "U", *(f"U{i}" for i in range(300))]
+    assert isinstance(collateral_change(before, after, cone, parse("T && B"), order=order), Unsat)
+    assert len(searches) <= 1
+    loose = wide(tmp_path / "c", 300, " if !B && !D")
+    assert collateral_change(before, loose, cone, parse("T && B"), order=order) == Differs("U", "y", "n")
+
+
+def test_a_symbol_that_changes_is_not_read_from_the_original(tmp_path: Path) -> None:
+    """T changes outside the region (it is not settable, so that is no
+    finding of its own): U0, which reads it, must be compared with its own
+    new circuit, not with the original's, to see the change reach it."""
+    before, after = wide(tmp_path / "a", 3), wide(tmp_path / "b", 3, " if !B && !D")
+    cone = {"T", "U0", "U1", "U2"}
+    assert collateral_change(before, after, cone, parse("T && B"), order=["T", "U0", "U1", "U2"]) \
+        == Differs("U0", "y", "n")

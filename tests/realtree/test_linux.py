@@ -115,9 +115,9 @@ def test_a_select_past_lto_dependencies_is_blamed_at_the_select(version, tmp_pat
     assert code == 1 and {f["rule"] for f in findings} == {"KLTO002", "KLTO003"}
     assert {(f["file"], f["line"]) for f in findings} == {("arch/arm64/Kconfig", line)}
     fixes = {f["rule"]: f["fix"] for f in findings}
-    # On 7.3 HAS_LTO_CLANG's forward cone (~1,750 symbols) is past the miter's
-    # bound (fix.MITER_MAX_CONE), as in test_review_linux's seed case.
-    assert fixes["KLTO002"]["applicability"] == ("safe" if version == "6.12" else "unsafe")
+    # On 7.3 HAS_LTO_CLANG's forward cone has ~1,750 symbols, as in
+    # test_review_linux's seed case: the miter's sweep proves the fix safe.
+    assert fixes["KLTO002"]["applicability"] == "safe"
     assert "+\tselect HAS_LTO_CLANG if LD_IS_LLD" in fixes["KLTO002"]["diff"].splitlines()
 
 
