@@ -187,6 +187,8 @@ CURATED: tuple[Mutant, ...] = (
     Mutant("F19", "kltolint/logic/miter.py", "if x != y and not (query.propagation_refutes([outside, x, -y]) and ",
            "if x != y and not (query.propagation_refutes([outside, x, -y]) or ",
            "propagation proves equality one way only"),
+    Mutant("F20", "kltolint/logic/miter.py", "if reads is not None and all(n in identified or n not in cone for n in reads):",
+           "if reads is not None:", "the sweep takes a same definition for the same value, whatever it reads"),
     Mutant("F6", "kltolint/fix.py", "return isinstance(same_values(before, after, name, pairs, MITER_CONFLICTS), Unsat)",
            "return True", "every direct edit changes no value"),
     Mutant("F7", "kltolint/fix.py", "or old_sym.type not in BOOL_TYPES or old_sym.choice is not None:",

@@ -67,6 +67,7 @@ class Encoder(NumericEncoding):
         self.g = self.inputs.g
         self.syms: dict[str, SymEnc] = {}
         self._values: dict[str, Tri] = {}
+        self._identified: set[str] = set()  # a miter's second copy: read from `original` (identify)
         self._pending: list[Callable[[], None]] = []
         self._expr_memo: dict[int, tuple[Expr, Tri]] = {}
         self._choices: dict[int, int] = {}
@@ -145,7 +146,7 @@ class Encoder(NumericEncoding):
         tri = self._values.get(name)
         if tri is not None:
             return tri
-        if self.original is not None and self.unchanged(name):
+        if self.original is not None and (self.unchanged(name) or name in self._identified):
             tri = self._values[name] = self.original.value(name)
             return tri
         if name in self.switches:
@@ -180,7 +181,8 @@ class Encoder(NumericEncoding):
         is encoded already keeps this copy's literal; what reads `name` later
         shares the original's circuit, so proofs about it stay small."""
         assert self.original is not None
-        self._values[name] = self.original.value(name)
+        self._values.pop(name, None)
+        self._identified.add(name)  # read from `original` on demand: nothing encoded now
 
     def added_depends(self, name: str) -> Tri:
         """The `depends on` the edits add to `name` (y when none)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 
-from kltolint.expr import Expr
+from kltolint.expr import Expr, has_choice, symbols
 from kltolint.logic.circuit import Inputs, Tri
 from kltolint.logic.encoder import Encoder
 from kltolint.logic.solve import Outcome, Query, Sat, Unknown, Unsat
@@ -85,9 +85,15 @@ def collateral_change(before: ArchModel, after: ArchModel, cone: Set[str],
     if not compared:
         return Unsat()
     unproven = False
+    identified: set[str] = set()
     with Query(miter.new) as query:
         for name in names:
             if not (_tri_valued(before, name) and _tri_valued(after, name)):
+                continue
+            reads = _same_definition(before, after, name)
+            if reads is not None and all(n in identified or n not in cone for n in reads):
+                miter.new.identify(name)  # the same function of the same values: nothing to prove or encode
+                identified.add(name)
                 continue
             a, b = miter.old.value(name), miter.new.value(name)
             left = conflicts - query.conflicts()  # one budget for the whole sweep
@@ -96,6 +102,7 @@ def collateral_change(before: ArchModel, after: ArchModel, cone: Set[str],
             if isinstance(outcome, Unsat):
                 if not _choice_member(before, name) and not _choice_member(after, name):
                     miter.new.identify(name)  # choice members: their picks are compared as a choice
+                    identified.add(name)
             elif isinstance(outcome, Sat) and name in compared:
                 return Differs(name, outcome.model.tri(a), outcome.model.tri(b))
             elif isinstance(outcome, Unknown) and name in compared:
@@ -112,6 +119,25 @@ def _refuted(query: Query, outside: int, a: Tri, b: Tri) -> Unsat | None:
         if x != y and not (query.propagation_refutes([outside, x, -y]) and query.propagation_refutes([outside, -x, y])):
             return None
     return Unsat()
+
+
+def _same_definition(before: ArchModel, after: ArchModel, name: str) -> set[str] | None:
+    """The names a bool/tristate's value reads, where its definition is the
+    same in both models (prompts, dependencies, defaults, the selects and
+    implies that reach it); None where it differs, or reads a choice."""
+    old, new = before.symbols.get(name), after.symbols.get(name)
+    if old is None or new is None or old.choice is not None or new.choice is not None:
+        return None
+    if (old.type, old.prompts, old.direct_dep, old.defaults) != (new.type, new.prompts, new.direct_dep, new.defaults):
+        return None
+    edges = [[(e.kind, e.source, e.cond) for kind in ("select", "imply") for e in model.incoming(kind, name)]
+             for model in (before, after)]
+    if edges[0] != edges[1]:
+        return None
+    exprs = [*old.prompts, old.direct_dep, *(e for pair in old.defaults for e in pair), *(c for _, _, c in edges[0])]
+    if any(has_choice(e) for e in exprs):
+        return None
+    return {"MODULES", *(n for e in exprs for n in symbols(e)), *(source for _, source, _ in edges[0])}
 
 
 def _tri_valued(model: ArchModel, name: str) -> bool:
