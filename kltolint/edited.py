@@ -106,7 +106,7 @@ def _derived(model: ArchModel, symbols: dict[str, Symbol], edges: dict[int, Edge
 
     return ArchModel(
         arch=model.arch, symbols=_Overlay(model.symbols, symbols), choices=model.choices,
-        edges=_Edges(model.edges, edges), probes=model.probes, files=model.files,
+        edges=_Edges(model.edges, edges), probes=model.probes, files=model.files, kernel=model.kernel,
         incoming_source=incoming,
         facts=_Facts(model, readers),
     )

@@ -327,7 +327,7 @@ class Lined:
         self._edges: dict[tuple[str, str], tuple[Edge, ...]] = {}
         self.model = ArchModel(
             arch=self.base.arch, symbols=_Symbols(self), choices=_Choices(self), edges=(),
-            probes=self._probes, files=self.base.files,
+            probes=self._probes, files=self.base.files, kernel=self.base.kernel,
             incoming_source=self._incoming)
 
     def kept(self, line: Line) -> E.Sym:

@@ -193,7 +193,8 @@ def edited_model(model: ArchModel, sym: Symbol, entry: Entry, line: Logical, old
         return tuple(edges.get(e, e) for e in model.incoming(kind, target))
 
     view = ArchModel(arch=model.arch, symbols=_Symbols(model.symbols, changed), choices=model.choices,
-                     edges=(), probes=model.probes, files=model.files, incoming_source=incoming)
+                     edges=(), probes=model.probes, files=model.files, kernel=model.kernel,
+                     incoming_source=incoming)
     return view, {sym.name} | {e.target for e in edges}
 
 

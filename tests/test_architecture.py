@@ -214,3 +214,16 @@ def test_the_readme_module_table_names_every_module_and_only_modules():
     listed_one_by_one = {name.split(".")[0] for name in table if "." in name}
     assert {s for s in submodules if s.split(".")[0] in listed_one_by_one} <= table
     assert table <= modules | packages | submodules, sorted(table - modules - packages - submodules)
+
+
+def test_every_arch_model_says_which_kernel_it_is():
+    """An ArchModel built in the package passes `kernel=`: a model derived
+    from another (an edit applied, a line deleted) that dropped it read as
+    the newest kernel, with 6.11's choice rules, on a 6.1 tree."""
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "ArchModel"
+                    and "kernel" not in {k.arg for k in node.keywords}):
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert missing == []

@@ -216,3 +216,12 @@ def test_loop_closing_fix_is_refused_as_a_reload_refuses_it(tmp_path: Path):
                            finding.point, {"Kconfig": new}, session.findings)
     verdict = job.arch("demo")
     assert verdict is not None and not verdict.ok and "does not load" in verdict.note
+
+
+def test_the_edited_model_keeps_the_kernel_version(tmp_path: Path):
+    """Choices follow the kernel's own rules (6.11 changed them): a model a
+    fix is applied to is still that kernel's, not the newest."""
+    tree = Tree(make_tree(tmp_path, {"Kconfig": TWICE, "Makefile": "VERSION = 6\nPATCHLEVEL = 1\n"}))
+    model = load_arch(tree, "demo")
+    direct = edited.apply(model, _point(model, "depends", "A", 1), E.parse("B"))
+    assert direct is not None and model.kernel == direct.kernel == (6, 1) and not direct.choices_6_11

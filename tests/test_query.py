@@ -237,3 +237,14 @@ def test_a_symbol_nothing_sets_is_named(tmp_path):
     answer = ask(tree, "FEATURE")
     assert not answer.reachable and answer.never_set == ("HOOK",)
     assert "    nothing on demo sets HOOK (no prompt, default or select)" in Q.render_text("FEATURE", [answer])
+
+
+def test_the_lined_model_keeps_the_kernel_version(tmp_path):
+    """The model an unsat core is read from follows the kernel's own choice
+    rules (6.11 changed them), not the newest kernel's."""
+    from kltolint.provenance import Lined, Provenance
+
+    tree = Tree(make_tree(tmp_path, {"Kconfig": 'config A\n\tbool "a"\n', "Makefile": "VERSION = 6\nPATCHLEVEL = 1\n"}))
+    asked = Q.prepare(tree, "demo", E.parse("A"), [])
+    lined = Lined(Provenance(asked.kconf, asked.model, Sources(tree)))
+    assert asked.model.kernel == lined.model.kernel == (6, 1) and not lined.model.choices_6_11
