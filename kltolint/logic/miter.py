@@ -88,8 +88,8 @@ def collateral_change(before: ArchModel, after: ArchModel, cone: Set[str],
     identified: set[str] = set()
     with Query(miter.new) as query:
         for name in names:
-            if not (_tri_valued(before, name) and _tri_valued(after, name)):
-                continue
+            if name not in compared and not (_tri_valued(before, name) and _tri_valued(after, name)):
+                continue  # an int, hex or string: what reads it is compared instead
             reads = _same_definition(before, after, name)
             if reads is not None and all(n in identified or n not in cone for n in reads):
                 miter.new.identify(name)  # the same function of the same values: nothing to prove or encode
