@@ -84,3 +84,21 @@ def test_after_an_error_the_calls_not_yet_started_are_skipped(tmp_path):
     with pytest.raises(KeyError):
         forked(call, 8, 1, lambda _i, _r: None, meanwhile)
     assert len(list(tmp_path.iterdir())) <= 2
+
+
+def test_a_call_started_later_gets_what_is_known_then():
+    """Workers: calls start one by one, each with a payload made when it
+    starts (a review gives an arch's worker the fixes found so far)."""
+    from kltolint.workers import Workers
+
+    got = {}
+    with Workers(lambda index, payload: (index, payload), 1) as workers:
+        workers.start(0, "first")
+        ended = workers.next()
+        assert ended is not None
+        got[ended[0]] = ended[1]
+        workers.start(1, f"after {ended[1][1]}")
+        ended = workers.next()
+        assert ended is not None and workers.running == 0
+        got[ended[0]] = ended[1]
+    assert got == {0: (0, "first"), 1: (1, "after first")}
