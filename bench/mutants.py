@@ -166,8 +166,11 @@ CURATED: tuple[Mutant, ...] = (
     Mutant("S5", "kltolint/sweep.py",
            "if isinstance(query.find([unmet(enc, sym, edge, c)]), Sat)]", "]",
            "the guard holds every conjunct, breakable or not"),
-    Mutant("S6", "kltolint/sweep.py", "return enc.any_of((enc.all_of((edge_tri.y, -dep_tri.y)), enc.all_of((edge_tri.m, -dep_tri.m))))",
-           "return enc.all_of((edge_tri.m, -dep_tri.m))", "unmet: only `selected, dependency n`"),
+    Mutant("S6", "kltolint/sweep.py", "return list(dict.fromkeys([(edge_tri.y, -dep_tri.y), (edge_tri.m, -dep_tri.m)]))",
+           "return [(edge_tri.m, -dep_tri.m)]", "unmet: only `selected, dependency n`"),
+    Mutant("S8", "kltolint/sweep.py", "if all(query.propagation_refutes(case) for case in cases):",
+           "if any(query.propagation_refutes(case) for case in cases):",
+           "a select met one way is taken as met"),
     Mutant("S7", "kltolint/sweep.py", "elif selected_y and not found(dep.y):", "elif False:",
            "unmet text drops the `(m, selected y)` part"),
     # -- fix: verification and the miter -------------------------------------------------

@@ -88,9 +88,16 @@ def unmet(enc: Encoder, sym: Symbol, edge: Edge, dep: E.Expr | None = None) -> i
     """KSEL001's forbidden region for one select, in `enc`: the select raises
     `sym` above what its dependency `dep` (default: all of it) allows, the
     conf tool's `dir_dep < rev_dep`."""
+    return enc.any_of([enc.all_of(case) for case in unmet_cases(enc, sym, edge, dep)])
+
+
+def unmet_cases(enc: Encoder, sym: Symbol, edge: Edge, dep: E.Expr | None = None) -> list[tuple[int, int]]:
+    """The ways a select is unmet, each a pair of literals that hold
+    together: selected y where the dependency is below y; selected (at
+    least) m where it is n. One pair for a bool (its m and y are one)."""
     edge_tri = enc.edge_value(edge)
     dep_tri = _dep(enc, sym, sym.direct_dep if dep is None else dep)
-    return enc.any_of((enc.all_of((edge_tri.y, -dep_tri.y)), enc.all_of((edge_tri.m, -dep_tri.m))))
+    return list(dict.fromkeys([(edge_tri.y, -dep_tri.y), (edge_tri.m, -dep_tri.m)]))
 
 
 def check(model: ArchModel, rule: Rule, sources: Sources, stats: Stats | None = None,
@@ -103,15 +110,19 @@ def check(model: ArchModel, rule: Rule, sources: Sources, stats: Stats | None = 
     started = time.perf_counter()
     candidates = _candidates(model, scope, stats)
     enc = Encoder(model)
-    goals = [(unmet(enc, sym, edge), sym, edge) for sym, edge in candidates]
+    goals = [(unmet_cases(enc, sym, edge), sym, edge) for sym, edge in candidates]
     enc.close()
     stats.encode += time.perf_counter() - started
     stats.solved += len(goals)
     hits = []
     started = time.perf_counter()
     with Query(enc) as query:
-        for goal, sym, edge in goals:
-            if query.satisfiable([goal]):
+        for cases, sym, edge in goals:
+            # Most selects are met by unit propagation alone (the selector's
+            # own dependencies imply the target's): no search for those.
+            if all(query.propagation_refutes(case) for case in cases):
+                continue
+            if query.satisfiable([enc.any_of([enc.all_of(case) for case in cases])]):
                 hits.append((sym, edge))
     # Each finding's witness from an encoder of its own select's cone (as the
     # forbid rules' are): explaining it then costs its cone, not the whole

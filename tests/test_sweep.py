@@ -203,3 +203,39 @@ def test_a_scoped_sweep_converts_only_the_selects_that_can_read_the_scope(tmp_pa
     scoped = analysis.check(model, SWEEP, analysis.Sources(tree), scope={"PCI"})
     assert [f.key() for f in scoped] == [f.key() for f in whole if f.point.symbol == "HELPER"]
     assert "HELPER" in asked and "NET_HELPER" not in asked and "NO_DEPS" not in asked
+
+
+ONLY_Y_UNMET = """\
+config MODULES
+	bool "modules"
+	modules
+config D
+	tristate "d"
+config E
+	tristate "e"
+config T
+	tristate
+	depends on D
+config S
+	bool "s" if D
+	select T if E
+"""
+
+
+def test_a_select_met_one_way_and_unmet_the_other_is_flagged(tmp_path, monkeypatch):
+    """S can be set only where D is at least m (its prompt's condition: unit
+    propagation proves the `selected, dependency n` case impossible), but
+    with E=y and D=m it raises T to y past its dependency: the other case
+    needs the search, and is found."""
+    from kltolint.logic import Query
+
+    searches = []
+    satisfiable = Query.satisfiable
+    monkeypatch.setattr(Query, "satisfiable", lambda self, a: searches.append(a) or satisfiable(self, a))
+    found, _ = sweep(tmp_path, ONLY_Y_UNMET)
+    assert [(selector(f), f.point.symbol) for f in found] == [("S", "T")]
+    assert "CONFIG_D=m" in found[0].witness.config
+    # The met selects of KCONFIG (GOOD's, GUARDED's) never reach the search.
+    searches.clear()
+    sweep(tmp_path / "k")
+    assert len(searches) == 2  # BAD's and NET_USER's: each has a way to be unmet
