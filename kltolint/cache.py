@@ -247,7 +247,7 @@ def unchanged(tree: Tree, files: Mapping[str, Identity], globs: object) -> bool:
     never a way to read, or list, anything outside it."""
     for rel, (size, mtime, ctime, ino, sha) in files.items():
         try:
-            st = tree.confined(rel).stat()
+            st = tree.stat(rel)
         except OSError:
             return False  # removed
         if not stat.S_ISREG(st.st_mode):
