@@ -52,7 +52,7 @@ from kltolint.model import EDGE_KINDS, ArchModel, Choice, Edge, Loc, Probe, Symb
 from kltolint.provenance import Node, Nodes
 from kltolint.tree import Identity, LoadRecord, Tree
 
-SCHEMA = 1
+SCHEMA = 2  # 2: the large parts one line each (entry_body)
 KEY_BYTES = 32
 _TYPES = frozenset({"bool", "tristate", "int", "hex", "string", "unknown"})
 _V = TypeVar("_V")
@@ -135,8 +135,8 @@ class Models:
             mac, _, body = self.path(tree, arch).read_bytes().partition(b"\n")
             if not hmac.compare_digest(mac, self._sign(body)):
                 return None
-            data = json.loads(body)
-            if type(data) is not dict or data.get("schema") != SCHEMA or data.get("root") != str(tree.root) \
+            data = entry_data(body)
+            if data.get("schema") != SCHEMA or data.get("root") != str(tree.root) \
                     or data.get("arch") != arch or data.get("code") != self._code:
                 return None
             files = entry_files(data["files"])
@@ -198,7 +198,7 @@ class Models:
                         **_model_data(model), **_nodes_data(nodes)}
             except (UserError, RecursionError):
                 continue
-            body = _dumps(data).encode()
+            body = entry_body(data)
             write_entry(self.path(tree, arch), self._sign(body) + b"\n" + body)
 
 
@@ -207,6 +207,55 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 def _dumps(value: object) -> str:
     return _ENCODER.encode(value)
+
+
+# -- the entry's layout: JSON lines ---------------------------------------------------
+#
+# The parts read on demand are JSON texts (a symbol, the edges into a target,
+# a symbol's nodes): kept as strings inside one JSON document, each had its
+# quotes escaped, and reading the entry parsed all ~7 MB of them again (0.05 s
+# for arm64). Each is a line of its own instead, after a header line holding
+# everything else: reading the entry parses the header and splits the rest.
+# Every line is JSON written with ensure_ascii, so none holds a newline.
+
+_LINED = ("exprs", "symbols", "incoming", "nodes")
+
+
+def entry_body(data: Mapping[str, Any]) -> bytes:
+    """An entry's body: a header (every field but the large ones, with the
+    keys of `incoming` and `nodes`), the expression table, then one line per
+    symbol (as `names` orders them), per edge target and per symbol's nodes."""
+    incoming, nodes = data["incoming"], data["nodes"]
+    header = {k: v for k, v in data.items() if k not in _LINED}
+    header["incoming_keys"], header["node_names"] = list(incoming), list(nodes)
+    lines = [_dumps(header), _line(data["exprs"]), *map(_line, data["symbols"]), *map(_line, incoming.values()),
+             *map(_line, nodes.values())]
+    return "\n".join(lines).encode("ascii")
+
+
+def _line(text: object) -> str:
+    """A part as its line: a JSON text as it is (anything else written as JSON, to be refused when read)."""
+    return text if type(text) is str else _dumps(text)
+
+
+def entry_data(body: bytes) -> dict[str, Any]:
+    """An entry's fields from its body (`entry_body`'s inverse): the large
+    parts as the JSON texts of their lines, each checked when parsed.
+    Malformed (or ValueError) for a body not laid out so."""
+    lines = body.decode("ascii").split("\n")
+    data = _dict(json.loads(lines[0]))
+    names = _list(data.get("names"))
+    keys = [_str(k) for k in _list(data.pop("incoming_keys", None))]
+    named = [_str(n) for n in _list(data.pop("node_names", None))]
+    if len(lines) != 2 + len(names) + len(keys) + len(named):
+        raise Malformed("not as many lines as parts")
+    first, second = 2 + len(names), 2 + len(names) + len(keys)
+    data["exprs"], data["symbols"] = lines[1], lines[2:first]
+    data["incoming"] = dict(zip(keys, lines[first:second], strict=True))  # the lengths add up (above)
+    data["nodes"] = dict(zip(named, lines[second:], strict=True))
+    if len(data["incoming"]) != len(keys) or len(data["nodes"]) != len(named):
+        raise Malformed("a part named twice")
+    return data
 
 
 # -- writing: the parts read on demand (a symbol, the edges into a target, a
@@ -343,44 +392,93 @@ def _parsed(text: object) -> Any:
         raise Malformed("nested too deeply") from None
 
 
-def _exprs(rows: object, choices: int) -> list[E.Expr]:
-    """The expression table rebuilt: parts only by earlier index (no cycles),
-    at most expr.MAX_DEPTH deep. Inlined checks: a real table has ~20,000 rows."""
-    out: list[E.Expr] = []
-    depth: list[int] = []
-    for row in _list(rows):
+class _Exprs:
+    """The expression table, each row rebuilt when first read (a question
+    reads a few thousand of arm64's ~20,000): parts only by earlier index
+    (no cycles), at most expr.MAX_DEPTH deep; Malformed otherwise."""
+
+    def __init__(self, rows: object, choices: int) -> None:
+        self._rows = _list(rows)
+        self._choices = choices
+        self._built: list[E.Expr | None] = [None] * len(self._rows)
+        self._depth = [0] * len(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: object) -> E.Expr:
+        at = _index(index, len(self._rows))
+        done = self._built[at]
+        if done is None:
+            done = self._build(at)
+        return done
+
+    def _build(self, top: int) -> E.Expr:
+        """Row `top` and the parts it needs, without recursion: each row's
+        parts are built before it (they come earlier: the stack ends)."""
+        built, stack = self._built, [top]
+        while stack:
+            at = stack[-1]
+            if built[at] is not None:
+                stack.pop()
+                continue
+            parts = self._parts(at)
+            missing = [p for p in parts if built[p] is None]
+            if missing:
+                stack += missing
+                continue
+            stack.pop()
+            built[at] = self._make(at, parts)
+        done = built[top]
+        assert done is not None
+        return done
+
+    def _parts(self, at: int) -> list[int]:
+        """The rows row `at` is made of, each checked to come before it."""
+        row = self._rows[at]
         if type(row) is not list or not row:
             raise Malformed("bad expression")
         tag, size = row[0], len(row)
-        expr: E.Expr
-        level = 1
-        if tag == "s" and size == 2:
-            expr = E.Sym(_str(row[1]))
-        elif tag == "c" and size == 2:
-            expr = E.Const(_str(row[1]))
-        elif tag == "h" and size == 2:
-            expr = E.ChoiceRef(_index(row[1], choices))
-        elif tag == "!" and size == 2:
-            index = _index(row[1], len(out))
-            expr, level = E.Not(out[index]), depth[index] + 1
-        elif (tag == "&" or tag == "|") and size == 2 and type(row[1]) is list and len(row[1]) >= 2:
-            indices = row[1]
-            for index in indices:
-                if type(index) is not int or not 0 <= index < len(out):
+        if (tag == "s" or tag == "c" or tag == "h") and size == 2:
+            return []
+        if tag == "!" and size == 2:
+            return [_index(row[1], at)]
+        if (tag == "&" or tag == "|") and size == 2 and type(row[1]) is list and len(row[1]) >= 2:
+            for index in row[1]:
+                if type(index) is not int or not 0 <= index < at:
                     raise Malformed("not an earlier expression")
-            parts = tuple([out[i] for i in indices])
-            expr = E.And(parts) if tag == "&" else E.Or(parts)
-            level = 1 + max([depth[i] for i in indices])
-        elif tag == "=" and size == 4 and row[1] in E.COMPARISONS:
-            left, right = _index(row[2], len(out)), _index(row[3], len(out))
-            expr, level = E.Cmp(row[1], out[left], out[right]), 1 + max(depth[left], depth[right])
+            return list(row[1])
+        if tag == "=" and size == 4 and row[1] in E.COMPARISONS:
+            return [_index(row[2], at), _index(row[3], at)]
+        raise Malformed("bad expression")
+
+    def _make(self, at: int, parts: list[int]) -> E.Expr:
+        row, built, depth = self._rows[at], self._built, self._depth
+        tag = row[0]
+        expr: E.Expr
+        if tag == "s":
+            expr = E.Sym(_str(row[1]))
+        elif tag == "c":
+            expr = E.Const(_str(row[1]))
+        elif tag == "h":
+            expr = E.ChoiceRef(_index(row[1], self._choices))
         else:
-            raise Malformed("bad expression")
+            args: list[E.Expr] = []
+            for p in parts:
+                part = built[p]
+                assert part is not None  # _build made the parts first
+                args.append(part)
+            if tag == "!":
+                expr = E.Not(args[0])
+            elif tag == "=":
+                expr = E.Cmp(row[1], args[0], args[1])
+            else:
+                expr = (E.And if tag == "&" else E.Or)(tuple(args))
+        level = 1 + max((depth[p] for p in parts), default=0)
         if level > E.MAX_DEPTH:
             raise Malformed("expression too deep")
-        out.append(expr)
-        depth.append(level)
-    return out
+        depth[at] = level
+        return expr
 
 
 class _Reader:
@@ -393,7 +491,7 @@ class _Reader:
         if len(self.position) != len(self.names) or len(self.rows) != len(self.names):
             raise Malformed("bad symbol table")
         self.choice_rows = _list(data["choices"])
-        self.exprs = _exprs(_parsed(data["exprs"]), len(self.choice_rows))
+        self.exprs = _Exprs(_parsed(data["exprs"]), len(self.choice_rows))
         self.incoming_rows = _dict(data["incoming"])  # JSON keys are strings; values checked when parsed
         if any(key.partition(" ")[0] not in EDGE_KINDS or not key.partition(" ")[2] for key in self.incoming_rows):
             raise Malformed("bad edge key")
@@ -401,7 +499,7 @@ class _Reader:
         self.include_paths = [tuple(_pair(p) for p in _list(path)) for path in _list(data["include_paths"])]
 
     def expr(self, index: object) -> E.Expr:
-        return self.exprs[_index(index, len(self.exprs))]
+        return self.exprs[index]
 
     def symbol(self, name: str) -> Symbol:
         row = _list(_parsed(self.rows[self.position[name]]))

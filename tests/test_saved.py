@@ -20,7 +20,7 @@ from kltolint import load as L
 from kltolint import query as Q
 from kltolint.cli import main
 from kltolint.provenance import Nodes
-from kltolint.saved import SCHEMA, Models
+from kltolint.saved import SCHEMA, Models, entry_body, entry_data
 from kltolint.source import Sources
 from kltolint.toolfacts import parse_facts
 from kltolint.tree import Tree
@@ -71,6 +71,26 @@ def test_saved_model_is_the_loaded_model(tmp_path, which):
             assert model.incoming(kind, edge.target) == fresh.incoming(kind, edge.target)
     assert saved.nodes.everything() == Nodes.of(kconf).everything()
     assert saved.record == record
+
+
+def test_an_entry_is_a_header_then_one_json_line_per_part_and_reads_back_as_written(tmp_path):
+    """The layout (saved.entry_body): the large parts one line each, so that
+    opening an entry parses the header and splits the rest, and each part is
+    parsed when first read."""
+    tree = _tree(tmp_path / "tree")
+    saved_models(tmp_path / "cache", tree, "demo")
+    (entry,) = (tmp_path / "cache" / f"models-v{SCHEMA}").iterdir()
+    _, _, body = entry.read_bytes().partition(b"\n")
+    data = entry_data(body)
+    assert entry_body(data) == body
+    lines = body.split(b"\n")
+    assert len(lines) == 2 + len(data["names"]) + len(data["incoming"]) + len(data["nodes"])
+    header = json.loads(lines[0])
+    assert header["names"] == data["names"] and header["schema"] == SCHEMA
+    assert not {"exprs", "symbols", "incoming", "nodes"} & set(header)
+    rows = [json.loads(line) for line in lines[2:2 + len(data["names"])]]
+    assert [row[0] for row in rows] == data["names"]  # a symbol's line, in the order of names
+    assert json.loads(lines[1]) == json.loads(data["exprs"])
 
 
 QUESTIONS = [  # reachable and unreachable, with and without toolchain facts
