@@ -40,6 +40,24 @@ def test_the_collector_is_paused_while_an_arch_is_answered_only(capsys, monkeypa
     assert code == 0 and seen[2:] == [False, False] and gc.isenabled()
 
 
+def test_a_one_arch_answer_is_frozen_out_of_the_collector_before_it_is_back_on(capsys, tmp_path):
+    """From a saved model (no parse, which compat freezes on its own): what
+    a one-arch answer made is frozen (its next collection, and the one at
+    exit, would walk it all to find nothing)."""
+    root, cache, config = tmp_path / "tree", tmp_path / "cache", tmp_path / ".config"
+    shutil.copytree(DEMO, root)
+    config.write_text("CONFIG_ARM64=y\n# CONFIG_LTO_CLANG_FULL is not set\nCONFIG_CC_IS_GCC=y\n")
+    argv = ["--tree", root, "--arch", "arm64", "--cache-dir", cache]
+    assert cli(capsys, "query", "LTO_CLANG_FULL", *argv)[0] == 0  # loads the tree, saves the model
+    try:
+        for question in (["query", "LTO_CLANG_FULL && CPU_BIG_ENDIAN"], ["explain", "LTO_CLANG_FULL", "--config", config]):
+            gc.unfreeze()
+            assert cli(capsys, *question, *argv)[0] == 1
+            assert gc.get_freeze_count() > 0 and gc.isenabled(), question
+    finally:
+        gc.unfreeze()
+
+
 # -- imports: each command loads what it uses ----------------------------------------------
 
 MODULES_AFTER = """\
