@@ -22,15 +22,17 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Mapping, Sequence
 
 import kltolint
 from kltolint.errors import UserError
 from kltolint.findings import Finding, FixInfo, as_list, fix_from_data, fix_to_data, from_data, to_data
-from kltolint.rules import Rule
 from kltolint.suppress import Suppression, in_record
 from kltolint.tree import Identity, LoadRecord, Tree, identity_of
+
+if TYPE_CHECKING:  # the answer cache and saved models use this module too: no rule loader for them
+    from kltolint.rules import Rule
 
 SCHEMA = 2
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, overload
 from kltolint import expr as E
 from kltolint.errors import UserError
 from kltolint.model import ArchModel, Choice, Edge, Loc, Probe, Symbol
-from kltolint.source import Logical, Sources
+from kltolint.source import Logical, Sources, default_lines
 
 if TYPE_CHECKING:  # a saved model's questions never load kconfiglib (nor the analysis)
     import kconfiglib
@@ -376,8 +376,6 @@ class Lined:
         return E.and_(*theirs, holds)
 
     def symbol(self, name: str) -> Symbol:
-        from kltolint.analysis import default_lines
-
         done = self._symbols.get(name)
         if done is not None:
             return done

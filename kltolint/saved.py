@@ -37,7 +37,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -88,6 +87,8 @@ def signing_key(path: Path | None = None) -> bytes | None:
         except FileExistsError:
             pass
         else:
+            import secrets  # once per user: not on every question's path
+
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(KEY_BYTES))
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
