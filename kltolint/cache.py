@@ -206,7 +206,7 @@ def write_entry(path: Path, data: dict[str, Any] | bytes) -> None:
                 raw.write(data)
         else:
             with os.fdopen(fd, "w") as handle:
-                json.dump(data, handle)
+                handle.write(json.dumps(data))  # one C encoding (json.dump encodes in Python, piece by piece)
         os.replace(tmp, path)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
