@@ -243,10 +243,13 @@ def _suppression(value: object) -> Suppression:
     return Suppression(file, line, tuple(rules))
 
 
-def unchanged(tree: Tree, files: Mapping[str, Identity], globs: object) -> bool:
+def unchanged(tree: Tree, files: Mapping[str, Identity], globs: object,
+              refreshed: dict[str, Identity] | None = None) -> bool:
     """The files as the entry saw them: the same size, mtime, ctime and inode,
     or else the same content. Paths are confined to the tree: an entry is
-    never a way to read, or list, anything outside it."""
+    never a way to read, or list, anything outside it. `refreshed` gets the
+    identity, as read now, of each file found the same by its content only
+    (a hard link made, a checkout back and forth: its ctime or mtime moved)."""
     for rel, (size, mtime, ctime, ino, sha) in files.items():
         try:
             st = tree.stat(rel)
@@ -254,9 +257,14 @@ def unchanged(tree: Tree, files: Mapping[str, Identity], globs: object) -> bool:
             return False  # removed
         if not stat.S_ISREG(st.st_mode):
             return False
-        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != (size, mtime, ctime, ino) \
-                and (st.st_size != size or identity_of(*tree.read_bytes(rel))[4] != sha):
-            return False  # edited
+        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != (size, mtime, ctime, ino):
+            if st.st_size != size:
+                return False  # edited
+            now = identity_of(*tree.read_bytes(rel))
+            if now[4] != sha:
+                return False  # edited
+            if refreshed is not None:
+                refreshed[rel] = now
     if type(globs) is not dict:
         raise TypeError("bad globs")
     for pattern, matches in globs.items():

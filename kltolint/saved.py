@@ -113,12 +113,16 @@ class Models:
         self._code = code_digest()
         self._key = key if key is not None else signing_key()
         self._pending: list[tuple[Tree, str, ArchModel, Nodes, LoadRecord]] = []
+        # entries read whose files were found unchanged by content only: (path,
+        # the entry's identity when read, its body, the files' identities now)
+        self._refresh: list[tuple[Path, tuple[int, int], bytes, dict[str, Identity]]] = []
         self._read = True
 
     def distrust(self) -> None:
         """Read no saved model from now on (one was found malformed while
         answering: the question is asked again on fresh loads, saved anew)."""
         self._read = False
+        self._refresh = []
 
     def path(self, tree: Tree, arch: str) -> Path:
         key = hashlib.sha256(f"{tree.root}\0{arch}\0{self._code}".encode()).hexdigest()
@@ -132,8 +136,11 @@ class Models:
         """The saved load of `arch`, while every file it read is unchanged; else None."""
         if tree.overlay or self._key is None or not self._read:
             return None
+        path = self.path(tree, arch)
         try:
-            mac, _, body = self.path(tree, arch).read_bytes().partition(b"\n")
+            with open(path, "rb") as handle:
+                entry = os.fstat(handle.fileno())
+                mac, _, body = handle.read().partition(b"\n")
             if not hmac.compare_digest(mac, self._sign(body)):
                 return None
             data = entry_data(body)
@@ -141,11 +148,15 @@ class Models:
                     or data.get("arch") != arch or data.get("code") != self._code:
                 return None
             files = entry_files(data["files"])
-            if not unchanged(tree, files, data["globs"]):
+            refreshed: dict[str, Identity] = {}
+            if not unchanged(tree, files, data["globs"], refreshed):
                 return None
-            return _saved(data, files, arch)
+            saved = _saved(data, {**files, **refreshed}, arch)
         except (Malformed, OSError, ValueError, KeyError, TypeError, AttributeError, UserError, RecursionError):
             return None  # missing, corrupt, foreign or unsigned: a miss
+        if refreshed:  # each later question would read and hash those files again
+            self._refresh.append((path, (entry.st_ino, entry.st_mtime_ns), body, refreshed))
+        return saved
 
     def load(self, tree: Tree, arch: str) -> tuple[ArchModel, object, LoadRecord]:
         """arch's model, menu nodes and record: saved, or loaded (and kept to be saved)."""
@@ -165,7 +176,7 @@ class Models:
         with its answer: a grandchild (reaped by init, not by the caller),
         in a session of its own (a ^C at the prompt does not reach it), with
         /dev/null for stdin, stdout and stderr. Where it cannot fork, here."""
-        if not self._pending:
+        if not self._pending and not self._refresh:
             return
         try:
             child = os.fork()
@@ -173,7 +184,7 @@ class Models:
             self.save_pending()
             return
         if child:
-            self._pending = []
+            self._pending, self._refresh = [], []
             os.waitpid(child, 0)  # it only forks again and exits
             return
         try:
@@ -188,7 +199,11 @@ class Models:
 
     def save_pending(self) -> None:
         """Save the loads `load` made (each fully converted now: a model too
-        deep to convert is not saved)."""
+        deep to convert is not saved), and the entries `get` read whose files
+        were unchanged by content only, with their identities as found."""
+        refresh, self._refresh = self._refresh, []
+        for path, was, body, refreshed in refresh:
+            self._refreshed(path, was, body, refreshed)
         pending, self._pending = self._pending, []
         for tree, arch, model, nodes, record in pending:
             try:
@@ -201,6 +216,22 @@ class Models:
                 continue
             body = entry_body(data)
             write_entry(self.path(tree, arch), self._sign(body) + b"\n" + body)
+
+
+    def _refreshed(self, path: Path, was: tuple[int, int], body: bytes, refreshed: dict[str, Identity]) -> None:
+        """The entry at `path` again, its files' identities as found now
+        (its header alone re-encoded), unless another has replaced it since."""
+        try:
+            now = os.stat(path)
+            if (now.st_ino, now.st_mtime_ns) != was:
+                return
+            end = body.index(b"\n")
+            header = _dict(json.loads(body[:end]))
+            _dict(header["files"]).update({rel: list(identity) for rel, identity in refreshed.items()})
+            new = _dumps(header).encode("ascii") + body[end:]
+        except (OSError, ValueError, KeyError, Malformed):
+            return
+        write_entry(path, self._sign(new) + b"\n" + new)
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"))

@@ -18,6 +18,7 @@ import pytest
 from kltolint import explain as X
 from kltolint import load as L
 from kltolint import query as Q
+from kltolint import cache as cache_mod
 from kltolint.cli import main
 from kltolint.provenance import Nodes
 from kltolint.saved import SCHEMA, Models, entry_body, entry_data
@@ -192,6 +193,41 @@ def test_an_edit_keeping_size_and_mtime_is_a_new_model(tmp_path, capsys, parses)
     assert "arm64: reachable" in capsys.readouterr().out
 
 
+def test_files_unchanged_but_for_their_ctime_are_hashed_once_then_the_entry_knows_them(tmp_path, capsys, parses,
+                                                                                      monkeypatch):
+    """A hard link made to every file (cp -al, as the bench's copies do) moves
+    their ctime: the model is still good (their content is the same), and the
+    entry is saved again with their identities as found, so that the next
+    question stats them instead of reading and hashing them all again."""
+    root, cache = tmp_path / "tree", tmp_path / "cache"
+    shutil.copytree(DEMO, root)
+    argv = ["--tree", str(root), "--arch", "arm64", "--cache-dir", str(cache)]
+    assert main(["query", "LTO_CLANG_FULL && CPU_BIG_ENDIAN", *argv]) == 1
+    unreachable = capsys.readouterr().out
+    shutil.copytree(root, tmp_path / "linked", copy_function=os.link)  # every file's ctime moves
+    reads: list[int] = []  # files hashed to be found unchanged
+    real = cache_mod.identity_of
+    monkeypatch.setattr(cache_mod, "identity_of", lambda st, data: reads.append(st.st_ino) or real(st, data))
+    assert main(["query", "CPU_BIG_ENDIAN && LTO_CLANG_FULL", *argv]) == 1  # a new question
+    assert parses == ["arm64"]  # the saved model
+    assert len(reads) >= 5  # every file it read, hashed again
+    capsys.readouterr()
+    reads.clear()
+    assert main(["query", "LTO_CLANG_FULL && CPU_BIG_ENDIAN && ARM64", *argv]) == 1  # another new question
+    assert parses == ["arm64"] and capsys.readouterr().out.replace(" && ARM64", "") == unreachable
+    assert reads == []  # the saved model's files are hashed no more
+    assert main(["query", "CPU_BIG_ENDIAN && LTO_CLANG_FULL", *argv]) == 1  # the second question again
+    assert reads == [] and parses == ["arm64"]  # its answer, cached with the identities as found
+    capsys.readouterr()
+    # A file then edited (same size and mtime) is still found out: its content is hashed.
+    kconfig = root / "arch/arm64/Kconfig"
+    before = kconfig.stat()
+    kconfig.write_text(kconfig.read_text().replace(" if CPU_LITTLE_ENDIAN", " " * len(" if CPU_LITTLE_ENDIAN")))
+    os.utime(kconfig, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert main(["query", "CPU_BIG_ENDIAN && LTO_CLANG_FULL && ARM64", *argv]) == 0
+    assert parses == ["arm64", "arm64"]
+
+
 def test_every_arch_asked_is_saved(tmp_path, capsys, parses):
     root, cache = tmp_path / "tree", tmp_path / "cache"
     shutil.copytree(DEMO, root)
@@ -209,6 +245,7 @@ import kltolint.load as L
 def refuse(*_args, **_kwargs):
     sys.exit("the tree was parsed")
 L.load_kconfig = refuse
+from kltolint import cache as cache_mod
 from kltolint.cli import main
 sys.exit(main(sys.argv[1:]))
 """
