@@ -12,15 +12,22 @@ An entry is keyed, and checked, as the findings cache's are: the tree's
 root, the arch, kltolint's own code (`cache.code_digest`), every Kconfig
 file the load read (`cache.entry_files`, `cache.unchanged`: paths confined
 to the tree, identities compared, hashes when they differ) and every
-`source` glob's matches. It is JSON, never code; every field is
-type-checked and every expression rebuilt from a table whose entries only
-point back to earlier ones (no cycles, at most expr.MAX_DEPTH deep), so a
-corrupt, foreign or stale entry is a miss, never a traceback. A question
-reads a few thousand of the ~17,000 symbols of a real arch, so each
-symbol, the edges into each target and each symbol's menu nodes are JSON
-texts inside the entry, parsed and checked when first read: one found wrong
-then raises `Malformed`, and commands.ask asks the question again on a
-fresh load (`Models.distrust`), which is saved in its place.
+`source` glob's matches. Files found unchanged by their content only (a
+hard link moved their ctime) are written back into the entry with their
+identities as found, after the answer, so that the next question stats
+them instead of hashing them again.
+
+An entry is JSON lines, never code (`entry_body`): a header with every
+field read on opening, the expression table, then one line per symbol, per
+edge target and per symbol's menu nodes. A question reads a few thousand
+of the ~17,000 symbols of a real arch, so opening an entry parses the
+header and the table and splits the rest into lines; each line, and each
+expression row (rebuilt from parts that only point back to earlier rows:
+no cycles, at most expr.MAX_DEPTH deep), is parsed and type-checked when
+first read. A corrupt, foreign or stale entry is a miss, never a
+traceback: found on opening, it is not used; found while answering (a
+part read on demand raises `Malformed`), commands.ask asks the question
+again on a fresh load (`Models.distrust`), which is saved in its place.
 
 A well-typed entry could still say something the tree does not (a
 dependency rewritten), and a saved model is trusted for semantics, not only
