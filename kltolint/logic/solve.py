@@ -44,8 +44,10 @@ class Glucose:
             self.status = False
 
     def append_formula(self, clauses: Iterable[list[int]]) -> None:
+        add, solver = pysolvers.glucose41_add_cl, self._solver  # add_clause's body: ~50,000 clauses a question
         for clause in clauses:
-            self.add_clause(clause)
+            if add(solver, clause) is False:
+                self.status = False
 
     def set_phases(self, literals: list[int]) -> None:
         pysolvers.glucose41_setphases(self._solver, literals)
