@@ -62,6 +62,7 @@ SCHEMA = 2  # 2: the large parts one line each (entry_body)
 KEY_BYTES = 32
 _TYPES = frozenset({"bool", "tristate", "int", "hex", "string", "unknown"})
 _V = TypeVar("_V")
+_T = TypeVar("_T")
 
 
 class Malformed(Exception):
@@ -633,6 +634,20 @@ class _OnDemand(Mapping[str, _V]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._known
+
+    @overload
+    def get(self, name: str, /) -> _V | None: ...
+
+    @overload
+    def get(self, name: str, /, default: _V | _T) -> _V | _T: ...
+
+    def get(self, name: str, /, default: object = None) -> object:
+        """Mapping.get without its KeyError for a name not here (the encoder
+        asks for every probe and line input by name too)."""
+        done = self._done.get(name)
+        if done is not None:
+            return done
+        return self[name] if name in self._known else default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
