@@ -275,14 +275,17 @@ def entry_body(data: Mapping[str, Any]) -> bytes:
 
 def _line(text: object) -> str:
     """A part as its line: a JSON text as it is (anything else written as JSON, to be refused when read)."""
+    if type(text) is bytes:  # as entry_data reads it
+        return text.decode("ascii")
     return text if type(text) is str else _dumps(text)
 
 
 def entry_data(body: bytes) -> dict[str, Any]:
     """An entry's fields from its body (`entry_body`'s inverse): the large
-    parts as the JSON texts of their lines, each checked when parsed.
+    parts as the JSON texts of their lines (bytes: the body is not decoded
+    as a whole, each part is when parsed), each checked when parsed.
     Malformed (or ValueError) for a body not laid out so."""
-    lines = body.decode("ascii").split("\n")
+    lines = body.split(b"\n")
     data = _dict(json.loads(lines[0]))
     names = _list(data.get("names"))
     keys = _strs(data.pop("incoming_keys", None))
@@ -433,9 +436,11 @@ def _loc_of(value: object) -> Loc:
 
 
 def _parsed(text: object) -> Any:
-    """A part kept as JSON text, parsed."""
+    """A part kept as JSON text (a line of the entry: bytes), parsed."""
+    if type(text) is not bytes and type(text) is not str:
+        raise Malformed("not a text")
     try:
-        return json.loads(_str(text))
+        return json.loads(text)
     except RecursionError:
         raise Malformed("nested too deeply") from None
 
