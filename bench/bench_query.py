@@ -27,7 +27,11 @@ command and the children it waits for); the machine's load average is
 printed before and after (it is shared: only ratios measured side by side
 compare, and CPU ratios move less with the load than wall ones). A cold
 run's peak RSS includes the saving process forked from it (their shared
-pages counted twice). With `--before DIR`, each kltolint run is followed
+pages counted twice). A tree other jobs hard-link (copies made with
+`cp -al`, as bench.py's are) has every file's ctime moved by each link: a
+saved model is then confirmed by hashing its files, until it is saved again
+with their identities as found (saved.py); `--tree` a private copy (`cp -a`)
+measures an unchanged tree. With `--before DIR`, each kltolint run is followed
 by the same run with the kltolint package found in DIR (an older checkout:
 its own saved models), for a before/after measured side by side. Nothing
 is asserted, the goals are printed next to the figures.
