@@ -69,6 +69,16 @@ class Glucose:
             return model if model is not None else []
         return None
 
+    def propagate(self, assumptions: list[int], phase_saving: int = 0) -> tuple[bool, list[int]]:
+        """Unit propagation of `assumptions` alone: (no conflict, the literals implied)."""
+        status, implied = pysolvers.glucose41_propagate(self._solver, assumptions, phase_saving, _main_thread())
+        return bool(status), implied if implied is not None else []
+
+    def accum_stats(self) -> dict[str, int]:
+        """Restarts, conflicts, decisions and propagations so far."""
+        stats: dict[str, int] = pysolvers.glucose41_acc_stats(self._solver)
+        return stats
+
     def get_core(self) -> list[int] | None:
         if self.status is False:
             core: list[int] | None = pysolvers.glucose41_core(self._solver)

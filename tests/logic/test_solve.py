@@ -94,6 +94,8 @@ def test_glucose_answers_as_pysat_s_glucose4_does() -> None:
             else:
                 assert ours.solve(assumptions) == theirs.solve(assumptions)
             assert ours.get_model() == theirs.get_model() and ours.get_core() == theirs.get_core()
+            assert ours.propagate(assumptions=assumptions) == theirs.propagate(assumptions=assumptions)
+        assert ours.accum_stats() == theirs.accum_stats()
         ours.delete()
         theirs.delete()
     ours, theirs = Glucose(), Solver(name="glucose4")  # a formula that cannot hold, found when fed
