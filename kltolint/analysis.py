@@ -39,6 +39,7 @@ from kltolint.rulekind import Region, RuleKind
 from kltolint.rules import Rule, RuleKindName
 from kltolint.strategies import STRATEGIES
 from kltolint.source import Logical, SourceFile, Sources  # noqa: F401 (Sources: re-exported)
+from kltolint.source import default_lines as default_lines  # moved to source (provenance needs it alone)
 
 MAX_CANDIDATES = 24  # closing tests per hole
 MAX_ALTERNATIVES = 3  # other closing edit points a finding carries for the fixer
@@ -451,15 +452,6 @@ def _at_entry(rule: Rule, sym: Symbol, cand: Candidate, guard_text: str, parents
     message = f"{rule.message}: {cand.symbol} does not depend on `{guard_text}`"
     chain = _chain(parents, cand.symbol) + (Step(loc.file, lineno, f"{cand.symbol}: {sources.line_text(loc.file, lineno).strip()}"),)
     return point, lineno, message, chain
-
-
-DEFAULT_KEYWORDS = ("default", "def_bool", "def_tristate")
-
-
-def default_lines(source: SourceFile, entry_line: int) -> list[Logical]:
-    """The default-setting lines of an entry, in order (what kconfiglib counts)."""
-    entry = source.entry_at(entry_line)
-    return [p for p in entry.props if p.keyword in DEFAULT_KEYWORDS] if entry else []
 
 
 def _chain(parents: Parent, end: str) -> tuple[Step, ...]:

@@ -22,15 +22,17 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Mapping, Sequence
 
 import kltolint
 from kltolint.errors import UserError
 from kltolint.findings import Finding, FixInfo, as_list, fix_from_data, fix_to_data, from_data, to_data
-from kltolint.rules import Rule
 from kltolint.suppress import Suppression, in_record
 from kltolint.tree import Identity, LoadRecord, Tree, identity_of
+
+if TYPE_CHECKING:  # the answer cache and saved models use this module too: no rule loader for them
+    from kltolint.rules import Rule
 
 SCHEMA = 2
 
@@ -204,7 +206,7 @@ def write_entry(path: Path, data: dict[str, Any] | bytes) -> None:
                 raw.write(data)
         else:
             with os.fdopen(fd, "w") as handle:
-                json.dump(data, handle)
+                handle.write(json.dumps(data))  # one C encoding (json.dump encodes in Python, piece by piece)
         os.replace(tmp, path)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
@@ -241,20 +243,28 @@ def _suppression(value: object) -> Suppression:
     return Suppression(file, line, tuple(rules))
 
 
-def unchanged(tree: Tree, files: Mapping[str, Identity], globs: object) -> bool:
+def unchanged(tree: Tree, files: Mapping[str, Identity], globs: object,
+              refreshed: dict[str, Identity] | None = None) -> bool:
     """The files as the entry saw them: the same size, mtime, ctime and inode,
     or else the same content. Paths are confined to the tree: an entry is
-    never a way to read, or list, anything outside it."""
+    never a way to read, or list, anything outside it. `refreshed` gets the
+    identity, as read now, of each file found the same by its content only
+    (a hard link made, a checkout back and forth: its ctime or mtime moved)."""
     for rel, (size, mtime, ctime, ino, sha) in files.items():
         try:
-            st = tree.confined(rel).stat()
+            st = tree.stat(rel)
         except OSError:
             return False  # removed
         if not stat.S_ISREG(st.st_mode):
             return False
-        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != (size, mtime, ctime, ino) \
-                and (st.st_size != size or identity_of(*tree.read_bytes(rel))[4] != sha):
-            return False  # edited
+        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != (size, mtime, ctime, ino):
+            if st.st_size != size:
+                return False  # edited
+            now = identity_of(*tree.read_bytes(rel))
+            if now[4] != sha:
+                return False  # edited
+            if refreshed is not None:
+                refreshed[rel] = now
     if type(globs) is not dict:
         raise TypeError("bad globs")
     for pattern, matches in globs.items():

@@ -31,7 +31,7 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 from kltolint.logic import Encoder, InputKey, Inputs
@@ -85,7 +85,9 @@ class Section:
 @lru_cache(maxsize=1)
 def data() -> Mapping[str, object]:
     """The shipped catalogue, parsed once."""
-    text = resources.files("kltolint").joinpath("data").joinpath("toolchains.json").read_text(encoding="utf-8")
+    # Beside this module, as cache.code_digest finds it (importlib.resources
+    # and the zipfile module it imports cost a question more than the read)
+    text = (Path(__file__).parent / "data" / "toolchains.json").read_text(encoding="utf-8")
     parsed: Mapping[str, object] = json.loads(text)
     return parsed
 

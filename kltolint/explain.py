@@ -33,7 +33,7 @@ from kltolint.errors import UserError
 from kltolint.logic import Assignment, Encoder, InputKey, Query, Sat, SymEnc, Unsat, compare
 from kltolint.model import BOOL_TYPES, INT_TYPES, ArchModel, Symbol
 from kltolint.provenance import Line, Provenance
-from kltolint.source import Sources
+from kltolint.source import Sources, default_lines
 from kltolint.toolfacts import parse_facts
 from kltolint.tree import Tree
 
@@ -288,8 +288,6 @@ class Explainer:
     def _default_line(self, sym: Symbol, value: E.Expr, cond: E.Expr) -> Line:
         index = next(i for i, d in enumerate(sym.defaults) if d == (value, cond))
         if index < len(sym.default_locs):
-            from kltolint.analysis import default_lines
-
             loc, nth = sym.default_locs[index]
             found = default_lines(self.sources.file(loc.file), loc.line)
             if nth < len(found):

@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from kltolint import __version__
 from kltolint.findings import Edit, Finding
-from kltolint.rules import Rule
+
+if TYPE_CHECKING:  # `query` and `explain` reach this module (cli, commands.check): no rule loader for them
+    from kltolint.rules import Rule
 
 Format = Literal["text", "json", "sarif", "rdjson", "github"]
 FORMATS: tuple[Format, ...] = ("text", "json", "sarif", "rdjson", "github")

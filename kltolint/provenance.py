@@ -25,17 +25,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from kltolint import expr as E
 from kltolint.errors import UserError
 from kltolint.model import ArchModel, Choice, Edge, Loc, Probe, Symbol
-from kltolint.source import Logical, Sources
+from kltolint.source import Logical, Sources, default_lines
 
 if TYPE_CHECKING:  # a saved model's questions never load kconfiglib (nor the analysis)
     import kconfiglib
 
 LINE_PREFIX = "KLTO_LINE_"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -376,8 +377,6 @@ class Lined:
         return E.and_(*theirs, holds)
 
     def symbol(self, name: str) -> Symbol:
-        from kltolint.analysis import default_lines
-
         done = self._symbols.get(name)
         if done is not None:
             return done
@@ -449,6 +448,16 @@ class _Symbols(Mapping[str, Symbol]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._lined.base.symbols
+
+    @overload
+    def get(self, name: str, /) -> Symbol | None: ...
+
+    @overload
+    def get(self, name: str, /, default: Symbol | _T) -> Symbol | _T: ...
+
+    def get(self, name: str, /, default: object = None) -> object:
+        """Mapping.get without its KeyError for a line input (the encoder asks for each by name too)."""
+        return self._lined.symbol(name) if name in self._lined.base.symbols else default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._lined.base.symbols)

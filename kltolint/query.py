@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TypeVar, overload
 
 from kltolint import expr as E
 from kltolint import toolchain
@@ -36,6 +37,7 @@ ALIASES = {
     "sparc32": ("sparc", "!64BIT"), "sparc64": ("sparc", "64BIT"),
     "parisc64": ("parisc", "64BIT"),
 }
+_T = TypeVar("_T")
 _TOOL_SYMBOLS = [m for g in toolchain.GROUPS for m in g.members] + list(toolchain.VERSIONS)
 
 
@@ -348,6 +350,20 @@ class _Mixed(Mapping[str, Symbol]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._partial.asked.model.symbols
+
+    @overload
+    def get(self, name: str, /) -> Symbol | None: ...
+
+    @overload
+    def get(self, name: str, /, default: Symbol | _T) -> Symbol | _T: ...
+
+    def get(self, name: str, /, default: object = None) -> object:
+        """Mapping.get without its KeyError for a guard or a line input (the
+        encoder asks for each of them by name too)."""
+        done = self._done.get(name)
+        if done is not None:
+            return done
+        return self[name] if name in self._partial.asked.model.symbols else default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._partial.asked.model.symbols)

@@ -12,15 +12,22 @@ An entry is keyed, and checked, as the findings cache's are: the tree's
 root, the arch, kltolint's own code (`cache.code_digest`), every Kconfig
 file the load read (`cache.entry_files`, `cache.unchanged`: paths confined
 to the tree, identities compared, hashes when they differ) and every
-`source` glob's matches. It is JSON, never code; every field is
-type-checked and every expression rebuilt from a table whose entries only
-point back to earlier ones (no cycles, at most expr.MAX_DEPTH deep), so a
-corrupt, foreign or stale entry is a miss, never a traceback. A question
-reads a few thousand of the ~17,000 symbols of a real arch, so each
-symbol, the edges into each target and each symbol's menu nodes are JSON
-texts inside the entry, parsed and checked when first read: one found wrong
-then raises `Malformed`, and commands.ask asks the question again on a
-fresh load (`Models.distrust`), which is saved in its place.
+`source` glob's matches. Files found unchanged by their content only (a
+hard link moved their ctime) are written back into the entry with their
+identities as found, after the answer, so that the next question stats
+them instead of hashing them again.
+
+An entry is JSON lines, never code (`entry_body`): a header with every
+field read on opening, the expression table, then one line per symbol, per
+edge target and per symbol's menu nodes. A question reads a few thousand
+of the ~17,000 symbols of a real arch, so opening an entry parses the
+header and the table and splits the rest into lines; each line, and each
+expression row (rebuilt from parts that only point back to earlier rows:
+no cycles, at most expr.MAX_DEPTH deep), is parsed and type-checked when
+first read. A corrupt, foreign or stale entry is a miss, never a
+traceback: found on opening, it is not used; found while answering (a
+part read on demand raises `Malformed`), commands.ask asks the question
+again on a fresh load (`Models.distrust`), which is saved in its place.
 
 A well-typed entry could still say something the tree does not (a
 dependency rewritten), and a saved model is trusted for semantics, not only
@@ -37,7 +44,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,10 +58,11 @@ from kltolint.model import EDGE_KINDS, ArchModel, Choice, Edge, Loc, Probe, Symb
 from kltolint.provenance import Node, Nodes
 from kltolint.tree import Identity, LoadRecord, Tree
 
-SCHEMA = 1
+SCHEMA = 2  # 2: the large parts one line each (entry_body)
 KEY_BYTES = 32
 _TYPES = frozenset({"bool", "tristate", "int", "hex", "string", "unknown"})
 _V = TypeVar("_V")
+_T = TypeVar("_T")
 
 
 class Malformed(Exception):
@@ -88,6 +95,8 @@ def signing_key(path: Path | None = None) -> bytes | None:
         except FileExistsError:
             pass
         else:
+            import secrets  # once per user: not on every question's path
+
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(KEY_BYTES))
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
@@ -112,12 +121,16 @@ class Models:
         self._code = code_digest()
         self._key = key if key is not None else signing_key()
         self._pending: list[tuple[Tree, str, ArchModel, Nodes, LoadRecord]] = []
+        # entries read whose files were found unchanged by content only: (path,
+        # the entry's identity when read, its body, the files' identities now)
+        self._refresh: list[tuple[Path, tuple[int, int], bytes, dict[str, Identity]]] = []
         self._read = True
 
     def distrust(self) -> None:
         """Read no saved model from now on (one was found malformed while
         answering: the question is asked again on fresh loads, saved anew)."""
         self._read = False
+        self._refresh = []
 
     def path(self, tree: Tree, arch: str) -> Path:
         key = hashlib.sha256(f"{tree.root}\0{arch}\0{self._code}".encode()).hexdigest()
@@ -131,20 +144,27 @@ class Models:
         """The saved load of `arch`, while every file it read is unchanged; else None."""
         if tree.overlay or self._key is None or not self._read:
             return None
+        path = self.path(tree, arch)
         try:
-            mac, _, body = self.path(tree, arch).read_bytes().partition(b"\n")
+            with open(path, "rb") as handle:
+                entry = os.fstat(handle.fileno())
+                mac, _, body = handle.read().partition(b"\n")
             if not hmac.compare_digest(mac, self._sign(body)):
                 return None
-            data = json.loads(body)
-            if type(data) is not dict or data.get("schema") != SCHEMA or data.get("root") != str(tree.root) \
+            data = entry_data(body)
+            if data.get("schema") != SCHEMA or data.get("root") != str(tree.root) \
                     or data.get("arch") != arch or data.get("code") != self._code:
                 return None
             files = entry_files(data["files"])
-            if not unchanged(tree, files, data["globs"]):
+            refreshed: dict[str, Identity] = {}
+            if not unchanged(tree, files, data["globs"], refreshed):
                 return None
-            return _saved(data, files, arch)
+            saved = _saved(data, {**files, **refreshed}, arch)
         except (Malformed, OSError, ValueError, KeyError, TypeError, AttributeError, UserError, RecursionError):
             return None  # missing, corrupt, foreign or unsigned: a miss
+        if refreshed:  # each later question would read and hash those files again
+            self._refresh.append((path, (entry.st_ino, entry.st_mtime_ns), body, refreshed))
+        return saved
 
     def load(self, tree: Tree, arch: str) -> tuple[ArchModel, object, LoadRecord]:
         """arch's model, menu nodes and record: saved, or loaded (and kept to be saved)."""
@@ -164,7 +184,7 @@ class Models:
         with its answer: a grandchild (reaped by init, not by the caller),
         in a session of its own (a ^C at the prompt does not reach it), with
         /dev/null for stdin, stdout and stderr. Where it cannot fork, here."""
-        if not self._pending:
+        if not self._pending and not self._refresh:
             return
         try:
             child = os.fork()
@@ -172,7 +192,7 @@ class Models:
             self.save_pending()
             return
         if child:
-            self._pending = []
+            self._pending, self._refresh = [], []
             os.waitpid(child, 0)  # it only forks again and exits
             return
         try:
@@ -187,7 +207,11 @@ class Models:
 
     def save_pending(self) -> None:
         """Save the loads `load` made (each fully converted now: a model too
-        deep to convert is not saved)."""
+        deep to convert is not saved), and the entries `get` read whose files
+        were unchanged by content only, with their identities as found."""
+        refresh, self._refresh = self._refresh, []
+        for path, was, body, refreshed in refresh:
+            self._refreshed(path, was, body, refreshed)
         pending, self._pending = self._pending, []
         for tree, arch, model, nodes, record in pending:
             try:
@@ -198,8 +222,24 @@ class Models:
                         **_model_data(model), **_nodes_data(nodes)}
             except (UserError, RecursionError):
                 continue
-            body = _dumps(data).encode()
+            body = entry_body(data)
             write_entry(self.path(tree, arch), self._sign(body) + b"\n" + body)
+
+
+    def _refreshed(self, path: Path, was: tuple[int, int], body: bytes, refreshed: dict[str, Identity]) -> None:
+        """The entry at `path` again, its files' identities as found now
+        (its header alone re-encoded), unless another has replaced it since."""
+        try:
+            now = os.stat(path)
+            if (now.st_ino, now.st_mtime_ns) != was:
+                return
+            end = body.index(b"\n")
+            header = _dict(json.loads(body[:end]))
+            _dict(header["files"]).update({rel: list(identity) for rel, identity in refreshed.items()})
+            new = _dumps(header).encode("ascii") + body[end:]
+        except (OSError, ValueError, KeyError, Malformed):
+            return
+        write_entry(path, self._sign(new) + b"\n" + new)
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
@@ -207,6 +247,58 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 def _dumps(value: object) -> str:
     return _ENCODER.encode(value)
+
+
+# -- the entry's layout: JSON lines ---------------------------------------------------
+#
+# The parts read on demand are JSON texts (a symbol, the edges into a target,
+# a symbol's nodes): kept as strings inside one JSON document, each had its
+# quotes escaped, and reading the entry parsed all ~7 MB of them again (0.05 s
+# for arm64). Each is a line of its own instead, after a header line holding
+# everything else: reading the entry parses the header and splits the rest.
+# Every line is JSON written with ensure_ascii, so none holds a newline.
+
+_LINED = ("exprs", "symbols", "incoming", "nodes")
+
+
+def entry_body(data: Mapping[str, Any]) -> bytes:
+    """An entry's body: a header (every field but the large ones, with the
+    keys of `incoming` and `nodes`), the expression table, then one line per
+    symbol (as `names` orders them), per edge target and per symbol's nodes."""
+    incoming, nodes = data["incoming"], data["nodes"]
+    header = {k: v for k, v in data.items() if k not in _LINED}
+    header["incoming_keys"], header["node_names"] = list(incoming), list(nodes)
+    lines = [_dumps(header), _line(data["exprs"]), *map(_line, data["symbols"]), *map(_line, incoming.values()),
+             *map(_line, nodes.values())]
+    return "\n".join(lines).encode("ascii")
+
+
+def _line(text: object) -> str:
+    """A part as its line: a JSON text as it is (anything else written as JSON, to be refused when read)."""
+    if type(text) is bytes:  # as entry_data reads it
+        return text.decode("ascii")
+    return text if type(text) is str else _dumps(text)
+
+
+def entry_data(body: bytes) -> dict[str, Any]:
+    """An entry's fields from its body (`entry_body`'s inverse): the large
+    parts as the JSON texts of their lines (bytes: the body is not decoded
+    as a whole, each part is when parsed), each checked when parsed.
+    Malformed (or ValueError) for a body not laid out so."""
+    lines = body.split(b"\n")
+    data = _dict(json.loads(lines[0]))
+    names = _list(data.get("names"))
+    keys = _strs(data.pop("incoming_keys", None))
+    named = _strs(data.pop("node_names", None))
+    if len(lines) != 2 + len(names) + len(keys) + len(named):
+        raise Malformed("not as many lines as parts")
+    first, second = 2 + len(names), 2 + len(names) + len(keys)
+    data["exprs"], data["symbols"] = lines[1], lines[2:first]
+    data["incoming"] = dict(zip(keys, lines[first:second], strict=True))  # the lengths add up (above)
+    data["nodes"] = dict(zip(named, lines[second:], strict=True))
+    if len(data["incoming"]) != len(keys) or len(data["nodes"]) != len(named):
+        raise Malformed("a part named twice")
+    return data
 
 
 # -- writing: the parts read on demand (a symbol, the edges into a target, a
@@ -313,6 +405,14 @@ def _str(value: object) -> str:
     return value
 
 
+def _strs(value: object) -> list[str]:
+    """A list of strings (checked at C speed: names, tens of thousands)."""
+    items = _list(value)
+    if set(map(type, items)) - {str}:
+        raise Malformed("not a string")
+    return items
+
+
 def _int(value: object) -> int:
     if type(value) is not int:  # bool is not an int here
         raise Malformed("not an integer")
@@ -336,64 +436,115 @@ def _loc_of(value: object) -> Loc:
 
 
 def _parsed(text: object) -> Any:
-    """A part kept as JSON text, parsed."""
+    """A part kept as JSON text (a line of the entry: bytes), parsed."""
+    if type(text) is not bytes and type(text) is not str:
+        raise Malformed("not a text")
     try:
-        return json.loads(_str(text))
+        return json.loads(text)
     except RecursionError:
         raise Malformed("nested too deeply") from None
 
 
-def _exprs(rows: object, choices: int) -> list[E.Expr]:
-    """The expression table rebuilt: parts only by earlier index (no cycles),
-    at most expr.MAX_DEPTH deep. Inlined checks: a real table has ~20,000 rows."""
-    out: list[E.Expr] = []
-    depth: list[int] = []
-    for row in _list(rows):
+class _Exprs:
+    """The expression table, each row rebuilt when first read (a question
+    reads a few thousand of arm64's ~20,000): parts only by earlier index
+    (no cycles), at most expr.MAX_DEPTH deep; Malformed otherwise."""
+
+    def __init__(self, rows: object, choices: int) -> None:
+        self._rows = _list(rows)
+        self._choices = choices
+        self._built: list[E.Expr | None] = [None] * len(self._rows)
+        self._depth = [0] * len(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: object) -> E.Expr:
+        at = _index(index, len(self._rows))
+        done = self._built[at]
+        if done is None:
+            done = self._build(at)
+        return done
+
+    def _build(self, top: int) -> E.Expr:
+        """Row `top` and the parts it needs, without recursion: each row's
+        parts are built before it (they come earlier: the stack ends)."""
+        built, stack = self._built, [top]
+        while stack:
+            at = stack[-1]
+            if built[at] is not None:
+                stack.pop()
+                continue
+            parts = self._parts(at)
+            missing = [p for p in parts if built[p] is None]
+            if missing:
+                stack += missing
+                continue
+            stack.pop()
+            built[at] = self._make(at, parts)
+        done = built[top]
+        assert done is not None
+        return done
+
+    def _parts(self, at: int) -> list[int]:
+        """The rows row `at` is made of, each checked to come before it."""
+        row = self._rows[at]
         if type(row) is not list or not row:
             raise Malformed("bad expression")
         tag, size = row[0], len(row)
-        expr: E.Expr
-        level = 1
-        if tag == "s" and size == 2:
-            expr = E.Sym(_str(row[1]))
-        elif tag == "c" and size == 2:
-            expr = E.Const(_str(row[1]))
-        elif tag == "h" and size == 2:
-            expr = E.ChoiceRef(_index(row[1], choices))
-        elif tag == "!" and size == 2:
-            index = _index(row[1], len(out))
-            expr, level = E.Not(out[index]), depth[index] + 1
-        elif (tag == "&" or tag == "|") and size == 2 and type(row[1]) is list and len(row[1]) >= 2:
-            indices = row[1]
-            for index in indices:
-                if type(index) is not int or not 0 <= index < len(out):
+        if (tag == "s" or tag == "c" or tag == "h") and size == 2:
+            return []
+        if tag == "!" and size == 2:
+            return [_index(row[1], at)]
+        if (tag == "&" or tag == "|") and size == 2 and type(row[1]) is list and len(row[1]) >= 2:
+            for index in row[1]:
+                if type(index) is not int or not 0 <= index < at:
                     raise Malformed("not an earlier expression")
-            parts = tuple([out[i] for i in indices])
-            expr = E.And(parts) if tag == "&" else E.Or(parts)
-            level = 1 + max([depth[i] for i in indices])
-        elif tag == "=" and size == 4 and row[1] in E.COMPARISONS:
-            left, right = _index(row[2], len(out)), _index(row[3], len(out))
-            expr, level = E.Cmp(row[1], out[left], out[right]), 1 + max(depth[left], depth[right])
+            return list(row[1])
+        if tag == "=" and size == 4 and row[1] in E.COMPARISONS:
+            return [_index(row[2], at), _index(row[3], at)]
+        raise Malformed("bad expression")
+
+    def _make(self, at: int, parts: list[int]) -> E.Expr:
+        row, built, depth = self._rows[at], self._built, self._depth
+        tag = row[0]
+        expr: E.Expr
+        if tag == "s":
+            expr = E.Sym(_str(row[1]))
+        elif tag == "c":
+            expr = E.Const(_str(row[1]))
+        elif tag == "h":
+            expr = E.ChoiceRef(_index(row[1], self._choices))
         else:
-            raise Malformed("bad expression")
+            args: list[E.Expr] = []
+            for p in parts:
+                part = built[p]
+                assert part is not None  # _build made the parts first
+                args.append(part)
+            if tag == "!":
+                expr = E.Not(args[0])
+            elif tag == "=":
+                expr = E.Cmp(row[1], args[0], args[1])
+            else:
+                expr = (E.And if tag == "&" else E.Or)(tuple(args))
+        level = 1 + max((depth[p] for p in parts), default=0)
         if level > E.MAX_DEPTH:
             raise Malformed("expression too deep")
-        out.append(expr)
-        depth.append(level)
-    return out
+        depth[at] = level
+        return expr
 
 
 class _Reader:
     """One entry's tables, and the parts read on demand."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.names = [_str(n) for n in _list(data["names"])]
+        self.names = _strs(data["names"])
         self.rows = _list(data["symbols"])  # JSON texts, each checked when parsed (_parsed)
         self.position = {name: i for i, name in enumerate(self.names)}
         if len(self.position) != len(self.names) or len(self.rows) != len(self.names):
             raise Malformed("bad symbol table")
         self.choice_rows = _list(data["choices"])
-        self.exprs = _exprs(_parsed(data["exprs"]), len(self.choice_rows))
+        self.exprs = _Exprs(_parsed(data["exprs"]), len(self.choice_rows))
         self.incoming_rows = _dict(data["incoming"])  # JSON keys are strings; values checked when parsed
         if any(key.partition(" ")[0] not in EDGE_KINDS or not key.partition(" ")[2] for key in self.incoming_rows):
             raise Malformed("bad edge key")
@@ -401,7 +552,7 @@ class _Reader:
         self.include_paths = [tuple(_pair(p) for p in _list(path)) for path in _list(data["include_paths"])]
 
     def expr(self, index: object) -> E.Expr:
-        return self.exprs[_index(index, len(self.exprs))]
+        return self.exprs[index]
 
     def symbol(self, name: str) -> Symbol:
         row = _list(_parsed(self.rows[self.position[name]]))
@@ -489,6 +640,20 @@ class _OnDemand(Mapping[str, _V]):
     def __contains__(self, name: object) -> bool:
         return name in self._known
 
+    @overload
+    def get(self, name: str, /) -> _V | None: ...
+
+    @overload
+    def get(self, name: str, /, default: _V | _T) -> _V | _T: ...
+
+    def get(self, name: str, /, default: object = None) -> object:
+        """Mapping.get without its KeyError for a name not here (the encoder
+        asks for every probe and line input by name too)."""
+        done = self._done.get(name)
+        if done is not None:
+            return done
+        return self[name] if name in self._known else default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
 
@@ -527,7 +692,7 @@ def _saved(data: dict[str, Any], files: Mapping[str, Identity], arch: str) -> Sa
         probes=probes, files=tuple(_str(f) for f in _list(data["model_files"])), kernel=kernel,
         incoming_source=lambda kind, target: tuple(edge for _, edge in edges_into(kind, target)))
     node_rows = _dict(data["nodes"])  # JSON keys are strings; values checked when parsed
-    if any(name not in reader.position for name in node_rows):
+    if not node_rows.keys() <= reader.position.keys():
         raise Malformed("nodes of an unknown symbol")
     choice_nodes = [tuple(reader.node(n) for n in _list(found)) for found in _list(data["choice_nodes"])]
     if len(choice_nodes) != len(choices):

@@ -209,6 +209,15 @@ class SourceFile:
         self._parse()
 
 
+DEFAULT_KEYWORDS = ("default", "def_bool", "def_tristate")
+
+
+def default_lines(source: SourceFile, entry_line: int) -> list[Logical]:
+    """The default-setting lines of an entry, in order (what kconfiglib counts)."""
+    entry = source.entry_at(entry_line)
+    return [p for p in entry.props if p.keyword in DEFAULT_KEYWORDS] if entry else []
+
+
 class Sources:
     """Parsed source files of a tree, read once."""
 

@@ -11,12 +11,12 @@ import pkgutil
 from pathlib import Path
 
 import pytest
-from pysat.solvers import Solver
 
 import kltolint.logic
 from kltolint import analysis, fix
 from kltolint.findings import Edit, EditPoint, Finding
 from kltolint.load import load_arch
+from kltolint.logic.solve import Glucose
 from kltolint.rules import Rule, builtin_dir, load_dir
 from kltolint.session import Session
 from kltolint.source import SourceFile
@@ -146,10 +146,11 @@ def test_when_the_miter_gives_up_the_fix_is_unsafe(tmp_path, monkeypatch):
     proven = only(fixed(tmp_path / "proven", wide_cone(3), rules))
     assert proven.fix is not None and proven.fix.applicability == "safe"
     # The conflict budget is checked only at the solver's restarts, so no small
-    # tree makes it run out: the solver is made to give up instead (pysat's
-    # `solve_limited` answers None when its budget is spent).
-    monkeypatch.setattr(Solver, "solve_limited", lambda *_args, **_kwargs: None)
-    monkeypatch.setattr(Solver, "propagate", lambda *_args, **_kwargs: (True, []))  # no conflict found
+    # tree makes it run out: the solver is made to give up instead (its
+    # `solve_limited` answers None when its budget is spent, as pysat's does),
+    # and unit propagation to find no conflict (the miter's sweep tries it first).
+    monkeypatch.setattr(Glucose, "solve_limited", lambda *_args, **_kwargs: None)
+    monkeypatch.setattr(Glucose, "propagate", lambda *_args, **_kwargs: (True, []))
     unproven = only(fixed(tmp_path / "unproven", wide_cone(3), rules))
     assert unproven.fix is not None and unproven.fix.applicability == "unsafe"
     assert unproven.fix.edits == proven.fix.edits

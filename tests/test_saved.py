@@ -18,9 +18,10 @@ import pytest
 from kltolint import explain as X
 from kltolint import load as L
 from kltolint import query as Q
+from kltolint import cache as cache_mod
 from kltolint.cli import main
 from kltolint.provenance import Nodes
-from kltolint.saved import SCHEMA, Models
+from kltolint.saved import SCHEMA, Models, entry_body, entry_data
 from kltolint.source import Sources
 from kltolint.toolfacts import parse_facts
 from kltolint.tree import Tree
@@ -71,6 +72,26 @@ def test_saved_model_is_the_loaded_model(tmp_path, which):
             assert model.incoming(kind, edge.target) == fresh.incoming(kind, edge.target)
     assert saved.nodes.everything() == Nodes.of(kconf).everything()
     assert saved.record == record
+
+
+def test_an_entry_is_a_header_then_one_json_line_per_part_and_reads_back_as_written(tmp_path):
+    """The layout (saved.entry_body): the large parts one line each, so that
+    opening an entry parses the header and splits the rest, and each part is
+    parsed when first read."""
+    tree = _tree(tmp_path / "tree")
+    saved_models(tmp_path / "cache", tree, "demo")
+    (entry,) = (tmp_path / "cache" / f"models-v{SCHEMA}").iterdir()
+    _, _, body = entry.read_bytes().partition(b"\n")
+    data = entry_data(body)
+    assert entry_body(data) == body
+    lines = body.split(b"\n")
+    assert len(lines) == 2 + len(data["names"]) + len(data["incoming"]) + len(data["nodes"])
+    header = json.loads(lines[0])
+    assert header["names"] == data["names"] and header["schema"] == SCHEMA
+    assert not {"exprs", "symbols", "incoming", "nodes"} & set(header)
+    rows = [json.loads(line) for line in lines[2:2 + len(data["names"])]]
+    assert [row[0] for row in rows] == data["names"]  # a symbol's line, in the order of names
+    assert json.loads(lines[1]) == json.loads(data["exprs"])
 
 
 QUESTIONS = [  # reachable and unreachable, with and without toolchain facts
@@ -172,6 +193,41 @@ def test_an_edit_keeping_size_and_mtime_is_a_new_model(tmp_path, capsys, parses)
     assert "arm64: reachable" in capsys.readouterr().out
 
 
+def test_files_unchanged_but_for_their_ctime_are_hashed_once_then_the_entry_knows_them(tmp_path, capsys, parses,
+                                                                                      monkeypatch):
+    """A hard link made to every file (cp -al, as the bench's copies do) moves
+    their ctime: the model is still good (their content is the same), and the
+    entry is saved again with their identities as found, so that the next
+    question stats them instead of reading and hashing them all again."""
+    root, cache = tmp_path / "tree", tmp_path / "cache"
+    shutil.copytree(DEMO, root)
+    argv = ["--tree", str(root), "--arch", "arm64", "--cache-dir", str(cache)]
+    assert main(["query", "LTO_CLANG_FULL && CPU_BIG_ENDIAN", *argv]) == 1
+    unreachable = capsys.readouterr().out
+    shutil.copytree(root, tmp_path / "linked", copy_function=os.link)  # every file's ctime moves
+    reads: list[int] = []  # files hashed to be found unchanged
+    real = cache_mod.identity_of
+    monkeypatch.setattr(cache_mod, "identity_of", lambda st, data: reads.append(st.st_ino) or real(st, data))
+    assert main(["query", "CPU_BIG_ENDIAN && LTO_CLANG_FULL", *argv]) == 1  # a new question
+    assert parses == ["arm64"]  # the saved model
+    assert len(reads) >= 5  # every file it read, hashed again
+    capsys.readouterr()
+    reads.clear()
+    assert main(["query", "LTO_CLANG_FULL && CPU_BIG_ENDIAN && ARM64", *argv]) == 1  # another new question
+    assert parses == ["arm64"] and capsys.readouterr().out.replace(" && ARM64", "") == unreachable
+    assert reads == []  # the saved model's files are hashed no more
+    assert main(["query", "CPU_BIG_ENDIAN && LTO_CLANG_FULL", *argv]) == 1  # the second question again
+    assert reads == [] and parses == ["arm64"]  # its answer, cached with the identities as found
+    capsys.readouterr()
+    # A file then edited (same size and mtime) is still found out: its content is hashed.
+    kconfig = root / "arch/arm64/Kconfig"
+    before = kconfig.stat()
+    kconfig.write_text(kconfig.read_text().replace(" if CPU_LITTLE_ENDIAN", " " * len(" if CPU_LITTLE_ENDIAN")))
+    os.utime(kconfig, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert main(["query", "CPU_BIG_ENDIAN && LTO_CLANG_FULL && ARM64", *argv]) == 0
+    assert parses == ["arm64", "arm64"]
+
+
 def test_every_arch_asked_is_saved(tmp_path, capsys, parses):
     root, cache = tmp_path / "tree", tmp_path / "cache"
     shutil.copytree(DEMO, root)
@@ -189,6 +245,7 @@ import kltolint.load as L
 def refuse(*_args, **_kwargs):
     sys.exit("the tree was parsed")
 L.load_kconfig = refuse
+from kltolint import cache as cache_mod
 from kltolint.cli import main
 sys.exit(main(sys.argv[1:]))
 """

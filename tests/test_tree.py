@@ -63,3 +63,40 @@ def test_confined_resolves_each_directory_once(tmp_path, monkeypatch):
     for i in range(50):
         assert tree.confined(f"drivers/x/Kconfig.{i}") == root / f"drivers/x/Kconfig.{i}"
     assert len(calls) <= 3  # the root, drivers, drivers/x at most
+
+
+def test_stat_is_the_confined_path_s_stat_and_refuses_what_leaves_the_tree(tmp_path):
+    root = _linked_tree(tmp_path)
+    tree = Tree(root)
+    (root / "drivers/a/b/link-in").symlink_to(root / "Kconfig")  # a file link that stays inside
+    for rel in [*NAMES, "drivers/a/b/link-in", "drivers/a/b/missing", "/etc/passwd"]:
+        try:
+            expected: object = tree.confined(rel).stat()
+        except (UserError, OSError) as err:
+            expected = type(err)
+        try:
+            got: object = Tree(root).stat(rel)
+        except (UserError, OSError) as err:
+            got = type(err)
+        if isinstance(expected, os.stat_result):
+            assert isinstance(got, os.stat_result) and (got.st_ino, got.st_dev) == (expected.st_ino, expected.st_dev), rel
+        else:
+            assert got is expected, rel
+    with pytest.raises(UserError, match="outside the tree"):
+        tree.stat("drivers/out/Kconfig")
+
+
+def test_stat_of_a_plain_file_is_one_lstat(tmp_path, monkeypatch):
+    """A saved model confirms ~1,600 files: a file that is no link costs one
+    lstat (its directory resolved once), not a Path, an islink and a stat."""
+    root = make_tree(tmp_path, {f"drivers/x/Kconfig.{i}": "" for i in range(20)})
+    tree = Tree(root)
+    tree.stat("drivers/x/Kconfig.0")
+    inodes = [(root / f"drivers/x/Kconfig.{i}").stat().st_ino for i in range(20)]
+    calls = []
+    lstat, stat_ = os.lstat, os.stat
+    monkeypatch.setattr(os, "lstat", lambda path, *a, **k: calls.append(path) or lstat(path, *a, **k))
+    monkeypatch.setattr(os, "stat", lambda path, *a, **k: calls.append(path) or stat_(path, *a, **k))
+    for i in range(1, 20):
+        assert tree.stat(f"drivers/x/Kconfig.{i}").st_ino == inodes[i]
+    assert len(calls) == 19

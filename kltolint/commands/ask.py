@@ -173,24 +173,32 @@ def _asked(command: Literal["query", "explain"], opts: QueryOptions | ExplainOpt
     from kltolint import explain
     from kltolint.query import load_fresh
 
-    with collector_paused():  # one arch
+    with collector_paused(last=True):  # one arch
         return ExitCode(explain.run(opts.symbol, Path(opts.config), opts.arch, opts.toolchain, opts.format,
                                     tree, out, manifests, models.load if models else load_fresh))
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(last: bool = False) -> Iterator[None]:
     """Python's cyclic garbage collector off while one arch is answered.
     An answer builds some hundreds of thousands of objects that live until
     it is written (the model read back, the circuits) and hardly any cyclic
     garbage, and every full collection walks them all again: about a third
     of a warm answer's time. Per arch, so that a query of many arches in one
-    process gives each arch's garbage back before the next."""
+    process gives each arch's garbage back before the next.
+
+    `last`: the command answers no other arch in this process. What the
+    answer made is then frozen out of the collector (gc.freeze, as compat
+    does with a lasting parse) before it is back on: all of it was made
+    while the collector was off, so its next collection, and the one at
+    exit, would walk every object again to find nothing."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if last and was:
+            gc.freeze()
         if was:
             gc.enable()
 
@@ -254,13 +262,20 @@ def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manif
     facts = parse_facts(list(opts.toolchain))
     arches = _arches(tree, opts.arch)
     load = models.load if models is not None else Q.load_fresh
-    # The first arch here: a name no arch defines is a typo, reported before solving anything.
-    with collector_paused():
-        asked = Q.prepare(tree, arches[0], goal, facts, load)
-    _known_symbols(tree, arches, goal, facts, asked, load)  # may load every arch: collected as usual
-    manifests.append(Manifest.of(asked.record))
-    with collector_paused():
-        answers = [Q.answer(asked, Sources(tree))]
+    if len(arches) == 1:
+        with collector_paused(last=True):
+            asked = Q.prepare(tree, arches[0], goal, facts, load)
+            _known_symbols(tree, arches, goal, facts, asked, load)
+            manifests.append(Manifest.of(asked.record))
+            answers = [Q.answer(asked, Sources(tree))]
+    else:
+        # The first arch here: a name no arch defines is a typo, reported before solving anything.
+        with collector_paused():
+            asked = Q.prepare(tree, arches[0], goal, facts, load)
+        _known_symbols(tree, arches, goal, facts, asked, load)  # may load every arch: collected as usual
+        manifests.append(Manifest.of(asked.record))
+        with collector_paused():
+            answers = [Q.answer(asked, Sources(tree))]
     cache_dir = None if models is None else str(location(opts.cache_dir))
     jobs = [(str(tree.root), arch, opts.expr, list(opts.toolchain), cache_dir) for arch in arches[1:]]
     workers = min(os.cpu_count() or 1, len(jobs))

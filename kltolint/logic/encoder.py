@@ -381,6 +381,8 @@ class Encoder(NumericEncoding):
         if len(tris) == 2:
             a, b = tris
             return Tri(g.or_((a.m, b.m)), g.or_((a.y, b.y)))
+        if len(tris) < 2:  # no select, one prompt (a third of the calls): the gates would fold to this
+            return tris[0] if tris else T_N
         return Tri(g.or_(tuple([t.m for t in tris])), g.or_(tuple([t.y for t in tris])))
 
     def _ite(self, cond: int, then: Tri, other: Tri) -> Tri:

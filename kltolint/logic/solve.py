@@ -9,14 +9,86 @@ proven".
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import overload
 
-from pysat.solvers import Solver
+import pysolvers  # python-sat's C module: its pysat.solvers.Glucose4 is a thin class over it
 
 from kltolint.logic.circuit import FALSE, TRUE, Tri
 from kltolint.logic.encoder import Encoder
+
+
+class Glucose:
+    """Glucose 4.1, driven as python-sat's pysat.solvers.Glucose4 drives it
+    (the same calls into `pysolvers`, in the same order), without importing
+    pysat.solvers: its 6,000 lines cost a new question on a saved model more
+    than anything it does with them (tests/logic/test_solve.py checks the
+    two answer alike)."""
+
+    def __init__(self) -> None:
+        self._solver: object | None = pysolvers.glucose41_new()
+        self.status: bool | None = None
+
+    def delete(self) -> None:
+        if self._solver is not None:
+            pysolvers.glucose41_del(self._solver)
+            self._solver = None
+
+    def __del__(self) -> None:
+        self.delete()
+
+    def add_clause(self, clause: list[int]) -> None:
+        if pysolvers.glucose41_add_cl(self._solver, clause) is False:  # the formula cannot hold
+            self.status = False
+
+    def append_formula(self, clauses: Iterable[list[int]]) -> None:
+        add, solver = pysolvers.glucose41_add_cl, self._solver  # add_clause's body: ~50,000 clauses a question
+        for clause in clauses:
+            if add(solver, clause) is False:
+                self.status = False
+
+    def set_phases(self, literals: list[int]) -> None:
+        pysolvers.glucose41_setphases(self._solver, literals)
+
+    def solve(self, assumptions: list[int]) -> bool:
+        self.status = pysolvers.glucose41_solve(self._solver, assumptions, _main_thread())
+        return bool(self.status)
+
+    def solve_limited(self, assumptions: list[int]) -> bool | None:
+        self.status = pysolvers.glucose41_solve_lim(self._solver, assumptions, _main_thread(), 0)
+        return self.status
+
+    def conf_budget(self, budget: int) -> None:
+        pysolvers.glucose41_cbudget(self._solver, budget)
+
+    def get_model(self) -> list[int] | None:
+        if self.status is True:
+            model = pysolvers.glucose41_model(self._solver)
+            return model if model is not None else []
+        return None
+
+    def propagate(self, assumptions: list[int], phase_saving: int = 0) -> tuple[bool, list[int]]:
+        """Unit propagation of `assumptions` alone: (no conflict, the literals implied)."""
+        status, implied = pysolvers.glucose41_propagate(self._solver, assumptions, phase_saving, _main_thread())
+        return bool(status), implied if implied is not None else []
+
+    def accum_stats(self) -> dict[str, int]:
+        """Restarts, conflicts, decisions and propagations so far."""
+        stats: dict[str, int] = pysolvers.glucose41_acc_stats(self._solver)
+        return stats
+
+    def get_core(self) -> list[int] | None:
+        if self.status is False:
+            core: list[int] | None = pysolvers.glucose41_core(self._solver)
+            return core
+        return None
+
+
+def _main_thread() -> int:
+    """pysat's MainThread.check: the C side handles ^C only in the main thread."""
+    return int(threading.current_thread() is threading.main_thread())
 
 
 class Assignment:
@@ -65,9 +137,9 @@ Outcome = Sat | Unsat | Unknown
 class Query:
     """A solver over one encoder, fed incrementally."""
 
-    def __init__(self, enc: Encoder, solver: str = "glucose4") -> None:
+    def __init__(self, enc: Encoder) -> None:
         self.enc = enc
-        self.solver = Solver(name=solver)
+        self.solver = Glucose()
         self._fed = 0
         self._phased = (-1, -1)  # sizes of the preference sets behind _phases
         self._phases: list[int] = []

@@ -164,11 +164,15 @@ def test_copy_keeping_size_and_mtime_is_seen(capsys, cached, tmp_path):
 
 def test_failed_cache_write_leaves_no_temporary_file(capsys, tmp_path, monkeypatch):
     tree, cache = demo(tmp_path, "before"), tmp_path / "cache"
-    import json as json_mod
+    import tempfile
 
-    def full(*_a, **_k):
-        raise OSError(28, "No space left on device")
-    monkeypatch.setattr(json_mod, "dump", full)
+    real = tempfile.mkstemp
+
+    def unwritable(*args, **kwargs):  # the temporary file is made, writing it fails
+        fd, name = real(*args, **kwargs)
+        os.close(fd)
+        return os.open(name, os.O_RDONLY), name
+    monkeypatch.setattr(tempfile, "mkstemp", unwritable)
     for _ in range(2):
         assert run(capsys, "check", "--cache-dir", str(cache), str(tree / "arch/arm64/Kconfig")).code == 1
     assert list((cache / f"v{SCHEMA}").iterdir()) == []

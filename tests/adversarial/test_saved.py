@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from kltolint import expr as E
-from kltolint.saved import SCHEMA, Models, signing_key
+from kltolint.saved import SCHEMA, Models, entry_body, entry_data, signing_key
 from kltolint.tree import Tree
 from tests.adversarial.conftest import demo, run
 from tests.adversarial.test_cache import no_outside_access  # noqa: F401  (a fixture)
@@ -42,9 +42,9 @@ def saved(tmp_path, capsys):
 def tamper(entry: Path, change: Callable[[dict[str, Any]], object], sign: bool = True,
            key: bytes | None = None) -> None:
     mac, _, body = entry.read_bytes().partition(b"\n")
-    data = json.loads(body)
+    data = entry_data(body)
     change(data)
-    body = json.dumps(data).encode()
+    body = entry_body(data)
     if sign:
         key = key or signing_key()
         assert key is not None
@@ -86,11 +86,16 @@ def _unguard(data: dict[str, Any]) -> None:
     data["incoming"][key] = json.dumps(rows)
 
 
-def _exprs(change: Callable[[list[Any]], object]) -> Callable[[dict[str, Any]], None]:
+def _reached(change: Callable[[list[Any]], object]) -> Callable[[dict[str, Any]], None]:
+    """Rows added to the expression table, the last one made LTO_CLANG_FULL's
+    `depends on`: read while answering (rows are built when first read)."""
     def apply(data: dict[str, Any]) -> None:
         rows = json.loads(data["exprs"])
         change(rows)
         data["exprs"] = json.dumps(rows)
+        row = _row(data, "LTO_CLANG_FULL")
+        row[4] = len(rows) - 1
+        _set_row(data, "LTO_CLANG_FULL", row)
     return apply
 
 
@@ -136,15 +141,6 @@ OPENED = {  # found wrong when the entry is opened: a miss
     "names not a list": lambda d: d.__setitem__("names", "ARM64"),
     "a name twice": lambda d: (d["names"].append("ARM64"), d["symbols"].append(d["symbols"][0])),
     "fewer rows than names": lambda d: d["symbols"].pop(),
-    "a part named later": _exprs(lambda rows: rows.append(["!", len(rows)])),
-    "an expression its own part": _exprs(lambda rows: rows.append(["&", [0, len(rows)]])),
-    "a negative index": _exprs(lambda rows: rows.append(["!", -1])),
-    "a bool as an index": _exprs(lambda rows: rows.append(["!", True])),
-    "nested too deeply": _exprs(lambda rows: rows.extend(["!", len(rows) - 1 + i] for i in range(150))),
-    "an unknown operator": _exprs(lambda rows: rows.append(["=", "rm -rf", 0, 0])),
-    "an unknown tag": _exprs(lambda rows: rows.append(["x", 0])),
-    "a choice out of range": _exprs(lambda rows: rows.append(["h", 99])),
-    "a one-part and": _exprs(lambda rows: rows.append(["&", [0]])),
     "exprs not JSON": lambda d: d.__setitem__("exprs", "[[" * 100_000),
     "a choice member unknown": lambda d: d["choices"][0][4].append("NOT_A_SYMBOL"),
     "a choice out of place": lambda d: d["choices"][0].__setitem__(0, 7),
@@ -159,7 +155,6 @@ OPENED = {  # found wrong when the entry is opened: a miss
     "file identity short": lambda d: d["files"].__setitem__("Kconfig", [1, 2]),
     "schema": lambda d: d.__setitem__("schema", SCHEMA + 1),
     "another arch": lambda d: d.__setitem__("arch", "x86"),
-    "not an object": lambda d: (d.clear(), d.__setitem__("x", [])),
 }
 
 
@@ -172,6 +167,15 @@ def test_wrong_entries_are_a_miss(capsys, saved, name):
 
 
 READ_LATER = {  # found wrong when the part is first read, while answering: asked again on a fresh load
+    "a part named later": _reached(lambda rows: rows.append(["!", len(rows)])),
+    "an expression its own part": _reached(lambda rows: rows.append(["&", [0, len(rows)]])),
+    "a negative index": _reached(lambda rows: rows.append(["!", -1])),
+    "a bool as an index": _reached(lambda rows: rows.append(["!", True])),
+    "nested too deeply": _reached(lambda rows: rows.extend(["!", len(rows) - 1 + i] for i in range(150))),
+    "an unknown operator": _reached(lambda rows: rows.append(["=", "rm -rf", 0, 0])),
+    "an unknown tag": _reached(lambda rows: rows.append(["x", 0])),
+    "a choice out of range": _reached(lambda rows: rows.append(["h", 99])),
+    "a one-part and": _reached(lambda rows: rows.append(["&", [0]])),
     "a row not JSON": lambda d: _set_row(d, "LTO_CLANG_FULL", "[" * 100_000),
     "a row of another symbol": lambda d: _set_row(d, "LTO_CLANG_FULL", _row(d, "ARM64")),
     "a row with a field missing": lambda d: _set_row(d, "LTO_CLANG_FULL", _row(d, "LTO_CLANG_FULL")[:-1]),
@@ -252,3 +256,63 @@ def test_an_unsafe_key_saves_and_reads_nothing(capsys, tmp_path, monkeypatch):
     path.unlink()
     path.symlink_to(tmp_path / "elsewhere")
     assert signing_key() is None
+
+
+def _signed(body: bytes, key: bytes | None = None) -> bytes:
+    key = key or signing_key()
+    assert key is not None
+    return hmac.new(key, body, hashlib.sha256).hexdigest().encode() + b"\n" + body
+
+
+@pytest.mark.parametrize("signed", [True, False])
+@pytest.mark.parametrize("keep", [0.0, 0.0001, 0.01, 0.5, 0.99, 0.99999])
+def test_a_truncated_entry_is_a_miss_or_asked_again(capsys, saved, signed, keep):
+    """Cut anywhere (a full disk, a copy stopped half way): unsigned, a miss;
+    signed again, a miss when the lines no longer add up, else the cut part
+    is found when read (asked again) or never read. Never a traceback, and
+    the answer is a fresh load's."""
+    tree, cache, entry = saved
+    _, _, body = entry.read_bytes().partition(b"\n")
+    cut = body[:int(len(body) * keep)]
+    entry.write_bytes(_signed(cut) if signed else entry.read_bytes()[:len(cut) + 65])
+    if not signed or keep < 0.99:
+        assert Models(cache).get(Tree(tree), "arm64") is None
+    answers(capsys, tree, cache)
+
+
+RAW = {  # bodies not laid out as entry_body writes them (signed): a miss
+    "a header not an object": lambda body: b"[]" + body[body.index(b"\n"):],
+    "a line more": lambda body: body + b"\n[]",
+    "a line less": lambda body: body[:body.rindex(b"\n")],
+    "a part split in two": lambda body: body.replace(b",", b"\n", 1),
+    "a byte that is not ASCII": lambda body: body.replace(b"ARM64", b"ARM\xc364", 1),
+    "empty": lambda body: b"",
+    "the old layout (one JSON document)": lambda body: _one_document(body),
+}
+
+
+def _one_document(body: bytes) -> bytes:
+    """The entry as schema 1 wrote it: one JSON document, the parts JSON texts inside it."""
+    data = entry_data(body)
+    data["exprs"], data["symbols"] = data["exprs"].decode(), [row.decode() for row in data["symbols"]]
+    for part in ("incoming", "nodes"):
+        data[part] = {key: text.decode() for key, text in data[part].items()}
+    return json.dumps(data).encode()
+
+
+@pytest.mark.parametrize("name", RAW)
+def test_bodies_not_laid_out_as_written_are_a_miss(capsys, saved, name):
+    tree, cache, entry = saved
+    _, _, body = entry.read_bytes().partition(b"\n")
+    entry.write_bytes(_signed(RAW[name](body)))
+    assert Models(cache).get(Tree(tree), "arm64") is None
+    answers(capsys, tree, cache)
+
+
+def test_a_row_no_question_reads_is_never_built(capsys, saved):
+    """Expression rows are built when first read: a bad one nothing reads
+    changes nothing (and costs nothing)."""
+    tree, cache, entry = saved
+    tamper(entry, lambda data: data.__setitem__("exprs", json.dumps([*json.loads(data["exprs"]), ["x", 0]])))
+    assert Models(cache).get(Tree(tree), "arm64") is not None
+    answers(capsys, tree, cache)

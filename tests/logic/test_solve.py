@@ -62,3 +62,45 @@ def test_outcomes_are_frozen_values() -> None:
 def test_an_assignment_reads_the_constants_and_both_signs() -> None:
     found = Assignment([1, -2, 3])
     assert (found(TRUE), found(FALSE), found(2), found(-2), found(3), found(-3)) == (True, False, False, True, True, False)
+
+
+def test_glucose_answers_as_pysat_s_glucose4_does() -> None:
+    """solve.Glucose drives python-sat's C module directly (pysat.solvers is
+    not imported): on random formulas, with assumptions, phases and a
+    conflict budget, every answer, model and core is pysat's Glucose4's."""
+    import random
+
+    from pysat.solvers import Solver
+
+    from kltolint.logic.solve import Glucose
+
+    rng = random.Random(16)
+    for _ in range(60):
+        nvars = rng.randrange(5, 40)
+        clauses = [[rng.choice((-1, 1)) * rng.randrange(1, nvars + 1) for _ in range(rng.randrange(1, 4))]
+                   for _ in range(rng.randrange(nvars, 5 * nvars))]
+        ours, theirs = Glucose(), Solver(name="glucose4")
+        ours.append_formula(clauses)
+        theirs.append_formula(clauses)
+        for _ in range(4):
+            phases = [rng.choice((-1, 1)) * v for v in rng.sample(range(1, nvars + 1), nvars // 2)]
+            ours.set_phases(phases)
+            theirs.set_phases(phases)
+            assumptions = [rng.choice((-1, 1)) * v for v in rng.sample(range(1, nvars + 1), rng.randrange(0, 6))]
+            if rng.random() < 0.3:
+                ours.conf_budget(5)
+                theirs.conf_budget(5)
+                assert ours.solve_limited(assumptions) == theirs.solve_limited(assumptions)
+            else:
+                assert ours.solve(assumptions) == theirs.solve(assumptions)
+            assert ours.get_model() == theirs.get_model() and ours.get_core() == theirs.get_core()
+            assert ours.propagate(assumptions=assumptions) == theirs.propagate(assumptions=assumptions)
+        assert ours.accum_stats() == theirs.accum_stats()
+        ours.delete()
+        theirs.delete()
+    ours, theirs = Glucose(), Solver(name="glucose4")  # a formula that cannot hold, found when fed
+    for solver in (ours, theirs):
+        solver.add_clause([1])
+        solver.add_clause([-1])
+    assert ours.solve([2]) is theirs.solve([2]) is False
+    assert (ours.get_core(), ours.get_model()) == (theirs.get_core(), theirs.get_model())
