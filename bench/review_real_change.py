@@ -12,7 +12,9 @@ or 2, or timeout is a failure of the contract.
 `--record` makes a long run resumable: each outcome is appended to the file
 as one JSON line when its review ends, a patch already recorded there is not
 reviewed again, and the report covers every recorded outcome (so the ~960
-files outside arch/, hours of reviews, can be done in several sittings).
+files outside arch/, hours of reviews, can be done in several sittings;
+`--report-only` writes the report between sittings). Each outcome has the
+review's CPU seconds too: wall time depends on what else ran.
 
 `--series` also reviews all patches as one mbox (with --max-patches raised).
 kltolint reads 7.3 syntax (`depends on X if Y`, `transitional`) only with the
@@ -124,6 +126,8 @@ def main() -> int:
     parser.add_argument("--shared", action="store_true", help="only files outside arch/ (each loads every arch)")
     parser.add_argument("--record", type=Path, metavar="FILE",
                         help="append each outcome to FILE (JSON lines); skip the patches already in it")
+    parser.add_argument("--report-only", action="store_true",
+                        help="with --record: write the report of what is recorded, review nothing")
     parser.add_argument("--shared-sample", type=int, metavar="N",
                         help="only N files outside arch/, evenly spread (each loads every arch: minutes)")
     parser.add_argument("--series", action="store_true", help="also review all patches as one mbox")
@@ -145,7 +149,7 @@ def main() -> int:
     if args.limit:
         todo = todo[:args.limit]
     selected = {rel for rel, _ in todo}
-    todo = [t for t in todo if t[0] not in recorded]
+    todo = [t for t in todo if t[0] not in recorded and not args.report_only]
     work = Path(tempfile.mkdtemp(prefix="kltolint-real-change-"))
     patches = {}
     for rel, kind in todo:
@@ -179,7 +183,7 @@ def main() -> int:
                                 for i, (rel, _) in enumerate(order, 1)), errors="surrogateescape")
         series = review(args.old, mbox, args.timeout * 10, "--max-patches", str(len(todo)))
         print(f"series of {len(todo)}: exit {series[0]}, {series[1]:.0f} s, {series[2][:150]}", flush=True)
-    write_report(args, outcomes, series)
+    write_report(args, outcomes, series, len(selected))
     return 0 if all(o.ok for o in outcomes) and (series is None or (series[0] in (0, 1, 2) and not series[3])) else 1
 
 
@@ -195,7 +199,7 @@ def read_record(path: Path) -> dict[str, Outcome]:
     return out
 
 
-def write_report(args: argparse.Namespace, outcomes: list[Outcome], series) -> None:
+def write_report(args: argparse.Namespace, outcomes: list[Outcome], series, selected: int) -> None:
     import statistics
 
     times = [o.seconds for o in outcomes]
@@ -203,10 +207,11 @@ def write_report(args: argparse.Namespace, outcomes: list[Outcome], series) -> N
     for o in outcomes:
         by_code[str(o.code)] = by_code.get(str(o.code), 0) + 1
     lines = [f"# review of real change: {args.old.name} -> {args.new.name}", "",
-             f"{len(outcomes)} patches (one per differing Kconfig file{', arch/ only' if args.only_arch else ''}"
+             f"{len(outcomes)} of {selected} patches (one per differing Kconfig file{', arch/ only' if args.only_arch else ''}"
              f"{', outside arch/' if args.shared else ''}"
              f"{f', {args.shared_sample} outside arch/, evenly spread' if args.shared_sample else ''}"
-             f"{f', first {args.limit}' if args.limit else ''}); measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},"
+             f"{f', first {args.limit}' if args.limit else ''}); reported {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+             f"{' (each outcome records when it was measured)' if args.record else ''},"
              f" {os.cpu_count()} CPUs, {args.jobs} at a time.", "",
              f"- contract kept (exit 0/1/2, no traceback, no timeout): {sum(o.ok for o in outcomes)} of {len(outcomes)}",
              f"- exit statuses: {', '.join(f'{k}: {v}' for k, v in sorted(by_code.items()))}",
