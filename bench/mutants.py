@@ -174,7 +174,7 @@ CURATED: tuple[Mutant, ...] = (
     Mutant("S7", "kltolint/sweep.py", "elif selected_y and not found(dep.y):", "elif False:",
            "unmet text drops the `(m, selected y)` part"),
     # -- fix: verification and the miter -------------------------------------------------
-    Mutant("F1", "kltolint/fix.py", "if arch == self.finding.arch and self.finding.key() in {f.key() for f in after}:",
+    Mutant("F1", "kltolint/fix.py", "if own and self.finding.key() in {f.key() for f in after}:",
            "if False:", "a fix that leaves the finding is accepted"),
     Mutant("F2", "kltolint/fix.py", "            if new:\n                return ArchVerdict", "            if False:\n"
            "                return ArchVerdict", "a fix that causes a new finding is accepted"),

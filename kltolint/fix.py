@@ -16,7 +16,7 @@ import hashlib
 import os
 import stat
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -183,6 +183,8 @@ class Verdict:
 
 
 ModelFor = Callable[[Tree, str], ArchModel]
+# (rule, the finding's point, guard, the point tried, arch, the finding's key on its own arch)
+VerdictKey = tuple[str, EditPoint | None, str, EditPoint, str, tuple[str, str, str, str] | None]
 
 
 @dataclass(frozen=True)
@@ -212,15 +214,30 @@ class Verification:
     # Findings of the other arches where the session has them (a review's
     # patched tree, a check of every arch); None where it has not.
     known: Callable[[str], list[Finding] | None] = lambda _arch: None
+    # Verdicts computed already where the arch was loaded (a review's pass), by `key_on`.
+    ready: Mapping[VerdictKey, ArchVerdict] = field(default_factory=dict)
 
-    def arch(self, arch: str) -> ArchVerdict:
-        """The verdict on one arch, with the manifest of its load."""
+    def key_on(self, arch: str, own: bool | None = None) -> VerdictKey:
+        """What this verification's verdict on `arch` depends on: the edit
+        (rule, the finding's point and guard, the point tried) and, on the
+        finding's own arch only, the finding (elsewhere that it is another
+        arch's is all `_verdict` reads of it). `own`: as `arch`'s."""
+        mine = arch == self.finding.arch if own is None else own
+        return (self.finding.rule, self.finding.point, self.finding.guard, self.point, arch,
+                self.finding.key() if mine else None)
+
+    def arch(self, arch: str, own: bool | None = None) -> ArchVerdict:
+        """The verdict on one arch, with the manifest of its load. `own`:
+        whether it is the finding's own arch (by default: its arch is);
+        False gives the verdict as the fix of the same finding on another
+        arch (a review's worker does not know yet which arch's finding
+        `attach` verifies the fix with)."""
         original = self.loaded_for(arch)
-        verdict = self._verdict(arch, original.model)
+        verdict = self._verdict(arch, original.model, arch == self.finding.arch if own is None else own)
         # Only a tree as it is on disk is cached (cache.py).
         return replace(verdict, manifest=None if self.tree.overlay else Manifest.of(original.record))
 
-    def _verdict(self, arch: str, original: ArchModel) -> ArchVerdict:
+    def _verdict(self, arch: str, original: ArchModel, own: bool) -> ArchVerdict:
         if not set(self.new_texts) & set(original.files):
             return ArchVerdict(arch, True, reads=False)
         # The edit applied to the model directly (edited.py); a reload of the
@@ -238,13 +255,13 @@ class Verification:
                 return ArchVerdict(arch, False, f"the patched tree does not load on {arch}: {err}")
         changed = self.point.symbol
         scope = analysis.blast_radius(original).cone(changed) | analysis.blast_radius(edited).cone(changed)
-        same = self._inert(arch, original, edited) if direct else None
+        same = self._inert(arch, original, edited, own) if direct else None
         after = [] if same else analysis.check(edited, self.rules, sources, scope=scope)
-        if arch == self.finding.arch and self.finding.key() in {f.key() for f in after}:
+        if own and self.finding.key() in {f.key() for f in after}:
             return ArchVerdict(arch, False, "the edit does not remove the finding")
         if after:
             # Before and after within the same scope: nothing outside it can change.
-            old = self.before(arch) if arch == self.finding.arch else None
+            old = self.before(arch) if own else None
             if old is None:
                 old = analysis.check(original, self.rules, self.sources, scope=scope)
             old_keys = {f.key() for f in old}
@@ -262,13 +279,13 @@ class Verification:
                       if forbidden is not None else "")
         return ArchVerdict(arch, True, f"on {arch}, {change}" if change else "")
 
-    def _inert(self, arch: str, original: ArchModel, edited: ArchModel) -> bool | None:
+    def _inert(self, arch: str, original: ArchModel, edited: ArchModel, own: bool) -> bool | None:
         """On an arch with no finding at all whose findings are at hand, does
         the edit change no value (`_changes_no_value`)? Then the edited arch
         is the original one in every configuration: no forbidden combination
         becomes reachable, and its re-check is skipped. None: not asked (the
         re-check runs; for other rule kinds it reads more than values)."""
-        if arch == self.finding.arch or any(analysis.RULE_KINDS[r.kind] is not analysis.FORBID for r in self.rules):
+        if own or any(analysis.RULE_KINDS[r.kind] is not analysis.FORBID for r in self.rules):
             return None
         if self.known(arch) != []:
             return None
@@ -278,16 +295,18 @@ class Verification:
 def verify(job: Verification, arches: Sequence[str], jobs: int = 1) -> Verdict:
     """Re-analyse the patched tree on every arch that reads the edited files.
 
-    The finding's own arch is verified here (its model is loaded); with
+    A verdict computed already where the arch was loaded (`job.ready`, a
+    review's pass) is taken as it is. The finding's own arch is verified
+    here (its model is loaded); with
     `jobs` > 1 the others in forked workers, one arch each, so that no
     process holds more than one other arch in memory. The verdict is the
     same whatever the order: the first failing arch in `arches` order."""
-    others = [a for a in arches if a != job.finding.arch]
-    results: dict[str, ArchVerdict] = {}
+    results = {arch: job.ready[key] for arch in arches if (key := job.key_on(arch)) in job.ready}
+    others = [a for a in arches if a != job.finding.arch and a not in results]
 
     def here() -> None:
         for arch in arches:
-            if arch not in others:
+            if arch == job.finding.arch and arch not in results:
                 results[arch] = job.arch(arch)
 
     if jobs > 1 and len(others) > 1:
@@ -295,8 +314,8 @@ def verify(job: Verification, arches: Sequence[str], jobs: int = 1) -> Verdict:
     for arch in arches:
         if arch not in results:
             results[arch] = job.arch(arch)
-            if not results[arch].ok:
-                break
+        if not results[arch].ok:
+            break
     unsafe: list[str] = []
     verified = tuple(a for a in arches if a in results and results[a].reads)
     manifests = tuple(v.manifest for v in results.values() if v.manifest is not None)
@@ -389,11 +408,13 @@ def _changes_no_value(before: ArchModel, after: ArchModel, point: EditPoint) -> 
 
 # -- planning ----------------------------------------------------------------------------
 
+
 class Fixer:
     """Proposes and verifies one fix per distinct finding (shared across arches)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, ready: Mapping[VerdictKey, ArchVerdict] | None = None) -> None:
         self.tree = session.tree
+        self.ready = ready or {}  # verdicts computed where the arch was loaded (`verdicts_on`)
         self.rules = session.rules
         self.loaded_for = session.loaded
         self.findings_for: Callable[[str], list[Finding] | None] = session.findings  # None: not at hand
@@ -481,22 +502,59 @@ class Fixer:
                 return replace(cached, diff=unified_diff(point.file, old, apply_edits(old, edits)))
         return None
 
-    def _try(self, finding: Finding, point: EditPoint) -> tuple[FixInfo, tuple[Manifest, ...]]:
+    def _job(self, finding: Finding, point: EditPoint) -> tuple[Verification, str, tuple[Edit, ...]] | FixInfo:
+        """The verification of the edit at `point` (with the file's text as
+        analysed and the edits); or why there is none to verify. The guard
+        is checked first (`_guard_ok`)."""
         path = point.file
-        if not self._guard_ok(finding):
-            return FixInfo("none", "", "the finding's guard is not one its rule gives"), ()
         try:
             old = self.sources.file(path).render()
             edits = edits_for(point, finding.guard, self.sources.file(path))
             new = apply_edits(old, edits)
         except (CannotFix, E.ExprSyntaxError) as err:
-            return FixInfo("none", "", str(err)), (Manifest.of_files(self.tree, [path]),)
+            return FixInfo("none", "", str(err))
         job = Verification(self.tree, self.sources, self.loaded_for, load_changed, self.rules, finding, point,
-                           {path: new}, self.findings_for, self.known)
+                           {path: new}, self.findings_for, self.known, self.ready)
+        return job, old, edits
+
+    def _try(self, finding: Finding, point: EditPoint) -> tuple[FixInfo, tuple[Manifest, ...]]:
+        path = point.file
+        if not self._guard_ok(finding):
+            return FixInfo("none", "", "the finding's guard is not one its rule gives"), ()
+        made = self._job(finding, point)
+        if isinstance(made, FixInfo):
+            return made, (Manifest.of_files(self.tree, [path]),)
+        job, old, edits = made
         verdict = verify(job, self.tree.arches_reading(path), self.jobs)
         if not verdict.ok:
             return FixInfo("none", "", verdict.note), verdict.manifests
+        new = job.new_texts[path]
         return FixInfo(verdict.applicability, unified_diff(path, old, new), verdict.note, edits), verdict.manifests
+
+    def verdicts_on(self, arch: str, asked: Iterable[tuple[Finding, bool]]) -> dict[VerdictKey, ArchVerdict]:
+        """The verdicts `attach` would compute on `arch` for the fixes of
+        the findings asked, computed here, where the arch is loaded (a
+        review's pass: the arch is not loaded again to verify). Each is
+        asked with whether `attach` is to verify the fix with that finding
+        on its own arch (True) or with another arch's (False, the same for
+        any: `Verification.key_on`). A finding's edit points are tried in
+        `_verified`'s order while this arch calls them unsafe or failed;
+        `attach` computes whatever else it needs."""
+        out: dict[VerdictKey, ArchVerdict] = {}
+        for finding, own in asked:
+            if not self._guard_ok(finding):
+                continue
+            for point in (p for p in (finding.point, *finding.alternatives) if p is not None):
+                made = self._job(finding, point)
+                if isinstance(made, FixInfo) or arch not in self.tree.arches_reading(point.file):
+                    break
+                job = made[0]
+                key = job.key_on(arch, own)
+                if key not in out:
+                    out[key] = job.arch(arch, own)
+                if out[key].ok and not out[key].note:  # safe here: the next point is tried only if another arch objects
+                    break
+        return out
 
 
 def applicable(findings: Iterable[Finding], unsafe: bool) -> list[Finding]:

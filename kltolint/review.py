@@ -5,15 +5,22 @@ the arches that read its Kconfig files are analysed before and after it. Only
 the difference is reported: findings it introduces (with their fixes,
 verified on the patched tree) and findings it removes. Line numbers refer to
 the patched files.
+
+Each arch is loaded once before the patch and once after it: the fixes are
+verified on the patched tree where it is loaded, in the worker that checks
+the arch after the patch (`_InPass`); only what that pass could not know is
+verified after it, loading the arch again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
+from kltolint import expr as E
 from kltolint import fix, review_sweep, sweep
 from kltolint.findings import Finding
+from kltolint.model import BOOL_TYPES, EDGE_KINDS, ArchModel
 from kltolint.load import LASTING, Loader
 from kltolint.patch import Patch, apply, is_kconfig
 from kltolint.rules import Rule
@@ -52,28 +59,20 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
             scoped = review_sweep.ScopedSweep(
                 tuple(sweeps), frozenset(review_sweep.touched_symbols(before_session.tree, after_tree, patch)))
             before_session.extra = after_session.extra = scoped if sweeps and scoped.scope else None
-            # Before and after side by side, in forked workers where there are
-            # several, while this process checks the first arch after the patch
-            # (its model then serves the fixes' verification).
-            def shown(session: Session, arch: str, after: Session = after_session) -> None:
-                if session is after:  # progress names the arches checked after the patch
-                    progress(arch)
-
-            run_together([(before_session, arches), (after_session, arches)], shown, here=(after_session, arches[0]))
-            befores = {arch: before_session.findings(arch) for arch in arches}
+            verdicts = _checked(before_session, after_session, arches, scoped.scope, touched,
+                                rules + sweeps if before_session.extra is not None else None, progress)
             for arch in arches:
-                before = {f.key(): f for f in befores[arch]}
-                after = {f.key(): f for f in after_session.findings(arch)}
-                introduced += [f for k, f in after.items() if k not in before]
-                removed += [f for k, f in before.items() if k not in after]
+                new, gone = changes(before_session.findings(arch), after_session.findings(arch))
+                introduced += new
+                removed += gone
             if introduced:
-                introduced = fix.Fixer(after_session).attach(introduced)
+                introduced = fix.Fixer(after_session, verdicts).attach(introduced)
             if sweeps:
                 swept = [review_sweep.diff(before_session, after_session, a, scoped) for a in arches]
                 removed += [f for _, gone in swept for f in gone]
                 added = [f for new, _ in swept for f in new]
                 if added:
-                    introduced += _sweep_fixer(after_session, rules + sweeps).attach(added)
+                    introduced += _sweep_fixer(after_session, rules + sweeps, verdicts).attach(added)
             out.append(PatchReview(patch, tuple(sorted(introduced, key=Finding.sort_key)),
                                    tuple(sorted(removed, key=Finding.sort_key))))
         overlay = after_overlay
@@ -81,10 +80,218 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
     return out
 
 
-def _sweep_fixer(after: Session, rules: list[Rule]) -> fix.Fixer:
+def _checked(before: Session, after: Session, arches: list[str], touched_symbols: frozenset[str],
+             touched_files: list[str], sweep_rules: list[Rule] | None,
+             progress: Callable[[str], None]) -> dict[fix.VerdictKey, fix.ArchVerdict]:
+    """Every arch before and after the patch, side by side, in forked
+    workers where there are several, while this process checks the first
+    arch after the patch (its model then serves the fixes' verification).
+    Each arch checked after the patch in a worker also verifies there, on
+    the model it loaded, the fixes of what the patch introduces on it and
+    on the arches checked by then: their verdicts (_InPass)."""
+    def shown(session: Session, arch: str) -> None:
+        if session is after:  # progress names the arches checked after the patch
+            progress(arch)
+
+    live = _Live(before, touched_symbols, frozenset(touched_files))
+    in_pass = _InPass(before, after, arches, live, sweep_rules)
+    if len(arches) > 1:  # one arch is checked here after the patch, its model kept for attach
+        before.follow, after.follow = live, in_pass
+    try:
+        run_together([(before, arches), (after, arches)], shown, here=(after, arches[0]))
+    finally:
+        before.follow = after.follow = None
+    return in_pass.verdicts
+
+
+def changes(before: Sequence[Finding], after: Sequence[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """The findings `after` adds to `before` and those it removes (by key)."""
+    old = {f.key(): f for f in before}
+    new = {f.key(): f for f in after}
+    return [f for k, f in new.items() if k not in old], [f for k, f in old.items() if k not in new]
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """What a worker checking an arch after the patch is given: the arch's
+    findings before the patch, and a finding for each fix (rule, edit point,
+    guard) introduced on the arches checked so far (`settled`); the same for
+    the patch-scoped sweep (`swept_before` None: not at hand)."""
+
+    before: tuple[Finding, ...]
+    others: tuple[Finding, ...]
+    swept_before: tuple[Finding, ...] | None
+    swept_others: tuple[Finding, ...]
+    settled: frozenset[str]
+    live: frozenset[str]  # the other arches where the patch may matter (_Live), settled or not
+
+
+def _fix_of(finding: Finding) -> tuple[object, ...]:
+    """What `fix.Fixer.attach` verifies once for every finding that has it."""
+    return (finding.rule, finding.point, finding.guard)
+
+
+def _by_fix(findings: Iterable[Finding], into: dict[tuple[object, ...], Finding]) -> dict[tuple[object, ...], Finding]:
+    """The first finding of each fix (those with an edit point), added to `into`."""
+    for finding in findings:
+        if finding.point is not None:
+            into.setdefault(_fix_of(finding), finding)
+    return into
+
+
+class _Live:
+    """The before-session's follow-up (session.FollowUp): may an entry the
+    patch changes be on, on the arch before the patch (`may_be_on`)? Only
+    the order of the after-checks reads it: arches where the patch can
+    matter first, so that the fixes they introduce are known before the
+    others are checked."""
+
+    waits = False
+
+    def __init__(self, before: Session, entries: frozenset[str], files: frozenset[str]) -> None:
+        self.before, self.entries, self.files = before, entries, files
+        self.live: dict[str, bool] = {}
+
+    def ready(self, arch: str) -> bool:
+        return True
+
+    def rank(self, arch: str) -> int:
+        return 0
+
+    def payload(self, arch: str) -> None:
+        return None
+
+    def __call__(self, arch: str, found: list[Finding], payload: object) -> bool:
+        model = self.before.model(arch)
+        names = [n for n in self.entries if n in model.symbols
+                 and any(loc.file in self.files for loc in model.symbols[n].locs)]
+        seen: dict[str, bool] = {}
+        return any(may_be_on(model, n, seen) for n in names)
+
+    def take(self, arch: str, result: object) -> None:
+        self.live[arch] = bool(result)
+
+
+def may_be_on(model: ArchModel, name: str, seen: dict[str, bool], depth: int = 0) -> bool:
+    """Can symbol `name` be y or m on `model`? An over-approximation (False
+    is a proof it cannot; True proves nothing): values are not correlated,
+    a negation or comparison may always hold, a symbol met again on the way
+    or too deep may be on."""
+    if name in seen:
+        return seen[name]
+    if depth > 100 or model.is_probe(name):
+        return True
+    sym = model.symbols.get(name)
+    if sym is None or sym.type not in BOOL_TYPES:
+        return False
+    seen[name] = True  # on the way: may be on
+
+    def can(expr: E.Expr) -> bool:
+        if isinstance(expr, E.Sym):
+            return may_be_on(model, expr.name, seen, depth + 1)
+        if isinstance(expr, E.Const):
+            return expr.value != "n"
+        if isinstance(expr, E.And):
+            return all(can(a) for a in expr.args)
+        if isinstance(expr, E.Or):
+            return any(can(a) for a in expr.args)
+        return True
+
+    on = (any(can(p) for p in sym.prompts) or any(can(v) and can(c) for v, c in sym.defaults)
+          or any(can(E.Sym(e.source)) and can(e.cond) for kind in EDGE_KINDS for e in model.incoming(kind, name)))
+    seen[name] = on
+    return on
+
+
+class _InPass:
+    """The after-session's follow-up (session.FollowUp): fixes verified in
+    the pass, where each arch is loaded, so that `attach` finds their
+    verdicts (`verdicts`) instead of loading every arch again. An arch's job
+    starts once the arch is checked before the patch (arches where an entry
+    the patch changes may be on first, `_Live`), with what is known then: it
+    verifies the fixes of what the patch introduces on it and on the arches
+    checked so far. Whatever it does not have (a fix found later, a point
+    tried only because another arch objected), `attach` verifies as before,
+    loading the arch again."""
+
+    waits = True
+
+    def __init__(self, before: Session, after: Session, arches: Sequence[str], live: _Live,
+                 sweep_rules: list[Rule] | None) -> None:
+        self.before, self.after, self.arches, self.live = before, after, list(arches), live
+        self.sweep_rules = sweep_rules  # the sweep fixer's rules, where the sweep runs (_sweep_fixer)
+        self.verdicts: dict[fix.VerdictKey, fix.ArchVerdict] = {}
+
+    def ready(self, arch: str) -> bool:
+        return self.before.computed(arch) is not None
+
+    def rank(self, arch: str) -> int:
+        return 0 if self.live.live.get(arch, True) else 1
+
+    def payload(self, arch: str) -> _Candidates:
+        fixes: dict[tuple[object, ...], Finding] = {}  # from the first arch that has it
+        swept: dict[tuple[object, ...], Finding] = {}
+        settled = set()
+        for other in self.arches:
+            before, after = self.before.computed(other), self.after.computed(other)
+            if other == arch or before is None or after is None:
+                continue
+            settled.add(other)
+            _by_fix(changes(before, after)[0], fixes)
+            _by_fix(changes(*self._swept(other))[0], swept)
+        live = frozenset(a for a in self.arches if a != arch and self.live.live.get(a, True))
+        before = self.before.computed(arch) or []
+        swept_before = self.before.extra_findings(arch) if self.sweep_rules is not None else None
+        return _Candidates(tuple(before), tuple(fixes.values()), None if swept_before is None else tuple(swept_before),
+                           tuple(swept.values()), frozenset(settled), live)
+
+    def _swept(self, arch: str) -> tuple[list[Finding], list[Finding]]:
+        """The sweep before and after the patch, where both ran with the checks."""
+        if self.sweep_rules is None:
+            return [], []
+        return self.before.extra_findings(arch) or [], self.after.extra_findings(arch) or []
+
+    def __call__(self, arch: str, found: list[Finding], payload: object) -> dict[fix.VerdictKey, fix.ArchVerdict]:
+        assert isinstance(payload, _Candidates)
+        verdicts: dict[fix.VerdictKey, fix.ArchVerdict] = {}
+        try:
+            verdicts.update(fix.Fixer(self.after).verdicts_on(
+                arch, self._asked(arch, payload, payload.before, found, payload.others)))
+            swept = self.after.extra_findings(arch)
+            if self.sweep_rules is not None and payload.swept_before is not None and swept is not None:
+                asked = self._asked(arch, payload, payload.swept_before, swept, payload.swept_others)
+                verdicts.update(_sweep_fixer(self.after, self.sweep_rules).verdicts_on(arch, asked))
+        except Exception:  # attach verifies what is missing again, failing as it would have
+            pass
+        return verdicts
+
+    def _asked(self, arch: str, payload: _Candidates, before: Sequence[Finding], after: Sequence[Finding],
+               others: Sequence[Finding]) -> list[tuple[Finding, bool]]:
+        """The fixes to verify on arch, each with whether as arch's own.
+        attach verifies a fix with its first finding in arch order: this
+        arch's own where no arch before it has the fix, with another's where
+        one has. Of the arches before it not checked yet, one where the
+        patch may matter is taken to have it (if not, attach verifies the
+        fix on this arch again)."""
+        known = {_fix_of(f): f for f in others}
+        own = _by_fix(changes(before, after)[0], {})
+        unsettled = [a for a in self.arches if a < arch and a not in payload.settled and a in payload.live]
+        asked = [(f, False) for key, f in known.items() if key not in own or f.arch < arch]
+        for key, finding in own.items():
+            if not (key in known and known[key].arch < arch):
+                asked.append((finding, not unsettled))
+        return asked
+
+    def take(self, arch: str, result: object) -> None:
+        assert isinstance(result, dict)
+        self.verdicts.update(result)
+
+
+def _sweep_fixer(after: Session, rules: list[Rule],
+                 ready: dict[fix.VerdictKey, fix.ArchVerdict] | None = None) -> fix.Fixer:
     """A fixer that knows the sweep, on the patched tree's loaded models. Its
     verification compares before and after within the edit's cone only (not
     the whole sweep of the arch, which the review never ran)."""
-    fixer = fix.Fixer(after.with_rules(rules))
+    fixer = fix.Fixer(after.with_rules(rules), ready)
     fixer.findings_for = fixer.known = lambda _arch: None
     return fixer

@@ -8,7 +8,9 @@ with one `load.Loader` (the tree as it is by default; a changed tree's
 loader for a review's patched trees) and keeps each arch's load, its model
 and its record, for what comes next (a fix's verification). An `extra`
 check (a review's patch-scoped sweep) runs with each arch's findings, in the
-process that loaded the arch, so no other process loads it again.
+process that loaded the arch, so no other process loads it again; so does a
+session's `follow` (a review verifying fixes on the patched tree), whose jobs
+start one by one, each given what is known when it starts.
 """
 
 from __future__ import annotations
@@ -39,6 +41,31 @@ class ArchExtra(Protocol):
     def __call__(self, model: ArchModel, sources: Sources) -> list[Finding]: ...
 
 
+class FollowUp(Protocol):
+    """More work on an arch after its check, in the worker that loaded it
+    (a review verifies fixes on the patched tree there), given what this
+    process knows when the arch's job is started (`payload`)."""
+
+    # True: the jobs start one by one as workers free up, each with what is
+    # known then; False: all are queued at once.
+    waits: bool
+
+    def ready(self, arch: str) -> bool:
+        """May arch's job start now (what its payload needs is known)?"""
+
+    def rank(self, arch: str) -> int:
+        """Of the jobs ready, the lowest rank starts first (then arch order)."""
+
+    def payload(self, arch: str) -> object:
+        """What the worker that checks arch is given (plain data)."""
+
+    def __call__(self, arch: str, found: list[Finding], payload: object) -> object:
+        """The work itself, after the check found `found` (plain data back)."""
+
+    def take(self, arch: str, result: object) -> None:
+        """The work's result, in this process."""
+
+
 class Session:
     """One tree and one rule set: each arch's findings, and its load."""
 
@@ -56,6 +83,7 @@ class Session:
         self.stats: dict[str, Stats] = {}  # arches computed (not cached) in this session
         self.suppressions: dict[str, list[Suppression]] = {}
         self.extra: ArchExtra | None = None  # run with each arch computed from now on
+        self.follow: FollowUp | None = None  # run after each arch checked in a worker of `run_together`
         self._extra_found: dict[str, tuple[ArchExtra, list[Finding]]] = {}
 
     def extra_findings(self, arch: str) -> list[Finding] | None:
@@ -166,7 +194,10 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
     after a patch): every miss computed in one pool of forked workers, one
     arch each, so the trees are checked side by side and no process holds
     more than one arch. `here` is computed in this process meanwhile, so its
-    model stays loaded for what comes next (a fix's verification)."""
+    model stays loaded for what comes next (a fix's verification). The
+    arches of sessions without a `follow` are queued at once; those of
+    sessions with one go in order, each when its follow-up is ready and a
+    worker is free, with what is known then."""
     todo = [(session, arch) for session, arches in work
             for arch in session._misses(arches, functools.partial(done, session))]
     mine = [here] if here in todo else []
@@ -176,21 +207,65 @@ def run_together(work: Sequence[tuple[Session, Sequence[str]]],
         for session in dict.fromkeys(s for s, _ in others):
             session.prepare()
 
-        def take(index: int, result: Checked) -> None:
-            session, arch = others[index]
-            session._store(arch, *result)
-            done(session, arch)
-
-        def meanwhile() -> None:
-            for session, arch in mine:
-                session._compute(arch)
-                done(session, arch)
-        workers.forked(lambda index: _check_one(*others[index]), len(others),
-                       _workers(jobs, len(mine), len(others)), take, meanwhile)
+        _pooled(others, mine, done, _workers(jobs, len(mine), len(others)))
     for session, arch in todo:
         if arch not in session._findings:
             session._compute(arch)
             done(session, arch)
+
+
+def _pooled(others: list[tuple[Session, str]], mine: list[tuple[Session, str]],
+            done: Callable[[Session, str], None], processes: int) -> None:
+    """`others` checked in forked workers while this process checks `mine`.
+    The first error (of `mine`, of a job, or of taking its result) is raised
+    once every worker has ended; after it, jobs that wait are not started."""
+    waiting = [i for i, (session, _) in enumerate(others) if session.follow is not None and session.follow.waits]
+    failed: Exception | None = None
+    with workers.Workers(lambda index, payload: _check_one(*others[index], payload), processes) as pool:
+
+        def start(index: int) -> None:
+            session, arch = others[index]
+            pool.start(index, session.follow.payload(arch) if session.follow is not None else None)
+
+        def start_waiting() -> None:
+            """Jobs that wait start when a worker is free for them (given what is known then)."""
+            while waiting and pool.running < processes and failed is None:
+                ready = [i for i in waiting if _follow(others[i][0]).ready(others[i][1])]
+                if not ready and pool.running:
+                    return
+                # min keeps the first of equal ranks; with nothing ready and nothing
+                # running, nothing can make one ready: it starts with what is known.
+                chosen = min(ready or waiting[:1], key=lambda i: _follow(others[i][0]).rank(others[i][1]))
+                waiting.remove(chosen)
+                start(chosen)
+
+        for index in range(len(others)):
+            if index not in waiting:
+                start(index)
+        start_waiting()
+        try:
+            for session, arch in mine:
+                session._compute(arch)
+                done(session, arch)
+        except Exception as error:
+            failed = error
+            pool.stop()
+        while pool.running or (waiting and failed is None):
+            start_waiting()
+            try:
+                ended = pool.next()
+                if ended is not None and failed is None:
+                    index, (checked, followed) = ended
+                    session, arch = others[index]
+                    session._store(arch, *checked)
+                    done(session, arch)
+                    if session.follow is not None and followed is not None:
+                        session.follow.take(arch, followed)
+            except Exception as error:
+                failed = failed or error
+                pool.stop()
+    if failed is not None:
+        raise failed
 
 
 def _workers(jobs: int, mine: int, others: int) -> int:
@@ -221,8 +296,20 @@ def _check(session: Session, arch: str) -> Checked:
     return found, Manifest.of(loaded.record), stats, extra
 
 
-def _check_one(session: Session, arch: str) -> Checked:  # runs in a worker
+def _follow(session: Session) -> FollowUp:
+    assert session.follow is not None
+    return session.follow
+
+
+def _check_one(session: Session, arch: str, payload: object) -> tuple[Checked, object]:  # runs in a worker
     from kltolint import compat
 
     compat.RUNTIME.one_arch_process()
-    return _check(session, arch)
+    checked = _check(session, arch)
+    if session.follow is None:
+        return checked, None
+    # What the follow-up asks of the session (this process then exits).
+    session._findings[arch] = checked[0]
+    if session.extra is not None and checked[3] is not None:
+        session._extra_found[arch] = (session.extra, checked[3])
+    return checked, session.follow(arch, checked[0], payload)
