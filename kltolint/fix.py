@@ -360,7 +360,7 @@ def collateral(before: ArchModel, after: ArchModel, forbid: Region, changed: str
             no_value_changes = _changes_no_value(before, after, point)
         if no_value_changes:
             return ""
-    order = [n for n in analysis.blast_radius(before).ordered_cone(changed) if n in cone]
+    order = analysis.blast_radius(before).ordered_cone(changed)  # the miter keeps what is in `cone`
     change = collateral_change(before, after, cone, forbid, MITER_CONFLICTS, order)
     if isinstance(change, Unsat):
         return ""

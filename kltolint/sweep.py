@@ -88,7 +88,12 @@ def unmet(enc: Encoder, sym: Symbol, edge: Edge, dep: E.Expr | None = None) -> i
     """KSEL001's forbidden region for one select, in `enc`: the select raises
     `sym` above what its dependency `dep` (default: all of it) allows, the
     conf tool's `dir_dep < rev_dep`."""
-    return enc.any_of([enc.all_of(case) for case in unmet_cases(enc, sym, edge, dep)])
+    return region(enc, unmet_cases(enc, sym, edge, dep))
+
+
+def region(enc: Encoder, cases: list[tuple[int, int]]) -> int:
+    """A literal for "one of the cases holds" (each case a pair that holds together)."""
+    return enc.any_of([enc.all_of(case) for case in cases])
 
 
 def unmet_cases(enc: Encoder, sym: Symbol, edge: Edge, dep: E.Expr | None = None) -> list[tuple[int, int]]:
@@ -122,7 +127,7 @@ def check(model: ArchModel, rule: Rule, sources: Sources, stats: Stats | None = 
             # own dependencies imply the target's): no search for those.
             if all(query.propagation_refutes(case) for case in cases):
                 continue
-            if query.satisfiable([enc.any_of([enc.all_of(case) for case in cases])]):
+            if query.satisfiable([region(enc, cases)]):
                 hits.append((sym, edge))
     # Each finding's witness from an encoder of its own select's cone (as the
     # forbid rules' are): explaining it then costs its cone, not the whole
