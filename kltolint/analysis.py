@@ -336,9 +336,13 @@ class BlastRadius:
         out: list[str] = []
         ready = sorted((n for n, count in waiting.items() if count == 0), reverse=True) or [name]
         done: set[str] = set()
+        by_name = sorted(cone)  # a cycle's first name: the first of these not done (done only grows)
+        first = 0
         while len(out) < len(cone):
             if not ready:  # a cycle: enter it at its first name
-                ready = [min(n for n in cone if n not in done)]
+                while by_name[first] in done:
+                    first += 1
+                ready = [by_name[first]]
             current = ready.pop()
             if current in done:
                 continue
