@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kltolint.workers import forked
+from kltolint.workers import Workers, forked
 
 
 def test_every_call_runs_in_its_own_worker_and_comes_back_to_take():
@@ -102,3 +102,19 @@ def test_a_call_started_later_gets_what_is_known_then():
         assert ended is not None and workers.running == 0
         got[ended[0]] = ended[1]
     assert got == {0: (0, "first"), 1: (1, "after first")}
+
+
+def test_an_interrupt_terminates_the_pool_and_frees_the_workers_for_the_next(terminations):
+    """^C while calls run: the pool is terminated at once (its workers
+    killed, not awaited), and a new Workers can be made afterwards."""
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        with Workers(lambda _index, _payload: time.sleep(30), 2) as workers:
+            workers.start(0)
+            workers.start(1)
+            raise KeyboardInterrupt
+    assert len(terminations) == 1
+    assert time.monotonic() - started < 10  # the sleeping calls were not awaited
+    with Workers(lambda index, _payload: index + 1, 1) as workers:
+        workers.start(41)
+        assert workers.next() == (41, 42)

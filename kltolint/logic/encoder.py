@@ -181,6 +181,9 @@ class Encoder(NumericEncoding):
         is encoded already keeps this copy's literal; what reads `name` later
         shares the original's circuit, so proofs about it stay small."""
         assert self.original is not None
+        # An expression over `name` encoded before keeps this copy's literal
+        # in `_expr_memo`: sound, as the caller proved the two equal wherever
+        # it asks, only a larger circuit than a fresh read would make.
         self._values.pop(name, None)
         self._identified.add(name)  # read from `original` on demand: nothing encoded now
 

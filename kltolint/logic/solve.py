@@ -12,12 +12,68 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import overload
+from typing import Any, Protocol, overload
 
-import pysolvers  # python-sat's C module: its pysat.solvers.Glucose4 is a thin class over it
+try:
+    import pysolvers  # python-sat's C module: its pysat.solvers.Glucose4 is a thin class over it
+except ImportError:  # a python-sat without it: new_solver falls back to pysat.solvers
+    pysolvers = None
 
 from kltolint.logic.circuit import FALSE, TRUE, Tri
 from kltolint.logic.encoder import Encoder
+
+
+class Solver(Protocol):
+    """What a Query asks of its SAT solver: pysat.solvers.Glucose4's calls."""
+
+    def append_formula(self, clauses: Iterable[list[int]]) -> Any: ...
+    def set_phases(self, literals: list[int]) -> Any: ...
+    def solve(self, assumptions: list[int]) -> Any: ...
+    def solve_limited(self, assumptions: list[int]) -> Any: ...
+    def conf_budget(self, budget: int) -> Any: ...
+    def get_model(self) -> Any: ...
+    def get_core(self) -> Any: ...
+    def propagate(self, assumptions: list[int], phase_saving: int = 0) -> Any: ...
+    def accum_stats(self) -> Any: ...
+    def delete(self) -> Any: ...
+
+
+def new_solver() -> Solver:
+    """A Glucose 4.1: this module's `Glucose` when python-sat's C module
+    answers as this module drives it (`DIRECT`), else python-sat's own class:
+    a python-sat that changed its C module's calls then costs the import of
+    pysat.solvers, not every answer."""
+    if DIRECT:
+        return Glucose()
+    from pysat.solvers import Glucose4
+
+    solver: Solver = Glucose4()
+    return solver
+
+
+def drives_pysolvers() -> bool:
+    """Does `Glucose` work with this python-sat? Every call it makes, on
+    `-1 | 2` with phases and a budget, answered as Glucose4 answers it."""
+    if pysolvers is None:
+        return False
+    solver = None
+    try:
+        solver = Glucose()
+        solver.append_formula([[-1, 2]])
+        solver.set_phases([-2])
+        solver.conf_budget(100)
+        implied, limited, model = solver.propagate([1]), solver.solve_limited([1]), solver.get_model()
+        refuted, core, stats = solver.solve([1, -2]), sorted(solver.get_core() or ()), solver.accum_stats()
+        return (implied[0] is True and 2 in implied[1] and limited is True and 2 in (model or ())
+                and refuted is False and core == [-2, 1] and "conflicts" in stats)
+    except Exception:  # noqa: BLE001 (a changed C module can fail in any way: the fallback serves)
+        return False
+    finally:
+        if solver is not None:
+            try:
+                solver.delete()
+            except Exception:  # noqa: BLE001
+                pass
 
 
 class Glucose:
@@ -139,7 +195,7 @@ class Query:
 
     def __init__(self, enc: Encoder) -> None:
         self.enc = enc
-        self.solver = Glucose()
+        self.solver = new_solver()
         self._fed = 0
         self._phased = (-1, -1)  # sizes of the preference sets behind _phases
         self._phases: list[int] = []
@@ -239,3 +295,7 @@ class Query:
         costs every variable), nor steering which model comes back (no one reads it)."""
         self.feed(phases=False)
         return bool(self.solver.solve(assumptions=[a for a in assumptions if a != TRUE]))
+
+
+# Checked once, at import (~0.1 ms): before any caller can change Glucose.
+DIRECT = drives_pysolvers()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pysat.examples.genhard import PHP
@@ -104,3 +105,37 @@ def test_glucose_answers_as_pysat_s_glucose4_does() -> None:
         solver.add_clause([-1])
     assert ours.solve([2]) is theirs.solve([2]) is False
     assert (ours.get_core(), ours.get_model()) == (theirs.get_core(), theirs.get_model())
+
+
+def test_glucose_drives_the_installed_python_sat() -> None:
+    from kltolint.logic import solve
+
+    assert solve.DIRECT and solve.drives_pysolvers()
+    assert isinstance(solve.new_solver(), solve.Glucose)
+
+
+def test_a_python_sat_whose_c_module_changed_falls_back_to_its_own_class(monkeypatch, tmp_path: Path) -> None:
+    """A future python-sat that changes a call of its C module (here: one
+    that now raises) is found at import, and every question is then put to
+    pysat.solvers.Glucose4, with the same answers."""
+    import pysolvers
+    from pysat.solvers import Glucose4
+
+    from kltolint.logic import solve
+
+    def changed(*_args: object) -> object:
+        raise TypeError("glucose41_propagate() takes 2 arguments")
+
+    # As this module sees the C module: pysat.solvers keeps the real one (a
+    # python-sat that changed its C module changes its own class with it).
+    monkeypatch.setattr(solve, "pysolvers", SimpleNamespace(**{**vars(pysolvers), "glucose41_propagate": changed}))
+    assert not solve.drives_pysolvers()
+    monkeypatch.setattr(solve, "DIRECT", False)
+    assert isinstance(solve.new_solver(), Glucose4)
+    enc = encoder(tmp_path)
+    a, b, c = (enc.expr(parse(n)).m for n in "ABC")
+    with Query(enc) as query:
+        assert isinstance(query.solver, Glucose4)
+        assert isinstance(query.decide([a, -c]), Sat)
+        assert set(query.find([a, b, -c]).core) == {b, -c}  # type: ignore[union-attr]
+        assert query.propagation_refutes([b, -c]) and not query.propagation_refutes([a])
