@@ -59,10 +59,41 @@ def load_kconfig(tree: Tree, arch: str, kind: LoadKind = "lasting") -> tuple[com
     try:
         kconf = compat.RUNTIME.parse(reader, environment(tree, arch), kind)
     except kconfiglib.KconfigError as err:
-        raise _user_error(str(err)) from None
+        loop = _loop_error(str(err), {rel for rel, text in tree.overlay.items() if text is not None})
+        raise (loop or _user_error(str(err))) from None
     except RecursionError:
         raise UserError("Kconfig nests too deeply to parse", f"arch/{arch}/Kconfig") from None
     return kconf, reader.record()
+
+
+# One member of kconfiglib's "Dependency loop" report: its name (a choice's
+# is `<choice NAME>`) and where it is defined.
+_LOOP_MEMBER = re.compile(r"^(?:\.\.\.depends on (?:the choice symbol )?)?(.+?) "
+                          r"\((?:defined at ([^)]*)|undefined)\), with definition\.\.\.$", re.MULTILINE)
+
+
+def _loop_error(text: str, changed: AbstractSet[str]) -> UserError | None:
+    """kconfiglib's many-line report of a dependency loop as one line, at the
+    first member defined in a `changed` file (a patch's), else the first:
+    `file:line: dependency loop: A -> B (file:line) -> A`. None for another error."""
+    if not text.lstrip().startswith("Dependency loop"):
+        return None
+    members = [(name, [_loc(loc) for loc in locs.split(", ")] if locs else [])
+               for name, locs in _LOOP_MEMBER.findall(text)]
+    if not members:
+        return UserError("dependency loop")
+    start = next((i for i, (_, locs) in enumerate(members) if any(f in changed for f, _ in locs)), 0)
+    members = members[start:] + members[:start]
+    name, locs = members[0]
+    file, line = next(((f, n) for f, n in locs if f in changed), locs[0] if locs else (None, None))
+    steps = [f"{other} ({':'.join(str(part) for part in where[0] if part is not None)})" if where else other
+             for other, where in members[1:]]
+    return UserError(f"dependency loop: {' -> '.join([name, *steps, name])}", file, line)
+
+
+def _loc(text: str) -> tuple[str, int | None]:
+    file, _, line = text.rpartition(":")
+    return (file, int(line)) if file and line.isdigit() else (text, None)
 
 
 def _user_error(text: str) -> UserError:

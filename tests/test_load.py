@@ -264,3 +264,28 @@ def test_session_workers_say_they_do_one_arch(tmp_path, monkeypatch):
     session = Session(Tree(root), [], jobs=2)
     run_together([(session, ["a", "b", "c"])])
     assert len(list(marks.iterdir())) == 3  # one worker an arch, each marked
+
+
+def test_a_dependency_loop_is_one_line_at_the_changed_entry(tmp_path):
+    """kconfiglib reports a loop in ~20 lines with no file:line first; the
+    error is one line, at the member a patch changed, naming the others."""
+    root = make_tree(tmp_path, {"Kconfig": 'source "a/Kconfig"\nsource "b/Kconfig"\n',
+                                "a/Kconfig": 'config A\n\tbool "a"\n\tdepends on B\n',
+                                "b/Kconfig": 'config B\n\tbool "b"\n'})
+    patched = Tree(root, {"b/Kconfig": '# a loop now\nconfig B\n\tbool "b"\n\tdepends on C\nconfig C\n\tbool "c"\n\tdepends on A\n'})
+    with pytest.raises(UserError) as caught:
+        TEMPORARY(patched, "demo")
+    error = caught.value
+    assert (error.file, error.line) == ("b/Kconfig", error.line) and error.line in (2, 5)
+    assert "\n" not in str(error) and str(error).startswith(f"b/Kconfig:{error.line}: dependency loop: ")
+    members = str(error).split("dependency loop: ")[1].split(" -> ")
+    assert members[0] == members[-1] and {m.split(" ")[0] for m in members} <= {"A", "B", "C"}
+    assert "A (a/Kconfig:1)" in members
+
+
+def test_a_loop_in_an_unchanged_tree_is_at_its_first_member(tmp_path):
+    root = make_tree(tmp_path, {"Kconfig": 'config A\n\tbool "a"\n\tdepends on B\nconfig B\n\tbool "b"\n\tdepends on A\n'})
+    with pytest.raises(UserError) as caught:
+        TEMPORARY(Tree(root), "demo")
+    assert str(caught.value) in ("Kconfig:1: dependency loop: A -> B (Kconfig:4) -> A",
+                                 "Kconfig:4: dependency loop: B -> A (Kconfig:1) -> B")
