@@ -96,12 +96,22 @@ def _loc(text: str) -> tuple[str, int | None]:
     return (file, int(line)) if file and line.isdigit() else (text, None)
 
 
+# kconfiglib's message for a `source` that matches no file: it goes on to
+# blame the environment and prints $srctree, the host's path.
+_NOT_FOUND = re.compile(r"'(.*)' not found \(in '(.*)'\)\. Check that environment variables .*", re.DOTALL)
+
+
+def _not_found(message: str) -> str | None:
+    match = _NOT_FOUND.fullmatch(message)
+    return f"no such file in the tree: {match.group(1)} (`{match.group(2).strip()}`)" if match else None
+
+
 def _user_error(text: str) -> UserError:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     first = lines[0] if lines else "Kconfig error"
     match = re.match(r"(\S+?):(\d+): (?:error: )?(.*)", first)
     if match:
-        message = compat.unsupported(match.group(3)) or match.group(3)
+        message = compat.unsupported(match.group(3)) or _not_found(match.group(3)) or match.group(3)
         return UserError(message, match.group(1), int(match.group(2)))
     return UserError(first)
 

@@ -108,11 +108,10 @@ def test_an_interrupt_terminates_the_pool_and_frees_the_workers_for_the_next(ter
     """^C while calls run: the pool is terminated at once (its workers
     killed, not awaited), and a new Workers can be made afterwards."""
     started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        with Workers(lambda _index, _payload: time.sleep(30), 2) as workers:
-            workers.start(0)
-            workers.start(1)
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), Workers(lambda _index, _payload: time.sleep(30), 2) as workers:
+        workers.start(0)
+        workers.start(1)
+        raise KeyboardInterrupt
     assert len(terminations) == 1
     assert time.monotonic() - started < 10  # the sleeping calls were not awaited
     with Workers(lambda index, _payload: index + 1, 1) as workers:

@@ -111,6 +111,19 @@ def test_probes_never_run(capsys, tmp_path):
     assert not marker.exists()
 
 
+def test_a_source_of_no_file_says_so_without_the_host_path(capsys, tmp_path):
+    """kconfiglib blames the environment and prints $srctree (the host's
+    path, a bot's home): the message names the line's file, line and text."""
+    tree = demo(tmp_path)
+    line = len((tree / "init/Kconfig").read_text().splitlines()) + 1
+    edit(tree, "init/Kconfig", lambda t: t + 'source "init/Kconfig.gone"\n')
+    result = check(capsys, tree)
+    assert result.code == 2
+    assert result.error.strip() == (f"kltolint: error: init/Kconfig:{line}: no such file in the tree: "
+                                     'init/Kconfig.gone (`source "init/Kconfig.gone"`)')
+    assert str(tmp_path) not in result.error and "environment" not in result.error
+
+
 @pytest.mark.parametrize("kind", ["fifo", "directory", "symlink loop", "dangling symlink"])
 def test_sourced_file_that_is_not_a_file(capsys, tmp_path, kind):
     tree = demo(tmp_path)
