@@ -24,7 +24,7 @@ from kltolint.model import BOOL_TYPES, EDGE_KINDS, ArchModel
 from kltolint.load import LASTING, Loader
 from kltolint.patch import Patch, apply, is_kconfig
 from kltolint.rules import Rule
-from kltolint.session import Session, run_together
+from kltolint.session import FollowUp, Session, run_together
 from kltolint.tree import Tree
 
 
@@ -139,27 +139,15 @@ def _by_fix(findings: Iterable[Finding], into: dict[tuple[object, ...], Finding]
     return into
 
 
-class _Live:
-    """The before-session's follow-up (session.FollowUp): may an entry the
-    patch changes be on, on the arch before the patch (`may_be_on`)? Only
-    the order of the after-checks reads it: arches where the patch can
-    matter first, so that the fixes they introduce are known before the
-    others are checked."""
-
-    waits = False
+class _Live(FollowUp):
+    """The before-session's follow-up: may an entry the patch changes be on,
+    on the arch before the patch (`may_be_on`)? Only the order of the
+    after-checks reads it: arches where the patch can matter first, so that
+    the fixes they introduce are known before the others are checked."""
 
     def __init__(self, before: Session, entries: frozenset[str], files: frozenset[str]) -> None:
         self.before, self.entries, self.files = before, entries, files
         self.live: dict[str, bool] = {}
-
-    def ready(self, arch: str) -> bool:
-        return True
-
-    def rank(self, arch: str) -> int:
-        return 0
-
-    def payload(self, arch: str) -> None:
-        return None
 
     def __call__(self, arch: str, found: list[Finding], payload: object) -> bool:
         model = self.before.model(arch)
@@ -203,8 +191,8 @@ def may_be_on(model: ArchModel, name: str, seen: dict[str, bool], depth: int = 0
     return on
 
 
-class _InPass:
-    """The after-session's follow-up (session.FollowUp): fixes verified in
+class _InPass(FollowUp):
+    """The after-session's follow-up: fixes verified in
     the pass, where each arch is loaded, so that `attach` finds their
     verdicts (`verdicts`) instead of loading every arch again. An arch's job
     starts once the arch is checked before the patch (arches where an entry

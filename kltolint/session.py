@@ -41,29 +41,35 @@ class ArchExtra(Protocol):
     def __call__(self, model: ArchModel, sources: Sources) -> list[Finding]: ...
 
 
-class FollowUp(Protocol):
+class FollowUp:
     """More work on an arch after its check, in the worker that loaded it
-    (a review verifies fixes on the patched tree there), given what this
-    process knows when the arch's job is started (`payload`)."""
+    (a review verifies fixes on the patched tree there). By default its jobs
+    are queued at once and given nothing; a follow-up whose jobs need what
+    other arches found says so (`waits`, `ready`, `rank`, `payload`)."""
 
     # True: the jobs start one by one as workers free up, each with what is
     # known then; False: all are queued at once.
-    waits: bool
+    waits = False
 
     def ready(self, arch: str) -> bool:
         """May arch's job start now (what its payload needs is known)?"""
+        return True
 
     def rank(self, arch: str) -> int:
         """Of the jobs ready, the lowest rank starts first (then arch order)."""
+        return 0
 
     def payload(self, arch: str) -> object:
         """What the worker that checks arch is given (plain data)."""
+        return None
 
     def __call__(self, arch: str, found: list[Finding], payload: object) -> object:
         """The work itself, after the check found `found` (plain data back)."""
+        raise NotImplementedError
 
     def take(self, arch: str, result: object) -> None:
         """The work's result, in this process."""
+        raise NotImplementedError
 
 
 class Session:
