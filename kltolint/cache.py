@@ -119,13 +119,16 @@ class Cache:
             if data.get("schema") != SCHEMA or data.get("root") != str(tree.root) or data.get("arch") != arch:
                 return None
             files = entry_files(data["files"])
-            if not unchanged(tree, files, data["globs"]):
+            refreshed: dict[str, Identity] = {}
+            if not unchanged(tree, files, data["globs"], refreshed):
                 return None
+            files = {**files, **refreshed}
             self._checked(files, data["globs"])
             found = ([from_data(f) for f in as_list(data["findings"])],
                      [_suppression(s) for s in as_list(data["suppressions"])])
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UserError):
             return None  # missing, corrupt or foreign: a miss
+        self._refresh(self._entry(tree, arch, rules), data, refreshed)
         for rel, identity in files.items():  # what the findings were computed from (fix.write_atomic)
             tree.identities.setdefault(rel, identity)
         return found
@@ -167,12 +170,20 @@ class Cache:
                 raise TypeError("bad globs")
             files = {rel: v for rel, v in entry_files(data["files"]).items() if self._valid_files.get(rel) != v}
             globs = {p: m for p, m in data["globs"].items() if self._valid_globs.get(p) != m}
-            if not unchanged(tree, files, globs):
+            # A file this run found the same by content (an arch's entry
+            # refreshed it) is the same by content here too: no second hash.
+            stale = {rel: self._valid_files[rel] for rel, v in files.items()
+                     if rel in self._valid_files and self._valid_files[rel][4] == v[4]}
+            files = {rel: v for rel, v in files.items() if rel not in stale}
+            refreshed: dict[str, Identity] = {}
+            if not unchanged(tree, files, globs, refreshed):
                 return None
             # The caller re-derives the edits before using them (fix.Fixer).
-            return fix_from_data(data["fix"])
+            found = fix_from_data(data["fix"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UserError):
             return None  # missing, corrupt or foreign: a miss
+        self._refresh(self._fix_entry(tree, rules, finding), data, {**stale, **refreshed})
+        return found
 
     def put_fix(self, tree: Tree, rules: str, finding: Finding, fix: FixInfo, read: Sequence[Manifest]) -> None:
         if tree.overlay:
@@ -188,6 +199,14 @@ class Cache:
 
     def _write(self, path: Path, data: dict[str, Any]) -> None:
         write_entry(path, data)
+
+    def _refresh(self, path: Path, data: dict[str, Any], refreshed: Mapping[str, Identity]) -> None:
+        """The entry again, with the identities of the files found the same
+        by their content only (a hard link made, a checkout back and forth
+        moved their ctime): each later run would read and hash them again."""
+        if refreshed:
+            data["files"] = {**data["files"], **{rel: list(identity) for rel, identity in refreshed.items()}}
+            self._write(path, data)
 
 
 def write_entry(path: Path, data: dict[str, Any] | bytes) -> None:

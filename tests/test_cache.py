@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -180,3 +182,28 @@ def test_findings_whose_fix_comes_from_the_tree_are_served_from_the_cache(tmp_pa
     computed = []
     monkeypatch.setattr("kltolint.session._check", lambda *a: computed.append(a) or pytest.fail("recomputed"))
     assert cli(capsys, *argv)[:2] == (1, cold) and not computed
+
+
+def test_files_unchanged_but_for_their_ctime_are_hashed_once_then_the_entries_know_them(tmp_path, capsys,
+                                                                                       monkeypatch):
+    """A hard link made to every file (cp -al) moves their ctime: the
+    findings and their verified fixes still hold (the content is the same),
+    and the entries are written again with the identities as found, so the
+    next run stats the files instead of reading and hashing them all."""
+    from kltolint import cache as cache_mod
+
+    root, cache = tmp_path / "tree", tmp_path / "cache"
+    shutil.copytree(TREES / "arm64-big-endian" / "before", root)
+    argv = ["check", "--tree", str(root), "--cache-dir", str(cache), "--arch", "arm64", "--format", "json"]
+    code, first = cli(capsys, *argv)[:2]
+    assert code == 1 and '"applicability": "safe"' in first  # a finding, its fix verified (and cached)
+    shutil.copytree(root, tmp_path / "linked", copy_function=os.link)  # every file's ctime moves
+    hashed: list[int] = []
+    real = cache_mod.identity_of
+    monkeypatch.setattr(cache_mod, "identity_of", lambda st, data: hashed.append(st.st_ino) or real(st, data))
+    no_loading(monkeypatch)
+    assert cli(capsys, *argv)[:2] == (1, first)
+    assert len(hashed) == len(set(hashed)) >= 3  # each file read, hashed once: for the arch's entry, not the fix's
+    hashed.clear()
+    assert cli(capsys, *argv)[:2] == (1, first)
+    assert hashed == []
