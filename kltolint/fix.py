@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
-from kltolint import analysis, compat, redundant, workers
+from kltolint import analysis, compat, inert, redundant, workers
 from kltolint import edited as edited_model
 from kltolint import expr as E
 from kltolint.cache import Manifest
@@ -279,6 +279,34 @@ class Verification:
                       if forbidden is not None else "")
         return ArchVerdict(arch, True, f"on {arch}, {change}" if change else "")
 
+    def proven_unchanged(self, arch: str) -> ArchVerdict | None:
+        """The verdict on another arch where the edited entry can never be on,
+        proven from the texts the arch reads (inert.py) without loading it:
+        the edit only narrows that entry, so every value, and every finding
+        of a forbid rule, stays as it is; the edit closes no dependency loop
+        there. None: not proven (the arch is loaded and verified)."""
+        if arch == self.finding.arch or any(analysis.RULE_KINDS[r.kind] is not analysis.FORBID for r in self.rules):
+            return None
+        point = self.point
+        if point.kind not in ("select", "default", "depends"):
+            return None
+        entry = self.sources.file(point.file).entry_at(point.entry_line)
+        walked = inert.walk(self.tree, arch)
+        if entry is None or not entry.name or walked is None:
+            return None
+        manifest = None if self.tree.overlay else Manifest.of(walked.record)
+        if not set(self.new_texts) & set(walked.record.names):
+            return ArchVerdict(arch, True, reads=False, manifest=manifest)
+        facts = inert.Facts(walked)
+        # Who reads the guard after the edit: the select's target, or the
+        # entry (and, for a `depends on`, each symbol the entry selects).
+        gaining = {point.symbol}
+        if point.kind == "depends":
+            gaining |= {p.words()[1] for p in entry.props if p.keyword in ("select", "imply") and len(p.words()) > 1}
+        if facts.may_be_on(entry.name) or facts.may_reach(E.symbols(E.parse(self.finding.guard)), gaining):
+            return None
+        return ArchVerdict(arch, True, "", manifest=manifest)
+
     def _inert(self, arch: str, original: ArchModel, edited: ArchModel, own: bool) -> bool | None:
         """On an arch with no finding at all whose findings are at hand, does
         the edit change no value (`_changes_no_value`)? Then the edited arch
@@ -302,6 +330,9 @@ def verify(job: Verification, arches: Sequence[str], jobs: int = 1) -> Verdict:
     process holds more than one other arch in memory. The verdict is the
     same whatever the order: the first failing arch in `arches` order."""
     results = {arch: job.ready[key] for arch in arches if (key := job.key_on(arch)) in job.ready}
+    for arch in arches:  # no load where the texts prove the edit changes nothing
+        if arch not in results and (proven := job.proven_unchanged(arch)) is not None:
+            results[arch] = proven
     others = [a for a in arches if a != job.finding.arch and a not in results]
 
     def here() -> None:

@@ -8,8 +8,9 @@ import os
 
 import pytest
 
-from kltolint import analysis, fix
+from kltolint import analysis, fix, inert, load
 from kltolint.cli import main
+from kltolint.tree import Tree
 from tests.conftest import TREES, format_patch, tree_with
 
 BROKEN = (TREES / "ld-bfd" / "arch/Kconfig").read_text()
@@ -27,8 +28,11 @@ def tree(tmp_path, changes=None):
 
 @pytest.fixture
 def rechecks(monkeypatch):
-    """The arches the verification re-checks (one process: no workers)."""
+    """The arches the verification re-checks (one process: no workers),
+    each loaded: the proof from the text (`proven_unchanged`, tested below)
+    is off."""
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(fix.Verification, "proven_unchanged", lambda *_: None)
     seen: list[str] = []
     check = analysis.check
 
@@ -79,3 +83,55 @@ def test_check_of_one_arch_rechecks_the_others(capsys, tmp_path, rechecks):
     root = tree(tmp_path)
     run(capsys, "check", "--tree", str(root), "-q", "--no-cache", "--arch", "arm64")
     assert "alpha" in rechecks
+
+
+
+# -- proven from the text, without a load (inert.py) --------------------------------------
+
+
+@pytest.fixture
+def loads(monkeypatch):
+    """The arches loaded (one process: no workers)."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    seen: list[str] = []
+    real = load.Loader.load
+
+    def recording(self, tree, arch):
+        seen.append(arch)
+        return real(self, tree, arch)
+
+    monkeypatch.setattr(load.Loader, "load", recording)
+    return seen
+
+
+def test_an_arch_that_can_never_turn_the_entry_on_is_not_loaded(capsys, tmp_path, monkeypatch, loads):
+    root = tree(tmp_path)
+    found = run(capsys, "check", "--tree", str(root), "-q", "--no-cache", "--arch", "arm64")
+    assert found["findings"][0]["fix"]["applicability"] == "safe"
+    assert "alpha" not in loads and "x86" in loads  # x86 supports LTO: verified on its load
+    # The same verdict with alpha loaded and verified.
+    monkeypatch.setattr(fix.Verification, "proven_unchanged", lambda *_: None)
+    loads.clear()
+    assert run(capsys, "check", "--tree", str(root), "-q", "--no-cache", "--arch", "arm64") == found
+    assert "alpha" in loads
+
+
+def test_a_guard_that_reads_the_entry_back_is_verified_on_a_load(capsys, tmp_path, loads):
+    """On alpha the fix's guard LD_IS_LLD reads HAS_LTO_CLANG: the added
+    `depends on` could close a loop there, so the text proves nothing and
+    alpha is loaded (kconfiglib's loop check is the judge)."""
+    root = tree(tmp_path)
+    (root / "arch/alpha/Kconfig").write_text(ALPHA + "config LD_IS_LLD\n\tdef_bool HAS_LTO_CLANG\n")
+    main(["check", "--tree", str(root), "-q", "--no-cache", "--arch", "arm64", "--format", "json"])
+    capsys.readouterr()
+    assert "alpha" in loads
+
+
+def test_walk_finds_what_a_load_reads_and_the_entry_off_where_no_select_turns_it_on(tmp_path):
+    root = tree(tmp_path)
+    tree_ = Tree(root)
+    for arch, lto in (("alpha", False), ("arm64", True), ("x86", True)):
+        walked = inert.walk(tree_, arch)
+        assert walked is not None
+        assert walked.record == load.LASTING.load(tree_, arch).record
+        assert inert.Facts(walked).may_be_on("HAS_LTO_CLANG") is lto
