@@ -29,6 +29,8 @@ so that an edit adding names to an entry can be shown to close no loop.
 
 from __future__ import annotations
 
+import fnmatch
+import glob
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -38,7 +40,7 @@ from kltolint import compat
 from kltolint import expr as E
 from kltolint.errors import UserError
 from kltolint.source import Logical, SourceFile
-from kltolint.tree import LoadRecord, Tree
+from kltolint.tree import Identity, LoadRecord, Tree
 
 _SOURCE = re.compile(r'\s*(source|rsource|osource|orsource)\s+"([^"\\]*)"\s*(?:#.*)?')
 _VARIABLE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
@@ -65,22 +67,25 @@ class _FileFacts:
     """What one file's text says, scanned once a process (files repeat across arches)."""
 
     sources: tuple[tuple[str, str], ...] | None  # (keyword, pattern) in order; None: a line not understood
-    definitions: tuple[tuple[str, _Definition], ...]
-    into: tuple[tuple[str, str, str], ...]  # (target, selector, condition)
-    reads: tuple[tuple[str, frozenset[str]], ...]
+    definitions: dict[str, tuple[_Definition, ...]]
+    into: dict[str, tuple[tuple[str, str], ...]]  # target -> (selector, condition)
+    reads: dict[str, frozenset[str]]  # symbol -> the names its entries here may read
     unknown: bool  # a name made by a macro
 
 
-_SCANNED: dict[str, _FileFacts] = {}  # by text
-_SCANNED_LIMIT = 20_000
+# Each text scanned once a process (a tree's ~1,600 files, and each patched
+# version), and the files that define, select or read each name: an arch's
+# Facts then looks up a name in the few files that mention it.
+_SCANNED: dict[str, _FileFacts] = {}
+_MENTIONS: dict[str, list[_FileFacts]] = {}
 
 
 def _scanned(text: str) -> _FileFacts:
     done = _SCANNED.get(text)
     if done is None:
-        done = _scan(SourceFile(text))
-        if len(_SCANNED) < _SCANNED_LIMIT:
-            _SCANNED[text] = done
+        done = _SCANNED[text] = _scan(SourceFile(text))
+        for name in {*done.definitions, *done.into, *done.reads}:
+            _MENTIONS.setdefault(name, []).append(done)
     return done
 
 
@@ -94,62 +99,131 @@ class Walked:
 
 def walk(tree: Tree, arch: str) -> Walked | None:
     """The files arch's load reads, found by following `source` lines; None
-    when that takes more than the environment a load has (see the module)."""
+    when that takes more than the environment a load has (see the module).
+    A tree is walked once a process per arch (a review proves, then verifies)."""
+    key = (str(tree.root), tuple(sorted(tree.overlay.items(), key=lambda item: item[0])), arch)
+    if key not in _WALKED:
+        if len(_WALKED) >= 256:
+            _WALKED.clear()
+        _WALKED[key] = _walk(tree, arch)
+    return _WALKED[key]
+
+
+_WALKED: dict[tuple[str, tuple[tuple[str, str | None], ...], str], Walked | None] = {}
+
+
+@dataclass(frozen=True)
+class _Subtree:
+    """What reading one file reads, `source` by `source`: the files in
+    order (each with its identity and text), and every glob with its matches."""
+
+    files: tuple[tuple[str, Identity, str, _FileFacts], ...]  # (file, identity, text as read, scanned)
+    globs: tuple[tuple[str, tuple[str, ...]], ...]
+    arch_free: bool  # no `source` in it names a variable: the same for every arch
+
+
+# Subtrees that are the same for every arch (drivers/, fs/, net/: most of a
+# tree), by root and file: walked once a process, then taken as they are.
+_SUBTREES: dict[tuple[str, str], _Subtree] = {}
+
+
+def _walk(tree: Tree, arch: str) -> Walked | None:
     from kltolint.load import environment  # load imports kconfiglib: only when walked
 
-    env = environment(tree, arch)
     reader = compat.TreeReader(tree)
-    prefix = str(tree.root) + os.sep
-    files: dict[str, _FileFacts] = {}
     try:
-        if not _follow(reader, prefix, "Kconfig", env, files, ()):
-            return None
+        top = _follow(tree, reader, "Kconfig", environment(tree, arch), ())
     except (UserError, OSError, UnicodeDecodeError):
         return None
-    return Walked(reader.record(), files)
+    if top is None:
+        return None
+    files: dict[str, Identity] = {}
+    texts: dict[str, str] = {}
+    scanned: dict[str, _FileFacts] = {}
+    for rel, identity, text, facts in top.files:  # as TreeReader records a load: the first read of each
+        files.setdefault(rel, identity)
+        texts.setdefault(rel, text)
+        scanned.setdefault(rel, facts)
+    record = LoadRecord(tuple(files.items()), tuple(sorted(dict(top.globs).items())),
+                        tuple((rel, text) for rel, text in texts.items() if "kltolint:" in text))
+    return Walked(record, scanned)
 
 
-def _follow(reader: compat.TreeReader, prefix: str, rel: str, env: dict[str, str],
-            files: dict[str, _FileFacts], path: tuple[str, ...]) -> bool:
+def _follow(tree: Tree, reader: compat.TreeReader, rel: str, env: dict[str, str],
+            path: tuple[str, ...]) -> _Subtree | None:
     if rel in path or len(path) > 50:
-        return False  # kconfiglib refuses a file that sources itself
-    scanned = files.get(rel)
-    if scanned is None:
-        scanned = files[rel] = _scanned(reader.open(prefix + rel))
+        return None  # kconfiglib refuses a file that sources itself
+    known = _SUBTREES.get((str(tree.root), rel))
+    if known is not None and not _touches_overlay(known, tree):
+        return known
+    text, identity = tree.read_identified(rel)
+    if "transitional" in text:
+        compat.check_transitional(text, rel)
+    scanned = _scanned(compat.rewrite(text))  # what kconfiglib parses
     if scanned.sources is None:
-        return False
+        return None
+    prefix = str(tree.root) + os.sep
+    files: list[tuple[str, Identity, str, _FileFacts]] = [(rel, identity, text, scanned)]
+    globs: list[tuple[str, tuple[str, ...]]] = []
+    arch_free = True
     for kind, pattern in scanned.sources:
-        pattern = _VARIABLE.sub(lambda m: env.get(m.group(1), "\0"), pattern)
-        if "$" in pattern or "\0" in pattern:
-            return False
+        if "$" in pattern:
+            arch_free = False
+            pattern = _VARIABLE.sub(lambda m: env.get(m.group(1), "\0"), pattern)
+            if "$" in pattern or "\0" in pattern:
+                return None
         if kind.startswith(("r", "or")):
             pattern = os.path.join(os.path.dirname(rel), pattern)
-        found = [m[len(prefix):] for m in reader.iglob(os.path.join(prefix, pattern))]
+        found = tuple(m[len(prefix):] for m in reader.iglob(os.path.join(prefix, pattern)))
+        globs.append((os.path.join(prefix, pattern)[len(prefix):], found))
         if not found and not kind.startswith("o"):
-            return False  # kconfiglib's error: the load reports it
+            return None  # kconfiglib's error: the load reports it
         for sourced in found:
-            if not _follow(reader, prefix, sourced, env, files, (*path, rel)):
-                return False
-    return True
+            below = _follow(tree, reader, sourced, env, (*path, rel))
+            if below is None:
+                return None
+            files += below.files
+            globs += below.globs
+            arch_free = arch_free and below.arch_free
+    subtree = _Subtree(tuple(files), tuple(globs), arch_free)
+    if arch_free and not _touches_overlay(subtree, tree):
+        _SUBTREES[(str(tree.root), rel)] = subtree
+    return subtree
+
+
+def _touches_overlay(subtree: _Subtree, tree: Tree) -> bool:
+    """Does a patched, added or deleted file of `tree` count in `subtree`
+    (one of its files, or a match of one of its globs)?"""
+    if not tree.overlay:
+        return False
+    overlay = tree.overlay
+    return any(rel in overlay for rel, _, _, _ in subtree.files) or any(
+        pattern in overlay if not glob.has_magic(pattern) else any(fnmatch.fnmatchcase(rel, pattern) for rel in overlay)
+        for pattern, _ in subtree.globs)
 
 
 class Facts:
-    """Every definition, select and read of one arch's files, as text."""
+    """Every definition, select and read of one arch's files, as text: the
+    scanned files, and in each name's lookup only those among them."""
 
-    def __init__(self, walked: Walked) -> None:
-        self.definitions: dict[str, list[_Definition]] = {}
-        self.into: dict[str, list[tuple[str, str]]] = {}  # target -> (selector, condition text)
-        self.reads: dict[str, set[str]] = {}  # symbol -> every name its value may read
-        self.unknown = False  # a name made by a macro: nothing is proven
-        for rel, _ in walked.record.files:
-            scanned = walked.files[rel]
-            self.unknown |= scanned.unknown
-            for name, definition in scanned.definitions:
-                self.definitions.setdefault(name, []).append(definition)
-            for target, selector, cond in scanned.into:
-                self.into.setdefault(target, []).append((selector, cond))
-            for name, names in scanned.reads:
-                self.reads.setdefault(name, set()).update(names)
+    def __init__(self, walked: Walked, texts: dict[str, str] | None = None) -> None:
+        """`texts`: files read as these texts instead (the same tree before a
+        patch that changes no `source` line)."""
+        files = {**walked.files, **{rel: _scanned(text) for rel, text in (texts or {}).items()}}
+        self._present = {id(scanned) for scanned in files.values()}
+        self.unknown = any(scanned.unknown for scanned in files.values())  # nothing is proven then
+
+    def _mentioning(self, name: str) -> Iterator[_FileFacts]:
+        present = self._present
+        return (scanned for scanned in _MENTIONS.get(name, ()) if id(scanned) in present)
+
+    def selectors(self, name: str) -> set[str]:
+        """The symbols with a `select` or `imply` of `name`."""
+        return {selector for scanned in self._mentioning(name) for selector, _ in scanned.into.get(name, ())}
+
+    def reads(self, name: str) -> set[str]:
+        """Every name the value of `name` may read."""
+        return set().union(*(scanned.reads.get(name, ()) for scanned in self._mentioning(name)))
 
     def may_be_on(self, name: str, seen: dict[str, bool] | None = None, depth: int = 0) -> bool:
         """Can `name` be y or m? False is a proof that it never is."""
@@ -159,9 +233,10 @@ class Facts:
         if name in seen:
             return seen[name]
         seen[name] = True  # on the way: may be on
-        on = any(self._may_turn_on(d, seen, depth) for d in self.definitions.get(name, ())) or any(
+        files = list(self._mentioning(name))
+        on = any(self._may_turn_on(d, seen, depth) for f in files for d in f.definitions.get(name, ())) or any(
             self.may_be_on(selector, seen, depth + 1) and self._can(cond, seen, depth)
-            for selector, cond in self.into.get(name, ()))
+            for f in files for selector, cond in f.into.get(name, ()))
         seen[name] = on
         return on
 
@@ -211,9 +286,45 @@ class Facts:
                 return True
             if name not in seen:
                 seen.add(name)
-                todo.extend(self.reads.get(name, ()))
+                todo.extend(self.reads(name))
         return False
 
+
+# Property lines of a `config` entry whose change changes that entry alone.
+_ENTRY_PROPERTIES = frozenset({"bool", "tristate", "string", "int", "hex", "def_bool", "def_tristate", "prompt",
+                               "default", "depends", "select", "imply", "range", "help", "---help---", "option",
+                               "modules", "transitional"})
+
+
+def changed_entries(source: SourceFile, lines: Iterable[int]) -> set[str] | None:
+    """The `config`/`menuconfig` entries whose definition a change of
+    `lines` (1-based, of `source`) can alter; None when the change can
+    alter more (a block, a `source`, a variable, a suppression comment) or
+    is not understood. A changed header also alters the entry before it
+    (the lines that follow it change hands)."""
+    names: set[str] = set()
+    by_line = {n: logical for logical in source.logical for n in range(logical.first + 1, logical.last + 2)}
+    for line in lines:
+        logical = by_line.get(line)
+        if logical is None:
+            continue  # past the end (a removed trailing line)
+        if "kltolint:" in logical.text or "$" in logical.text:
+            return None
+        if logical.kind in ("help", "blank", "comment"):
+            continue
+        entry = source.entry_holding(logical.lineno)
+        if entry is None or entry.keyword not in ("config", "menuconfig") or not _NAME.fullmatch(entry.name):
+            return None
+        if logical.kind == "entry":
+            before = source.entry_holding(logical.first) if logical.first else None
+            if before is not None:
+                if before.keyword not in ("config", "menuconfig") or not _NAME.fullmatch(before.name):
+                    return None
+                names.add(before.name)
+        elif logical.keyword not in _ENTRY_PROPERTIES:
+            return None
+        names.add(entry.name)
+    return names
 
 def _scan(source: SourceFile) -> _FileFacts:
     sources: list[tuple[str, str]] | None = []
@@ -255,8 +366,18 @@ def _scan(source: SourceFile) -> _FileFacts:
                 target, cond = (parts[1] if len(parts) > 1 else ""), _condition(prop.text)
                 into.append((target, name, cond))
                 reads.append((target, frozenset({name, *_names(cond)}) | inherited))
-    return _FileFacts(None if sources is None else tuple(sources), tuple(definitions), tuple(into),
-                      tuple(reads), unknown)
+    by_name: dict[str, list[_Definition]] = {}
+    for name, definition in definitions:
+        by_name.setdefault(name, []).append(definition)
+    into_by: dict[str, list[tuple[str, str]]] = {}
+    for target, selector, cond in into:
+        into_by.setdefault(target, []).append((selector, cond))
+    reads_by: dict[str, set[str]] = {}
+    for name, read in reads:
+        reads_by.setdefault(name, set()).update(read)
+    return _FileFacts(None if sources is None else tuple(sources), {k: tuple(v) for k, v in by_name.items()},
+                      {k: tuple(v) for k, v in into_by.items()}, {k: frozenset(v) for k, v in reads_by.items()},
+                      unknown)
 
 
 def _definition(props: Iterable[Logical], in_choice: bool) -> _Definition:
@@ -279,17 +400,23 @@ def _definition(props: Iterable[Logical], in_choice: bool) -> _Definition:
     return out
 
 
+_STRING = re.compile(r'"[^"]*"|\'[^\']*\'')
+_IF = re.compile(r'\s+if\s+(?=(?:[^"]*"[^"]*")*[^"]*$)')
+_NOT_NAMES = frozenset({"if", "on", "y", "m", "n"})
+
+
 def _names(text: str, skip: int = 0) -> Iterator[str]:
-    """The names on a line, after its first `skip` words (no strings, no comment)."""
-    code = re.sub(r'"[^"]*"|\'[^\']*\'', " ", text.split("#", 1)[0])
+    """The names on a line, after its first `skip` words (strings out first:
+    a `#` in one starts no comment)."""
+    code = _STRING.sub(" ", text).split("#", 1)[0]
     for word in _NAME.findall(" ".join(code.split()[skip:])):
-        if not word.isdigit() and word not in ("if", "on", "y", "m", "n"):
+        if word not in _NOT_NAMES and not word.isdigit():
             yield word
 
 
 def _split_if(text: str) -> tuple[str, str]:
     """`value if cond` -> (value, cond); a quoted `if` is text, not a keyword."""
-    match = re.search(r'\s+if\s+(?=(?:[^"]*"[^"]*")*[^"]*$)', text)
+    match = _IF.search(text)
     return (text[:match.start()].strip(), text[match.end():].strip()) if match else (text.strip(), "")
 
 

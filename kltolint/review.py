@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Sequence
 
 from kltolint import expr as E
-from kltolint import fix, review_sweep, sweep
+from kltolint import analysis, compat, fix, inert, review_sweep, sweep
 from kltolint.findings import Finding
 from kltolint.model import BOOL_TYPES, EDGE_KINDS, ArchModel
 from kltolint.load import LASTING, Loader
 from kltolint.patch import Patch, apply, is_kconfig
 from kltolint.rules import Rule
+from kltolint.source import SourceFile
 from kltolint.session import FollowUp, Session, run_together
 from kltolint.tree import Tree
 
@@ -54,6 +55,10 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
             out.append(PatchReview(patch, (), (), "touches no Kconfig file: nothing to check"))
         else:
             arches = sorted({a for path in touched for a in tree.arches_reading(path)})
+            # Arches where the patch provably changes nothing are not loaded;
+            # one arch is, in any case, so that the patched tree is parsed.
+            unchanged = proven_unchanged(before_session.tree, after_tree, patch, arches, rules + sweeps)
+            arches = [a for a in arches if a not in unchanged] or arches[:1]
             introduced, removed = [], []
             # The sweep of what the patch touches runs where each arch is loaded.
             scoped = review_sweep.ScopedSweep(
@@ -77,6 +82,42 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
                                    tuple(sorted(removed, key=Finding.sort_key))))
         overlay = after_overlay
         before_session = after_session
+    return out
+
+
+def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[str], rules: Sequence[Rule]) -> set[str]:
+    """The arches where the patch changes no value, proven from the texts
+    (inert.py): it changes `config` entries only, each of which can never be
+    on there, neither before nor after it, and it closes no dependency loop
+    through them. With rules that read values only (forbid rules, the
+    sweep), their findings there are the same before and after."""
+    if not all(analysis.RULE_KINDS[r.kind] is analysis.FORBID or sweep.is_sweep(r) for r in rules):
+        return set()
+    changed: set[str] = set()  # names of the entries changed, on either side (a removed line changes the entry after too)
+    old_texts: dict[str, str] = {}  # the patched files before the patch
+    for fp in patch.files:
+        if not is_kconfig(fp.path):
+            continue
+        if fp.old_path is None or fp.old_path != fp.new_path or not before.exists(fp.old_path):
+            return set()  # a file added, removed or renamed: `source` lines change too
+        old_lines, new_lines = review_sweep.changed_lines(fp.hunks)
+        old = inert.changed_entries(SourceFile(before.read(fp.old_path)), old_lines)
+        new = inert.changed_entries(SourceFile(after.read(fp.old_path)), new_lines)
+        if old is None or new is None:
+            return set()
+        changed |= old | new
+        old_texts[fp.old_path] = compat.rewrite(before.read(fp.old_path))
+    out = set()
+    for arch in arches:
+        # No `source` line changed: the tree before reads the same files.
+        new_walk = inert.walk(after, arch)
+        if new_walk is None:
+            continue
+        old_facts = inert.Facts(new_walk, {rel: t for rel, t in old_texts.items() if rel in new_walk.files})
+        new_facts = inert.Facts(new_walk)
+        if not any(old_facts.may_be_on(n) or new_facts.may_be_on(n) or new_facts.may_reach(new_facts.reads(n), {n})
+                   for n in changed):
+            out.add(arch)
     return out
 
 

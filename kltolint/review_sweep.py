@@ -44,7 +44,7 @@ def touched_symbols(before: Tree, after: Tree, patch: Patch) -> set[str]:
     for fp in patch.files:
         if not is_kconfig(fp.path):
             continue
-        old_lines, new_lines = _changed(fp.hunks)
+        old_lines, new_lines = changed_lines(fp.hunks)
         if fp.old_path is not None and before.exists(fp.old_path):
             names |= _names_at(SourceFile(before.read(fp.old_path)), old_lines)
         if fp.new_path is not None and after.exists(fp.new_path):
@@ -52,7 +52,7 @@ def touched_symbols(before: Tree, after: Tree, patch: Patch) -> set[str]:
     return names
 
 
-def _changed(hunks: Sequence[Hunk]) -> tuple[set[int], set[int]]:
+def changed_lines(hunks: Sequence[Hunk]) -> tuple[set[int], set[int]]:
     """1-based numbers of removed (old file) and added (new file) lines."""
     old: set[int] = set()
     new: set[int] = set()

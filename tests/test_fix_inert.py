@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from kltolint import analysis, fix, inert, load
+from kltolint import analysis, fix, inert, load, review
 from kltolint.cli import main
 from kltolint.tree import Tree
 from tests.conftest import TREES, format_patch, tree_with
@@ -33,6 +33,7 @@ def rechecks(monkeypatch):
     is off."""
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     monkeypatch.setattr(fix.Verification, "proven_unchanged", lambda *_: None)
+    monkeypatch.setattr(review, "proven_unchanged", lambda *_: set())
     seen: list[str] = []
     check = analysis.check
 

@@ -1,0 +1,73 @@
+"""inert.py: what an arch reads and what can never be on there, from the
+text; and the review's use of it (review.proven_unchanged): arches where a
+patch provably changes nothing are not loaded, and only those."""
+
+from __future__ import annotations
+
+import pytest
+
+from kltolint import inert, review
+from kltolint.patch import apply, parse
+from kltolint.rules import builtin_dir, load_dir
+from kltolint.source import SourceFile
+from kltolint.tree import Tree
+from tests.conftest import TREES, format_patch
+from tests.test_review_in_pass import ARCHES, DROPPED, GUARDED, _tree
+
+RULES = [r for r in load_dir(builtin_dir()) if r.enabled or r.id == "KSEL001"]  # a review's
+
+
+def unchanged(tmp_path, edit, arches=None):
+    """The arches review.proven_unchanged finds for the ld-bfd tree (with
+    aa, cc, mm, zz) and a patch of arch/Kconfig made by `edit`."""
+    root, _ = _tree(tmp_path, arches or ARCHES)
+    tree = Tree(root)
+    old = (root / "arch/Kconfig").read_text()
+    patch = parse(format_patch(tmp_path / "p", "arch/Kconfig", old, edit(old), "arch: a change"))[0]
+    return review.proven_unchanged(tree, Tree(root, apply(tree, patch)), patch, tree.arches(), RULES)
+
+
+def test_dropping_the_ld_guard_changes_nothing_where_lto_can_never_be_on(tmp_path):
+    assert unchanged(tmp_path, lambda t: t.replace(GUARDED, DROPPED)) == {"aa", "mm", "zz"}
+
+
+def test_an_entry_that_can_be_on_after_the_patch_is_not_proven(tmp_path):
+    """Both sides count: without `depends on ARCH_SUPPORTS_LTO_CLANG`
+    HAS_LTO_CLANG may be on everywhere after the patch."""
+    text = (TREES / "ld-bfd" / "arch/Kconfig").read_text()
+    assert "\tdepends on ARCH_SUPPORTS_LTO_CLANG\n" in text
+    assert unchanged(tmp_path, lambda t: t.replace("\tdepends on ARCH_SUPPORTS_LTO_CLANG\n", "", 1)) == set()
+
+
+def test_a_loop_the_patch_could_close_is_not_proven_away(tmp_path):
+    """On aa, AA_LLD reads HAS_LTO_CLANG: a patch making HAS_LTO_CLANG
+    depend on AA_LLD closes a loop there (kconfiglib and the C tool refuse
+    the tree), though HAS_LTO_CLANG can never be on: aa must be loaded."""
+    arches = {**ARCHES, "aa": ARCHES["aa"] + "config AA_LLD\n\tdef_bool HAS_LTO_CLANG\n"}
+    found = unchanged(tmp_path, lambda t: t.replace(GUARDED, GUARDED.replace("LD_IS_LLD", "LD_IS_LLD && AA_LLD")),
+                      arches)
+    assert "aa" not in found and {"mm", "zz"} <= found
+
+
+@pytest.mark.parametrize("edit", [
+    lambda t: t.replace(GUARDED, GUARDED + "\t# kltolint: ignore[KLTO002]\n"),  # a suppression
+    lambda t: "if ARCH_SUPPORTS_LTO_CLANG\nendif\n" + t,  # a block
+    lambda t: t + 'source "arch/Kconfig.more"\n',  # a source line
+    lambda t: t + "LTO_FLAGS := -flto\n",  # a variable
+], ids=["suppression", "block", "source", "variable"])
+def test_a_change_beyond_config_entries_proves_nothing(tmp_path, edit):
+    assert unchanged(tmp_path, edit) == set()
+
+
+def test_a_header_inserted_among_properties_changes_the_entry_before_too():
+    old = SourceFile('config A\n\tbool "a"\n\tselect B\n\tselect C\n')
+    new = SourceFile('config A\n\tbool "a"\n\tselect B\nconfig D\n\tselect C\n')
+    assert inert.changed_entries(new, {4}) == {"A", "D"}
+    assert inert.changed_entries(old, set()) == set()
+    assert inert.changed_entries(new, {5}) == {"D"}
+
+
+def test_help_text_and_comments_change_no_entry():
+    text = 'config A\n\tbool "a"\n\thelp\n\t  some help\n\n# a comment\nconfig B\n\tbool\n'
+    assert inert.changed_entries(SourceFile(text), {4, 5, 6}) == set()
+    assert inert.changed_entries(SourceFile(text), {2, 8}) == {"A", "B"}
