@@ -35,6 +35,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from kltolint import compat
 from kltolint import expr as E
@@ -70,21 +71,66 @@ class _FileFacts:
     definitions: dict[str, tuple[_Definition, ...]]
     into: dict[str, tuple[tuple[str, str], ...]]  # target -> (selector, condition)
     reads: dict[str, frozenset[str]]  # symbol -> the names its entries here may read
+    selects: dict[str, frozenset[str]]  # symbol -> the targets of its select/imply lines here
     unknown: bool  # a name made by a macro
 
 
-# Each text scanned once a process (a tree's ~1,600 files, and each patched
-# version), and the files that define, select or read each name: an arch's
-# Facts then looks up a name in the few files that mention it.
-_SCANNED: dict[str, _FileFacts] = {}
-_MENTIONS: dict[str, list[_FileFacts]] = {}
+class _File:
+    """One file's text, scanned (source.py's logical lines, `_scan`) only when
+    needed: for its `source` lines if it may have any, for its facts when a
+    name it may mention is looked up. Which names it may mention (config
+    entries, select and imply targets) a line-start regex tells at once,
+    over-approximating; a file with a joined line, or a name made by a macro,
+    is scanned at once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._facts: _FileFacts | None = None
+        found = _INDEXED.findall(text)
+        self.mentions = {name for _, name in found}
+        eager = "\\\n" in text or "\\\r\n" in text or any(not _NAME.fullmatch(name) for name in self.mentions)
+        if eager:
+            self.mentions |= set(self.facts.definitions) | set(self.facts.into) | set(self.facts.selects)
+        self.unknown = eager and self.facts.unknown
+
+    @property
+    def facts(self) -> _FileFacts:
+        if self._facts is None:
+            self._facts = _scan(SourceFile(self.text))
+        return self._facts
+
+    @property
+    def sources(self) -> tuple[tuple[str, str], ...] | None:
+        """Its `source` lines, in order (None: one is not understood). Read
+        off the lines that start with a source keyword, unless it is scanned
+        already: one in a help text too, which kconfiglib skips (a file more
+        in the walk only makes more possible)."""
+        if self._facts is not None:
+            return self._facts.sources
+        found = []
+        for line in _SOURCE_LINE.findall(self.text):
+            match = _SOURCE.fullmatch(line.rstrip("\r"))
+            if match is None:
+                return self.facts.sources
+            found.append((match.group(1), match.group(2)))
+        return tuple(found)
 
 
-def _scanned(text: str) -> _FileFacts:
-    done = _SCANNED.get(text)
+_INDEXED = re.compile(r"^[ \t]*(menuconfig|config|select|imply)[^\S\n]+([^\s#]*)", re.MULTILINE)
+_SOURCE_LINE = re.compile(r"^[ \t]*o?r?source.*", re.MULTILINE)
+
+# Each text seen once a process (a tree's ~1,600 files, and each patched
+# version), and the files that may define, select or be selected as each
+# name: an arch's Facts looks a name up in the few files that mention it.
+_SEEN: dict[str, _File] = {}
+_MENTIONS: dict[str, list[_File]] = {}
+
+
+def _file(text: str) -> _File:
+    done = _SEEN.get(text)
     if done is None:
-        done = _SCANNED[text] = _scan(SourceFile(text))
-        for name in {*done.definitions, *done.into, *done.reads}:
+        done = _SEEN[text] = _File(text)
+        for name in done.mentions:
             _MENTIONS.setdefault(name, []).append(done)
     return done
 
@@ -94,7 +140,7 @@ class Walked:
     """What an arch reads: the record a load would make, each file scanned."""
 
     record: LoadRecord
-    files: dict[str, _FileFacts]
+    files: dict[str, _File]
 
 
 def walk(tree: Tree, arch: str) -> Walked | None:
@@ -117,9 +163,18 @@ class _Subtree:
     """What reading one file reads, `source` by `source`: the files in
     order (each with its identity and text), and every glob with its matches."""
 
-    files: tuple[tuple[str, Identity, str, _FileFacts], ...]  # (file, identity, text as read, scanned)
+    files: tuple[tuple[str, Identity, str, _File], ...]  # (file, identity, text as read, as kconfiglib reads it)
     globs: tuple[tuple[str, tuple[str, ...]], ...]
     arch_free: bool  # no `source` in it names a variable: the same for every arch
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """Its files, and its globs without magic (each matches itself only)."""
+        return frozenset(rel for rel, _, _, _ in self.files) | {p for p, _ in self.globs if not glob.has_magic(p)}
+
+    @cached_property
+    def magic(self) -> tuple[str, ...]:
+        return tuple(p for p, _ in self.globs if glob.has_magic(p))
 
 
 # Subtrees that are the same for every arch (drivers/, fs/, net/: most of a
@@ -139,7 +194,7 @@ def _walk(tree: Tree, arch: str) -> Walked | None:
         return None
     files: dict[str, Identity] = {}
     texts: dict[str, str] = {}
-    scanned: dict[str, _FileFacts] = {}
+    scanned: dict[str, _File] = {}
     for rel, identity, text, facts in top.files:  # as TreeReader records a load: the first read of each
         files.setdefault(rel, identity)
         texts.setdefault(rel, text)
@@ -154,19 +209,20 @@ def _follow(tree: Tree, reader: compat.TreeReader, rel: str, env: dict[str, str]
     if rel in path or len(path) > 50:
         return None  # kconfiglib refuses a file that sources itself
     known = _SUBTREES.get((str(tree.root), rel))
-    if known is not None and not _touches_overlay(known, tree):
+    if known is not None and not _touches_overlay(known, tree) and known.names.isdisjoint(path):
         return known
     text, identity = tree.read_identified(rel)
     if "transitional" in text:
         compat.check_transitional(text, rel)
-    scanned = _scanned(compat.rewrite(text))  # what kconfiglib parses
-    if scanned.sources is None:
+    scanned = _file(compat.rewrite(text))  # what kconfiglib parses
+    sources = scanned.sources
+    if sources is None:
         return None
     prefix = str(tree.root) + os.sep
-    files: list[tuple[str, Identity, str, _FileFacts]] = [(rel, identity, text, scanned)]
+    files: list[tuple[str, Identity, str, _File]] = [(rel, identity, text, scanned)]
     globs: list[tuple[str, tuple[str, ...]]] = []
     arch_free = True
-    for kind, pattern in scanned.sources:
+    for kind, pattern in sources:
         if "$" in pattern:
             arch_free = False
             pattern = _VARIABLE.sub(lambda m: env.get(m.group(1), "\0"), pattern)
@@ -194,12 +250,9 @@ def _follow(tree: Tree, reader: compat.TreeReader, rel: str, env: dict[str, str]
 def _touches_overlay(subtree: _Subtree, tree: Tree) -> bool:
     """Does a patched, added or deleted file of `tree` count in `subtree`
     (one of its files, or a match of one of its globs)?"""
-    if not tree.overlay:
-        return False
     overlay = tree.overlay
-    return any(rel in overlay for rel, _, _, _ in subtree.files) or any(
-        pattern in overlay if not glob.has_magic(pattern) else any(fnmatch.fnmatchcase(rel, pattern) for rel in overlay)
-        for pattern, _ in subtree.globs)
+    return bool(overlay) and (not subtree.names.isdisjoint(overlay) or any(
+        fnmatch.fnmatchcase(rel, pattern) for pattern in subtree.magic for rel in overlay))
 
 
 class Facts:
@@ -209,17 +262,21 @@ class Facts:
     def __init__(self, walked: Walked, texts: dict[str, str] | None = None) -> None:
         """`texts`: files read as these texts instead (the same tree before a
         patch that changes no `source` line)."""
-        files = {**walked.files, **{rel: _scanned(text) for rel, text in (texts or {}).items()}}
+        files = {**walked.files, **{rel: _file(text) for rel, text in (texts or {}).items()}}
         self._present = {id(scanned) for scanned in files.values()}
         self.unknown = any(scanned.unknown for scanned in files.values())  # nothing is proven then
 
     def _mentioning(self, name: str) -> Iterator[_FileFacts]:
         present = self._present
-        return (scanned for scanned in _MENTIONS.get(name, ()) if id(scanned) in present)
+        return (seen.facts for seen in _MENTIONS.get(name, ()) if id(seen) in present)
 
     def selectors(self, name: str) -> set[str]:
         """The symbols with a `select` or `imply` of `name`."""
         return {selector for scanned in self._mentioning(name) for selector, _ in scanned.into.get(name, ())}
+
+    def selected_by(self, name: str) -> set[str]:
+        """The targets of `name`'s `select` and `imply` lines."""
+        return {target for scanned in self._mentioning(name) for target in scanned.selects.get(name, ())}
 
     def reads(self, name: str) -> set[str]:
         """Every name the value of `name` may read."""
@@ -375,9 +432,12 @@ def _scan(source: SourceFile) -> _FileFacts:
     reads_by: dict[str, set[str]] = {}
     for name, read in reads:
         reads_by.setdefault(name, set()).update(read)
+    selects: dict[str, set[str]] = {}
+    for target, selector, _ in into:
+        selects.setdefault(selector, set()).add(target)
     return _FileFacts(None if sources is None else tuple(sources), {k: tuple(v) for k, v in by_name.items()},
                       {k: tuple(v) for k, v in into_by.items()}, {k: frozenset(v) for k, v in reads_by.items()},
-                      unknown)
+                      {k: frozenset(v) for k, v in selects.items()}, unknown)
 
 
 def _definition(props: Iterable[Logical], in_choice: bool) -> _Definition:

@@ -91,8 +91,8 @@ def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[s
     on there, neither before nor after it, and it closes no dependency loop
     through them. With rules that read values only (forbid rules, the
     sweep), their findings there are the same before and after."""
-    if not all(analysis.RULE_KINDS[r.kind] is analysis.FORBID or sweep.is_sweep(r) for r in rules):
-        return set()
+    if len(arches) < 2 or not all(analysis.RULE_KINDS[r.kind] is analysis.FORBID or sweep.is_sweep(r) for r in rules):
+        return set()  # one arch is loaded in any case
     changed: set[str] = set()  # names of the entries changed, on either side (a removed line changes the entry after too)
     old_texts: dict[str, str] = {}  # the patched files before the patch
     for fp in patch.files:
@@ -115,8 +115,12 @@ def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[s
             continue
         old_facts = inert.Facts(new_walk, {rel: t for rel, t in old_texts.items() if rel in new_walk.files})
         new_facts = inert.Facts(new_walk)
-        if not any(old_facts.may_be_on(n) or new_facts.may_be_on(n) or new_facts.may_reach(new_facts.reads(n), {n})
-                   for n in changed):
+        if any(old_facts.may_be_on(n) or new_facts.may_be_on(n) for n in changed):
+            continue
+        # A loop the patch closes goes through a symbol whose value reads
+        # more after it: a changed entry, or the target of a select in one.
+        grown = changed | {t for n in changed for facts in (old_facts, new_facts) for t in facts.selected_by(n)}
+        if not any(new_facts.may_reach(new_facts.reads(n) - old_facts.reads(n), {n}) for n in grown):
             out.add(arch)
     return out
 
