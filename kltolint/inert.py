@@ -282,9 +282,15 @@ class Facts:
         """Every name the value of `name` may read."""
         return set().union(*(scanned.reads.get(name, ()) for scanned in self._mentioning(name)))
 
-    def may_be_on(self, name: str, seen: dict[str, bool] | None = None, depth: int = 0) -> bool:
-        """Can `name` be y or m? False is a proof that it never is."""
-        seen = {} if seen is None else seen
+    def may_be_on(self, name: str, seen: dict[str, bool] | None = None) -> bool:
+        """Can `name` be y or m? False is a proof that it never is. `seen`:
+        what earlier questions on these facts found (shared, it saves work)."""
+        try:
+            return self._on(name, {} if seen is None else seen, 0)
+        except RecursionError:  # nesting past the limit in the text: nothing is proven
+            return True
+
+    def _on(self, name: str, seen: dict[str, bool], depth: int) -> bool:
         if self.unknown or depth > MAX_DEPTH:
             return True
         if name in seen:
@@ -292,7 +298,7 @@ class Facts:
         seen[name] = True  # on the way: may be on
         files = list(self._mentioning(name))
         on = any(self._may_turn_on(d, seen, depth) for f in files for d in f.definitions.get(name, ())) or any(
-            self.may_be_on(selector, seen, depth + 1) and self._can(cond, seen, depth)
+            self._on(selector, seen, depth + 1) and self._can(cond, seen, depth)
             for f in files for selector, cond in f.into.get(name, ()))
         seen[name] = on
         return on
@@ -322,7 +328,7 @@ class Facts:
                 return True
             if expr.name == "n":
                 return False
-            return self.may_be_on(expr.name, seen, depth + 1)
+            return self._on(expr.name, seen, depth + 1)
         if isinstance(expr, E.Const):
             return expr.value != "n"
         if isinstance(expr, E.And):

@@ -71,3 +71,20 @@ def test_help_text_and_comments_change_no_entry():
     text = 'config A\n\tbool "a"\n\thelp\n\t  some help\n\n# a comment\nconfig B\n\tbool\n'
     assert inert.changed_entries(SourceFile(text), {4, 5, 6}) == set()
     assert inert.changed_entries(SourceFile(text), {2, 8}) == {"A", "B"}
+
+
+def test_a_long_chain_proves_nothing_and_raises_nothing(tmp_path):
+    """A chain deeper than the proof follows (MAX_DEPTH) may be on; and
+    an expression nested past Python's recursion limit is no traceback."""
+    from tests.conftest import make_tree
+
+    chain = "".join(f'config S{i}\n\tbool "s"\n\tdepends on S{i + 1}\n' for i in range(400))
+    deep = "config DEEP\n\tbool \"d\"\n\tdepends on " + "(" * 3000 + "OFF" + ")" * 3000 + "\n"
+    root = make_tree(tmp_path, {"Kconfig": chain + 'config S400\n\tbool "end"\n\tdepends on OFF\n' + deep
+                                + "config OFF\n\tbool\n"})
+    walked = inert.walk(Tree(root), "demo")
+    assert walked is not None
+    facts = inert.Facts(walked)
+    assert facts.may_be_on("S399") is False  # a short chain to OFF, which nothing turns on
+    assert facts.may_be_on("S0") is True  # past the depth the proof follows
+    assert facts.may_be_on("DEEP") is True
