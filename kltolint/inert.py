@@ -91,7 +91,10 @@ class _File:
         eager = "\\\n" in text or "\\\r\n" in text or any(not _NAME.fullmatch(name) for name in self.mentions)
         if eager:
             self.mentions |= set(self.facts.definitions) | set(self.facts.into) | set(self.facts.selects)
-        self.unknown = eager and self.facts.unknown
+        # Whitespace kconfiglib counts in a help text's indent and source.py
+        # does not (a form feed, a lone CR) could end a help text for one of
+        # them only: nothing is proven where such a file is read.
+        self.unknown = bool(_ODD_SPACE.search(text)) or (eager and self.facts.unknown)
 
     @property
     def facts(self) -> _FileFacts:
@@ -118,6 +121,7 @@ class _File:
 
 _INDEXED = re.compile(r"^[ \t]*(menuconfig|config|select|imply)[^\S\n]+([^\s#]*)", re.MULTILINE)
 _SOURCE_LINE = re.compile(r"^[ \t]*o?r?source.*", re.MULTILINE)
+_ODD_SPACE = re.compile(r"[^\S \t\n\r]|\r(?!\n)")
 
 # Each text seen once a process (a tree's ~1,600 files, and each patched
 # version), and the files that may define, select or be selected as each
@@ -297,18 +301,20 @@ class Facts:
             return seen[name]
         seen[name] = True  # on the way: may be on
         files = list(self._mentioning(name))
-        on = any(self._may_turn_on(d, seen, depth) for f in files for d in f.definitions.get(name, ())) or any(
+        definitions = [d for f in files for d in f.definitions.get(name, ())]
+        # An int, hex or string symbol is never on; a symbol typed bool or
+        # tristate anywhere may be turned on by any of its entries.
+        numeric = bool(definitions) and all(d.typed is False for d in definitions)
+        on = any(self._may_turn_on(d, seen, depth) for d in definitions if not numeric) or any(
             self._on(selector, seen, depth + 1) and self._can(cond, seen, depth)
             for f in files for selector, cond in f.into.get(name, ()))
         seen[name] = on
         return on
 
     def _may_turn_on(self, definition: _Definition, seen: dict[str, bool], depth: int) -> bool:
-        if definition.typed is False:
-            return False
         if not all(self._can(dep, seen, depth) for dep in definition.depends):
             return False  # the entry's prompt and defaults all carry its dependencies
-        return (definition.prompt or definition.in_choice or definition.typed is None
+        return (definition.prompt or definition.in_choice
                 or any(self._can(value, seen, depth) for value in definition.defaults))
 
     def _can(self, text: str, seen: dict[str, bool], depth: int) -> bool:

@@ -88,3 +88,27 @@ def test_a_long_chain_proves_nothing_and_raises_nothing(tmp_path):
     assert facts.may_be_on("S399") is False  # a short chain to OFF, which nothing turns on
     assert facts.may_be_on("S0") is True  # past the depth the proof follows
     assert facts.may_be_on("DEEP") is True
+
+
+def _facts(tmp_path, kconfig):
+    from tests.conftest import make_tree
+
+    walked = inert.walk(Tree(make_tree(tmp_path, {"Kconfig": kconfig})), "demo")
+    assert walked is not None
+    return inert.Facts(walked)
+
+
+def test_a_symbol_typed_bool_anywhere_may_be_on_through_any_entry(tmp_path):
+    """Its int entry's prompt makes it settable when another entry gives it
+    the type bool; an int or string symbol alone is never on."""
+    facts = _facts(tmp_path, 'config X\n\tint "x"\nconfig X\n\tbool\nconfig N\n\tint "n"\n\tdefault 3\n')
+    assert facts.may_be_on("X") is True and facts.may_be_on("N") is False
+
+
+def test_a_form_feed_in_the_indent_proves_nothing(tmp_path):
+    """kconfiglib counts a form feed in a help text's indent, source.py does
+    not: where they could disagree on where a help text ends, nothing is
+    proven (the `select` below may be code to kconfiglib)."""
+    text = 'config A\n\tbool "a"\n\thelp\n\t\x0cfirst\n\tselect OFF\nconfig OFF\n\tbool\n'
+    assert _facts(tmp_path, text).may_be_on("OFF") is True
+    assert _facts(tmp_path / "plain", text.replace("\x0c", "")).may_be_on("OFF") is False
