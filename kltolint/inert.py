@@ -91,10 +91,12 @@ class _File:
         eager = "\\\n" in text or "\\\r\n" in text or any(not _NAME.fullmatch(name) for name in self.mentions)
         if eager:
             self.mentions |= set(self.facts.definitions) | set(self.facts.into) | set(self.facts.selects)
-        # Whitespace kconfiglib counts in a help text's indent and source.py
-        # does not (a form feed, a lone CR) could end a help text for one of
-        # them only: nothing is proven where such a file is read.
-        self.unknown = bool(_ODD_SPACE.search(text)) or (eager and self.facts.unknown)
+        # Whitespace in an indent that kconfiglib counts and source.py does
+        # not (a form feed, a no-break space, a lone CR) could end a help
+        # text, or start a line, for one of them only: nothing is proven
+        # where such a file is read.
+        # So could a backslash before CRLF (source.py joins the lines, kconfiglib does not).
+        self.unknown = bool(_ODD_SPACE.search(text)) or "\\\r\n" in text or (eager and self.facts.unknown)
 
     @property
     def facts(self) -> _FileFacts:
@@ -121,7 +123,7 @@ class _File:
 
 _INDEXED = re.compile(r"^[ \t]*(menuconfig|config|select|imply)[^\S\n]+([^\s#]*)", re.MULTILINE)
 _SOURCE_LINE = re.compile(r"^[ \t]*o?r?source.*", re.MULTILINE)
-_ODD_SPACE = re.compile(r"[^\S \t\n\r]|\r(?!\n)")
+_ODD_SPACE = re.compile(r"^[ \t]*(?:[^\S \t\n\r]|\r(?!\n))", re.MULTILINE)  # in a line's indent
 
 # Each text seen once a process (a tree's ~1,600 files, and each patched
 # version), and the files that may define, select or be selected as each
@@ -239,7 +241,8 @@ def _follow(tree: Tree, reader: compat.TreeReader, rel: str, env: dict[str, str]
         if not found and not kind.startswith("o"):
             return None  # kconfiglib's error: the load reports it
         for sourced in found:
-            below = _follow(tree, reader, sourced, env, (*path, rel))
+            # As TreeReader.open names what it reads (`a//b` is `a/b`, which a patch's overlay holds).
+            below = _follow(tree, reader, os.path.normpath(sourced), env, (*path, rel))
             if below is None:
                 return None
             files += below.files
@@ -277,6 +280,14 @@ class Facts:
     def selectors(self, name: str) -> set[str]:
         """The symbols with a `select` or `imply` of `name`."""
         return {selector for scanned in self._mentioning(name) for selector, _ in scanned.into.get(name, ())}
+
+    def numeric(self, name: str) -> bool:
+        """Is `name` typed int, hex or string in one of its entries? (Never
+        on, yet its value reaches bool symbols through comparisons.)"""
+        return any(d.typed is False for scanned in self._mentioning(name) for d in scanned.definitions.get(name, ()))
+
+    def in_choice(self, name: str) -> bool:
+        return any(d.in_choice for scanned in self._mentioning(name) for d in scanned.definitions.get(name, ()))
 
     def selected_by(self, name: str) -> set[str]:
         """The targets of `name`'s `select` and `imply` lines."""
@@ -379,7 +390,9 @@ def changed_entries(source: SourceFile, lines: Iterable[int]) -> set[str] | None
             continue  # past the end (a removed trailing line)
         if "kltolint:" in logical.text or "$" in logical.text:
             return None
-        if logical.kind in ("help", "blank", "comment"):
+        if logical.kind == "help" or source.lines[line - 1].rstrip("\r\n").endswith("\\"):
+            return None  # a help text's indent, or a joined line, moves the extent of the lines after it
+        if logical.kind in ("blank", "comment"):
             continue
         entry = source.entry_holding(logical.lineno)
         if entry is None or entry.keyword not in ("config", "menuconfig") or not _NAME.fullmatch(entry.name):
@@ -433,6 +446,8 @@ def _scan(source: SourceFile) -> _FileFacts:
             if prop.keyword in ("select", "imply"):
                 parts = prop.words()
                 target, cond = (parts[1] if len(parts) > 1 else ""), _condition(prop.text)
+                if not _NAME.fullmatch(target):
+                    unknown = True  # made by a macro: it may name anything
                 into.append((target, name, cond))
                 reads.append((target, frozenset({name, *_names(cond)}) | inherited))
     by_name: dict[str, list[_Definition]] = {}

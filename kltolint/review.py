@@ -115,12 +115,13 @@ def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[s
             continue
         old_facts = inert.Facts(new_walk, {rel: t for rel, t in old_texts.items() if rel in new_walk.files})
         new_facts = inert.Facts(new_walk)
-        if any(old_facts.may_be_on(n) or new_facts.may_be_on(n) for n in changed):
-            continue
-        # A loop the patch closes goes through a symbol whose value reads
-        # more after it: a changed entry, or the target of a select in one.
+        if any(facts.may_be_on(n) or facts.numeric(n) or facts.in_choice(n)
+               for n in changed for facts in (old_facts, new_facts)):
+            continue  # may be on; or a value that counts while off; or a choice's member
+        # A loop the patch closes needs a symbol whose value reads more after
+        # it (a changed entry, or the target of a select in one): none may.
         grown = changed | {t for n in changed for facts in (old_facts, new_facts) for t in facts.selected_by(n)}
-        if not any(new_facts.may_reach(new_facts.reads(n) - old_facts.reads(n), {n}) for n in grown):
+        if not any(new_facts.reads(n) - old_facts.reads(n) for n in grown):
             out.add(arch)
     return out
 
