@@ -67,11 +67,13 @@ class _Definition:
 class _FileFacts:
     """What one file's text says, scanned once a process (files repeat across arches)."""
 
-    sources: tuple[tuple[str, str], ...] | None  # (keyword, pattern) in order; None: a line not understood
+    # (keyword, pattern, names of the blocks around it) in order; None: a line not understood
+    sources: tuple[tuple[str, str, frozenset[str]], ...] | None
     definitions: dict[str, tuple[_Definition, ...]]
     into: dict[str, tuple[tuple[str, str], ...]]  # target -> (selector, condition)
     reads: dict[str, frozenset[str]]  # symbol -> the names its entries here may read
     selects: dict[str, frozenset[str]]  # symbol -> the targets of its select/imply lines here
+    macro_readers: frozenset[str]  # symbols with a macro on a line here (they may read what it expands to)
     unknown: bool  # a name made by a macro
 
 
@@ -88,6 +90,8 @@ class _File:
         self._facts: _FileFacts | None = None
         found = _INDEXED.findall(text)
         self.mentions = {name for _, name in found}
+        # Names a variable's value holds: what a macro may expand to.
+        self.assigned = frozenset(n for value in _ASSIGNMENT.findall(text) for n in _names(value))
         eager = "\\\n" in text or "\\\r\n" in text or any(not _NAME.fullmatch(name) for name in self.mentions)
         if eager:
             self.mentions |= set(self.facts.definitions) | set(self.facts.into) | set(self.facts.selects)
@@ -105,24 +109,27 @@ class _File:
         return self._facts
 
     @property
-    def sources(self) -> tuple[tuple[str, str], ...] | None:
-        """Its `source` lines, in order (None: one is not understood). Read
-        off the lines that start with a source keyword, unless it is scanned
-        already: one in a help text too, which kconfiglib skips (a file more
-        in the walk only makes more possible)."""
-        if self._facts is not None:
-            return self._facts.sources
+    def sources(self) -> tuple[tuple[str, str, frozenset[str]], ...] | None:
+        """Its `source` lines, in order (None: one is not understood), each
+        with the names of the blocks around it. Without a block in the file,
+        read off the lines that start with a source keyword, unless it is
+        scanned already: one in a help text too, which kconfiglib skips (a
+        file more in the walk only makes more possible)."""
+        if self._facts is not None or _BLOCK_LINE.search(self.text):
+            return self.facts.sources
         found = []
         for line in _SOURCE_LINE.findall(self.text):
             match = _SOURCE.fullmatch(line.rstrip("\r"))
             if match is None:
                 return self.facts.sources
-            found.append((match.group(1), match.group(2)))
+            found.append((match.group(1), match.group(2), frozenset[str]()))
         return tuple(found)
 
 
 _INDEXED = re.compile(r"^[ \t]*(menuconfig|config|select|imply)[^\S\n]+([^\s#]*)", re.MULTILINE)
 _SOURCE_LINE = re.compile(r"^[ \t]*o?r?source.*", re.MULTILINE)
+_BLOCK_LINE = re.compile(r"^[ \t]*(?:if|menu|choice)\b", re.MULTILINE)
+_ASSIGNMENT = re.compile(r"^[ \t]*[A-Za-z0-9_-]+[ \t]*(?::=|\+=|=)(.*)$", re.MULTILINE)
 _ODD_SPACE = re.compile(r"^[ \t]*(?:[^\S \t\n\r]|\r(?!\n))", re.MULTILINE)  # in a line's indent
 
 # Each text seen once a process (a tree's ~1,600 files, and each patched
@@ -143,10 +150,13 @@ def _file(text: str) -> _File:
 
 @dataclass(frozen=True)
 class Walked:
-    """What an arch reads: the record a load would make, each file scanned."""
+    """What an arch reads: the record a load would make, each file scanned,
+    and the names of the blocks around the `source` lines that read each
+    (kconfiglib adds them to the dependencies of everything in it)."""
 
     record: LoadRecord
     files: dict[str, _File]
+    inherited: dict[str, frozenset[str]]
 
 
 def walk(tree: Tree, arch: str) -> Walked | None:
@@ -169,14 +179,16 @@ class _Subtree:
     """What reading one file reads, `source` by `source`: the files in
     order (each with its identity and text), and every glob with its matches."""
 
-    files: tuple[tuple[str, Identity, str, _File], ...]  # (file, identity, text as read, as kconfiglib reads it)
+    # (file, identity, text as read, as kconfiglib reads it, the names of the
+    # blocks around the source lines from this subtree's file down to it)
+    files: tuple[tuple[str, Identity, str, _File, frozenset[str]], ...]
     globs: tuple[tuple[str, tuple[str, ...]], ...]
     arch_free: bool  # no `source` in it names a variable: the same for every arch
 
     @cached_property
     def names(self) -> frozenset[str]:
         """Its files, and its globs without magic (each matches itself only)."""
-        return frozenset(rel for rel, _, _, _ in self.files) | {p for p, _ in self.globs if not glob.has_magic(p)}
+        return frozenset(rel for rel, _, _, _, _ in self.files) | {p for p, _ in self.globs if not glob.has_magic(p)}
 
     @cached_property
     def magic(self) -> tuple[str, ...]:
@@ -201,13 +213,15 @@ def _walk(tree: Tree, arch: str) -> Walked | None:
     files: dict[str, Identity] = {}
     texts: dict[str, str] = {}
     scanned: dict[str, _File] = {}
-    for rel, identity, text, facts in top.files:  # as TreeReader records a load: the first read of each
+    inherited: dict[str, frozenset[str]] = {}
+    for rel, identity, text, facts, blocks in top.files:  # as TreeReader records a load: the first read of each
         files.setdefault(rel, identity)
         texts.setdefault(rel, text)
         scanned.setdefault(rel, facts)
+        inherited[rel] = inherited.get(rel, frozenset()) | blocks
     record = LoadRecord(tuple(files.items()), tuple(sorted(dict(top.globs).items())),
                         tuple((rel, text) for rel, text in texts.items() if "kltolint:" in text))
-    return Walked(record, scanned)
+    return Walked(record, scanned, inherited)
 
 
 def _follow(tree: Tree, reader: compat.TreeReader, rel: str, env: dict[str, str],
@@ -225,10 +239,10 @@ def _follow(tree: Tree, reader: compat.TreeReader, rel: str, env: dict[str, str]
     if sources is None:
         return None
     prefix = str(tree.root) + os.sep
-    files: list[tuple[str, Identity, str, _File]] = [(rel, identity, text, scanned)]
+    files: list[tuple[str, Identity, str, _File, frozenset[str]]] = [(rel, identity, text, scanned, frozenset())]
     globs: list[tuple[str, tuple[str, ...]]] = []
     arch_free = True
-    for kind, pattern in sources:
+    for kind, pattern, around in sources:
         if "$" in pattern:
             arch_free = False
             pattern = _VARIABLE.sub(lambda m: env.get(m.group(1), "\0"), pattern)
@@ -245,7 +259,7 @@ def _follow(tree: Tree, reader: compat.TreeReader, rel: str, env: dict[str, str]
             below = _follow(tree, reader, os.path.normpath(sourced), env, (*path, rel))
             if below is None:
                 return None
-            files += below.files
+            files += [(r, i, t, f, blocks | around) for r, i, t, f, blocks in below.files]
             globs += below.globs
             arch_free = arch_free and below.arch_free
     subtree = _Subtree(tuple(files), tuple(globs), arch_free)
@@ -271,11 +285,19 @@ class Facts:
         patch that changes no `source` line)."""
         files = {**walked.files, **{rel: _file(text) for rel, text in (texts or {}).items()}}
         self._present = {id(scanned) for scanned in files.values()}
+        self._inherited: dict[int, frozenset[str]] = {}
+        for rel, scanned in files.items():
+            self._inherited[id(scanned)] = self._inherited.get(id(scanned), frozenset()) | walked.inherited.get(
+                rel, frozenset())
         self.unknown = any(scanned.unknown for scanned in files.values())  # nothing is proven then
+        self._assigned = frozenset().union(*(scanned.assigned for scanned in files.values()))
+
+    def _files(self, name: str) -> Iterator[_File]:
+        present = self._present
+        return (seen for seen in _MENTIONS.get(name, ()) if id(seen) in present)
 
     def _mentioning(self, name: str) -> Iterator[_FileFacts]:
-        present = self._present
-        return (seen.facts for seen in _MENTIONS.get(name, ()) if id(seen) in present)
+        return (seen.facts for seen in self._files(name))
 
     def selectors(self, name: str) -> set[str]:
         """The symbols with a `select` or `imply` of `name`."""
@@ -294,8 +316,17 @@ class Facts:
         return {target for scanned in self._mentioning(name) for target in scanned.selects.get(name, ())}
 
     def reads(self, name: str) -> set[str]:
-        """Every name the value of `name` may read."""
-        return set().union(*(scanned.reads.get(name, ()) for scanned in self._mentioning(name)))
+        """Every name the value of `name` may read: on its entries' lines, of
+        the blocks around them (in their file, and around the `source`
+        lines that read it), what a macro on them may expand to."""
+        out: set[str] = set()
+        for seen in self._files(name):
+            facts = seen.facts
+            if name in facts.reads:
+                out |= facts.reads[name] | self._inherited[id(seen)]
+            if name in facts.macro_readers:
+                out |= self._assigned
+        return out
 
     def may_be_on(self, name: str, seen: dict[str, bool] | None = None) -> bool:
         """Can `name` be y or m? False is a proof that it never is. `seen`:
@@ -409,11 +440,9 @@ def changed_entries(source: SourceFile, lines: Iterable[int]) -> set[str] | None
     return names
 
 def _scan(source: SourceFile) -> _FileFacts:
-    sources: list[tuple[str, str]] | None = []
-    for logical in source.logical:
-        if logical.keyword in ("source", "rsource", "osource", "orsource") and sources is not None:
-            match = _SOURCE.fullmatch(logical.text)
-            sources = None if match is None else [*sources, (match.group(1), match.group(2))]
+    sources: list[tuple[str, str, frozenset[str]]] | None = []
+    members: list[list[str]] = []  # the members of each open choice
+    macro_readers: set[str] = set()
     definitions: list[tuple[str, _Definition]] = []
     into: list[tuple[str, str, str]] = []
     reads: list[tuple[str, frozenset[str]]] = []
@@ -424,6 +453,16 @@ def _scan(source: SourceFile) -> _FileFacts:
         if keyword in ("endif", "endmenu", "endchoice"):
             if blocks:
                 blocks.pop()
+            if keyword == "endchoice" and members:
+                # kconfiglib links a choice and its members both ways: each may read the others
+                together = members.pop()
+                reads.extend((member, frozenset(together)) for member in together)
+            continue
+        if keyword in ("source", "rsource", "osource", "orsource"):
+            match = _SOURCE.fullmatch(entry.header.text)
+            if sources is not None:
+                around = frozenset().union(*(block for _, block in blocks))
+                sources = None if match is None else [*sources, (match.group(1), match.group(2), around)]
             continue
         # A select or imply line's target is not read by its entry: its condition is.
         names = {n for p in entry.props
@@ -431,6 +470,8 @@ def _scan(source: SourceFile) -> _FileFacts:
         if keyword in ("if", "menu", "choice"):
             if keyword == "if":
                 names |= set(_names(entry.header.text, skip=1))
+            if keyword == "choice":
+                members.append([])
             blocks.append((keyword, frozenset(names)))
             continue
         if keyword not in ("config", "menuconfig") or len(words) < 2:
@@ -442,6 +483,10 @@ def _scan(source: SourceFile) -> _FileFacts:
         inherited = frozenset().union(*(block for _, block in blocks))
         definitions.append((name, _definition(entry.props, any(kind == "choice" for kind, _ in blocks))))
         reads.append((name, frozenset(names) | inherited))
+        if members and any(kind == "choice" for kind, _ in blocks):
+            members[-1].append(name)
+        if any("$" in p.text for p in (entry.header, *entry.props)):
+            macro_readers.add(name)
         for prop in entry.props:
             if prop.keyword in ("select", "imply"):
                 parts = prop.words()
@@ -464,7 +509,7 @@ def _scan(source: SourceFile) -> _FileFacts:
         selects.setdefault(selector, set()).add(target)
     return _FileFacts(None if sources is None else tuple(sources), {k: tuple(v) for k, v in by_name.items()},
                       {k: tuple(v) for k, v in into_by.items()}, {k: frozenset(v) for k, v in reads_by.items()},
-                      {k: frozenset(v) for k, v in selects.items()}, unknown)
+                      {k: frozenset(v) for k, v in selects.items()}, frozenset(macro_readers), unknown)
 
 
 def _definition(props: Iterable[Logical], in_choice: bool) -> _Definition:
@@ -487,7 +532,7 @@ def _definition(props: Iterable[Logical], in_choice: bool) -> _Definition:
     return out
 
 
-_STRING = re.compile(r'"[^"]*"|\'[^\']*\'')
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 _IF = re.compile(r'\s+if\s+(?=(?:[^"]*"[^"]*")*[^"]*$)')
 _NOT_NAMES = frozenset({"if", "on", "y", "m", "n"})
 
@@ -497,7 +542,7 @@ def _names(text: str, skip: int = 0) -> Iterator[str]:
     a `#` in one starts no comment)."""
     code = _STRING.sub(" ", text).split("#", 1)[0]
     for word in _NAME.findall(" ".join(code.split()[skip:])):
-        if word not in _NOT_NAMES and not word.isdigit():
+        if word not in _NOT_NAMES:  # digits too: `config 1` is a symbol to kconfiglib
             yield word
 
 
