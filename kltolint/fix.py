@@ -303,7 +303,8 @@ class Verification:
         gaining = {point.symbol}
         if point.kind == "depends":
             gaining |= {p.words()[1] for p in entry.props if p.keyword in ("select", "imply") and len(p.words()) > 1}
-        if facts.may_be_on(entry.name) or facts.may_reach(E.symbols(E.parse(self.finding.guard)), gaining):
+        if (facts.may_be_on(entry.name) or facts.numeric(entry.name) or facts.in_choice(entry.name)
+                or facts.may_reach(E.symbols(E.parse(self.finding.guard)), gaining)):
             return None
         return ArchVerdict(arch, True, "", manifest=manifest)
 

@@ -87,10 +87,12 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
 
 def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[str], rules: Sequence[Rule]) -> set[str]:
     """The arches where the patch changes no value, proven from the texts
-    (inert.py): it changes `config` entries only, each of which can never be
-    on there, neither before nor after it, and it closes no dependency loop
-    through them. With rules that read values only (forbid rules, the
-    sweep), their findings there are the same before and after."""
+    (inert.py): it changes the property lines of `config` entries only
+    (inert.changed_entries), each a bool or tristate outside any choice that
+    can never be on there, neither before nor after it, and none of them (or
+    of the symbols they select) reads a name after it that it did not read
+    before, so no loop can close. With rules that read values only (forbid
+    rules, the sweep), their findings there are the same before and after."""
     if len(arches) < 2 or not all(analysis.RULE_KINDS[r.kind] is analysis.FORBID or sweep.is_sweep(r) for r in rules):
         return set()  # one arch is loaded in any case
     changed: set[str] = set()  # names of the entries changed, on either side (a removed line changes the entry after too)
