@@ -115,10 +115,13 @@ class _File:
         read off the lines that start with a source keyword, unless it is
         scanned already: one in a help text too, which kconfiglib skips (a
         file more in the walk only makes more possible)."""
-        if self._facts is not None or _BLOCK_LINE.search(self.text):
-            return self.facts.sources
+        if self._facts is not None:
+            return self._facts.sources
+        lines = _SOURCE_LINE.findall(self.text)
+        if lines and _BLOCK_LINE.search(self.text):
+            return self.facts.sources  # which blocks are around each: source.py's lines tell
         found = []
-        for line in _SOURCE_LINE.findall(self.text):
+        for line in lines:
             match = _SOURCE.fullmatch(line.rstrip("\r"))
             if match is None:
                 return self.facts.sources
