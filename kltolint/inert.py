@@ -404,6 +404,20 @@ class Facts:
         return False
 
 
+def skeleton(source: SourceFile) -> list[tuple[str, str]]:
+    """What kconfiglib parses of a file, but for help texts, blank lines and
+    comments (a `kltolint:` one counts): two files with the same skeleton
+    define the same entries the same way."""
+    return [(logical.kind, logical.text) for logical in source.logical
+            if logical.kind not in ("help", "blank", "comment") or "kltolint:" in logical.text]
+
+
+def understood(text: str) -> bool:
+    """Do source.py's lines read `text` as kconfiglib's do (no odd whitespace
+    in an indent, no backslash before CRLF, no name made by a macro)?"""
+    return not _file(compat.rewrite(text)).unknown
+
+
 # Property lines of a `config` entry whose change changes that entry alone.
 _ENTRY_PROPERTIES = frozenset({"bool", "tristate", "string", "int", "hex", "def_bool", "def_tristate", "prompt",
                                "default", "depends", "select", "imply", "range", "help", "---help---", "option",

@@ -102,13 +102,21 @@ def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[s
             continue
         if fp.old_path is None or fp.old_path != fp.new_path or not before.exists(fp.old_path):
             return set()  # a file added, removed or renamed: `source` lines change too
+        old_text, new_text = before.read(fp.old_path), after.read(fp.old_path)
+        if not (inert.understood(old_text) and inert.understood(new_text)):
+            return set()
+        old_source, new_source = SourceFile(old_text), SourceFile(new_text)
+        old_texts[fp.old_path] = compat.rewrite(old_text)
+        if inert.skeleton(old_source) == inert.skeleton(new_source):
+            continue  # help texts and comments only: no entry changed
         old_lines, new_lines = review_sweep.changed_lines(fp.hunks)
-        old = inert.changed_entries(SourceFile(before.read(fp.old_path)), old_lines)
-        new = inert.changed_entries(SourceFile(after.read(fp.old_path)), new_lines)
+        old = inert.changed_entries(old_source, old_lines)
+        new = inert.changed_entries(new_source, new_lines)
         if old is None or new is None:
             return set()
         changed |= old | new
-        old_texts[fp.old_path] = compat.rewrite(before.read(fp.old_path))
+    if not changed:
+        return set(arches)  # the same entries, the same way: nothing to prove per arch
     out = set()
     for arch in arches:
         # No `source` line changed: the tree before reads the same files.

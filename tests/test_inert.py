@@ -117,3 +117,15 @@ def test_a_form_feed_in_the_indent_proves_nothing(tmp_path):
     text = 'config A\n\tbool "a"\n\thelp\n\t\x0cfirst\n\tselect OFF\nconfig OFF\n\tbool\n'
     assert _facts(tmp_path, text).may_be_on("OFF") is True
     assert _facts(tmp_path / "plain", text.replace("\x0c", "")).may_be_on("OFF") is False
+
+
+def test_a_patch_of_help_texts_and_comments_changes_nothing_anywhere(tmp_path):
+    """The same skeleton (what kconfiglib parses but help texts, blanks and
+    comments): every arch is unchanged. Help changed with a dependency:
+    not understood (the help's indent could move the lines after it)."""
+    help_line = "\t  An architecture should select this option if it supports:\n"
+    text = (TREES / "ld-bfd" / "arch/Kconfig").read_text()
+    assert help_line in text
+    reworded = lambda t: t.replace(help_line, "\t  An arch selects this if it supports:\n\t  (reworded)\n")  # noqa: E731
+    assert unchanged(tmp_path / "a", reworded) == {"aa", "arm64", "cc", "mm", "x86", "zz"}
+    assert unchanged(tmp_path / "b", lambda t: reworded(t).replace(GUARDED, DROPPED)) == set()
