@@ -45,7 +45,7 @@ from kltolint.tree import Identity, LoadRecord, Tree
 
 _SOURCE = re.compile(r'\s*(source|rsource|osource|orsource)\s+"([^"\\]*)"\s*(?:#.*)?')
 _VARIABLE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
-_NAME = re.compile(r"[A-Za-z0-9_]+")
+_NAME = re.compile(r"[A-Za-z0-9_./-]+")  # kconfiglib's name characters ($ aside: a macro)
 _TYPES_ON = frozenset({"bool", "tristate", "def_bool", "def_tristate"})
 _TYPES_OFF = frozenset({"int", "hex", "string"})
 _DEFAULTS = frozenset({"default", "def_bool", "def_tristate"})
@@ -100,7 +100,18 @@ class _File:
         # text, or start a line, for one of them only: nothing is proven
         # where such a file is read.
         # So could a backslash before CRLF (source.py joins the lines, kconfiglib does not).
-        self.unknown = bool(_ODD_SPACE.search(text)) or "\\\r\n" in text or (eager and self.facts.unknown)
+        # A macro joined to a name, or to another macro, in a line kconfiglib
+        # reads as an expression makes a name the text does not hold.
+        self._unknown = (bool(_ODD_SPACE.search(text)) or "\\\r\n" in text
+                         or any(_joins_macro(line) for line in _EXPRESSION_LINE.findall(text) if "$(" in line)
+                         or (eager and self.facts.unknown))
+        self.variables = frozenset(_VARIABLE_SET.findall(text))  # variables it sets
+
+    @property
+    def unknown(self) -> bool:
+        """Nothing is proven where this file is read (see __init__; and a
+        `source` inside a choice, seen once scanned)."""
+        return self._unknown or (self._facts is not None and self._facts.unknown)
 
     @property
     def facts(self) -> _FileFacts:
@@ -133,6 +144,32 @@ _INDEXED = re.compile(r"^[ \t]*(menuconfig|config|select|imply)[^\S\n]+([^\s#]*)
 _SOURCE_LINE = re.compile(r"^[ \t]*o?r?source.*", re.MULTILINE)
 _BLOCK_LINE = re.compile(r"^[ \t]*(?:if|menu|choice)\b", re.MULTILINE)
 _ASSIGNMENT = re.compile(r"^[ \t]*[A-Za-z0-9_-]+[ \t]*(?::=|\+=|=)(.*)$", re.MULTILINE)
+_VARIABLE_SET = re.compile(r"^[ \t]*([A-Za-z0-9_-]+)[ \t]*(?::=|\+=|=)", re.MULTILINE)
+_EXPRESSION_LINE = re.compile(r"^[ \t]*(?:depends|select|imply|default|def_bool|def_tristate|bool|tristate|prompt|"
+                              r"range|visible|if|menu|config|menuconfig)\b.*$", re.MULTILINE)
+_NAME_CHARACTER = re.compile(r"[A-Za-z0-9_./$-]")
+
+
+def _joins_macro(line: str) -> bool:
+    """Does a macro on this line, outside strings and other macros, touch a
+    name character or another macro (`$(P)$(Q)`, `$(SRCARCH)_LTO`), so that
+    its value becomes part of a name? An unbalanced one counts."""
+    code = _STRING.sub(" ", line)
+    start = code.find("$(")
+    while start != -1:
+        depth, end = 0, -1
+        for at in range(start + 1, len(code)):
+            depth += {"(": 1, ")": -1}.get(code[at], 0)
+            if depth == 0:
+                end = at
+                break
+        if end < 0:
+            return True
+        around = (code[start - 1] if start else " ") + (code[end + 1] if end + 1 < len(code) else " ")
+        if _NAME_CHARACTER.search(around):
+            return True
+        start = code.find("$(", end + 1)
+    return False
 _ODD_SPACE = re.compile(r"^[ \t]*(?:[^\S \t\n\r]|\r(?!\n))", re.MULTILINE)  # in a line's indent
 
 # Each text seen once a process (a tree's ~1,600 files, and each patched
@@ -207,12 +244,15 @@ def _walk(tree: Tree, arch: str) -> Walked | None:
     from kltolint.load import environment  # load imports kconfiglib: only when walked
 
     reader = compat.TreeReader(tree)
+    env = environment(tree, arch)
     try:
-        top = _follow(tree, reader, "Kconfig", environment(tree, arch), ())
+        top = _follow(tree, reader, "Kconfig", env, ())
     except (UserError, OSError, UnicodeDecodeError):
         return None
     if top is None:
         return None
+    if any(f.variables & set(env) for _, _, _, f, _ in top.files):
+        return None  # kconfiglib takes the text's value of $(SRCARCH) over the environment's
     files: dict[str, Identity] = {}
     texts: dict[str, str] = {}
     scanned: dict[str, _File] = {}
@@ -418,6 +458,8 @@ def understood(text: str) -> bool:
     return not _file(compat.rewrite(text)).unknown
 
 
+_TYPE_KEYWORDS = frozenset({"bool", "tristate", "string", "int", "hex", "def_bool", "def_tristate"})
+
 # Property lines of a `config` entry whose change changes that entry alone.
 _ENTRY_PROPERTIES = frozenset({"bool", "tristate", "string", "int", "hex", "def_bool", "def_tristate", "prompt",
                                "default", "depends", "select", "imply", "range", "help", "---help---", "option",
@@ -444,6 +486,10 @@ def changed_entries(source: SourceFile, lines: Iterable[int]) -> set[str] | None
             continue
         entry = source.entry_holding(logical.lineno)
         if entry is None or entry.keyword not in ("config", "menuconfig") or not _NAME.fullmatch(entry.name):
+            return None
+        if logical.kind == "entry" or logical.keyword in _TYPE_KEYWORDS:
+            # An entry added, removed or renamed, or a type changed: a symbol
+            # without a type, or undefined, reads as its name (`W = "W"`).
             return None
         if logical.kind == "entry":
             before = source.entry_holding(logical.first) if logical.first else None
@@ -476,6 +522,8 @@ def _scan(source: SourceFile) -> _FileFacts:
                 reads.extend((member, frozenset(together)) for member in together)
             continue
         if keyword in ("source", "rsource", "osource", "orsource"):
+            if any(kind == "choice" for kind, _ in blocks):
+                unknown = True  # members sourced into a choice: its links cross files
             match = _SOURCE.fullmatch(entry.header.text)
             if sources is not None:
                 around = frozenset().union(*(block for _, block in blocks))
@@ -546,6 +594,8 @@ def _definition(props: Iterable[Logical], in_choice: bool) -> _Definition:
             out.defaults.append(_split_if(rest)[0])
         elif keyword == "depends":
             out.depends.append(rest[2:].strip() if rest.startswith("on") else rest)
+        elif keyword == "option" and "env" in rest:
+            out.defaults.append("y")  # the variable's value, whatever it is: may be y
     return out
 
 

@@ -58,7 +58,7 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
             # Arches where the patch provably changes nothing are not loaded;
             # one arch is, in any case, so that the patched tree is parsed.
             unchanged = proven_unchanged(before_session.tree, after_tree, patch, arches, rules + sweeps)
-            arches = [a for a in arches if a not in unchanged] or arches[:1]
+            arches = [a for a in arches if a not in unchanged] or [_reader(after_tree, touched, arches)]
             introduced, removed = [], []
             # The sweep of what the patch touches runs where each arch is loaded.
             scoped = review_sweep.ScopedSweep(
@@ -83,6 +83,15 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
         overlay = after_overlay
         before_session = after_session
     return out
+
+
+def _reader(tree: Tree, files: Sequence[str], arches: Sequence[str]) -> str:
+    """The first arch whose load reads one of `files` (the first arch if none does)."""
+    for arch in arches:
+        walked = inert.walk(tree, arch)
+        if walked is not None and not set(files).isdisjoint(walked.record.names):
+            return arch
+    return arches[0]
 
 
 def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[str], rules: Sequence[Rule]) -> set[str]:

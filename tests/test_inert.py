@@ -60,10 +60,14 @@ def test_a_change_beyond_config_entries_proves_nothing(tmp_path, edit):
     assert unchanged(tmp_path, edit) == set()
 
 
-def test_a_header_inserted_among_properties_changes_the_entry_before_too():
+def test_an_entry_added_removed_or_retyped_is_not_understood():
+    """A symbol undefined, or without a type, reads as its name (`W = "W"`
+    holds): adding or removing an entry, or changing a type, can change a
+    value even where the entry is never on."""
     old = SourceFile('config A\n\tbool "a"\n\tselect B\n\tselect C\n')
     new = SourceFile('config A\n\tbool "a"\n\tselect B\nconfig D\n\tselect C\n')
-    assert inert.changed_entries(new, {4}) == {"A", "D"}
+    assert inert.changed_entries(new, {4}) is None
+    assert inert.changed_entries(new, {2}) is None
     assert inert.changed_entries(old, set()) == set()
     assert inert.changed_entries(new, {5}) == {"D"}
 
@@ -71,11 +75,12 @@ def test_a_header_inserted_among_properties_changes_the_entry_before_too():
 def test_comments_change_no_entry_and_help_text_proves_nothing():
     """A help text's indent (or a comment joined to the next line) moves the
     lines after it in or out of the help: a change there is not understood."""
-    text = 'config A\n\tbool "a"\n\thelp\n\t  some help\n\n# a comment\nconfig B\n\tbool\n# more \\\n'
-    assert inert.changed_entries(SourceFile(text), {6}) == set()
-    assert inert.changed_entries(SourceFile(text), {2, 8}) == {"A", "B"}
-    assert inert.changed_entries(SourceFile(text), {4}) is None
-    assert inert.changed_entries(SourceFile(text), {9}) is None
+    text = ('config A\n\tbool "a"\n\tdepends on X\n\thelp\n\t  some help\n\n# a comment\n'
+            'config B\n\tbool\n\tdepends on Y\n# more \\\n')
+    assert inert.changed_entries(SourceFile(text), {7}) == set()
+    assert inert.changed_entries(SourceFile(text), {3, 10}) == {"A", "B"}
+    assert inert.changed_entries(SourceFile(text), {5}) is None
+    assert inert.changed_entries(SourceFile(text), {11}) is None
 
 
 def test_a_long_chain_proves_nothing_and_raises_nothing(tmp_path):
@@ -129,3 +134,20 @@ def test_a_patch_of_help_texts_and_comments_changes_nothing_anywhere(tmp_path):
     reworded = lambda t: t.replace(help_line, "\t  An arch selects this if it supports:\n\t  (reworded)\n")  # noqa: E731
     assert unchanged(tmp_path / "a", reworded) == {"aa", "arm64", "cc", "mm", "x86", "zz"}
     assert unchanged(tmp_path / "b", lambda t: reworded(t).replace(GUARDED, DROPPED)) == set()
+
+
+def test_when_every_arch_is_unchanged_one_that_reads_the_patched_file_parses_it(capsys, tmp_path):
+    """A shared file only arch two sources, with a syntax error the patch
+    makes in a never-on entry: every arch is proven unchanged, and the arch
+    loaded is two, which reads the file (not the first arch): exit 2."""
+    from tests.conftest import make_tree
+    from tests.test_review import review as run_review
+
+    old = 'config T\n\tbool "t"\n\tdepends on NOPE\n\tdefault y\n'
+    root = make_tree(tmp_path / "tree", {"Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\n',
+                                         "shared/Kconfig.two": old,
+                                         "arch/two/Kconfig": 'source "shared/Kconfig.two"\n'}, ("one", "two"))
+    mail = format_patch(tmp_path / "p", "shared/Kconfig.two", old, old.replace("default y", "default y if ("),
+                        "broken")
+    code, _, err = run_review(capsys, mail, tmp_path, tree=root)
+    assert code == 2 and "shared/Kconfig.two:4" in err
