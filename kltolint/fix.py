@@ -285,7 +285,8 @@ class Verification:
         the edit only narrows that entry, so every value, and every finding
         of a forbid rule, stays as it is; the edit closes no dependency loop
         there. None: not proven (the arch is loaded and verified)."""
-        if arch == self.finding.arch or any(analysis.RULE_KINDS[r.kind] is not analysis.FORBID for r in self.rules):
+        if (not inert.SWITCH.on or arch == self.finding.arch
+                or any(analysis.RULE_KINDS[r.kind] is not analysis.FORBID for r in self.rules)):
             return None
         point = self.point
         if point.kind not in ("select", "default", "depends"):

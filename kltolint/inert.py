@@ -52,6 +52,15 @@ _DEFAULTS = frozenset({"default", "def_bool", "def_tristate"})
 MAX_DEPTH = 100  # deeper than this, a symbol may be on (as review.may_be_on)
 
 
+class _Switch:
+    """Whether proofs from the text are used in this process (`--no-text-proofs`: every arch is loaded)."""
+
+    on = True
+
+
+SWITCH = _Switch()
+
+
 @dataclass
 class _Definition:
     """One `config`/`menuconfig` entry of a symbol, as far as being on goes."""

@@ -102,7 +102,8 @@ def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[s
     of the symbols they select) reads a name after it that it did not read
     before, so no loop can close. With rules that read values only (forbid
     rules, the sweep), their findings there are the same before and after."""
-    if len(arches) < 2 or not all(analysis.RULE_KINDS[r.kind] is analysis.FORBID or sweep.is_sweep(r) for r in rules):
+    if not inert.SWITCH.on or len(arches) < 2 or not all(
+            analysis.RULE_KINDS[r.kind] is analysis.FORBID or sweep.is_sweep(r) for r in rules):
         return set()  # one arch is loaded in any case
     changed: set[str] = set()  # names of the entries changed, on either side (a removed line changes the entry after too)
     old_texts: dict[str, str] = {}  # the patched files before the patch

@@ -42,6 +42,15 @@ def _saved_models_in_process(monkeypatch):
     monkeypatch.setattr(Models, "save_detached", Models.save_pending)
 
 
+@pytest.fixture(autouse=True)
+def _text_proofs_on(monkeypatch):
+    """Each test starts with the text proofs on (a CLI run with
+    `--no-text-proofs` turns them off for the rest of its process)."""
+    from kltolint import inert
+
+    monkeypatch.setattr(inert.SWITCH, "on", True)
+
+
 def kernels_dir() -> Path:
     default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kltolint" / "kernels"
     return Path(os.environ.get("KLTOLINT_KERNELS", default))

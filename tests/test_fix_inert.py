@@ -136,3 +136,13 @@ def test_walk_finds_what_a_load_reads_and_the_entry_off_where_no_select_turns_it
         assert walked is not None
         assert walked.record == load.LASTING.load(tree_, arch).record
         assert inert.Facts(walked).may_be_on("HAS_LTO_CLANG") is lto
+
+
+def test_no_text_proofs_verifies_the_fix_on_every_arch_by_loading_it(capsys, tmp_path, loads):
+    root = tree(tmp_path)
+    found = run(capsys, "check", "--tree", str(root), "-q", "--no-cache", "--arch", "arm64")
+    assert "alpha" not in loads
+    loads.clear()
+    argv = ("check", "--tree", str(root), "-q", "--no-cache", "--arch", "arm64", "--no-text-proofs")
+    assert run(capsys, *argv) == found
+    assert "alpha" in loads

@@ -42,7 +42,8 @@ def _tree(tmp_path: Path, arches: dict[str, str]) -> tuple[Path, str]:
     return root, format_patch(tmp_path / "p", "arch/Kconfig", before, after, "arch: LTO links with ld.bfd too")
 
 
-def _reviewed(capsys, tmp_path: Path, monkeypatch, root: Path, mail: str, cpus: int) -> tuple[int, dict, list[str]]:
+def _reviewed(capsys, tmp_path: Path, monkeypatch, root: Path, mail: str, cpus: int,
+              *extra: str) -> tuple[int, dict, list[str]]:
     """The review's JSON with `cpus` cores, and every load (`arch patched?`), workers' included."""
     monkeypatch.setattr(os, "cpu_count", lambda: cpus)
     log = tmp_path / f"loads-{cpus}.log"
@@ -57,7 +58,7 @@ def _reviewed(capsys, tmp_path: Path, monkeypatch, root: Path, mail: str, cpus: 
     monkeypatch.setattr(load.Loader, "load", counted)
     work = tmp_path / f"work-{cpus}"
     work.mkdir()
-    code, out, _ = run_review(capsys, mail, work, "--format", "json", tree=root)
+    code, out, _ = run_review(capsys, mail, work, "--format", "json", *extra, tree=root)
     return code, json.loads(out), sorted(log.read_text().splitlines())
 
 
@@ -163,3 +164,17 @@ def test_a_patch_that_breaks_a_shared_file_is_one_error_from_the_workers(capsys,
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     code, out, err = run_review(capsys, broken, tmp_path, tree=root)
     assert code == 2 and out == "" and err.count("\n") == 1 and "arch/Kconfig" in err
+
+
+def test_no_text_proofs_loads_every_arch_and_says_the_same(capsys, tmp_path, monkeypatch):
+    """`--no-text-proofs`: the arches the text proves unchanged are loaded
+    and checked after all, twice each, with the same verdicts."""
+    plain = {arch: text for arch, text in ARCHES.items() if arch != "cc"}
+    root, mail = _tree(tmp_path, plain)
+    code, doc, loads = _reviewed(capsys, tmp_path, monkeypatch, root, mail, 2)
+    assert {line.split()[0] for line in loads} == {"arm64", "x86"}
+    (tmp_path / "plain").mkdir()
+    again = _reviewed(capsys, tmp_path / "plain", monkeypatch, root, mail, 2, "--no-text-proofs")
+    assert again[:2] == (code, doc)
+    assert again[2] == sorted(f"{arch} {patched}" for arch in sorted([*plain, "arm64", "x86"])
+                              for patched in (False, True))

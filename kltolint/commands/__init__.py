@@ -65,6 +65,20 @@ class Command(Generic[Options]):
 
 # -- what several commands share ----------------------------------------------------------
 
+def add_text_proofs_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-text-proofs", action="store_true",
+                        help="load and check every arch that reads a changed file, instead of proving from the "
+                             "Kconfig text that the change cannot matter where what it edits can never be on "
+                             "(slower; the proofs over-approximate, this is the plain way)")
+
+
+def use_text_proofs(on: bool) -> None:
+    """Whether this run proves arches unchanged from the text (inert.py)."""
+    from kltolint import inert
+
+    inert.SWITCH.on = on
+
+
 def add_rule_pack_arguments(parser: argparse.ArgumentParser) -> None:
     """--rules DIR and --no-builtin-rules: fields `rule_dirs` and `no_builtin_rules`."""
     parser.add_argument("--rules", dest="rule_dirs", action="append", default=[], metavar="DIR",

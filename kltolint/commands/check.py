@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kltolint import output  # light: the formats (CheckOptions.format's type)
-from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules, open_tree
+from kltolint.commands import (Command, ExitCode, add_rule_pack_arguments, add_text_proofs_argument, load_rules,
+                               open_tree, use_text_proofs)
 from kltolint.errors import UserError
 
 # What checking uses is imported when a check runs: `kltolint query` and
@@ -77,6 +78,7 @@ class CheckOptions:
     jobs: int | None
     no_cache: bool
     cache_dir: str | None
+    no_text_proofs: bool
 
 
 def add_arguments(check: argparse.ArgumentParser) -> None:
@@ -111,6 +113,7 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
     fixing.add_argument("--diff", action="store_true",
                         help="print the fixes as a unified diff (for git apply / patch -p1) instead of findings")
     check.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    add_text_proofs_argument(check)
     check.add_argument("-j", "--jobs", type=int, metavar="N",
                        help="arches checked in parallel (default: number of CPUs)")
     check.add_argument("--no-cache", action="store_true",
@@ -123,6 +126,7 @@ def run(opts: CheckOptions) -> ExitCode:
     from kltolint.session import Session
 
     _refuse_conflicts(opts)
+    use_text_proofs(not opts.no_text_proofs)
     rules = _select_rules(opts)
     tree = open_tree(opts.tree, opts.paths)
     arches = _arches(tree, opts)

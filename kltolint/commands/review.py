@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from kltolint.commands import Command, ExitCode, add_rule_pack_arguments, load_rules, open_tree
+from kltolint.commands import (Command, ExitCode, add_rule_pack_arguments, add_text_proofs_argument, load_rules,
+                               open_tree, use_text_proofs)
 from kltolint.errors import UserError
 from kltolint.tree import Tree
 
@@ -57,6 +58,7 @@ class ReviewOptions:
     format: ReviewFormat
     max_patches: int
     quiet: bool
+    no_text_proofs: bool
 
 
 def add_arguments(rev: argparse.ArgumentParser) -> None:
@@ -76,6 +78,7 @@ def add_arguments(rev: argparse.ArgumentParser) -> None:
                      help="refuse a series with more than N patches that change Kconfig files "
                           "(default 50; each costs a load of every arch it touches)")
     rev.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    add_text_proofs_argument(rev)
 
 
 def run(opts: ReviewOptions) -> ExitCode:
@@ -83,6 +86,7 @@ def run(opts: ReviewOptions) -> ExitCode:
     from kltolint.load import load_arch
     from kltolint.progress import StatusLine
 
+    use_text_proofs(not opts.no_text_proofs)
     rules = _select_rules(opts)
     root = open_tree(opts.tree).root
     base, patches = _patches(opts, root)
