@@ -2,29 +2,39 @@
 
 An edit of an entry whose symbol an arch can never set to y or m changes
 nothing on that arch: every configuration, and so every finding of a rule
-that reads values only (the forbid rules), is the same before and after.
-Proving that costs a kconfiglib load of the arch (~0.4 s); here it is
-proven from the files the arch reads, without one: the Big-endian and LTO
-fixes touch entries that only the arches with LTO support can turn on.
+that reads values only (the forbid rules, the sweep), is the same before
+and after. Proving that costs a kconfiglib load of the arch (~0.4 s); here
+it is proven from the files the arch reads, without one: the big-endian and
+LTO fixes touch entries that only the arches with LTO support can turn on.
+Users: fix.Verification.proven_unchanged and review.proven_unchanged;
+`--no-text-proofs` turns both off (SWITCH).
 
 What an arch reads is found as kconfiglib finds it (`walk`): from the top
 Kconfig, every `source` in order, through the same confined reader and
 glob, `$(SRCARCH)`-style variables expanded from the environment a load
-has. Any other macro in a `source` line, a file sourced twice on one path,
-or a `source` of nothing gives up (None): the caller loads the arch.
+has. Any other macro in a `source` line, a variable of that environment set
+in the text, a file sourced twice on one path, or a `source` of nothing
+gives up (None): the caller loads the arch.
 
 `Facts.may_be_on` over-approximates (False is a proof, True proves
 nothing), as review.may_be_on does on a loaded model, reading each
 definition as the lossless layer splits it: a symbol is on only through a
 prompt or a non-n default whose own `depends on` may hold, a `select` or
-`imply` from a symbol that may be on, or membership of a choice. Block
-conditions (`if`, `menu`) only ever remove configurations, so leaving them
-out keeps the proof sound; a line with a macro, or one the expression
-parser does not read, may hold.
+`imply` from a symbol that may be on, membership of a choice, or
+`option env`. Block conditions (`if`, `menu`) only ever remove
+configurations, so leaving them out keeps the proof sound; a line with a
+macro, or one the expression parser does not read, may hold. Where
+source.py and kconfiglib could read a file differently (odd whitespace in
+an indent, a backslash before CRLF, a name made by a macro or by joining
+macros, members sourced into a choice), nothing is proven (`unknown`).
 
 `Facts.may_reach` over-approximates kconfiglib's dependency graph (every
-name on an entry's lines, of its enclosing blocks, and each select into it)
-so that an edit adding names to an entry can be shown to close no loop.
+name on an entry's lines, of the blocks around it and around the `source`
+lines that read its file, a choice's members both ways, every name a
+variable's value holds where a macro is used) so that an edit adding names
+to an entry can be shown to close no loop. `changed_entries` and
+`skeleton` tell what a patch changes; the adversarial cases that shaped
+these rules are in tests/test_inert_adversarial*.py.
 """
 
 from __future__ import annotations
