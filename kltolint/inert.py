@@ -56,9 +56,11 @@ from kltolint.tree import Identity, LoadRecord, Tree
 _SOURCE = re.compile(r'\s*(source|rsource|osource|orsource)\s+"([^"\\]*)"\s*(?:#.*)?')
 _VARIABLE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 _NAME = re.compile(r"[A-Za-z0-9_./-]+")  # kconfiglib's name characters ($ aside: a macro)
-_TYPES_ON = frozenset({"bool", "tristate", "def_bool", "def_tristate"})
-_TYPES_OFF = frozenset({"int", "hex", "string"})
-_DEFAULTS = frozenset({"default", "def_bool", "def_tristate"})
+# kconfiglib's type keywords, `boolean` (bool) and the def_* of every type included.
+_TYPES_ON = frozenset({"bool", "boolean", "tristate", "def_bool", "def_tristate"})
+_TYPES_OFF = frozenset({"int", "hex", "string", "def_int", "def_hex", "def_string"})
+_PROMPTING_TYPES = frozenset({"bool", "boolean", "tristate", "int", "hex", "string"})
+_DEFAULTS = frozenset({"default", "def_bool", "def_tristate", "def_int", "def_hex", "def_string"})
 MAX_DEPTH = 100  # deeper than this, a symbol may be on (as review.may_be_on)
 
 
@@ -108,10 +110,14 @@ class _File:
         self.text = text
         self._facts: _FileFacts | None = None
         found = _INDEXED.findall(text)
-        self.mentions = {name for _, name in found}
+        self.mentions = {name for keyword, name in found if keyword not in _RARE}
         # Names a variable's value holds: what a macro may expand to.
         self.assigned = frozenset(n for value in _ASSIGNMENT.findall(text) for n in _names(value))
-        eager = "\\\n" in text or "\\\r\n" in text or any(not _NAME.fullmatch(name) for name in self.mentions)
+        # A named choice (kconfiglib merges two of one name, across files)
+        # or gsource/grsource (old spellings of osource/orsource) may be
+        # there: source.py's lines tell whether they are (not in a help text).
+        eager = ("\\\n" in text or "\\\r\n" in text or any(not _NAME.fullmatch(name) for name in self.mentions)
+                 or any(keyword in _RARE for keyword, _ in found))
         if eager:
             self.mentions |= set(self.facts.definitions) | set(self.facts.into) | set(self.facts.selects)
         # Whitespace in an indent that kconfiglib counts and source.py does
@@ -159,7 +165,9 @@ class _File:
         return tuple(found)
 
 
-_INDEXED = re.compile(r"^[ \t]*(menuconfig|config|select|imply)[^\S\n]+([^\s#]*)", re.MULTILINE)
+_INDEXED = re.compile(r"^[ \t]*(menuconfig|config|select|imply|choice|gsource|grsource)[^\S\n]+([^\s#]*)",
+                      re.MULTILINE)
+_RARE = frozenset({"choice", "gsource", "grsource"})  # what makes a file unknown, if it is there
 _SOURCE_LINE = re.compile(r"^[ \t]*o?r?source.*", re.MULTILINE)
 _BLOCK_LINE = re.compile(r"^[ \t]*(?:if|menu|choice)\b", re.MULTILINE)
 _ASSIGNMENT = re.compile(r"^[ \t]*[A-Za-z0-9_-]+[ \t]*(?::=|\+=|=)(.*)$", re.MULTILINE)
@@ -477,7 +485,7 @@ def understood(text: str) -> bool:
     return not _file(compat.rewrite(text)).unknown
 
 
-_TYPE_KEYWORDS = frozenset({"bool", "tristate", "string", "int", "hex", "def_bool", "def_tristate"})
+_TYPE_KEYWORDS = _TYPES_ON | _TYPES_OFF
 
 # Property lines of a `config` entry whose change changes that entry alone.
 _ENTRY_PROPERTIES = frozenset({"bool", "tristate", "string", "int", "hex", "def_bool", "def_tristate", "prompt",
@@ -528,7 +536,8 @@ def _scan(source: SourceFile) -> _FileFacts:
     definitions: list[tuple[str, _Definition]] = []
     into: list[tuple[str, str, str]] = []
     reads: list[tuple[str, frozenset[str]]] = []
-    unknown = False
+    # gsource/grsource: a source source.py takes for a property (help lines have no keyword).
+    unknown = any(logical.keyword in ("gsource", "grsource") for logical in source.logical)
     blocks: list[tuple[str, frozenset[str]]] = []  # open if/menu/choice: names their entries read
     for entry in source.entries:
         keyword, words = entry.keyword, entry.header.words()
@@ -551,6 +560,8 @@ def _scan(source: SourceFile) -> _FileFacts:
         # A select or imply line's target is not read by its entry: its condition is.
         names = {n for p in entry.props
                  for n in _names(p.text, skip=2 if p.keyword in ("select", "imply") else 1)}
+        if keyword == "choice" and len(words) > 1:
+            unknown = True  # named: kconfiglib merges it with another of its name, maybe in another file
         if keyword in ("if", "menu", "choice"):
             if keyword == "if":
                 names |= set(_names(entry.header.text, skip=1))
@@ -607,7 +618,7 @@ def _definition(props: Iterable[Logical], in_choice: bool) -> _Definition:
         elif keyword in _TYPES_OFF and out.typed is None:
             out.typed = False
         # A type with anything after it has a prompt (kconfiglib takes an unquoted one too).
-        if (keyword in ("bool", "tristate", "int", "hex", "string") and rest) or keyword == "prompt":
+        if (keyword in _PROMPTING_TYPES and rest) or keyword == "prompt":
             out.prompt = True
         elif keyword in _DEFAULTS and rest:
             out.defaults.append(_split_if(rest)[0])
