@@ -253,13 +253,14 @@ def test_what_held(tmp_path, old):
 # -- the fix's verification (fix.Verification.proven_unchanged) ---------------------------
 
 
-def test_a_fix_proven_on_an_arch_where_it_closes_a_loop(capsys, tmp_path, monkeypatch):
+def _fix_proven(capsys, tmp_path, monkeypatch, alpha: dict[str, str]) -> list[tuple[str, Tree]]:
+    """The arches where the fix is proven unchanged (with the tree it makes),
+    for ld-bfd plus an arch alpha made of `alpha` (paths under arch/alpha)."""
     root = tree_with(TREES / "ld-bfd", tmp_path, {})
     (root / "arch/alpha").mkdir()
-    (root / "arch/alpha/Kconfig").write_text('config ALPHA\n\tdef_bool y\n\nconfig LD_IS_LLD\n\tdef_bool ALPHA_LTO\n\n'
-                                             'if HAS_LTO_CLANG\nsource "arch/alpha/Kconfig.lto"\nendif\n')
-    (root / "arch/alpha/Kconfig.lto").write_text('config ALPHA_LTO\n\tbool "LTO on alpha"\n')
-    proven: list[tuple[str, Tree]] = []  # each arch proven, with the tree the fix makes
+    for rel, text in alpha.items():
+        (root / "arch/alpha" / rel).write_text(text)
+    proven: list[tuple[str, Tree]] = []
     real = fix.Verification.proven_unchanged
 
     def recorded(self: fix.Verification, arch: str) -> fix.ArchVerdict | None:
@@ -271,6 +272,14 @@ def test_a_fix_proven_on_an_arch_where_it_closes_a_loop(capsys, tmp_path, monkey
     monkeypatch.setattr(fix.Verification, "proven_unchanged", recorded)
     main(["check", "--tree", str(root), "-q", "--no-cache", "--arch", "arm64", "--format", "json"])
     capsys.readouterr()
+    return proven
+
+
+def test_a_fix_proven_on_an_arch_where_it_closes_a_loop(capsys, tmp_path, monkeypatch):
+    proven = _fix_proven(capsys, tmp_path, monkeypatch, {
+        "Kconfig": 'config ALPHA\n\tdef_bool y\n\nconfig LD_IS_LLD\n\tdef_bool ALPHA_LTO\n\n'
+                   'if HAS_LTO_CLANG\nsource "arch/alpha/Kconfig.lto"\nendif\n',
+        "Kconfig.lto": 'config ALPHA_LTO\n\tbool "LTO on alpha"\n'})
     # On alpha the fix's `depends on LD_IS_LLD` closes HAS_LTO_CLANG ->
     # LD_IS_LLD -> ALPHA_LTO -> HAS_LTO_CLANG (ALPHA_LTO is sourced inside
     # `if HAS_LTO_CLANG`): not proven there, and nothing proven fails to load.

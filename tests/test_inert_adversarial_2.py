@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from kltolint import fix, review
-from kltolint.cli import main
+from kltolint import review
 from kltolint.patch import apply, parse
 from kltolint.tree import Tree
-from tests.conftest import TREES, format_patch, make_tree, tree_with
+from tests.conftest import format_patch, make_tree
 from tests.test_inert import RULES
-from tests.test_inert_adversarial import TOP, _changed, _failing, _proven, _review
+from tests.test_inert_adversarial import TOP, _changed, _failing, _fix_proven, _proven, _review
 
 # Y is on only where S is defined (arch one): the patch turns its default on.
 OLD_Y = 'config Y\n\tbool "y"\n\tdepends on S\n\tdefault n\n'
@@ -58,28 +57,6 @@ def test_a_name_with_a_dash_or_dot_hides_a_new_read(tmp_path, odd):
 # -- the fix's verification (fix.Verification.proven_unchanged) ---------------------------
 # ld-bfd's finding on arm64 is fixed by `depends on LD_IS_LLD` in HAS_LTO_CLANG
 # (arch/Kconfig); arch alpha, added here, never turns HAS_LTO_CLANG on.
-
-
-def _fix_proven(capsys, tmp_path, monkeypatch, alpha: dict[str, str]) -> list[tuple[str, Tree]]:
-    """The arches where the fix is proven unchanged (with the tree it makes),
-    for ld-bfd plus an arch alpha made of `alpha` (paths under arch/alpha)."""
-    root = tree_with(TREES / "ld-bfd", tmp_path, {})
-    (root / "arch/alpha").mkdir()
-    for rel, text in alpha.items():
-        (root / "arch/alpha" / rel).write_text(text)
-    proven: list[tuple[str, Tree]] = []
-    real = fix.Verification.proven_unchanged
-
-    def recorded(self: fix.Verification, arch: str) -> fix.ArchVerdict | None:
-        verdict = real(self, arch)
-        if verdict is not None and verdict.ok and verdict.reads:
-            proven.append((arch, Tree(self.tree.root, {**self.tree.overlay, **self.new_texts})))
-        return verdict
-
-    monkeypatch.setattr(fix.Verification, "proven_unchanged", recorded)
-    main(["check", "--tree", str(root), "-q", "--no-cache", "--arch", "arm64", "--format", "json"])
-    capsys.readouterr()
-    return proven
 
 
 def test_the_fix_baseline_is_proven_on_alpha(capsys, tmp_path, monkeypatch):
