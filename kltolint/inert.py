@@ -32,9 +32,10 @@ macros, members sourced into a choice), nothing is proven (`unknown`).
 name on an entry's lines, of the blocks around it and around the `source`
 lines that read its file, a choice's members both ways, every name a
 variable's value holds where a macro is used) so that an edit adding names
-to an entry can be shown to close no loop. `changed_entries` and
-`skeleton` tell what a patch changes; the adversarial cases that shaped
-these rules are in tests/test_inert_adversarial*.py.
+to an entry can be shown to close no loop (the fix path). `changed_entries`,
+`skeleton` and `own_reads` tell what a patch changes and what its entries
+read more, line by line (the review path); the adversarial cases that
+shaped these rules are in tests/test_inert_adversarial*.py.
 """
 
 from __future__ import annotations
@@ -381,10 +382,6 @@ class Facts:
     def in_choice(self, name: str) -> bool:
         return any(d.in_choice for scanned in self._mentioning(name) for d in scanned.definitions.get(name, ()))
 
-    def selected_by(self, name: str) -> set[str]:
-        """The targets of `name`'s `select` and `imply` lines."""
-        return {target for scanned in self._mentioning(name) for target in scanned.selects.get(name, ())}
-
     def reads(self, name: str) -> set[str]:
         """Every name the value of `name` may read: on its entries' lines, of
         the blocks around them (in their file, and around the `source`
@@ -524,10 +521,61 @@ def changed_entries(source: SourceFile, lines: Iterable[int]) -> set[str] | None
                 if before.keyword not in ("config", "menuconfig") or not _NAME.fullmatch(before.name):
                     return None
                 names.add(before.name)
-        elif logical.keyword not in _ENTRY_PROPERTIES:
-            return None
+        elif logical.keyword not in _ENTRY_PROPERTIES or not _parses(logical):
+            return None  # not a property kconfiglib would read as written (it may refuse the tree)
         names.add(entry.name)
     return names
+
+
+def _parses(logical: Logical) -> bool:
+    """Does a property line's expression parse (as E.parse reads Kconfig:
+    stricter than kconfiglib, so a line it refuses only proves nothing)?"""
+    code = _STRING.sub('"s"', logical.text).split("#", 1)[0]
+    words = code.split()
+    keyword, rest = words[0], " ".join(words[1:])
+    if keyword == "depends":
+        if not rest.startswith("on "):
+            return False
+        rest = rest[3:]
+    elif keyword in ("select", "imply"):
+        if len(words) < 2 or not _NAME.fullmatch(words[1]):
+            return False
+        rest = "y " + " ".join(words[2:])  # the target checked: what follows is `if COND` or nothing
+    elif keyword in ("help", "---help---", "option", "modules", "transitional"):
+        return True
+    elif not rest:
+        return keyword not in _DEFAULTS and keyword not in ("prompt", "range")  # a bare type is fine
+    parts = [part for part in re.split(r"\s+if\s+|\s+if$", " " + rest.strip() + " ") if part.strip()]
+    if re.search(r"(^|\s)if(\s|$)", rest) and len(parts) < 2:
+        return False  # `... if` with no condition
+    try:
+        for part in parts:
+            if not (part.strip().startswith('"') or keyword == "range"):
+                E.parse(part.strip())
+    except (E.ExprSyntaxError, RecursionError):
+        return False
+    return True
+
+
+def own_reads(source: SourceFile, name: str) -> tuple[set[str], set[tuple[str, str]]]:
+    """What `name`'s entries in `source` read, line by line as kconfiglib
+    links them: the names on its own lines (not select or imply lines) and,
+    for each select or imply, (target, name) for the entry and each name of
+    its condition (the target reads those). No block or macro names: what
+    differs between two versions of a file where only property lines changed."""
+    own: set[str] = set()
+    into: set[tuple[str, str]] = set()
+    for entry in source.entries:
+        if entry.keyword not in ("config", "menuconfig") or entry.name != name:
+            continue
+        for prop in entry.props:
+            if prop.keyword in ("select", "imply"):
+                parts = prop.words()
+                target = parts[1] if len(parts) > 1 else ""
+                into |= {(target, n) for n in (name, *_names(_condition(prop.text)))}
+            else:
+                own |= set(_names(prop.text, skip=1))
+    return own, into
 
 def _scan(source: SourceFile) -> _FileFacts:
     sources: list[tuple[str, str, frozenset[str]]] | None = []

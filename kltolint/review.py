@@ -106,6 +106,7 @@ def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[s
             analysis.RULE_KINDS[r.kind] is analysis.FORBID or sweep.is_sweep(r) for r in rules):
         return set()  # one arch is loaded in any case
     changed: set[str] = set()  # names of the entries changed, on either side (a removed line changes the entry after too)
+    sources: list[tuple[SourceFile, SourceFile]] = []
     old_texts: dict[str, str] = {}  # the patched files before the patch
     for fp in patch.files:
         if not is_kconfig(fp.path):
@@ -125,6 +126,15 @@ def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[s
         if old is None or new is None:
             return set()
         changed |= old | new
+        sources.append((old_source, new_source))
+    # A loop the patch closes needs an entry that reads more after it (on its
+    # own lines, or through a select or imply it makes): none may. Compared
+    # line by line, as kconfiglib links them.
+    for old_source, new_source in sources:
+        for name in changed:
+            (old_own, old_into), (new_own, new_into) = inert.own_reads(old_source, name), inert.own_reads(new_source, name)
+            if new_own - old_own or new_into - old_into:
+                return set()
     if not changed:
         return set(arches)  # the same entries, the same way: nothing to prove per arch
     out = set()
@@ -135,14 +145,9 @@ def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[s
             continue
         old_facts = inert.Facts(new_walk, {rel: t for rel, t in old_texts.items() if rel in new_walk.files})
         new_facts = inert.Facts(new_walk)
-        if any(facts.may_be_on(n) or facts.numeric(n) or facts.in_choice(n)
-               for n in changed for facts in (old_facts, new_facts)):
-            continue  # may be on; or a value that counts while off; or a choice's member
-        # A loop the patch closes needs a symbol whose value reads more after
-        # it (a changed entry, or the target of a select in one): none may.
-        grown = changed | {t for n in changed for facts in (old_facts, new_facts) for t in facts.selected_by(n)}
-        if not any(new_facts.reads(n) - old_facts.reads(n) for n in grown):
-            out.add(arch)
+        if not any(facts.may_be_on(n) or facts.numeric(n) or facts.in_choice(n)
+                   for n in changed for facts in (old_facts, new_facts)):
+            out.add(arch)  # never on (and no value that counts while off, no choice's member)
     return out
 
 
