@@ -63,6 +63,7 @@ _TYPES_OFF = frozenset({"int", "hex", "string", "def_int", "def_hex", "def_strin
 _PROMPTING_TYPES = frozenset({"bool", "boolean", "tristate", "int", "hex", "string"})
 _DEFAULTS = frozenset({"default", "def_bool", "def_tristate", "def_int", "def_hex", "def_string"})
 MAX_DEPTH = 100  # deeper than this, a symbol may be on (as review.may_be_on)
+MACRO = "$"  # in a block's names: the block reads a macro (no symbol is named so)
 
 
 class _Switch:
@@ -393,6 +394,8 @@ class Facts:
                 out |= facts.reads[name] | self._inherited[id(seen)]
             if name in facts.macro_readers:
                 out |= self._assigned
+        if MACRO in out:  # a block around it (maybe in another file) reads a macro
+            out |= self._assigned
         return out
 
     def may_be_on(self, name: str, seen: dict[str, bool] | None = None) -> bool:
@@ -613,6 +616,8 @@ def _scan(source: SourceFile) -> _FileFacts:
         if keyword in ("if", "menu", "choice"):
             if keyword == "if":
                 names |= set(_names(entry.header.text, skip=1))
+            if any("$" in line.text for line in (entry.header, *entry.props)):
+                names.add(MACRO)  # `if $(T)`: what T expands to is read by everything in the block
             if keyword == "choice":
                 members.append([])
             blocks.append((keyword, frozenset(names)))

@@ -151,3 +151,11 @@ def test_when_every_arch_is_unchanged_one_that_reads_the_patched_file_parses_it(
                         "broken")
     code, _, err = run_review(capsys, mail, tmp_path, tree=root)
     assert code == 2 and "shared/Kconfig.two:4" in err
+
+
+def test_an_entry_in_a_block_of_a_macro_reads_what_the_macro_may_expand_to(tmp_path):
+    """`if $(T)` with `T := A`: kconfiglib gives B the dependency A (round 4
+    found the fix path held here only because LD_IS_LLD had a macro line)."""
+    facts = _facts(tmp_path, 'T := A\nif $(T)\nconfig B\n\tbool "b"\nendif\nconfig A\n\tbool "a"\n\tdepends on B\n')
+    assert "A" in facts.reads("B")
+    assert facts.may_reach({"B"}, {"A"})
