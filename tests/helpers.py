@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +35,15 @@ def cli_error(capsys, *argv: object) -> str:
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
     return err
+
+
+def fresh_collector() -> None:
+    """No earlier test's temporary parse alive, so that a lasting parse is
+    frozen (compat.KconfigRuntime): an in-process `ask` freezes whatever is
+    alive when it ends (commands/ask.py), garbage of an earlier test included,
+    which no collection frees after that."""
+    gc.unfreeze()
+    gc.collect()
 
 
 def demo_model(tmp_path: Path, kconfig: str | dict[str, str], arch: str = "demo") -> ArchModel:

@@ -18,6 +18,7 @@ from kltolint.session import Session, run_together
 from kltolint.suppress import Suppression, in_record
 from kltolint.tree import Tree, identity_of
 from tests.conftest import TREES, make_tree
+from tests.helpers import fresh_collector
 
 
 def test_rewrite_keeps_line_count_and_other_lines():
@@ -142,6 +143,7 @@ def test_a_temporary_load_before_a_lasting_one_is_never_frozen(fixture_tree):
 
 
 def test_a_lasting_load_alone_is_frozen(fixture_tree):
+    fresh_collector()
     frozen = gc.get_freeze_count()
     kconf, _ = LASTING.kconfig(fixture_tree("arm64-big-endian/before"), "arm64")
     assert gc.get_freeze_count() > frozen

@@ -462,7 +462,8 @@ def test_an_edit_point_whose_line_is_gone_cannot_be_fixed():
 
 # Records built and filled in place while encoding or searching; every other
 # dataclass of the engine is a value (DEVELOPERS.md: frozen dataclasses for values).
-MUTABLE = {"kltolint.logic.encoder.SymEnc", "kltolint.logic.encoder.Encoder", "kltolint.analysis.Overrides"}
+MUTABLE = {"kltolint.logic.encoder.SymEnc", "kltolint.logic.encoder.Encoder",
+           "kltolint.logic.bound.BoundEncoder", "kltolint.analysis.Overrides"}
 
 
 def test_every_dataclass_of_the_engine_is_frozen_but_its_working_records():

@@ -15,6 +15,7 @@ from kltolint.load import LASTING, TEMPORARY, environment
 from kltolint import tree as tree_module
 from kltolint.tree import Tree
 from tests.conftest import make_tree
+from tests.helpers import fresh_collector
 
 
 def _gen0_collections(during):
@@ -44,7 +45,7 @@ def test_a_lasting_parse_is_frozen_before_the_collector_scans_it(tmp_path):
     """The GC is off while kconfiglib parses; were it back on before the
     freeze, its first collection would scan every object the parse made."""
     tree = _many_symbols(tmp_path)
-    gc.collect()  # no temporary parse of an earlier test alive: the lasting one is frozen
+    fresh_collector()
     frozen = gc.get_freeze_count()
     kconf, sizes = _gen0_collections(lambda: LASTING.kconfig(tree, "demo")[0])
     assert gc.get_freeze_count() > frozen + 30_000

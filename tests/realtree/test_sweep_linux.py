@@ -61,3 +61,20 @@ def test_conf_tool_warns_for_every_witness(version, index, tmp_path):
         # version window, probe answers) may need another one than those
         # replayed here (clang-19, or the host's gcc 12).
         assert finding.witness.assumptions, (arch, finding.message, finding.witness)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("arch", ["arm64", "x86", "s390"])
+def test_the_bound_settles_nothing_the_exact_encoding_would_find(version, arch):
+    """The sweep asks the exact encoding only what logic.BoundEncoder leaves
+    open: on real arches that is the same set of selects as asking it all,
+    and the bound leaves few open."""
+    from kltolint import sweep
+    from kltolint.findings import Stats
+    from kltolint.logic import BoundEncoder, Encoder
+
+    model = load_arch(Tree(real_tree(version)), arch)
+    candidates = sweep._candidates(model, None, Stats())
+    open_ = sweep._not_refuted(BoundEncoder(model), candidates)
+    assert sweep._not_refuted(Encoder(model), open_) == sweep._not_refuted(Encoder(model), candidates)
+    assert len(open_) < len(candidates) / 10, (len(open_), len(candidates))
