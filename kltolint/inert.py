@@ -98,6 +98,7 @@ class _FileFacts:
     selects: dict[str, frozenset[str]]  # symbol -> the targets of its select/imply lines here
     macro_readers: frozenset[str]  # symbols with a macro on a line here (they may read what it expands to)
     unknown: bool  # a name made by a macro
+    assigned: frozenset[str]  # the names variables' values hold here (what a macro may expand to)
 
 
 class _File:
@@ -113,8 +114,6 @@ class _File:
         self._facts: _FileFacts | None = None
         found = _INDEXED.findall(text)
         self.mentions = {name for keyword, name in found if keyword not in _RARE}
-        # Names a variable's value holds: what a macro may expand to.
-        self.assigned = frozenset(n for value in _ASSIGNMENT.findall(text) for n in _names(value))
         # A named choice (kconfiglib merges two of one name, across files)
         # or gsource/grsource (old spellings of osource/orsource) may be
         # there: source.py's lines tell whether they are (not in a help text).
@@ -139,6 +138,14 @@ class _File:
         """Nothing is proven where this file is read (see __init__; and a
         `source` inside a choice, seen once scanned)."""
         return self._unknown or (self._facts is not None and self._facts.unknown)
+
+    @property
+    def assigned(self) -> frozenset[str]:
+        """Names a variable's value holds: what a macro may expand to. Read
+        off the lines kconfiglib parses (scanned, where a line may be an
+        assignment): a line of a help text, or the rest of a joined line,
+        that looks like one is not."""
+        return self.facts.assigned if _ASSIGNMENT.search(self.text) else frozenset()
 
     @property
     def facts(self) -> _FileFacts:
@@ -173,6 +180,7 @@ _RARE = frozenset({"choice", "gsource", "grsource"})  # what makes a file unknow
 _SOURCE_LINE = re.compile(r"^[ \t]*o?r?source.*", re.MULTILINE)
 _BLOCK_LINE = re.compile(r"^[ \t]*(?:if|menu|choice)\b", re.MULTILINE)
 _ASSIGNMENT = re.compile(r"^[ \t]*[A-Za-z0-9_-]+[ \t]*(?::=|\+=|=)(.*)$", re.MULTILINE)
+_ASSIGNMENT_LINE = re.compile(r"[ \t]*[A-Za-z0-9_-]+[ \t]*(?::=|\+=|=)(.*)")
 _VARIABLE_SET = re.compile(r"^[ \t]*([A-Za-z0-9_-]+)[ \t]*(?::=|\+=|=)", re.MULTILINE)
 _EXPRESSION_LINE = re.compile(r"^[ \t]*(?:depends|select|imply|default|def_bool|def_tristate|bool|tristate|prompt|"
                               r"range|visible|if|menu|config|menuconfig)\b.*$", re.MULTILINE)
@@ -362,7 +370,15 @@ class Facts:
             self._inherited[id(scanned)] = self._inherited.get(id(scanned), frozenset()) | walked.inherited.get(
                 rel, frozenset())
         self.unknown = any(scanned.unknown for scanned in files.values())  # nothing is proven then
-        self._assigned = frozenset().union(*(scanned.assigned for scanned in files.values()))
+        self._files_read = files.values()
+        self._assigned_names: frozenset[str] | None = None
+
+    @property
+    def _assigned(self) -> frozenset[str]:
+        """What any variable's value holds (asked where a macro is read: few files are scanned for it)."""
+        if self._assigned_names is None:
+            self._assigned_names = frozenset().union(*(scanned.assigned for scanned in self._files_read))
+        return self._assigned_names
 
     def _files(self, name: str) -> Iterator[_File]:
         present = self._present
@@ -657,7 +673,10 @@ def _scan(source: SourceFile) -> _FileFacts:
         selects.setdefault(selector, set()).add(target)
     return _FileFacts(None if sources is None else tuple(sources), {k: tuple(v) for k, v in by_name.items()},
                       {k: tuple(v) for k, v in into_by.items()}, {k: frozenset(v) for k, v in reads_by.items()},
-                      {k: frozenset(v) for k, v in selects.items()}, frozenset(macro_readers), unknown)
+                      {k: frozenset(v) for k, v in selects.items()}, frozenset(macro_readers), unknown,
+                      frozenset(n for logical in source.logical if logical.kind == "property"
+                                for match in [_ASSIGNMENT_LINE.fullmatch(logical.text)] if match
+                                for n in _names(match.group(1))))
 
 
 def _definition(props: Iterable[Logical], in_choice: bool) -> _Definition:

@@ -159,3 +159,17 @@ def test_an_entry_in_a_block_of_a_macro_reads_what_the_macro_may_expand_to(tmp_p
     facts = _facts(tmp_path, 'T := A\nif $(T)\nconfig B\n\tbool "b"\nendif\nconfig A\n\tbool "a"\n\tdepends on B\n')
     assert "A" in facts.reads("B")
     assert facts.may_reach({"B"}, {"A"})
+
+
+def test_a_macro_reads_the_values_of_variables_not_what_looks_like_one(tmp_path):
+    """An entry with a macro may read any name a variable's value holds,
+    also on the joined rest of an assignment; a help text's line or the rest
+    of a joined `select` that look like an assignment set no variable (7.3's
+    drivers/watchdog/Kconfig joins `... if \\` onto `GOV_NOOP=n && GOV_DUMP=n`,
+    and read as one, every arch's LD_IS_LLD could reach HAS_LTO_CLANG)."""
+    entries = 'config M\n\tdef_bool $(success,true)\nconfig T\n\tbool "t"\nconfig V\n\tbool\n'
+    joined_select = 'config U\n\tbool "u"\n\tselect V if \\\n\t\tV=n || T=y\n'
+    help_text = 'config W\n\tbool "w"\n\thelp\n\t  X = T is no variable.\n'
+    for name, text in (("joined", joined_select), ("help", help_text)):
+        assert not _facts(tmp_path / name, entries + text).may_reach({"M"}, {"T"}), name
+    assert _facts(tmp_path / "assigned", "X := a \\\n\tT\n" + entries).may_reach({"M"}, {"T"})
