@@ -112,6 +112,7 @@ class _File:
     def __init__(self, text: str) -> None:
         self.text = text
         self._facts: _FileFacts | None = None
+        self._assigned: frozenset[str] | None = None
         found = _INDEXED.findall(text)
         self.mentions = {name for keyword, name in found if keyword not in _RARE}
         # A named choice (kconfiglib merges two of one name, across files)
@@ -145,7 +146,9 @@ class _File:
         off the lines kconfiglib parses (scanned, where a line may be an
         assignment): a line of a help text, or the rest of a joined line,
         that looks like one is not."""
-        return self.facts.assigned if _ASSIGNMENT.search(self.text) else frozenset()
+        if self._assigned is None:  # files repeat across arches: asked once
+            self._assigned = self.facts.assigned if _ASSIGNMENT.search(self.text) else frozenset()
+        return self._assigned
 
     @property
     def facts(self) -> _FileFacts:
