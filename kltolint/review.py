@@ -45,6 +45,9 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
     overlay: dict[str, str | None] = dict(tree.overlay)
     rules, sweeps = sweep.split(rules)  # the sweep runs on what each patch touches only
     before_session = Session(tree, rules, load)
+    # arch -> what its latest load read: an earlier patch of the series may
+    # make an arch read another arch's files, which the path alone does not tell.
+    reads: dict[str, frozenset[str]] = {}
     out = []
     for patch in patches:
         after_overlay = apply(Tree(tree.root, overlay), patch)
@@ -54,7 +57,8 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
         if not touched:
             out.append(PatchReview(patch, (), (), "touches no Kconfig file: nothing to check"))
         else:
-            arches = sorted({a for path in touched for a in tree.arches_reading(path)})
+            arches = sorted({a for path in touched for a in tree.arches_reading(path)}
+                            | {a for a, files in reads.items() if not files.isdisjoint(touched)})
             # Arches where the patch provably changes nothing are not loaded;
             # one arch is, in any case, so that the patched tree is parsed.
             unchanged = proven_unchanged(before_session.tree, after_tree, patch, arches, rules + sweeps)
@@ -80,6 +84,8 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
                     introduced += _sweep_fixer(after_session, rules + sweeps, verdicts).attach(added)
             out.append(PatchReview(patch, tuple(sorted(introduced, key=Finding.sort_key)),
                                    tuple(sorted(removed, key=Finding.sort_key))))
+        reads.update(before_session.read)
+        reads.update(after_session.read)
         overlay = after_overlay
         before_session = after_session
     return out

@@ -87,6 +87,7 @@ class Session:
         self._loaded: dict[str, Loaded] = {}
         self._findings: dict[str, list[Finding]] = {}
         self.stats: dict[str, Stats] = {}  # arches computed (not cached) in this session
+        self.read: dict[str, frozenset[str]] = {}  # arch -> the files its load read (arches computed here)
         self.suppressions: dict[str, list[Suppression]] = {}
         self.extra: ArchExtra | None = None  # run with each arch computed from now on
         self.follow: FollowUp | None = None  # run after each arch checked in a worker of `run_together`
@@ -185,6 +186,7 @@ class Session:
             self._extra_found[arch] = (self.extra, extra)
         self.suppressions[arch] = list(manifest.suppressions)
         self.stats[arch] = stats
+        self.read[arch] = frozenset(manifest.files)
         if not self.tree.overlay:  # what was analysed on disk (fix.write_atomic compares)
             for rel, identity in manifest.files.items():
                 self.tree.identities.setdefault(rel, identity)

@@ -191,3 +191,20 @@ def test_patch_adding_a_sourced_file(capsys, tmp_path):
     patch = kconfig_patch(BASE, sourced) + new_file_patch("new/Kconfig", 'config B\n\tbool "b"\n')
     code, out, err = review(capsys, patch, tmp_path, tree=root)
     assert code == 0 and "0 introduced" in out and "Traceback" not in err
+
+
+def test_a_series_that_makes_an_arch_read_another_arch_file_reviews_both(capsys, tmp_path):
+    """Patch 1 makes arm64 source a file under arch/x86/; patch 2 breaks arm64
+    through that file. By its path the file is x86's: the arches whose load
+    read it are reviewed too, or the break goes unseen."""
+    shared = 'config SHARED_X\n\tbool "x"\n'
+    tree = make_tree(tmp_path / "tree", {**{str(p.relative_to(AFTER)): p.read_text() for p in AFTER.rglob("*")
+                                            if p.is_file()}, "arch/x86/Kconfig.shared": shared})
+    sourcing = ARM64 + 'source "arch/x86/Kconfig.shared"\n'
+    first = format_patch(tmp_path / "1", "arch/arm64/Kconfig", ARM64, sourcing, "arm64: read a shared file")
+    second = format_patch(tmp_path / "2", "arch/x86/Kconfig.shared", shared,
+                          shared + "\tselect ARCH_SUPPORTS_LTO_CLANG\n", "x86: select LTO support")
+    code, out, _ = review(capsys, first + second, tmp_path, tree=tree)
+    assert "patch 1 ([PATCH] arm64: read a shared file): 0 introduced, 0 removed" in out
+    assert "patch 2 ([PATCH] x86: select LTO support): 1 introduced, 0 removed" in out
+    assert code == 1
