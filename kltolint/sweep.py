@@ -118,7 +118,7 @@ def check(model: ArchModel, rule: Rule, sources: Sources, stats: Stats | None = 
     candidates = _candidates(model, scope, stats)
     stats.solved += len(candidates)
     # Most selects are met whatever the configuration: a bound of the
-    # semantics (logic.BoundEncoder, a third of the exact circuit) refutes
+    # semantics (logic.BoundEncoder, about half the exact circuit) refutes
     # them; only the rest are asked of the exact encoding.
     open_ = _not_refuted(BoundEncoder(model), candidates)
     stats.encode += time.perf_counter() - started
