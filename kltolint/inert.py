@@ -25,13 +25,18 @@ prompt or a non-n default whose own `depends on` may hold, a `select` or
 configurations, so leaving them out keeps the proof sound; a line with a
 macro, or one the expression parser does not read, may hold. Where
 source.py and kconfiglib could read a file differently (odd whitespace in
-an indent, a backslash before CRLF, a name made by a macro or by joining
-macros, members sourced into a choice), nothing is proven (`unknown`).
+an indent, a vertical tab or form feed anywhere, a backslash before a CR, a
+name made by a macro or by joining macros, also in a variable's value or
+across a joined line, a first token holding a macro such as `help$(E)`,
+`help` spelled with other dashes, `$(lineno)` or `$(filename)`, a name
+kltolint gives a probe, members sourced into a choice), nothing is proven
+(`unknown`), and the walk gives up where such a file is read.
 
 `Facts.may_reach` over-approximates kconfiglib's dependency graph (every
 name on an entry's lines, of the blocks around it and around the `source`
 lines that read its file, a choice's members both ways, every name a
-variable's value holds where a macro is used) so that an edit adding names
+variable's value or the load's environment holds where a macro is used,
+MODULES where `m` is) so that an edit adding names
 to an entry can be shown to close no loop (the fix path). `changed_entries`,
 `skeleton` and `own_reads` tell what a patch changes and what its entries
 read more, line by line (the review path); the adversarial cases that
@@ -99,6 +104,7 @@ class _FileFacts:
     macro_readers: frozenset[str]  # symbols with a macro on a line here (they may read what it expands to)
     unknown: bool  # a name made by a macro
     assigned: frozenset[str]  # the names variables' values hold here (what a macro may expand to)
+    variables: frozenset[str]  # the variables it sets
 
 
 class _File:
@@ -118,7 +124,8 @@ class _File:
         # A named choice (kconfiglib merges two of one name, across files)
         # or gsource/grsource (old spellings of osource/orsource) may be
         # there: source.py's lines tell whether they are (not in a help text).
-        eager = ("\\\n" in text or "\\\r\n" in text or any(not _NAME.fullmatch(name) for name in self.mentions)
+        eager = ("\\\n" in text or "\\\r\n" in text or "$(" in text
+                 or any(not _NAME.fullmatch(name) for name in self.mentions)
                  or any(keyword in _RARE for keyword, _ in found))
         if eager:
             self.mentions |= set(self.facts.definitions) | set(self.facts.into) | set(self.facts.selects)
@@ -129,10 +136,15 @@ class _File:
         # So could a backslash before CRLF (source.py joins the lines, kconfiglib does not).
         # A macro joined to a name, or to another macro, in a line kconfiglib
         # reads as an expression makes a name the text does not hold.
-        self._unknown = (bool(_ODD_SPACE.search(text)) or "\\\r\n" in text
+        # So do: a vertical tab or form feed anywhere (kconfiglib's \s, not
+        # source.py's), a help keyword spelled with other dashes (kconfiglib's
+        # old-tools fallback), a macro kconfiglib expands to what no text holds
+        # ($(lineno), $(filename)), and a name kltolint gives a probe.
+        self._unknown = (bool(_ODD_SPACE.search(text)) or "\\\r" in text or bool(_ODD_SPELLING.search(text))
                          or any(_joins_macro(line) for line in _EXPRESSION_LINE.findall(text) if "$(" in line)
                          or (eager and self.facts.unknown))
-        self.variables = frozenset(_VARIABLE_SET.findall(text))  # variables it sets
+        # The variables it sets (SRCARCH set in the text wins over the environment).
+        self.variables = frozenset(_VARIABLE_SET.findall(text)) | (self.facts.variables if eager else frozenset())
 
     @property
     def unknown(self) -> bool:
@@ -147,7 +159,8 @@ class _File:
         assignment): a line of a help text, or the rest of a joined line,
         that looks like one is not."""
         if self._assigned is None:  # files repeat across arches: asked once
-            self._assigned = self.facts.assigned if _ASSIGNMENT.search(self.text) else frozenset()
+            maybe = _ASSIGNMENT.search(self.text) or "\\\n" in self.text  # an assignment may be joined
+            self._assigned = self.facts.assigned if maybe else frozenset()
         return self._assigned
 
     @property
@@ -183,11 +196,23 @@ _RARE = frozenset({"choice", "gsource", "grsource"})  # what makes a file unknow
 _SOURCE_LINE = re.compile(r"^[ \t]*o?r?source.*", re.MULTILINE)
 _BLOCK_LINE = re.compile(r"^[ \t]*(?:if|menu|choice)\b", re.MULTILINE)
 _ASSIGNMENT = re.compile(r"^[ \t]*[A-Za-z0-9_-]+[ \t]*(?::=|\+=|=)(.*)$", re.MULTILINE)
-_ASSIGNMENT_LINE = re.compile(r"[ \t]*[A-Za-z0-9_-]+[ \t]*(?::=|\+=|=)(.*)")
+_ASSIGNMENT_LINE = re.compile(r"[ \t]*([A-Za-z0-9_-]+)[ \t]*(?::=|\+=|=)(.*)")
+_FIRST_TOKEN = re.compile(r"\s*([A-Za-z0-9_$-]+)")  # kconfiglib's _command_match
+_ID_TOKEN = re.compile(r"\s*([A-Za-z0-9_$/.-]+)")  # kconfiglib's _id_keyword_match
 _VARIABLE_SET = re.compile(r"^[ \t]*([A-Za-z0-9_-]+)[ \t]*(?::=|\+=|=)", re.MULTILINE)
 _EXPRESSION_LINE = re.compile(r"^[ \t]*(?:depends|select|imply|default|def_bool|def_tristate|bool|tristate|prompt|"
                               r"range|visible|if|menu|config|menuconfig)\b.*$", re.MULTILINE)
 _NAME_CHARACTER = re.compile(r"[A-Za-z0-9_./$-]")
+
+
+def _macro_end(code: str, start: int) -> int:
+    """Where the macro at `start` (`$(`) closes; -1: it does not."""
+    depth = 0
+    for at in range(start + 1, len(code)):
+        depth += {"(": 1, ")": -1}.get(code[at], 0)
+        if depth == 0:
+            return at
+    return -1
 
 
 def _joins_macro(line: str) -> bool:
@@ -197,12 +222,7 @@ def _joins_macro(line: str) -> bool:
     code = _STRING.sub(" ", line)
     start = code.find("$(")
     while start != -1:
-        depth, end = 0, -1
-        for at in range(start + 1, len(code)):
-            depth += {"(": 1, ")": -1}.get(code[at], 0)
-            if depth == 0:
-                end = at
-                break
+        end = _macro_end(code, start)
         if end < 0:
             return True
         around = (code[start - 1] if start else " ") + (code[end + 1] if end + 1 < len(code) else " ")
@@ -211,6 +231,8 @@ def _joins_macro(line: str) -> bool:
         start = code.find("$(", end + 1)
     return False
 _ODD_SPACE = re.compile(r"^[ \t]*(?:[^\S \t\n\r]|\r(?!\n))", re.MULTILINE)  # in a line's indent
+_ODD_SPELLING = re.compile(r"[\v\f]|^[ \t]*(?!---help---[ \t]*\r?$)(?:-+help-*|help-+)[ \t]*\r?$|\$\((?:lineno|filename)\)|"
+                           + compat.PROBE_PREFIX, re.MULTILINE)
 
 # Each text seen once a process (a tree's ~1,600 files, and each patched
 # version), and the files that may define, select or be selected as each
@@ -237,6 +259,7 @@ class Walked:
     record: LoadRecord
     files: dict[str, _File]
     inherited: dict[str, frozenset[str]]
+    environment: frozenset[str] = frozenset()  # the names the load's variables hold (SRCARCH: the arch)
 
 
 def walk(tree: Tree, arch: str) -> Walked | None:
@@ -304,7 +327,10 @@ def _walk(tree: Tree, arch: str) -> Walked | None:
         inherited[rel] = inherited.get(rel, frozenset()) | blocks
     record = LoadRecord(tuple(files.items()), tuple(sorted(dict(top.globs).items())),
                         tuple((rel, text) for rel, text in texts.items() if "kltolint:" in text))
-    return Walked(record, scanned, inherited)
+    # A tool's placeholder (`<CC>`) reads nothing: `<` and `>` leave any
+    # expression it is in unparsable.
+    held = frozenset(n for value in env.values() if not value.startswith("<") for n in _names(value))
+    return Walked(record, scanned, inherited, held)
 
 
 def _follow(tree: Tree, reader: compat.TreeReader, rel: str, env: dict[str, str],
@@ -319,8 +345,8 @@ def _follow(tree: Tree, reader: compat.TreeReader, rel: str, env: dict[str, str]
         compat.check_transitional(text, rel)
     scanned = _file(compat.rewrite(text))  # what kconfiglib parses
     sources = scanned.sources
-    if sources is None:
-        return None
+    if sources is None or scanned.unknown:
+        return None  # its `source` lines may be read otherwise too
     prefix = str(tree.root) + os.sep
     files: list[tuple[str, Identity, str, _File, frozenset[str]]] = [(rel, identity, text, scanned, frozenset())]
     globs: list[tuple[str, tuple[str, ...]]] = []
@@ -374,13 +400,14 @@ class Facts:
                 rel, frozenset())
         self.unknown = any(scanned.unknown for scanned in files.values())  # nothing is proven then
         self._files_read = files.values()
+        self._environment = walked.environment
         self._assigned_names: frozenset[str] | None = None
 
     @property
     def _assigned(self) -> frozenset[str]:
         """What any variable's value holds (asked where a macro is read: few files are scanned for it)."""
         if self._assigned_names is None:
-            self._assigned_names = frozenset().union(*(scanned.assigned for scanned in self._files_read))
+            self._assigned_names = self._environment.union(*(scanned.assigned for scanned in self._files_read))
         return self._assigned_names
 
     def _files(self, name: str) -> Iterator[_File]:
@@ -608,6 +635,7 @@ def _scan(source: SourceFile) -> _FileFacts:
     reads: list[tuple[str, frozenset[str]]] = []
     # gsource/grsource: a source source.py takes for a property (help lines have no keyword).
     unknown = any(logical.keyword in ("gsource", "grsource") for logical in source.logical)
+    assignments = _assignments(source)
     blocks: list[tuple[str, frozenset[str]]] = []  # open if/menu/choice: names their entries read
     for entry in source.entries:
         keyword, words = entry.keyword, entry.header.words()
@@ -676,10 +704,33 @@ def _scan(source: SourceFile) -> _FileFacts:
         selects.setdefault(selector, set()).add(target)
     return _FileFacts(None if sources is None else tuple(sources), {k: tuple(v) for k, v in by_name.items()},
                       {k: tuple(v) for k, v in into_by.items()}, {k: frozenset(v) for k, v in reads_by.items()},
-                      {k: frozenset(v) for k, v in selects.items()}, frozenset(macro_readers), unknown,
-                      frozenset(n for logical in source.logical if logical.kind == "property"
-                                for match in [_ASSIGNMENT_LINE.fullmatch(logical.text)] if match
-                                for n in _names(match.group(1))))
+                      {k: frozenset(v) for k, v in selects.items()}, frozenset(macro_readers),
+                      unknown or any(_odd_logical(logical) for logical in source.logical),
+                      frozenset(n for _, value in assignments for n in _names(value)),
+                      frozenset(name for name, _ in assignments))
+
+
+def _assignments(source: SourceFile) -> list[tuple[str, str]]:
+    """(variable, value) of each assignment kconfiglib parses (joined lines
+    joined; not in help texts)."""
+    return [(match.group(1), match.group(2)) for logical in source.logical if logical.kind == "property"
+            for match in [_ASSIGNMENT_LINE.fullmatch(logical.text)] if match]
+
+
+def _odd_logical(logical: Logical) -> bool:
+    """A line kconfiglib and source.py may read otherwise: its first token
+    holds a macro (kconfiglib's token takes `$`: `help$(E) := y` is an
+    assignment to it, a help keyword to source.py; `$(X)_Y := v` sets a
+    variable no text names), or a macro on it is joined to a name or to
+    another macro (also in a variable's value, or across a `\\`). A line
+    that is one macro alone is none of these."""
+    if logical.kind not in ("entry", "property") or "$(" not in logical.text:
+        return False
+    code = _STRING.sub(" ", logical.text).strip()
+    if code.startswith("$(") and _macro_end(code, 0) == len(code) - 1:
+        return False  # a bare macro (`$(error-if,...)`): kconfiglib expands it for its effect, to nothing
+    first = _FIRST_TOKEN.match(logical.text)
+    return (first is not None and "$" in first.group(1)) or _joins_macro(logical.text)
 
 
 def _definition(props: Iterable[Logical], in_choice: bool) -> _Definition:
@@ -713,8 +764,15 @@ def _names(text: str, skip: int = 0) -> Iterator[str]:
     """The names on a line, after its first `skip` words (strings out first:
     a `#` in one starts no comment)."""
     code = _STRING.sub(" ", text).split("#", 1)[0]
-    for word in _NAME.findall(" ".join(code.split()[skip:])):
-        if word not in _NOT_NAMES:  # digits too: `config 1` is a symbol to kconfiglib
+    for index in range(skip):  # tokens as kconfiglib reads them: `if(A)`, `def_bool!A` hold A
+        token = (_FIRST_TOKEN if index == 0 else _ID_TOKEN).match(code)
+        if token is None:
+            break
+        code = code[token.end():]
+    for word in _NAME.findall(code):
+        if word == "m":
+            yield "MODULES"  # kconfiglib reads `m` in a condition as `m && MODULES`
+        elif word not in _NOT_NAMES:  # digits too: `config 1` is a symbol to kconfiglib
             yield word
 
 

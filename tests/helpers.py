@@ -46,6 +46,15 @@ def fresh_collector() -> None:
     gc.collect()
 
 
+def same_reads(record: object) -> tuple[object, ...]:
+    """A load record without the files' ctimes: a hard-link copy of a shared
+    tree (another test's, running meanwhile) moves them."""
+    from kltolint.tree import LoadRecord
+
+    assert isinstance(record, LoadRecord)
+    return (tuple((rel, identity[:2] + identity[3:]) for rel, identity in record.files), record.globs, record.marked)
+
+
 def demo_model(tmp_path: Path, kconfig: str | dict[str, str], arch: str = "demo") -> ArchModel:
     """The model of a tree whose top Kconfig is `kconfig` (or whose files, path -> text, are)."""
     files = {"Kconfig": kconfig} if isinstance(kconfig, str) else kconfig
