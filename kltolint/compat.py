@@ -78,6 +78,15 @@ def rewrite(text: str) -> str:
 _TYPE_WORDS = frozenset({"bool", "tristate", "int", "hex", "string"})
 
 
+def check_probe_names(text: str, rel: str) -> None:
+    """A name kltolint gives a probe (`KLTO_PROBE_<n>`) is refused in the
+    text: defined or read there, the model would take it for a probe's
+    answer (and a probe for it), which the conf tool does not."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if PROBE_PREFIX in line:
+            raise UserError(f"{PROBE_PREFIX}<n> names are kltolint's own (its probes): rename the symbol", rel, number)
+
+
 def check_transitional(text: str, rel: str) -> None:
     """parser.y `transitional_check_sanity`: a transitional symbol has a bare
     type and help, nothing else (a `depends on` is reported at the entry, as
@@ -200,6 +209,8 @@ class TreeReader:
             self._marked.setdefault(rel, text)
         if "transitional" in text:
             check_transitional(text, rel)
+        if PROBE_PREFIX in text:
+            check_probe_names(text, rel)
         return rewrite(text)
 
     def iglob(self, pattern: str) -> Iterator[str]:

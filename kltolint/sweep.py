@@ -166,8 +166,12 @@ def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources: Sou
         # every broken configuration: each conjunct the select can break.
         unmet_parts = _unmet_text(enc, sym, found, selected_y=found(edge_tri.y))
         breakable = [c for c in conjuncts(sym.direct_dep) if isinstance(query.find([unmet(enc, sym, edge, c)]), Sat)]
-    expressible = not any(E.has_choice(c) for c in breakable)
-    guard = E.to_str(E.and_(*breakable)) if breakable and expressible else ""
+    # A choice has no name in Kconfig; a probe's (KLTO_PROBE_<n>) is kltolint's
+    # own, never to be written into the tree.
+    unnamed = next(("a choice, which Kconfig cannot name" if E.has_choice(c) else
+                    "a toolchain probe's answer, which a `select ... if` cannot name (its macro would)"
+                    for c in breakable if E.has_choice(c) or any(model.is_probe(n) for n in E.symbols(c))), None)
+    guard = E.to_str(E.and_(*breakable)) if breakable and unnamed is None else ""
     lineno, _ = sources.edge_line(edge)
     message = (f"{edge.source} selects {edge.target}, whose dependencies can be unmet: "
                f"{edge.target} depends on {E.to_str(sym.direct_dep)}; unmet: "
@@ -183,7 +187,8 @@ def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources: Sou
                Step(edge.entry.file, lineno, f"{edge.source}: select {edge.target}")),
         point=select_point if guard else None, guard=guard,
         alternatives=(depends_point,) if guard else (),
-        notes=() if guard else ("no fix: the missing dependency is a choice, which Kconfig cannot name",),
+        notes=() if guard else (f"no fix: the missing dependency is {unnamed}" if unnamed else
+                                "no fix: no one of the target's dependencies is what the select leaves unmet",),
     )
 
 

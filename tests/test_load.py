@@ -291,3 +291,15 @@ def test_a_loop_in_an_unchanged_tree_is_at_its_first_member(tmp_path):
         TEMPORARY(Tree(root), "demo")
     assert str(caught.value) in ("Kconfig:1: dependency loop: A -> B (Kconfig:4) -> A",
                                  "Kconfig:4: dependency loop: B -> A (Kconfig:1) -> B")
+
+
+@pytest.mark.parametrize("line", ["config KLTO_PROBE_0\n\tdef_bool y\n", "config A\n\tbool \"a\"\n\tdepends on KLTO_PROBE_0\n"],
+                         ids=["defined", "read"])
+def test_a_probe_name_in_the_text_is_refused_at_its_line(tmp_path, line):
+    """kltolint names each probe KLTO_PROBE_<n>: in the text, the model would
+    read one for the other, so the load says so (one line, file and line)."""
+    files = {"Kconfig": "config B\n\tdef_bool $(success,true)\n" + line}
+    with pytest.raises(UserError, match=r"KLTO_PROBE_<n> names are kltolint's own") as err:
+        load_arch(Tree(make_tree(tmp_path, files)), "demo")
+    text = files["Kconfig"]
+    assert (err.value.file, err.value.line) == ("Kconfig", text[:text.index("KLTO_PROBE_0")].count("\n") + 1)

@@ -241,3 +241,15 @@ def test_a_select_met_one_way_and_unmet_the_other_is_flagged(tmp_path, monkeypat
     # BAD's and NET_USER's: each has a way to be unmet, so the bound
     # (logic.BoundEncoder) leaves it open and the exact encoding searches too.
     assert len(searches) == 4
+
+
+def test_no_fix_writes_a_probe_name_into_the_tree(tmp_path):
+    """T depends on a probe's answer ($(shell,...), KLTO_PROBE_0 in the
+    model): a `select T if KLTO_PROBE_0` would write kltolint's own name into
+    the tree, so the finding comes without a fix, and says why."""
+    kconfig = 'config T\n\tbool\n\tdepends on $(shell,true)\nconfig S\n\tbool "s"\n\tselect T\n'
+    tree = Tree(make_tree(tmp_path, {"Kconfig": kconfig}))
+    (finding,) = analysis.check(load_arch(tree, "demo"), SWEEP, analysis.Sources(tree))
+    assert finding.point is None and not finding.guard
+    assert finding.notes == ("no fix: the missing dependency is a toolchain probe's answer, which a "
+                             "`select ... if` cannot name (its macro would)",)
