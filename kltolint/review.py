@@ -101,16 +101,44 @@ def _reader(tree: Tree, files: Sequence[str], arches: Sequence[str]) -> str:
 
 
 def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[str], rules: Sequence[Rule]) -> set[str]:
-    """The arches where the patch changes no value, proven from the texts
-    (inert.py): it changes the property lines of `config` entries only
-    (inert.changed_entries), each a bool or tristate outside any choice that
-    can never be on there, neither before nor after it, and none of them (or
-    of the symbols they select) reads a name after it that it did not read
-    before, so no loop can close. With rules that read values only (forbid
-    rules, the sweep), their findings there are the same before and after."""
-    if not inert.SWITCH.on or len(arches) < 2 or not all(
-            analysis.RULE_KINDS[r.kind] is analysis.FORBID or sweep.is_sweep(r) for r in rules):
+    """The arches where the patch changes nothing, proven from the texts
+    (inert.py): those that read none of its files (`unread`), and those
+    where it changes no value (`_never_on`)."""
+    if not inert.SWITCH.on or len(arches) < 2:
         return set()  # one arch is loaded in any case
+    out = unread(before, after, arches)
+    rest = [a for a in arches if a not in out]
+    return out | (_never_on(before, after, patch, rest, rules) if rest else set())
+
+
+def unread(before: Tree, after: Tree, arches: Sequence[str]) -> set[str]:
+    """The arches whose load reads none of the files that differ between
+    `before` and `after`, on either side: the same files, so the same model
+    and findings, whatever the rules. The common case is a new file that
+    nothing sources yet (the first patch of a new driver's series)."""
+    absent = object()  # not in the overlay: the file on disk
+    changed = {rel for rel in before.overlay.keys() | after.overlay.keys()
+               if before.overlay.get(rel, absent) != after.overlay.get(rel, absent)}
+    out = set()
+    for arch in arches:
+        old, new = inert.walk(before, arch), inert.walk(after, arch)
+        # A file a glob comes to match (or no longer matches) is read on one side.
+        if (old is not None and new is not None
+                and changed.isdisjoint(old.record.names) and changed.isdisjoint(new.record.names)):
+            out.add(arch)
+    return out
+
+
+def _never_on(before: Tree, after: Tree, patch: Patch, arches: Sequence[str], rules: Sequence[Rule]) -> set[str]:
+    """The arches where the patch changes no value: it changes the property
+    lines of `config` entries only (inert.changed_entries), each a bool or
+    tristate outside any choice that can never be on there, neither before
+    nor after it, and none of them (or of the symbols they select) reads a
+    name after it that it did not read before, so no loop can close. With
+    rules that read values only (forbid rules, the sweep), their findings
+    there are the same before and after."""
+    if not all(analysis.RULE_KINDS[r.kind] is analysis.FORBID or sweep.is_sweep(r) for r in rules):
+        return set()
     changed: set[str] = set()  # names of the entries changed, on either side (a removed line changes the entry after too)
     sources: list[tuple[SourceFile, SourceFile]] = []
     old_texts: dict[str, str] = {}  # the patched files before the patch

@@ -3,9 +3,11 @@
 A patch can make a select unmet in two ways: it adds or changes the select
 (or the selecting entry), or it changes the dependencies of the selected
 symbol. Both are caught by sweeping only the select edges that read a symbol
-the patch touches: every name on the lines it adds or removes, and the
-entries holding them, unless the line is a select or imply (sweep.check's
-`scope`). The sweep runs on the arch before and
+the patch touches (sweep.check's `scope`): the `config` entries whose lines
+it adds or removes, the targets of the select and imply lines it changes,
+and every name on a changed line outside an entry (`if`, menu and choice
+lines, which the entries in their blocks inherit); `_names_at` says why
+that is enough. The sweep runs on the arch before and
 after the patch, on the models the review loaded anyway; the difference is
 what the patch introduces or removes.
 """
@@ -72,21 +74,35 @@ def changed_lines(hunks: Sequence[Hunk]) -> tuple[set[int], set[int]]:
 
 
 def _names_at(source: SourceFile, lines: Iterable[int]) -> set[str]:
+    """The names whose values or dependencies the changed `lines` change.
+
+    A line of a `config` entry changes that entry only: a dependency, a
+    default or a prompt bounds the entry by the names it reads and never
+    bounds those names back, so `depends on PCI` puts the entry in scope,
+    not PCI (which thousands of edges read). A select or imply line adds or
+    removes its own edge, in scope by its target, and leaves its entry's
+    value as it was, so the entry's other selects cannot change. A line
+    outside an entry (`if`, a menu's or a choice's) is inherited by every
+    entry in its block, so its names stay in scope: edges into those entries
+    read them."""
     names: set[str] = set()
     wanted = set(lines)
     for logical in source.logical:
         if not wanted & set(range(logical.first + 1, logical.last + 2)):
             continue
-        names.update(references(logical))
         entry = source.entry_holding(logical.lineno)
-        # A select or imply line adds or removes its own edge (in scope by its
-        # target) and leaves its entry's value as it was, so the entry's other
-        # selects cannot change: only another kind of line brings them all in.
-        if entry is not None and entry.name and logical.keyword not in EDGE_KINDS:
+        if entry is None or not entry.name or entry.keyword not in _SYMBOL_ENTRIES:
+            names.update(references(logical))
+        elif logical.keyword in EDGE_KINDS:
+            names.update(logical.words()[1:2])
+        else:
             names.add(entry.name)
-        if logical.kind == "entry" and logical.keyword in ("config", "menuconfig"):
+        if logical.kind == "entry" and logical.keyword in _SYMBOL_ENTRIES:
             names.update(logical.words()[1:2])
     return names
+
+
+_SYMBOL_ENTRIES = ("config", "menuconfig")
 
 
 def diff(before: Session, after: Session, arch: str, job: ScopedSweep) -> tuple[list[Finding], list[Finding]]:

@@ -173,3 +173,55 @@ def test_a_macro_reads_the_values_of_variables_not_what_looks_like_one(tmp_path)
     for name, text in (("joined", joined_select), ("help", help_text)):
         assert not _facts(tmp_path / name, entries + text).may_reach({"M"}, {"T"}), name
     assert _facts(tmp_path / "assigned", "X := a \\\n\tT\n" + entries).may_reach({"M"}, {"T"})
+
+
+# -- review.unread: arches that read none of the patched files --------------
+
+UNREAD_TREE = {
+    "Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\nsource "lib/Kconfig"\n',
+    "lib/Kconfig": 'config LIB\n\tbool "lib"\n',
+    "arch/aa/Kconfig": "",
+    "arch/bb/Kconfig": 'source "drivers/*/Kconfig"\n',
+    "drivers/bar/Kconfig": "",
+}
+
+
+def unchanged_by(tmp_path, patch_text):
+    root = make_tree(tmp_path / "tree", dict(UNREAD_TREE), arches=("aa", "bb"))
+    tree = Tree(root)
+    patch = parse(patch_text)[0]
+    return review.proven_unchanged(tree, Tree(root, apply(tree, patch)), patch, tree.arches(), RULES)
+
+
+def new_file(rel, text):
+    return format_patch_text(rel, None, text)
+
+
+def format_patch_text(rel, old, new):
+    import difflib
+
+    head = f"diff --git a/{rel} b/{rel}\n" + ("new file mode 100644\n" if old is None else "")
+    return head + "".join(difflib.unified_diff((old or "").splitlines(True), new.splitlines(True),
+                                               "/dev/null" if old is None else f"a/{rel}", f"b/{rel}"))
+
+
+BAD_SELECT = 'config NEW\n\tbool "new"\n\tselect LIB\n'
+
+
+def test_a_new_file_nothing_sources_changes_no_arch(tmp_path):
+    assert unchanged_by(tmp_path, new_file("new/Kconfig", BAD_SELECT)) == {"aa", "bb"}
+
+
+def test_a_new_file_a_glob_matches_is_read_there(tmp_path):
+    assert unchanged_by(tmp_path, new_file("drivers/foo/Kconfig", BAD_SELECT)) == {"aa"}
+
+
+def test_a_file_every_arch_reads_is_proven_nowhere_by_reading(tmp_path):
+    edited = format_patch_text("lib/Kconfig", UNREAD_TREE["lib/Kconfig"],
+                               UNREAD_TREE["lib/Kconfig"] + "\tdefault y\n")
+    assert unchanged_by(tmp_path, edited) == set()
+
+
+def test_an_arch_that_comes_to_read_a_new_file_is_not_proven(tmp_path):
+    sourcing = format_patch_text("arch/aa/Kconfig", "", 'source "new/Kconfig"\n')
+    assert unchanged_by(tmp_path, sourcing + new_file("new/Kconfig", BAD_SELECT)) == {"bb"}

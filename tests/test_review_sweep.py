@@ -70,8 +70,27 @@ def test_touched_symbols_hold_the_entry_when_its_dependencies_change(tmp_path):
     root = tree(tmp_path)
     gated = BASE.replace('\tbool "other"\n\tselect LIB\n', '\tbool "other"\n\tdepends on PCI\n\tselect LIB\n')
     (patch,) = parse(format_patch(tmp_path / "p", "Kconfig", BASE, gated, "gate"))
-    # OTHER's value changes, so every select of OTHER (LIB's) must be swept again.
-    assert touched_symbols(Tree(root), Tree(root, {"Kconfig": gated}), patch) == {"OTHER", "PCI"}
+    # OTHER's value changes, so every select of OTHER (LIB's) must be swept
+    # again; PCI's does not (a dependency bounds OTHER, never PCI), so the
+    # edges that read PCI are not.
+    assert touched_symbols(Tree(root), Tree(root, {"Kconfig": gated}), patch) == {"OTHER"}
+
+
+def test_touched_symbols_of_a_conditional_select_are_its_target(tmp_path):
+    root = tree(tmp_path)
+    new = BASE.replace('\tbool "other"\n\tselect LIB\n', '\tbool "other"\n\tselect LIB if PCI\n')
+    (patch,) = parse(format_patch(tmp_path / "p", "Kconfig", BASE, new, "gate the select"))
+    assert touched_symbols(Tree(root), Tree(root, {"Kconfig": new}), patch) == {"LIB"}
+
+
+def test_touched_symbols_of_a_block_line_hold_its_names(tmp_path):
+    """An `if` line is inherited by every entry in its block: the edges into
+    them read its names, which stay in scope."""
+    base = BASE + "if PCI\nconfig IN_BLOCK\n\tbool\nendif\n"
+    new = base.replace("if PCI\n", "if PCI && LIB\n")
+    root = make_tree(tmp_path / "tree", {"Kconfig": base})
+    (patch,) = parse(format_patch(tmp_path / "p", "Kconfig", base, new, "narrow the block"))
+    assert touched_symbols(Tree(root), Tree(root, {"Kconfig": new}), patch) == {"PCI", "LIB"}
 
 
 def test_an_added_select_is_reported_with_witness_and_fix(capsys, tmp_path):
