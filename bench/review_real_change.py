@@ -6,7 +6,7 @@ added and removed files; one patch per file), and each goes through
 seconds, the first error line; any traceback, exit status other than 0, 1
 or 2, or timeout is a failure of the contract.
 
-    python bench/review_real_change.py [--limit N] [--only-arch | --shared | --shared-sample N] [--series]
+    python bench/review_real_change.py [--limit N] [--only-arch | --shared | --shared-sample N] [--stripe I/N] [--series]
                                        [--jobs J] [--record FILE.jsonl] [--out bench/review-real-change.md]
 
 `--record` makes a long run resumable: each outcome is appended to the file
@@ -130,6 +130,8 @@ def main() -> int:
                         help="with --record: write the report of what is recorded, review nothing")
     parser.add_argument("--shared-sample", type=int, metavar="N",
                         help="only N files outside arch/, evenly spread (each loads every arch: minutes)")
+    parser.add_argument("--stripe", metavar="I/N",
+                        help="only every Nth patch from the Ith (0-based): N harnesses, each on its own core and record")
     parser.add_argument("--series", action="store_true", help="also review all patches as one mbox")
     parser.add_argument("--series-only", action="store_true", help="only the mbox, not each patch alone")
     parser.add_argument("--jobs", type=int, default=1)
@@ -145,6 +147,9 @@ def main() -> int:
         shared = [t for t in todo if not t[0].startswith("arch/")]
         step = max(len(shared) // args.shared_sample, 1)
         todo = shared[::step][:args.shared_sample]
+    if args.stripe:
+        first, every = (int(part) for part in args.stripe.split("/"))
+        todo = todo[first::every]
     recorded = read_record(args.record) if args.record else {}
     if args.limit:
         todo = todo[:args.limit]
