@@ -30,6 +30,7 @@ import difflib
 import filecmp
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -134,6 +135,9 @@ def main() -> int:
                         help="only every Nth patch from the Ith (0-based): N harnesses, each on its own core and record")
     parser.add_argument("--series", action="store_true", help="also review all patches as one mbox")
     parser.add_argument("--series-only", action="store_true", help="only the mbox, not each patch alone")
+    parser.add_argument("--series-chunk", type=int, metavar="K",
+                        help="the series K patches a review, each on the tree the patches before it make "
+                             "(resumable with --record; with --stripe, the chunks are shared out too)")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "review-real-change.md")
@@ -147,13 +151,13 @@ def main() -> int:
         shared = [t for t in todo if not t[0].startswith("arch/")]
         step = max(len(shared) // args.shared_sample, 1)
         todo = shared[::step][:args.shared_sample]
-    if args.stripe:
-        first, every = (int(part) for part in args.stripe.split("/"))
-        todo = todo[first::every]
     recorded = read_record(args.record) if args.record else {}
     if args.limit:
         todo = todo[:args.limit]
+    chosen = list(todo)  # the series covers them all, recorded or not
     selected = {rel for rel, _ in todo}
+    at, every = _stripe(args)
+    todo = todo[at::every]
     todo = [t for t in todo if t[0] not in recorded and not args.report_only]
     work = Path(tempfile.mkdtemp(prefix="kltolint-real-change-"))
     patches = {}
@@ -170,26 +174,89 @@ def main() -> int:
             code, seconds, first, traceback, cpu = future.result()
             outcomes.append(Outcome(rel, kind, code, seconds, first, traceback, cpu if args.jobs == 1 else None))
             o = outcomes[-1]
-            if args.record:
-                with args.record.open("a", encoding="utf-8") as out:
-                    out.write(json.dumps({**o.__dict__, "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                                          "load": os.getloadavg()[0]}) + "\n")
-            cpu = f" cpu {o.cpu:6.1f}s" if o.cpu is not None else ""
-            print(f"{'ok ' if o.ok else 'FAIL'} {o.code} {o.seconds:7.1f}s{cpu} {rel} ({kind}) {o.first_line[:100]}",
+            _record(args, o)
+            shown = f" cpu {o.cpu:6.1f}s" if o.cpu is not None else ""
+            print(f"{'ok ' if o.ok else 'FAIL'} {o.code} {o.seconds:7.1f}s{shown} {rel} ({kind}) {o.first_line[:100]}",
                   flush=True)
     outcomes += [o for rel, o in recorded.items() if rel in selected]
     outcomes.sort(key=lambda o: o.rel)
-    series = None
+    series: list[Outcome] = []
     if args.series or args.series_only:
-        mbox = work / "series.mbox"
         # Added files first, so that a changed file sourcing one finds it.
-        order = sorted(todo, key=lambda item: ("added", "changed", "removed").index(item[1]))
-        mbox.write_text("".join(mail(patches[rel].read_text(errors="surrogateescape"), rel, i)
-                                for i, (rel, _) in enumerate(order, 1)), errors="surrogateescape")
-        series = review(args.old, mbox, args.timeout * 10, "--max-patches", str(len(todo)))
-        print(f"series of {len(todo)}: exit {series[0]}, {series[1]:.0f} s, {series[2][:150]}", flush=True)
+        order = sorted(chosen, key=lambda item: ("added", "changed", "removed").index(item[1]))
+        series = review_series(args, order, work, recorded)
     write_report(args, outcomes, series, len(selected))
-    return 0 if all(o.ok for o in outcomes) and (series is None or (series[0] in (0, 1, 2) and not series[3])) else 1
+    return 0 if all(o.ok for o in outcomes + series) else 1
+
+
+def review_series(args: argparse.Namespace, order: list[tuple[str, str]], work: Path,
+                  recorded: dict[str, Outcome]) -> list[Outcome]:
+    """The patches as one series, `--series-chunk` patches an mbox. Chunk j
+    is reviewed on the tree the chunks before it make (6.12 with their files
+    as 7.3 has them), which is the tree a review of the whole series reaches
+    there: so each chunk is a run of its own (resumable, one a core). What a
+    chunk does not know: which arches an earlier chunk's patches made read
+    another arch's files (review.py's `reads`)."""
+    size = args.series_chunk or len(order)
+    chunks = [order[start:start + size] for start in range(0, len(order), size)]
+    at, every = _stripe(args)
+    out = []
+    for j, chunk in enumerate(chunks):
+        key = f"series/{size}/{j + 1}"
+        done = recorded.get(key)
+        if done is not None:
+            out.append(done)
+            continue
+        if j % every != at:
+            continue
+        base = _tree_after(args.old, args.new, [t for c in chunks[:j] for t in c], work / f"tree-{j}")
+        mbox = work / f"series-{j + 1}.mbox"
+        mbox.write_text("".join(mail(patch_for(args.old, args.new, rel, kind), rel, i)
+                                for i, (rel, kind) in enumerate(chunk, j * size + 1)), errors="surrogateescape")
+        code, seconds, first_line, traceback, cpu = review(base, mbox, args.timeout * len(chunk),
+                                                           "--max-patches", str(len(chunk)))
+        outcome = Outcome(key, f"{len(chunk)} patches", code, seconds, first_line, traceback, cpu)
+        _record(args, outcome)
+        print(f"{'ok ' if outcome.ok else 'FAIL'} series chunk {j + 1}/{len(chunks)} ({len(chunk)} patches): "
+              f"exit {code}, {seconds:.0f} s, cpu {cpu or 0:.0f} s {first_line[:100]}", flush=True)
+        shutil.rmtree(base)
+        out.append(outcome)
+    return out
+
+
+def _tree_after(old: Path, new: Path, applied: list[tuple[str, str]], dest: Path) -> Path:
+    """A copy of `old` (hard links) with the `applied` files as `new` has them."""
+    shutil.copytree(old, dest, copy_function=os.link, symlinks=True)
+    for rel, kind in applied:
+        target = dest / rel
+        if kind != "added":
+            target.unlink()  # a hard link: never written through
+        if kind != "removed":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((new / rel).read_bytes())
+    return dest
+
+
+def _stripe(args: argparse.Namespace) -> tuple[int, int]:
+    if not args.stripe:
+        return 0, 1
+    first, every = (int(part) for part in args.stripe.split("/"))
+    return first, every
+
+
+def _record(args: argparse.Namespace, o: Outcome) -> None:
+    if args.record:
+        with args.record.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({**o.__dict__, "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                  "load": os.getloadavg()[0], "commit": _commit()}) + "\n")
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
 
 
 def read_record(path: Path) -> dict[str, Outcome]:
@@ -204,7 +271,7 @@ def read_record(path: Path) -> dict[str, Outcome]:
     return out
 
 
-def write_report(args: argparse.Namespace, outcomes: list[Outcome], series, selected: int) -> None:
+def write_report(args: argparse.Namespace, outcomes: list[Outcome], series: list[Outcome], selected: int) -> None:
     import statistics
 
     times = [o.seconds for o in outcomes]
@@ -227,8 +294,19 @@ def write_report(args: argparse.Namespace, outcomes: list[Outcome], series, sele
         lines.append(f"- CPU seconds per patch (review and its workers; {len(cpus)} measured): "
                      f"median {statistics.median(cpus):.1f}, max {max(cpus):.1f}, total {sum(cpus):.0f}")
     lines.append("")
-    if series is not None:
-        lines += [f"- the whole series as one mbox: exit {series[0]}, {series[1]:.0f} s, traceback: {series[3]}", ""]
+    if series:
+        patches = sum(int(o.kind.split()[0]) for o in series)
+        cpu = [o.cpu for o in series if o.cpu is not None]
+        lines += [f"- the series ({selected} patches, in chunks of {series[0].rel.split('/')[1]}, each on the tree "
+                  f"the chunks before it make): {len(series)} chunks ({patches} patches) reviewed, "
+                  f"contract kept in {sum(o.ok for o in series)}; CPU seconds per patch "
+                  f"{sum(cpu) / max(patches, 1):.1f}" if cpu else "", "",
+                  "| chunk | patches | exit | seconds | CPU seconds | first line |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {o.rel.split('/')[2]} | {o.kind.split()[0]} | {o.code} | {o.seconds:.1f} | "
+                  f"{'' if o.cpu is None else f'{o.cpu:.1f}'} | {o.first_line[:120].replace('|', '/')} |"
+                  for o in sorted(series, key=lambda o: int(o.rel.split('/')[2]))]
+        lines.append("")
     lines += ["| file | kind | exit | seconds | CPU seconds | first line |", "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {o.rel} | {o.kind} | {o.code} | {o.seconds:.1f} | {'' if o.cpu is None else f'{o.cpu:.1f}'} "
               f"| {o.first_line[:120].replace('|', '/')} |" for o in outcomes]
