@@ -118,7 +118,6 @@ class _File:
     def __init__(self, text: str) -> None:
         self.text = text
         self._facts: _FileFacts | None = None
-        self._assigned: frozenset[str] | None = None
         found = _INDEXED.findall(text)
         self.mentions = {name for keyword, name in found if keyword not in _RARE}
         # A named choice (kconfiglib merges two of one name, across files)
@@ -144,7 +143,8 @@ class _File:
                          or any(_joins_macro(line) for line in _EXPRESSION_LINE.findall(text) if "$(" in line)
                          or (eager and self.facts.unknown))
         # The variables it sets (SRCARCH set in the text wins over the environment).
-        self.variables = frozenset(_VARIABLE_SET.findall(text)) | (self.facts.variables if eager else frozenset())
+        self.variables = (frozenset(name for name, _ in _ASSIGNMENT.findall(text))
+                          | (self.facts.variables if eager else frozenset()))
 
     @property
     def unknown(self) -> bool:
@@ -152,16 +152,14 @@ class _File:
         `source` inside a choice, seen once scanned)."""
         return self._unknown or (self._facts is not None and self._facts.unknown)
 
-    @property
+    @cached_property  # files repeat across arches: asked once
     def assigned(self) -> frozenset[str]:
         """Names a variable's value holds: what a macro may expand to. Read
         off the lines kconfiglib parses (scanned, where a line may be an
         assignment): a line of a help text, or the rest of a joined line,
         that looks like one is not."""
-        if self._assigned is None:  # files repeat across arches: asked once
-            maybe = _ASSIGNMENT.search(self.text) or "\\\n" in self.text  # an assignment may be joined
-            self._assigned = self.facts.assigned if maybe else frozenset()
-        return self._assigned
+        maybe = _ASSIGNMENT.search(self.text) or "\\\n" in self.text  # an assignment may be joined
+        return self.facts.assigned if maybe else frozenset()
 
     @property
     def facts(self) -> _FileFacts:
@@ -195,11 +193,10 @@ _INDEXED = re.compile(r"^[ \t]*(menuconfig|config|select|imply|choice|gsource|gr
 _RARE = frozenset({"choice", "gsource", "grsource"})  # what makes a file unknown, if it is there
 _SOURCE_LINE = re.compile(r"^[ \t]*o?r?source.*", re.MULTILINE)
 _BLOCK_LINE = re.compile(r"^[ \t]*(?:if|menu|choice)\b", re.MULTILINE)
-_ASSIGNMENT = re.compile(r"^[ \t]*[A-Za-z0-9_-]+[ \t]*(?::=|\+=|=)(.*)$", re.MULTILINE)
-_ASSIGNMENT_LINE = re.compile(r"[ \t]*([A-Za-z0-9_-]+)[ \t]*(?::=|\+=|=)(.*)")
+# A variable's assignment: its name and value (a raw line's, or a logical line's with fullmatch).
+_ASSIGNMENT = re.compile(r"^[ \t]*([A-Za-z0-9_-]+)[ \t]*(?::=|\+=|=)(.*)$", re.MULTILINE)
 _FIRST_TOKEN = re.compile(r"\s*([A-Za-z0-9_$-]+)")  # kconfiglib's _command_match
 _ID_TOKEN = re.compile(r"\s*([A-Za-z0-9_$/.-]+)")  # kconfiglib's _id_keyword_match
-_VARIABLE_SET = re.compile(r"^[ \t]*([A-Za-z0-9_-]+)[ \t]*(?::=|\+=|=)", re.MULTILINE)
 _EXPRESSION_LINE = re.compile(r"^[ \t]*(?:depends|select|imply|default|def_bool|def_tristate|bool|tristate|prompt|"
                               r"range|visible|if|menu|config|menuconfig)\b.*$", re.MULTILINE)
 _NAME_CHARACTER = re.compile(r"[A-Za-z0-9_./$-]")
@@ -401,14 +398,11 @@ class Facts:
         self.unknown = any(scanned.unknown for scanned in files.values())  # nothing is proven then
         self._files_read = files.values()
         self._environment = walked.environment
-        self._assigned_names: frozenset[str] | None = None
 
-    @property
+    @cached_property
     def _assigned(self) -> frozenset[str]:
         """What any variable's value holds (asked where a macro is read: few files are scanned for it)."""
-        if self._assigned_names is None:
-            self._assigned_names = self._environment.union(*(scanned.assigned for scanned in self._files_read))
-        return self._assigned_names
+        return self._environment.union(*(scanned.assigned for scanned in self._files_read))
 
     def _files(self, name: str) -> Iterator[_File]:
         present = self._present
@@ -714,7 +708,7 @@ def _assignments(source: SourceFile) -> list[tuple[str, str]]:
     """(variable, value) of each assignment kconfiglib parses (joined lines
     joined; not in help texts)."""
     return [(match.group(1), match.group(2)) for logical in source.logical if logical.kind == "property"
-            for match in [_ASSIGNMENT_LINE.fullmatch(logical.text)] if match]
+            for match in [_ASSIGNMENT.fullmatch(logical.text)] if match]
 
 
 def _odd_logical(logical: Logical) -> bool:

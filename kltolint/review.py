@@ -84,8 +84,7 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
                     introduced += _sweep_fixer(after_session, rules + sweeps, verdicts).attach(added)
             out.append(PatchReview(patch, tuple(sorted(introduced, key=Finding.sort_key)),
                                    tuple(sorted(removed, key=Finding.sort_key))))
-        reads.update(before_session.read)
-        reads.update(after_session.read)
+        reads.update(after_session.read)  # the before-session's loads are of the same arches
         overlay = after_overlay
         before_session = after_session
     return out

@@ -18,7 +18,7 @@ from kltolint.findings import Witness
 from kltolint.load import load_arch
 from kltolint.logic import Encoder, Query, Sat
 from kltolint.model import ArchModel
-from kltolint.tree import Tree
+from kltolint.tree import LoadRecord, Tree
 from tests.conftest import make_tree
 
 
@@ -46,12 +46,9 @@ def fresh_collector() -> None:
     gc.collect()
 
 
-def same_reads(record: object) -> tuple[object, ...]:
+def same_reads(record: LoadRecord) -> tuple[object, ...]:
     """A load record without the files' ctimes: a hard-link copy of a shared
     tree (another test's, running meanwhile) moves them."""
-    from kltolint.tree import LoadRecord
-
-    assert isinstance(record, LoadRecord)
     return (tuple((rel, identity[:2] + identity[3:]) for rel, identity in record.files), record.globs, record.marked)
 
 

@@ -71,7 +71,7 @@ def test_a_fix_closes_a_loop_through_a_macro_no_assignment_holds(capsys, tmp_pat
     assert _fix_case(capsys, tmp_path, monkeypatch, "", body) == []
 
 
-# An assignment kconfiglib parses and _ASSIGNMENT/_ASSIGNMENT_LINE do not
+# An assignment kconfiglib parses and _ASSIGNMENT does not
 # read: a macro in the name (kconfiglib's first token takes `$`), a \v
 # between the name and the operator (kconfiglib's \s), the operator on a
 # joined line (the prefilter _ASSIGNMENT reads physical lines).
@@ -186,7 +186,7 @@ def test_the_check_offers_a_fix_that_closes_a_loop_on_an_arch_whose_source_the_w
 
 
 # SRCARCH set in the text wins over the environment (kconfiglib looks its
-# variables up first); _walk gives up on that through _VARIABLE_SET, which
+# variables up first); _walk gives up on that through _ASSIGNMENT, which
 # misses these spellings: arch two then reads arch/one/Kconfig, where S is on.
 @pytest.mark.parametrize("pre", ["S := SRCARCH\n$(S) := one\n", "S := ARCH\nSRC$(S) := one\n", "SRCARCH\v:= one\n",
                                  "SRCARCH \\\n:= one\n", "SRCA\\\nRCH := one\n"],
