@@ -56,7 +56,7 @@ from functools import cached_property
 from kltolint import compat
 from kltolint import expr as E
 from kltolint.errors import UserError
-from kltolint.source import Logical, SourceFile
+from kltolint.source import Logical, SourceFile, macro_end
 from kltolint.tree import Identity, LoadRecord, Tree
 
 _SOURCE = re.compile(r'\s*(source|rsource|osource|orsource)\s+"([^"\\]*)"\s*(?:#.*)?')
@@ -202,16 +202,6 @@ _EXPRESSION_LINE = re.compile(r"^[ \t]*(?:depends|select|imply|default|def_bool|
 _NAME_CHARACTER = re.compile(r"[A-Za-z0-9_./$-]")
 
 
-def _macro_end(code: str, start: int) -> int:
-    """Where the macro at `start` (`$(`) closes; -1: it does not."""
-    depth = 0
-    for at in range(start + 1, len(code)):
-        depth += {"(": 1, ")": -1}.get(code[at], 0)
-        if depth == 0:
-            return at
-    return -1
-
-
 def _joins_macro(line: str) -> bool:
     """Does a macro on this line, outside strings and other macros, touch a
     name character or another macro (`$(P)$(Q)`, `$(SRCARCH)_LTO`), so that
@@ -219,7 +209,7 @@ def _joins_macro(line: str) -> bool:
     code = _STRING.sub(" ", line)
     start = code.find("$(")
     while start != -1:
-        end = _macro_end(code, start)
+        end = macro_end(code, start)
         if end < 0:
             return True
         around = (code[start - 1] if start else " ") + (code[end + 1] if end + 1 < len(code) else " ")
@@ -721,7 +711,7 @@ def _odd_logical(logical: Logical) -> bool:
     if logical.kind not in ("entry", "property") or "$(" not in logical.text:
         return False
     code = _STRING.sub(" ", logical.text).strip()
-    if code.startswith("$(") and _macro_end(code, 0) == len(code) - 1:
+    if code.startswith("$(") and macro_end(code, 0) == len(code) - 1:
         return False  # a bare macro (`$(error-if,...)`): kconfiglib expands it for its effect, to nothing
     first = _FIRST_TOKEN.match(logical.text)
     return (first is not None and "$" in first.group(1)) or _joins_macro(logical.text)

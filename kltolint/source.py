@@ -264,3 +264,25 @@ class Sources:
         except Exception:  # a probe in a file we cannot re-read: no text
             return ""
         return lines[line - 1].rstrip("\r\n") if 0 < line <= len(lines) else ""
+
+
+def macro_end(code: str, start: int) -> int:
+    """Where the macro at `start` (`$(`) closes; -1: it does not."""
+    depth = 0
+    for at in range(start + 1, len(code)):
+        depth += {"(": 1, ")": -1}.get(code[at], 0)
+        if depth == 0:
+            return at
+    return -1
+
+
+def macro_calls(code: str) -> list[str]:
+    """The outermost macro calls on a line (`$(cc-option,-mfoo)`), in order."""
+    calls, at = [], code.find("$(")
+    while at >= 0:
+        end = macro_end(code, at)
+        if end < 0:
+            break
+        calls.append(code[at:end + 1])
+        at = code.find("$(", end + 1)
+    return calls

@@ -21,17 +21,19 @@ configuration (KIND.forbidden_region).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Sequence
 
 from kltolint import expr as E
 from kltolint import witness as W
+from kltolint.catalogue import PROBE_NAME
 from kltolint.findings import EditPoint, Finding, Stats, Step
 from kltolint.logic import Assignment, BoundEncoder, Encoder, Query, Sat, Tri
 from kltolint.model import ArchModel, Edge, Symbol
 from kltolint.rulekind import Region, RuleKind
 from kltolint.rules import Rule
-from kltolint.source import Sources
+from kltolint.source import Sources, macro_calls
 
 
 def conjuncts(expr: E.Expr) -> tuple[E.Expr, ...]:
@@ -173,9 +175,9 @@ def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources: Sou
                     for c in breakable if E.has_choice(c) or any(model.is_probe(n) for n in E.symbols(c))), None)
     guard = E.to_str(E.and_(*breakable)) if breakable and unnamed is None else ""
     lineno, _ = sources.edge_line(edge)
+    depends = _shown(E.to_str(sym.direct_dep), model, sources)
     message = (f"{edge.source} selects {edge.target}, whose dependencies can be unmet: "
-               f"{edge.target} depends on {E.to_str(sym.direct_dep)}; unmet: "
-               f"{unmet_parts or E.to_str(sym.direct_dep)}")
+               f"{edge.target} depends on {depends}; unmet: {_shown(unmet_parts, model, sources) or depends}")
     select_point = EditPoint("select", edge.entry.file, edge.entry.line, edge.target, edge.nth)
     source_sym = model.symbols[edge.source]
     depends_point = EditPoint("depends", source_sym.locs[0].file, source_sym.locs[0].line, edge.source)
@@ -183,13 +185,27 @@ def _finding(model: ArchModel, rule: Rule, sym: Symbol, edge: Edge, sources: Sou
     return Finding(
         rule=rule.id, name=rule.name, arch=model.arch, file=edge.entry.file, line=lineno, message=message,
         witness=proof,
-        chain=(Step(loc.file, loc.line, f"{edge.target} depends on {E.to_str(sym.direct_dep)}"),
+        chain=(Step(loc.file, loc.line, f"{edge.target} depends on {depends}"),
                Step(edge.entry.file, lineno, f"{edge.source}: select {edge.target}")),
         point=select_point if guard else None, guard=guard,
         alternatives=(depends_point,) if guard else (),
         notes=() if guard else (f"no fix: the missing dependency is {unnamed}" if unnamed else
                                 "no fix: no one of the target's dependencies is what the select leaves unmet",),
     )
+
+
+def _shown(text: str, model: ArchModel, sources: Sources) -> str:
+    """`text` with each probe's name (`KLTO_PROBE_<n>`, kltolint's own, in no
+    tree) shown as the macro call its line spells (`$(cc-option,-mfoo)`)."""
+    def macro(match: re.Match[str]) -> str:
+        probe = model.probes.get(match.group())
+        if probe is None:
+            return match.group()
+        calls = macro_calls(sources.line_text(probe.loc.file, probe.loc.line))
+        return calls[0] if len(calls) == 1 else f"$(...) at {probe.loc}"
+
+    return PROBE_NAME.sub(macro, text)
+
 
 
 def _unmet_text(enc: Encoder, sym: Symbol, found: Assignment, selected_y: bool) -> str:

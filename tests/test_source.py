@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from kltolint.source import SourceFile
+from kltolint.source import SourceFile, macro_calls
 from tests.conftest import FIXTURES, TREES
 
 FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and "Kconfig" in p.name)
@@ -88,3 +88,9 @@ def test_entry_lookups_agree_with_a_scan():
                        if e.header.first <= lineno - 1 <= (e.props[-1].last if e.props else e.header.last)]
             assert source.entry_at(lineno) is (at[0] if at else None)
             assert source.entry_holding(lineno) is (holding[0] if holding else None)
+
+
+def test_macro_calls_are_the_outermost_in_order():
+    line = '\tdepends on $(success,$(CC) -x c) && FOO || $(cc-option,-m(x)) # $(unclosed'
+    assert macro_calls(line) == ["$(success,$(CC) -x c)", "$(cc-option,-m(x))"]
+    assert macro_calls("\tdepends on FOO") == []

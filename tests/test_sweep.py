@@ -253,3 +253,14 @@ def test_no_fix_writes_a_probe_name_into_the_tree(tmp_path):
     assert finding.point is None and not finding.guard
     assert finding.notes == ("no fix: the missing dependency is a toolchain probe's answer, which a "
                              "`select ... if` cannot name (its macro would)",)
+    # The message shows the macro, as the line spells it, not the probe's name.
+    assert "T depends on $(shell,true); unmet: $(shell,true)" in finding.message
+    assert "KLTO_PROBE" not in finding.message + "".join(step.text for step in finding.chain)
+
+
+def test_a_probe_on_a_line_of_several_macros_is_shown_by_its_place(tmp_path):
+    kconfig = ('config T\n\tbool\n\tdepends on $(shell,true) && $(shell,false)\n'
+               'config S\n\tbool "s"\n\tselect T\n')
+    tree = Tree(make_tree(tmp_path, {"Kconfig": kconfig}))
+    (finding,) = analysis.check(load_arch(tree, "demo"), SWEEP, analysis.Sources(tree))
+    assert "T depends on $(...) at Kconfig:3 && $(...) at Kconfig:3" in finding.message
