@@ -131,6 +131,8 @@ def main() -> int:
                         help="with --record: write the report of what is recorded, review nothing")
     parser.add_argument("--shared-sample", type=int, metavar="N",
                         help="only N files outside arch/, evenly spread (each loads every arch: minutes)")
+    parser.add_argument("--new-files-first", action="store_true",
+                        help="review added and removed files before changed ones (most are a load or two)")
     parser.add_argument("--stripe", metavar="I/N",
                         help="only every Nth patch from the Ith (0-based): N harnesses, each on its own core and record")
     parser.add_argument("--series", action="store_true", help="also review all patches as one mbox")
@@ -156,6 +158,8 @@ def main() -> int:
         todo = todo[:args.limit]
     chosen = list(todo)  # the series covers them all, recorded or not
     selected = {rel for rel, _ in todo}
+    if args.new_files_first:
+        todo.sort(key=lambda item: item[1] == "changed")  # stable: file order within each part
     at, every = _stripe(args)
     todo = todo[at::every]
     todo = [t for t in todo if t[0] not in recorded and not args.report_only]
