@@ -75,6 +75,21 @@ UNMET_SELECT = ("arch/arm64/Kconfig", "config ARM64\n\tdef_bool y\n",
 LD_BFD = ("arch/Kconfig", "\tdepends on CC_IS_CLANG && LD_IS_LLD && AS_IS_LLVM\n",
           "\tdepends on CC_IS_CLANG && AS_IS_LLVM\n")
 
+# The commonest shape of a real patch to a file every arch reads: a new
+# driver's entry (the review loads all 21 arches before and after it).
+NEW_DRIVER = ("drivers/mailbox/Kconfig", "config IMX_MBOX\n",
+              'config DEMO_MBOX\n\ttristate "Demo mailbox"\n\tdepends on ARCH_ASPEED || COMPILE_TEST\n\n'
+              "config IMX_MBOX\n")
+
+
+def new_file_patch(scratch: Path, rel: str, text: str) -> Path:
+    """A patch adding `rel` (a file that nothing sources yet)."""
+    lines = text.splitlines(keepends=True)
+    path = scratch / (rel.replace("/", "_") + ".patch")
+    path.write_text(f"diff --git a/{rel} b/{rel}\nnew file mode 100644\n--- /dev/null\n+++ b/{rel}\n"
+                    f"@@ -0,0 +1,{len(lines)} @@\n" + "".join("+" + line for line in lines))
+    return path
+
 
 class PeakRSS:
     """Largest total resident set of a process and its descendants, and
@@ -303,6 +318,11 @@ def main() -> int:
          repeat=1)
     case("review of the seed patch (arch/arm64/Kconfig)", "goal <= 1.5x", review(patch_file(tree, scratch, SEED)))
     case("review of the ld.bfd patch (arch/Kconfig)", "goal <= 5x", review(patch_file(tree, scratch, LD_BFD)),
+         repeat=1)
+    case("review of a new driver's entry (drivers/mailbox/Kconfig: every arch)", "",
+         review(patch_file(tree, scratch, NEW_DRIVER)), repeat=1)
+    case("review of a new Kconfig file nothing sources yet", "",
+         review(new_file_patch(scratch, "drivers/mailbox/demo/Kconfig", NEW_DRIVER[2].replace("IMX_MBOX", "DEMO_2"))),
          repeat=1)
     case(f"check, all {arches} arches, all rules, cold", "goal < 60 s, < 1 GiB", check(tree), repeat=1)
     case("check --sweep --arch arm64, cold", "goal <= 1.5x", check(tree, "--sweep", "--arch", "arm64"), repeat=1)
