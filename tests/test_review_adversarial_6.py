@@ -1,0 +1,202 @@
+"""Adversarial round 6: the review's two new proofs (review.unread, the
+narrower sweep scope of review_sweep._names_at), and what a review reads.
+
+Each break is an xfail(strict) test: the review's output with the proof
+differs from the plain way (`--no-text-proofs`, or the full sweep before and
+after the patch, or the old scope of 3cb3ca4). Next to each, a plain test
+checks the reference it is compared with, so that each xfail fails for the
+reason its docstring gives.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+
+import pytest
+
+from kltolint import review_sweep
+from kltolint.cli import main
+from kltolint.dead import references
+from kltolint.model import EDGE_KINDS
+from tests.conftest import make_tree
+
+TOP = 'source "arch/$(SRCARCH)/Kconfig"\nsource "lib/Kconfig"\n'
+
+
+def diff_text(rel: str, old: str | None, new: str | None) -> str:
+    """A git diff of one file (None: the file is absent on that side)."""
+    head = f"diff --git a/{rel} b/{rel}\n"
+    head += "new file mode 100644\n" if old is None else "deleted file mode 100644\n" if new is None else ""
+    return head + "".join(difflib.unified_diff(
+        (old or "").splitlines(True), (new or "").splitlines(True),
+        "/dev/null" if old is None else f"a/{rel}", "/dev/null" if new is None else f"b/{rel}"))
+
+
+def found(items) -> list[tuple[str, str, int]]:
+    """Each (rule, file, line) once (check reports a finding once per arch)."""
+    return sorted({(f["rule"], f["file"], f["line"]) for f in items})
+
+
+def review(capsys, tmp_path, root, patch: str, *args: str) -> tuple[list, list]:
+    """(introduced, removed) of `kltolint review` as (rule, file, line)."""
+    target = tmp_path / "p.patch"
+    target.write_text(patch)
+    main(["review", "-q", "--tree", str(root), str(target), "--format", "json", *args])
+    out, _ = capsys.readouterr()
+    doc = json.loads(out)
+    return found(doc["findings"]), found(doc["removed"])
+
+
+def full_sweep(capsys, root) -> list[tuple[str, str, int]]:
+    """`kltolint check --sweep` of the tree: every KSEL001 finding."""
+    main(["check", "--sweep", "--no-cache", "-q", "--tree", str(root), "--format", "json"])
+    out, _ = capsys.readouterr()
+    return found(json.loads(out)["findings"])
+
+
+def old_names_at(source, lines):
+    """review_sweep._names_at as of 3cb3ca4: every name on a changed line."""
+    names: set[str] = set()
+    wanted = set(lines)
+    for logical in source.logical:
+        if not wanted & set(range(logical.first + 1, logical.last + 2)):
+            continue
+        names.update(references(logical))
+        entry = source.entry_holding(logical.lineno)
+        if entry is not None and entry.name and logical.keyword not in EDGE_KINDS:
+            names.add(entry.name)
+        if logical.kind == "entry" and logical.keyword in ("config", "menuconfig"):
+            names.update(logical.words()[1:2])
+    return names
+
+
+# -- 1. unread: KDEAD001 reads every Kconfig file of the tree -----------------------------
+
+DEAD_TREE = {
+    "Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\n',
+    "arch/aa/Kconfig": 'config A\n\tbool "a"\n',
+    "arch/bb/Kconfig": 'config B\n\tbool "b"\n\tdepends on OLD\n',
+    "old/Kconfig": 'config OLD\n\tbool "old"\n',  # sourced by no arch (yet, or any more)
+}
+DELETE_OLD = diff_text("old/Kconfig", DEAD_TREE["old/Kconfig"], None)
+
+
+def test_deleting_an_unsourced_file_introduces_kdead001_without_proofs(capsys, tmp_path):
+    root = make_tree(tmp_path / "tree", dict(DEAD_TREE), arches=("aa", "bb"))
+    introduced, _ = review(capsys, tmp_path, root, DELETE_OLD, "--rule", "KDEAD001", "--no-text-proofs")
+    assert introduced == [("KDEAD001", "arch/bb/Kconfig", 3)]
+
+
+@pytest.mark.xfail(strict=True, reason="unread: KDEAD001 reads every Kconfig file of the tree, not just the load's")
+def test_deleting_an_unsourced_file_introduces_kdead001(capsys, tmp_path):
+    """review.unread proves an arch unchanged when its load reads no changed
+    file, "whatever the rules". KDEAD001 is not a function of the files the
+    load reads: dead.defined_anywhere scans every Kconfig file of the tree
+    (and the overlay) for `config NAME`, so deleting old/Kconfig, which no
+    arch sources, makes `depends on OLD` in arch/bb/Kconfig dangling. No
+    arch reads old/Kconfig, so both arches are "unread"; only the first (aa)
+    is loaded (`_reader`), and the finding on bb is never computed: the
+    review says 0 introduced, `--no-text-proofs` says 1. (The same with a new
+    file that defines a dangling name: the removal is missed.)"""
+    root = make_tree(tmp_path / "tree", dict(DEAD_TREE), arches=("aa", "bb"))
+    introduced, _ = review(capsys, tmp_path, root, DELETE_OLD, "--rule", "KDEAD001")
+    assert introduced == [("KDEAD001", "arch/bb/Kconfig", 3)]
+
+
+# -- 2. sweep scope: a choice member's dependency bounds the other members ------------------
+
+CHOICE = """\
+config PCI
+\tbool "pci"
+
+choice
+\tprompt "pick"
+config FOO
+\tbool "foo"
+\tdepends on PCI
+config BAR
+\tbool "bar"
+endchoice
+
+config T
+\tbool
+\tdepends on PCI
+
+config S
+\tdef_bool !BAR
+\tselect T
+"""
+CHOICE_AFTER = CHOICE.replace("\tdepends on PCI\nconfig BAR", "config BAR")
+CHOICE_FINDING = ("KSEL001", "lib/Kconfig", 18)
+
+
+def test_a_choice_members_dependency_changes_the_full_sweep_and_the_old_scope_sees_it(capsys, tmp_path, monkeypatch):
+    before = make_tree(tmp_path / "before", {"Kconfig": TOP, "lib/Kconfig": CHOICE}, arches=("aa", "bb"))
+    after = make_tree(tmp_path / "after", {"Kconfig": TOP, "lib/Kconfig": CHOICE_AFTER}, arches=("aa", "bb"))
+    assert full_sweep(capsys, before) == []
+    assert full_sweep(capsys, after) == [CHOICE_FINDING]
+    monkeypatch.setattr(review_sweep, "_names_at", old_names_at)
+    introduced, _ = review(capsys, tmp_path, before, diff_text("lib/Kconfig", CHOICE, CHOICE_AFTER))
+    assert introduced == [CHOICE_FINDING]
+
+
+@pytest.mark.xfail(strict=True, reason="_names_at: a choice member's `depends on` bounds the other members")
+def test_a_choice_members_dependency_is_in_scope(capsys, tmp_path):
+    """_names_at's argument: "a dependency line bounds its own entry and
+    never the names it reads". Not in a choice: FOO and BAR are the members
+    of a (mandatory, bool) choice, and FOO `depends on PCI`. With PCI off,
+    FOO cannot be the choice's pick, so BAR is y, and S (`def_bool !BAR`) is
+    off: its `select T` (T depends on PCI) is met. The patch drops FOO's
+    `depends on PCI`: now PCI=n, FOO=y, BAR=n, S=y selects T past its
+    dependency, a new KSEL001 (the full sweep before/after shows it, and so
+    does the review with 3cb3ca4's scope, which held PCI). The new scope is
+    {FOO}; the edge S -> T reads S, T and PCI only, so it is never swept:
+    the review reports nothing."""
+    root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": CHOICE}, arches=("aa", "bb"))
+    introduced, _ = review(capsys, tmp_path, root, diff_text("lib/Kconfig", CHOICE, CHOICE_AFTER))
+    assert introduced == [CHOICE_FINDING]
+
+
+# -- 3. sweep scope: a removed `config` header gives its lines to the entry before ----------
+
+MERGE = """\
+config PCI
+\tbool "pci"
+
+config T
+\tbool
+\tdepends on PCI
+
+config FOO
+\tbool "foo"
+config BAR
+\tbool
+\tselect T
+"""
+MERGE_AFTER = MERGE.replace("config BAR\n\tbool\n", "")
+MERGE_FINDING = ("KSEL001", "lib/Kconfig", 10)
+
+
+def test_a_removed_header_changes_the_full_sweep(capsys, tmp_path):
+    before = make_tree(tmp_path / "before", {"Kconfig": TOP, "lib/Kconfig": MERGE}, arches=("aa", "bb"))
+    after = make_tree(tmp_path / "after", {"Kconfig": TOP, "lib/Kconfig": MERGE_AFTER}, arches=("aa", "bb"))
+    assert full_sweep(capsys, before) == []
+    assert full_sweep(capsys, after) == [MERGE_FINDING]
+
+
+@pytest.mark.xfail(strict=True, reason="_names_at: a removed `config` header moves its lines to the entry before")
+def test_a_removed_header_puts_the_entry_before_in_scope(capsys, tmp_path):
+    """_names_at says "a line of a `config` entry changes that entry only".
+    A header line does not: removing `config BAR` (and its bare `bool`)
+    hands BAR's `select T` to FOO, the entry before it, which has a prompt:
+    FOO=y, PCI=n selects T past `depends on PCI`, a new KSEL001 in the full
+    sweep. The scope is {BAR} (the removed lines are BAR's in the old file;
+    the new file has no changed line), FOO is not in it, and the new edge
+    FOO -> T is never swept. (3cb3ca4's scope misses it too: this one is not
+    a regression, but the argument the new docstring gives is false, and
+    inert.changed_entries already knows that "a changed header also alters
+    the entry before it".)"""
+    root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": MERGE}, arches=("aa", "bb"))
+    introduced, _ = review(capsys, tmp_path, root, diff_text("lib/Kconfig", MERGE, MERGE_AFTER))
+    assert introduced == [MERGE_FINDING]
