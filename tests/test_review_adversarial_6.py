@@ -200,3 +200,89 @@ def test_a_removed_header_puts_the_entry_before_in_scope(capsys, tmp_path):
     root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": MERGE}, arches=("aa", "bb"))
     introduced, _ = review(capsys, tmp_path, root, diff_text("lib/Kconfig", MERGE, MERGE_AFTER))
     assert introduced == [MERGE_FINDING]
+
+
+# -- 4. beyond the proofs: what the review applies and reads --------------------------------
+
+SELECTS = 'config PCI\n\tbool "pci"\nconfig T\n\tbool\n\tdepends on PCI\nconfig S\n\tbool "s"\n'
+SELECTS_AFTER = SELECTS + "\tselect T\n"
+SELECTS_FINDING = ("KSEL001", "lib/Kconfig", 8)
+
+
+def test_a_patch_of_lib_kconfig_introduces_ksel001(capsys, tmp_path):
+    root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": SELECTS}, arches=("aa", "bb"))
+    introduced, _ = review(capsys, tmp_path, root, diff_text("lib/Kconfig", SELECTS, SELECTS_AFTER))
+    assert introduced == [SELECTS_FINDING]
+
+
+@pytest.mark.xfail(strict=True, reason="patch.apply keys the overlay by the path as spelled: `lib//Kconfig` is never read")
+def test_a_patch_naming_lib_double_slash_kconfig_is_reviewed(capsys, tmp_path):
+    """`git apply` (and patch -p1) apply a diff of `a/lib//Kconfig` to
+    lib/Kconfig. kltolint's apply keeps the path as spelled: the overlay
+    holds `lib//Kconfig`, which no load ever opens (`source "lib/Kconfig"`
+    reads lib/Kconfig, from disk), so the patched text is never analysed and
+    the review says 0 introduced where the same diff spelled `lib/Kconfig`
+    introduces a KSEL001. A review bot is walked around with one extra `/`
+    (`lib/./Kconfig` does the same for plain diffs fed to patch(1)). Not
+    the proofs' fault: `--no-text-proofs` misses it too."""
+    root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": SELECTS}, arches=("aa", "bb"))
+    patch = diff_text("lib/Kconfig", SELECTS, SELECTS_AFTER).replace("lib/Kconfig", "lib//Kconfig")
+    introduced, _ = review(capsys, tmp_path, root, patch)
+    assert introduced == [SELECTS_FINDING]
+
+
+ORSOURCE = 'config PCI\n\tbool "pci"\nconfig T\n\tbool\n\tdepends on PCI\norsource "../new/Kconfig"\n'
+NEW_DRIVER = 'config S\n\tbool "s"\n\tselect T\n'
+
+
+def test_a_new_file_under_a_relative_orsource_is_read_by_a_check(capsys, tmp_path):
+    files = {"Kconfig": TOP, "lib/Kconfig": ORSOURCE, "new/Kconfig": NEW_DRIVER}
+    root = make_tree(tmp_path / "tree", files, arches=("aa", "bb"))
+    assert full_sweep(capsys, root) == [("KSEL001", "lib/../new/Kconfig", 3)]
+
+
+@pytest.mark.xfail(strict=True, reason="TreeReader.iglob matches overlay files against the pattern as written")
+def test_a_new_file_under_a_relative_orsource_is_reviewed(capsys, tmp_path):
+    """lib/Kconfig has `orsource "../new/Kconfig"` (pattern
+    `lib/../new/Kconfig`); a patch adds new/Kconfig with a select past an
+    unmet dependency. kconfiglib on the patched tree reads it (a check of
+    that tree reports the KSEL001), but TreeReader.iglob compares overlay
+    paths with the pattern as written (`prefix + rel == pattern`, or
+    fnmatch), and `new/Kconfig` != `lib/../new/Kconfig`: the load, and the
+    walk that mirrors it, read nothing, and the review reports nothing. The
+    same for `source "drivers//*/Kconfig"` and a new drivers/x/Kconfig.
+    (Conversely fnmatch's `*` crosses `/`: `drivers/*/Kconfig` takes a new
+    drivers/a/b/Kconfig, which glob does not.) Not the proofs' fault:
+    `--no-text-proofs` misses it too."""
+    root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": ORSOURCE}, arches=("aa", "bb"))
+    introduced, _ = review(capsys, tmp_path, root, diff_text("new/Kconfig", None, NEW_DRIVER))
+    assert introduced == [("KSEL001", "lib/../new/Kconfig", 3)]
+
+
+SHARED_TREE = {
+    "Kconfig": TOP,
+    "lib/Kconfig": 'config PCI\n\tbool "pci"\nconfig T\n\tbool\n\tdepends on PCI\n',
+    "arch/aa/Kconfig": "",
+    "arch/bb/Kconfig": 'source "arch/aa/Kconfig.shared"\n',  # bb reads a file under arch/aa
+    "arch/aa/Kconfig.shared": 'config S\n\tbool "s"\n',
+}
+SHARED_AFTER = SHARED_TREE["arch/aa/Kconfig.shared"] + "\tselect T\n"
+
+
+def test_another_arches_file_read_by_bb_makes_a_finding_there(capsys, tmp_path):
+    root = make_tree(tmp_path / "tree", {**SHARED_TREE, "arch/aa/Kconfig.shared": SHARED_AFTER}, arches=("aa", "bb"))
+    assert full_sweep(capsys, root) == [("KSEL001", "arch/aa/Kconfig.shared", 3)]
+
+
+@pytest.mark.xfail(strict=True, reason="Tree.arches_reading: a file under arch/aa is taken to be read by aa only")
+def test_another_arches_file_read_by_bb_is_reviewed_on_bb(capsys, tmp_path):
+    """arch/bb/Kconfig sources arch/aa/Kconfig.shared. A patch of that file
+    is reviewed on the arches `Tree.arches_reading` names: aa only (um is
+    the one exception it knows), plus those an earlier load of the series
+    saw read it (none, for a first patch). bb, where the new select is
+    unmet (a check of the patched tree says so), is never loaded: the
+    review reports nothing. Not the proofs' fault (one arch: no proof runs)."""
+    root = make_tree(tmp_path / "tree", dict(SHARED_TREE), arches=("aa", "bb"))
+    patch = diff_text("arch/aa/Kconfig.shared", SHARED_TREE["arch/aa/Kconfig.shared"], SHARED_AFTER)
+    introduced, _ = review(capsys, tmp_path, root, patch)
+    assert introduced == [("KSEL001", "arch/aa/Kconfig.shared", 3)]
