@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Sequence
 
 from kltolint import expr as E
-from kltolint import analysis, compat, fix, inert, review_sweep, sweep
+from kltolint import analysis, compat, dead, fix, inert, review_sweep, sweep
 from kltolint.findings import Finding
 from kltolint.model import BOOL_TYPES, EDGE_KINDS, ArchModel
 from kltolint.load import LASTING, Loader
@@ -105,7 +105,9 @@ def proven_unchanged(before: Tree, after: Tree, patch: Patch, arches: Sequence[s
     where it changes no value (`_never_on`)."""
     if not inert.SWITCH.on or len(arches) < 2:
         return set()  # one arch is loaded in any case
-    out = unread(before, after, arches)
+    # KDEAD001 reads every Kconfig file of the tree (dead.defined_anywhere),
+    # not only those the arch's load reads: a file no arch reads still counts.
+    out = set() if any(r.kind == dead.DANGLING for r in rules) else unread(before, after, arches)
     rest = [a for a in arches if a not in out]
     return out | (_never_on(before, after, patch, rest, rules) if rest else set())
 
