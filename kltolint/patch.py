@@ -353,6 +353,10 @@ def apply(tree: Tree, patch: Patch) -> dict[str, str | None]:
         if not is_kconfig(fp.path):
             continue  # only Kconfig files change what kltolint sees
         current.confined(fp.path)  # refuses paths that leave the tree
+        if any(part in ("", ".", "..") for part in fp.path.split("/")):
+            # git apply reads `a//b` as `a/b`, patch(1) `a/./b` too: the overlay
+            # would hold a name no load opens, and the change go unseen.
+            raise PatchError(f"{fp.path}: a path with an empty, `.` or `..` part is not supported")
         if fp.old_path is None:
             if current.exists(fp.path):
                 raise PatchError(f"patch does not apply: it creates {fp.path}, which exists")

@@ -215,20 +215,23 @@ def test_a_patch_of_lib_kconfig_introduces_ksel001(capsys, tmp_path):
     assert introduced == [SELECTS_FINDING]
 
 
-@pytest.mark.xfail(strict=True, reason="patch.apply keys the overlay by the path as spelled: `lib//Kconfig` is never read")
-def test_a_patch_naming_lib_double_slash_kconfig_is_reviewed(capsys, tmp_path):
+def test_a_patch_naming_lib_double_slash_kconfig_is_refused(capsys, tmp_path):
     """`git apply` (and patch -p1) apply a diff of `a/lib//Kconfig` to
-    lib/Kconfig. kltolint's apply keeps the path as spelled: the overlay
-    holds `lib//Kconfig`, which no load ever opens (`source "lib/Kconfig"`
-    reads lib/Kconfig, from disk), so the patched text is never analysed and
-    the review says 0 introduced where the same diff spelled `lib/Kconfig`
-    introduces a KSEL001. A review bot is walked around with one extra `/`
-    (`lib/./Kconfig` does the same for plain diffs fed to patch(1)). Not
-    the proofs' fault: `--no-text-proofs` misses it too."""
+    lib/Kconfig. kltolint's apply kept the path as spelled: the overlay held
+    `lib//Kconfig`, which no load ever opens (`source "lib/Kconfig"` reads
+    lib/Kconfig, from disk), so the patched text was never analysed and the
+    review said 0 introduced where the same diff spelled `lib/Kconfig`
+    introduces a KSEL001: a review bot walked around with one extra `/`
+    (`lib/./Kconfig` did the same for plain diffs fed to patch(1)). Not the
+    proofs' fault: `--no-text-proofs` missed it too. Fixed: patch.apply
+    refuses a path with an empty, `.` or `..` part (exit 2)."""
     root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": SELECTS}, arches=("aa", "bb"))
-    patch = diff_text("lib/Kconfig", SELECTS, SELECTS_AFTER).replace("lib/Kconfig", "lib//Kconfig")
-    introduced, _ = review(capsys, tmp_path, root, patch)
-    assert introduced == [SELECTS_FINDING]
+    for spelled in ("lib//Kconfig", "lib/./Kconfig", "arch/../lib/Kconfig"):
+        target = tmp_path / "p.patch"
+        target.write_text(diff_text("lib/Kconfig", SELECTS, SELECTS_AFTER).replace("lib/Kconfig", spelled))
+        code = main(["review", "-q", "--tree", str(root), str(target), "--format", "json"])
+        _, err = capsys.readouterr()
+        assert code == 2 and "is not supported" in err, (spelled, err)
 
 
 ORSOURCE = 'config PCI\n\tbool "pci"\nconfig T\n\tbool\n\tdepends on PCI\norsource "../new/Kconfig"\n'
