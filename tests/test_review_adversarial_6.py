@@ -202,6 +202,54 @@ def test_a_removed_header_puts_the_entry_before_in_scope(capsys, tmp_path):
     assert introduced == [MERGE_FINDING]
 
 
+# -- 3b. sweep scope: a moved `endif` takes an entry out of its block ---------------------
+
+ENDIF = """\
+config PCI
+\tbool "pci"
+
+config T
+\tbool
+\tdepends on PCI
+
+if PCI
+
+config A
+\tbool "a"
+
+config S
+\tbool "s"
+\tselect T
+
+endif
+"""
+ENDIF_AFTER = ENDIF.replace('config S\n\tbool "s"\n\tselect T\n\nendif\n', 'endif\n\nconfig S\n\tbool "s"\n\tselect T\n')
+ENDIF_FINDING = ("KSEL001", "lib/Kconfig", 17)
+
+
+def test_a_moved_endif_changes_the_full_sweep(capsys, tmp_path):
+    before = make_tree(tmp_path / "before", {"Kconfig": TOP, "lib/Kconfig": ENDIF}, arches=("aa", "bb"))
+    after = make_tree(tmp_path / "after", {"Kconfig": TOP, "lib/Kconfig": ENDIF_AFTER}, arches=("aa", "bb"))
+    assert full_sweep(capsys, before) == []
+    assert full_sweep(capsys, after) == [ENDIF_FINDING]
+
+
+@pytest.mark.xfail(strict=True, reason="_names_at: an `endif` line names nothing, yet moves entries out of its block")
+def test_a_moved_endif_puts_the_entries_it_moves_in_scope(capsys, tmp_path):
+    """The patch moves `endif` up past `config S` (the diff: `+endif` above
+    S, `-endif` below it; S's own lines are context). S leaves `if PCI` and
+    loses the inherited PCI dependency: S=y, PCI=n selects T past `depends
+    on PCI`, a new KSEL001 in the full sweep. _names_at keeps "every name
+    on a changed line outside an entry", but an `endif` (`endmenu`,
+    `endchoice`) line holds none: the scope is empty, the sweep does not
+    run, and the review reports nothing. (3cb3ca4's scope was empty too: not
+    a regression, but the docstring's argument, that a block's names stay in
+    scope through its lines, misses the line that ends the block.)"""
+    root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": ENDIF}, arches=("aa", "bb"))
+    introduced, _ = review(capsys, tmp_path, root, diff_text("lib/Kconfig", ENDIF, ENDIF_AFTER))
+    assert introduced == [ENDIF_FINDING]
+
+
 # -- 4. beyond the proofs: what the review applies and reads --------------------------------
 
 SELECTS = 'config PCI\n\tbool "pci"\nconfig T\n\tbool\n\tdepends on PCI\nconfig S\n\tbool "s"\n'
