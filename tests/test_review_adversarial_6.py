@@ -158,6 +158,59 @@ def test_a_choice_members_dependency_is_in_scope(capsys, tmp_path):
     assert introduced == [CHOICE_FINDING]
 
 
+MEMBER = """\
+config PCI
+\tbool "pci"
+
+choice
+\tprompt "pick"
+config FOO
+\tbool "foo"
+config BAR
+\tbool "bar"
+\tdepends on FOO
+endchoice
+
+config T
+\tbool
+\tdepends on PCI
+
+config S
+\tbool "s"
+\tdepends on !FOO
+\tselect T
+"""
+MEMBER_AFTER = MEMBER.replace("\tdepends on FOO\n", "")
+MEMBER_FINDING = ("KSEL001", "lib/Kconfig", 19)
+
+
+def test_a_member_that_depends_on_another_changes_the_full_sweep_and_the_old_scope_sees_it(
+        capsys, tmp_path, monkeypatch):
+    before = make_tree(tmp_path / "before", {"Kconfig": TOP, "lib/Kconfig": MEMBER}, arches=("aa", "bb"))
+    after = make_tree(tmp_path / "after", {"Kconfig": TOP, "lib/Kconfig": MEMBER_AFTER}, arches=("aa", "bb"))
+    assert full_sweep(capsys, before) == []
+    assert full_sweep(capsys, after) == [MEMBER_FINDING]
+    monkeypatch.setattr(review_sweep, "_names_at", old_names_at)
+    introduced, _ = review(capsys, tmp_path, before, diff_text("lib/Kconfig", MEMBER, MEMBER_AFTER))
+    assert introduced == [MEMBER_FINDING]
+
+
+@pytest.mark.xfail(strict=True, reason="_names_at: `depends on FOO` in a choice decides whether BAR is FOO's sibling")
+def test_a_members_dependency_on_another_member_is_in_scope(capsys, tmp_path):
+    """In a choice, BAR `depends on FOO` (the member before it) makes BAR
+    FOO's child in an implicit menu, not a member: the choice holds FOO
+    alone, so FOO is y and S (`depends on !FOO`) is never on. The patch
+    drops that line: BAR becomes a member, FOO=n is possible, S=y selects T
+    (depends on PCI) with PCI=n, a new KSEL001 (full sweep; and the review
+    with 3cb3ca4's scope, which held FOO, the name on the line). The new
+    scope is {BAR}; the edge S -> T reads S, T, FOO (S's dependency, in
+    the select's condition) and PCI, not BAR: never swept, nothing reported.
+    The line changed FOO's values, a name it reads, not only its entry's."""
+    root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": MEMBER}, arches=("aa", "bb"))
+    introduced, _ = review(capsys, tmp_path, root, diff_text("lib/Kconfig", MEMBER, MEMBER_AFTER))
+    assert introduced == [MEMBER_FINDING]
+
+
 # -- 3. sweep scope: a removed `config` header gives its lines to the entry before ----------
 
 MERGE = """\
