@@ -390,3 +390,29 @@ def test_another_arches_file_read_by_bb_is_reviewed_on_bb(capsys, tmp_path):
     patch = diff_text("arch/aa/Kconfig.shared", SHARED_TREE["arch/aa/Kconfig.shared"], SHARED_AFTER)
     introduced, _ = review(capsys, tmp_path, root, patch)
     assert introduced == [("KSEL001", "arch/aa/Kconfig.shared", 3)]
+
+
+GLOB_LIB = 'config PCI\n\tbool "pci"\nconfig T\n\tbool\n\tdepends on PCI\nsource "drivers/*/Kconfig"\n'
+GLOB_TREE = {"Kconfig": TOP, "lib/Kconfig": GLOB_LIB, "drivers/x/Kconfig": ""}
+
+
+@pytest.mark.parametrize("rel", ["drivers/a/b/Kconfig", "drivers/.a/Kconfig"])
+def test_a_file_the_glob_does_not_match_is_not_read_by_a_check(capsys, tmp_path, rel):
+    root = make_tree(tmp_path / "tree", {**GLOB_TREE, rel: NEW_DRIVER}, arches=("aa", "bb"))
+    assert full_sweep(capsys, root) == []
+
+
+@pytest.mark.xfail(strict=True, reason="TreeReader.iglob: fnmatch's `*` crosses `/` and takes hidden names")
+@pytest.mark.parametrize("rel", ["drivers/a/b/Kconfig", "drivers/.a/Kconfig"])
+def test_a_new_file_the_glob_does_not_match_is_not_reviewed(capsys, tmp_path, rel):
+    """`source "drivers/*/Kconfig"` reads drivers/<one name>/Kconfig, never
+    drivers/a/b/Kconfig (glob's `*` stops at `/`) nor drivers/.a/Kconfig
+    (glob skips hidden names): a check of the tree with either file on disk
+    reports nothing. TreeReader.iglob matches overlay files with
+    fnmatch.fnmatchcase on the whole path, where `*` crosses `/` and a
+    leading dot is a plain character: a patch adding either file has its
+    select reviewed as if it were sourced, a KSEL001 the patched tree does
+    not have."""
+    root = make_tree(tmp_path / "tree", dict(GLOB_TREE), arches=("aa", "bb"))
+    introduced, _ = review(capsys, tmp_path, root, diff_text(rel, None, NEW_DRIVER))
+    assert introduced == []
