@@ -176,6 +176,17 @@ functions = {
 _PLAIN_PATH = re.compile(r"(?:(?!\.\.?/)[^/*?\[]+/)*(?!\.\.?\Z)[^/*?\[]+")
 
 
+def glob_matches(rel: str, pattern: str) -> bool:
+    """Would glob (as Tree.glob lists the disk) find `rel` for the relative
+    `pattern`? Part by part: a wildcard never crosses `/`, and a hidden name
+    is matched only by a part that starts with a dot."""
+    parts, names = pattern.split("/"), rel.split("/")
+    return len(parts) == len(names) and all(
+        (fnmatch.fnmatchcase(name, part) and (part.startswith(".") or not name.startswith(".")))
+        if glob.has_magic(part) else name == part
+        for name, part in zip(names, parts, strict=True))
+
+
 class TreeReader:
     """What one parse reads from a `Tree`, recorded as it is read: kconfiglib
     opens files and globs `source` patterns through it."""
@@ -231,7 +242,7 @@ class TreeReader:
         # in every load of a patched tree).
         plain = not glob.has_magic(pattern)
         for rel, text in tree.overlay.items():
-            if prefix + rel == pattern if plain else fnmatch.fnmatchcase(prefix + rel, pattern):
+            if prefix + rel == pattern if plain else glob_matches(rel, pattern[len(prefix):]):
                 if text is None:
                     found.discard(prefix + rel)
                 else:
