@@ -355,9 +355,10 @@ def test_a_new_file_under_a_relative_orsource_is_reviewed(capsys, tmp_path):
     fnmatch), and `new/Kconfig` != `lib/../new/Kconfig`: the load, and the
     walk that mirrors it, read nothing, and the review reports nothing. The
     same for `source "drivers//*/Kconfig"` and a new drivers/x/Kconfig.
-    (Conversely fnmatch's `*` crosses `/`: `drivers/*/Kconfig` takes a new
-    drivers/a/b/Kconfig, which glob does not.) Not the proofs' fault:
-    `--no-text-proofs` misses it too."""
+    Not the proofs' fault: `--no-text-proofs` misses it too. (Where such a
+    file exists and is patched, the load reads the overlay through relpath,
+    but Sources.file("lib/../new/Kconfig"), which the lossless layer and
+    KDEAD001 read, is not in the overlay: it reads the disk text.)"""
     root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": ORSOURCE}, arches=("aa", "bb"))
     introduced, _ = review(capsys, tmp_path, root, diff_text("new/Kconfig", None, NEW_DRIVER))
     assert introduced == [("KSEL001", "lib/../new/Kconfig", 3)]
