@@ -14,6 +14,7 @@ what the patch introduces or removes.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -41,17 +42,70 @@ class ScopedSweep:
 
 
 def touched_symbols(before: Tree, after: Tree, patch: Patch) -> set[str]:
-    """Names of the entries a patch changes, and every name on its changed lines."""
+    """The names in scope (see `_names_at`): by the lines a patch changes,
+    and by the entries it changes, compared whole (`_Shapes`)."""
     names: set[str] = set()
     for fp in patch.files:
         if not is_kconfig(fp.path):
             continue
         old_lines, new_lines = changed_lines(fp.hunks)
+        old = new = None
         if fp.old_path is not None and before.exists(fp.old_path):
-            names |= _names_at(SourceFile(before.read(fp.old_path)), old_lines)
+            old = SourceFile(before.read(fp.old_path))
+            names |= _names_at(old, old_lines)
         if fp.new_path is not None and after.exists(fp.new_path):
-            names |= _names_at(SourceFile(after.read(fp.new_path)), new_lines)
+            new = SourceFile(after.read(fp.new_path))
+            names |= _names_at(new, new_lines)
+        names |= _Shapes(old).changed(_Shapes(new))
     return names
+
+
+class _Shapes:
+    """Each `config` entry of a file as the sweep's scope compares it: the
+    blocks around it (their lines), its own lines but its select and imply
+    lines, and those apart; and the members of each choice. A line alone does
+    not tell every entry it changes: an `endif` moved, or a `config` header
+    removed (its lines then belong to the entry before), changes entries
+    whose lines are the same."""
+
+    def __init__(self, source: SourceFile | None) -> None:
+        self.entries: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        self.edges: Counter[tuple[str, str]] = Counter()
+        self.choices: list[set[str]] = []
+        blocks: list[tuple[str, int | None]] = []  # (the block's lines, its choice's index)
+        for entry in source.entries if source is not None else ():
+            if entry.keyword in _BLOCKS:
+                at = len(self.choices) if entry.keyword == "choice" else None
+                if at is not None:
+                    self.choices.append(set())
+                blocks.append(("\n".join(line.text for line in (entry.header, *entry.props)), at))
+            elif entry.keyword in _BLOCK_ENDS:
+                if blocks:
+                    blocks.pop()
+            elif entry.keyword in _SYMBOL_ENTRIES and entry.name:
+                own = tuple(line.text for line in (entry.header, *entry.props) if line.keyword not in EDGE_KINDS)
+                self.entries.setdefault(entry.name, []).append((tuple(text for text, _ in blocks), own))
+                self.edges.update((entry.name, line.text) for line in entry.props if line.keyword in EDGE_KINDS)
+                choice = next((at for _, at in reversed(blocks) if at is not None), None)
+                if choice is not None:
+                    self.choices[choice].add(entry.name)
+
+    def changed(self, other: _Shapes) -> set[str]:
+        """The entries that differ, the targets of the select and imply lines
+        that differ, and every member of a choice one of them is in (a
+        member's value bounds the others')."""
+        out = {name for name in self.entries.keys() | other.entries.keys()
+               if self.entries.get(name) != other.entries.get(name)}
+        for _, text in (self.edges - other.edges) + (other.edges - self.edges):
+            out.update(text.split("#", 1)[0].split()[1:2])
+        for members in self.choices + other.choices:
+            if members & out:
+                out |= members
+        return out
+
+
+_BLOCKS = ("if", "menu", "choice")
+_BLOCK_ENDS = ("endif", "endmenu", "endchoice")
 
 
 def changed_lines(hunks: Sequence[Hunk]) -> tuple[set[int], set[int]]:
@@ -87,11 +141,12 @@ def _names_at(source: SourceFile, lines: Iterable[int]) -> set[str]:
     read them."""
     names: set[str] = set()
     wanted = set(lines)
+    in_choice = _choice_lines(source)
     for logical in source.logical:
         if not wanted & set(range(logical.first + 1, logical.last + 2)):
             continue
         entry = source.entry_holding(logical.lineno)
-        if entry is None or not entry.name or entry.keyword not in _SYMBOL_ENTRIES:
+        if entry is None or not entry.name or entry.keyword not in _SYMBOL_ENTRIES or logical.first in in_choice:
             names.update(references(logical))
         elif logical.keyword in EDGE_KINDS:
             names.update(logical.words()[1:2])
@@ -103,6 +158,22 @@ def _names_at(source: SourceFile, lines: Iterable[int]) -> set[str]:
 
 
 _SYMBOL_ENTRIES = ("config", "menuconfig")
+
+
+def _choice_lines(source: SourceFile) -> set[int]:
+    """The (0-based) lines inside a choice block: a member's line bounds the
+    other members, and through them what reads them (names the scope cannot
+    follow), so all the names such a line reads stay in scope."""
+    out: set[int] = set()
+    depth, start = 0, 0
+    for entry in source.entries:
+        if entry.keyword == "choice":
+            depth, start = depth + 1, entry.header.first if depth == 0 else start
+        elif entry.keyword == "endchoice" and depth:
+            depth -= 1
+            if depth == 0:
+                out.update(range(start, entry.header.first + 1))
+    return out
 
 
 def diff(before: Session, after: Session, arch: str, job: ScopedSweep) -> tuple[list[Finding], list[Finding]]:

@@ -84,13 +84,14 @@ def test_touched_symbols_of_a_conditional_select_are_its_target(tmp_path):
 
 
 def test_touched_symbols_of_a_block_line_hold_its_names(tmp_path):
-    """An `if` line is inherited by every entry in its block: the edges into
-    them read its names, which stay in scope."""
+    """An `if` line is inherited by every entry in its block: its names stay
+    in scope (the edges into entries of a file sourced in the block read
+    them), and so do the entries of the block here."""
     base = BASE + "if PCI\nconfig IN_BLOCK\n\tbool\nendif\n"
     new = base.replace("if PCI\n", "if PCI && LIB\n")
     root = make_tree(tmp_path / "tree", {"Kconfig": base})
     (patch,) = parse(format_patch(tmp_path / "p", "Kconfig", base, new, "narrow the block"))
-    assert touched_symbols(Tree(root), Tree(root, {"Kconfig": new}), patch) == {"PCI", "LIB"}
+    assert touched_symbols(Tree(root), Tree(root, {"Kconfig": new}), patch) == {"PCI", "LIB", "IN_BLOCK"}
 
 
 def test_an_added_select_is_reported_with_witness_and_fix(capsys, tmp_path):
