@@ -3,11 +3,12 @@
 A patch can make a select unmet in two ways: it adds or changes the select
 (or the selecting entry), or it changes the dependencies of the selected
 symbol. Both are caught by sweeping only the select edges that read a symbol
-the patch touches (sweep.check's `scope`): the `config` entries whose lines
-it adds or removes, the targets of the select and imply lines it changes,
-and every name on a changed line outside an entry (`if`, menu and choice
-lines, which the entries in their blocks inherit); `_names_at` says why
-that is enough. The sweep runs on the arch before and
+the patch touches, or one whose value can depend on it (sweep.check's
+`scope`, closed under the users index: `closed`): the `config` entries whose
+lines it adds or removes, the targets of the select and imply lines it
+changes, and every name on a changed line outside an entry (`if`, menu and
+choice lines, which the entries in their blocks inherit); `_names_at` says
+why that is enough. The sweep runs on the arch before and
 after the patch, on the models the review loaded anyway; the difference is
 what the patch introduces or removes.
 """
@@ -18,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kltolint import sweep
+from kltolint import analysis, sweep
 from kltolint.dead import references
 from kltolint.findings import Finding
 from kltolint.model import EDGE_KINDS, ArchModel
@@ -38,7 +39,19 @@ class ScopedSweep:
     scope: frozenset[str]
 
     def __call__(self, model: ArchModel, sources: Sources) -> list[Finding]:
-        return [f for rule in self.rules for f in sweep.check(model, rule, sources, scope=set(self.scope))]
+        return [f for rule in self.rules for f in sweep.check(model, rule, sources, scope=closed(model, self.scope))]
+
+
+def closed(model: ArchModel, scope: Iterable[str]) -> set[str]:
+    """`scope` and every symbol whose value can depend on a name in it (its
+    forward cone, analysis.BlastRadius): a changed entry bounds a select
+    through its selector's defaults or prompt conditions, or through a
+    dependency of a dependency, which sweep._touches (one step from the
+    edge) does not follow. The cone is the same on both sides of the patch
+    for the edges it can change (the first changed entry on a path from an
+    edge back to a change is in scope on both), so the two sweeps compare."""
+    radius = analysis.blast_radius(model)
+    return set().union(*(radius.cone(name) for name in scope))
 
 
 def touched_symbols(before: Tree, after: Tree, patch: Patch) -> set[str]:
@@ -133,7 +146,9 @@ def _names_at(source: SourceFile, lines: Iterable[int]) -> set[str]:
     A line of a `config` entry changes that entry only: a dependency, a
     default or a prompt bounds the entry by the names it reads and never
     bounds those names back, so `depends on PCI` puts the entry in scope,
-    not PCI (which thousands of edges read). A select or imply line adds or
+    not PCI (which thousands of edges read); what the entry bounds in turn
+    (a selector whose default reads it, an entry that depends on one that
+    depends on it) is its forward cone, which `closed` adds. A select or imply line adds or
     removes its own edge, in scope by its target, and leaves its entry's
     value as it was, so the entry's other selects cannot change. A line
     outside an entry (`if`, a menu's or a choice's) is inherited by every

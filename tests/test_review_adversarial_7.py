@@ -11,10 +11,10 @@ or prompt conditions, a dependency of a dependency, a choice whose members
 are in another file), the names on the changed line were what caught it,
 by the scope of 3cb3ca4.
 
-Each break is an xfail(strict) test of the review; next to it, a plain test
-checks the reference: the full sweep (`check --sweep`) of the tree before and
-after the patch, and, for a regression, the review with 3cb3ca4's scope
-(`old_touched`). Section 2's cases both scopes miss; each names the
+Each break is a test of the review (xfail(strict) while it is open); next
+to it, a plain test checks the reference: the full sweep (`check --sweep`)
+of the tree before and after the patch, and, for a regression, the review
+with 3cb3ca4's scope (`old_touched`, `old_call`). Section 2's cases both scopes miss; each names the
 text-level rule that would catch it.
 """
 
@@ -157,8 +157,6 @@ def test_a_selectors_default_reading_a_changed_entry_changes_the_full_sweep_and_
     assert reviewed_by_old_scope(capsys, tmp_path, monkeypatch, before, after) == ([SOURCE_READS_FINDING], [])
 
 
-@pytest.mark.xfail(strict=True, reason="sweep._touches reads the selector's dependencies, not its defaults "
-                                       "or prompt conditions; the scope no longer holds PCI")
 @pytest.mark.parametrize("kind", sorted(SOURCE_READS))
 def test_a_selectors_default_reading_a_changed_entry_is_in_scope(capsys, tmp_path, kind):
     """S has no prompt: `def_bool X` (or its prompt is `bool "s" if X`, so
@@ -169,7 +167,9 @@ def test_a_selectors_default_reading_a_changed_entry_is_in_scope(capsys, tmp_pat
     S -> T reads S, T, S's dependencies (none) and PCI: X is in S's default
     (prompt condition), which _touches does not read, and T does not read
     X (_targets_reading): the edge is never swept, the review reports
-    nothing. 3cb3ca4's scope held PCI, the name on the removed line."""
+    nothing. 3cb3ca4's scope held PCI, the name on the removed line.
+    Fixed: the scope is closed under the users index (review_sweep.closed,
+    X's forward cone holds S)."""
     before, after = _source_reads(kind)
     assert reviewed(capsys, tmp_path, before, after) == ([SOURCE_READS_FINDING], [])
 
@@ -202,8 +202,6 @@ def test_a_dependency_two_steps_away_changes_the_full_sweep_and_the_old_scope_se
     assert reviewed_by_old_scope(capsys, tmp_path, monkeypatch, before, after) == ([finding], [])
 
 
-@pytest.mark.xfail(strict=True, reason="the scope holds the changed entry, and _touches looks one step "
-                                       "from the edge; the names on the line (3cb3ca4) are gone")
 @pytest.mark.parametrize("kind", sorted(CHAINS))
 def test_a_dependency_two_steps_away_is_in_scope(capsys, tmp_path, kind):
     """"depends": S depends on X, X on Z, Z on Y; S selects T, which depends
@@ -215,8 +213,9 @@ def test_a_dependency_two_steps_away_is_in_scope(capsys, tmp_path, kind):
     `depends on PCI`: Y=y without PCI, S=y selects T unmet. Scope {X}; the
     edge reads S, T, Y, PCI. 3cb3ca4's scope held Y (resp. PCI), the name
     on the removed line, which T's dependency reads. (The second is a chain
-    through a select, the kind the brief calls an accepted limit, but the
-    old scope caught this one.)"""
+    through a select, a kind of chain the scope did not follow, but the
+    old scope caught this one.) Fixed: the scope is closed under the users
+    index (review_sweep.closed: Z's cone holds X and S; X's holds Y and S)."""
     before, after, finding = _chain(kind)
     assert reviewed(capsys, tmp_path, before, after) == ([finding], [])
 
@@ -322,12 +321,12 @@ def test_a_type_change_read_by_a_selectors_default_changes_the_full_sweep_and_th
     assert reviewed_by_old_scope(capsys, tmp_path, monkeypatch, TYPE_BEFORE, TYPE_AFTER) == ([], [])
 
 
-@pytest.mark.xfail(strict=True, reason="sweep._touches reads the selector's dependencies, not its defaults")
 def test_a_type_change_read_by_a_selectors_default_is_in_scope(capsys, tmp_path):
     """X goes from tristate to bool (`depends on PCI`, PCI tristate); S is
     `def_tristate X` and selects T (depends on PCI). Before, S <= X <= PCI:
     met. After, PCI=m lets the bool X be y (a bool's m dependency counts
     as y), so S=y selects T past PCI=m, a new KSEL001 (full sweep). The
     scope is {X} (the changed line reads no other name, so 3cb3ca4 missed
-    it too); X is in S's default, which the edge S -> T does not read."""
+    it too); X is in S's default, which the edge S -> T does not read.
+    Fixed with 1a: X's forward cone holds S."""
     assert reviewed(capsys, tmp_path, TYPE_BEFORE, TYPE_AFTER) == ([TYPE_FINDING], [])
