@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kltolint import analysis, sweep
+from kltolint import expr as E
 from kltolint.dead import references
 from kltolint.findings import Finding
 from kltolint.model import EDGE_KINDS, ArchModel
@@ -49,9 +50,25 @@ def closed(model: ArchModel, scope: Iterable[str]) -> set[str]:
     dependency of a dependency, which sweep._touches (one step from the
     edge) does not follow. The cone is the same on both sides of the patch
     for the edges it can change (the first changed entry on a path from an
-    edge back to a change is in scope on both), so the two sweeps compare."""
+    edge back to a change is in scope on both), so the two sweeps compare.
+
+    The users index has no choices: where the cone holds a name a choice's
+    lines read, or a member that is not in `scope` itself, every member is
+    in scope too (a member bounds the others). A member in `scope` does not
+    count: it may be one on this side only (added to a choice from another
+    file), and the two sides would differ; _Shapes puts the others of a
+    choice in the same file in `scope`."""
     radius = analysis.blast_radius(model)
-    return set().union(*(radius.cone(name) for name in scope))
+    scope = set(scope)
+    choices = [(set(c.members), {n for e in (c.direct_dep, *c.prompts, *(cond for _, cond in c.defaults))
+                                 for n in E.symbols(e)}) for c in model.choices]
+    out: set[str] = set()
+    todo = set(scope)
+    while todo:
+        for name in todo:
+            out |= radius.cone(name)
+        todo = {m for members, reads in choices if (reads | (members - scope)) & out for m in members - out}
+    return out
 
 
 def touched_symbols(before: Tree, after: Tree, patch: Patch) -> set[str]:

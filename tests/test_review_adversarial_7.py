@@ -250,6 +250,73 @@ def test_a_sourced_choice_members_dependency_is_in_scope(capsys, tmp_path):
     assert reviewed(capsys, tmp_path, CHOICE_BEFORE, CHOICE_AFTER) == ([CHOICE_FINDING], [])
 
 
+# 1d. A choice the changed entry reaches: its own lines read it, or a member
+# depends on it; the other members, and what reads them, change.
+CHOICE_READS = {
+    "choice depends": ('config PCI\n\tbool "pci"\nconfig X\n\tbool "x"\n\tdepends on PCI\n'
+                       'choice\n\tprompt "pick"\n\tdepends on X\nconfig FOO\n\tbool "foo"\nconfig BAR\n\tbool "bar"\n'
+                       'endchoice\nconfig T\n\tbool\n\tdepends on PCI\nconfig S\n\tdef_bool BAR\n\tselect T\n'),
+    "member depends": ('config PCI\n\tbool "pci"\nconfig X\n\tbool "x"\n\tdepends on PCI\n'
+                       'choice\n\tprompt "pick"\nconfig FOO\n\tbool "foo"\n\tdepends on X\nconfig BAR\n\tbool "bar"\n'
+                       'endchoice\nconfig T\n\tbool\n\tdepends on PCI\nconfig S\n\tdef_bool !BAR\n\tselect T\n'),
+}
+CHOICE_READS_FINDING = ("KSEL001", "lib/Kconfig", 18)
+
+
+def _choice_reads(kind: str) -> tuple[dict[str, str], dict[str, str]]:
+    old = CHOICE_READS[kind]
+    return ({"Kconfig": TOP, "lib/Kconfig": old},
+            {"Kconfig": TOP, "lib/Kconfig": old.replace('\tbool "x"\n\tdepends on PCI\n', '\tbool "x"\n')})
+
+
+@pytest.mark.parametrize("kind", sorted(CHOICE_READS))
+def test_a_choice_reached_by_a_changed_entry_changes_the_full_sweep_and_the_old_scope_sees_it(
+        capsys, tmp_path, monkeypatch, kind):
+    before, after = _choice_reads(kind)
+    assert full_diff(capsys, tmp_path, before, after) == ([CHOICE_READS_FINDING], [])
+    assert reviewed_by_old_scope(capsys, tmp_path, monkeypatch, before, after) == ([CHOICE_READS_FINDING], [])
+
+
+@pytest.mark.parametrize("kind", sorted(CHOICE_READS))
+def test_a_choice_reached_by_a_changed_entry_is_in_scope(capsys, tmp_path, kind):
+    """X depends on PCI; a choice of FOO and BAR `depends on X` (or FOO
+    does); S, promptless, is `def_bool BAR` (`!BAR`) and selects T (depends
+    on PCI). Before, S=y needs the choice (FOO) on, so X, so PCI: met. The
+    patch drops X's `depends on PCI`: a new KSEL001 (full sweep). The scope
+    of e15318e is {X}, and no edge reads X; the users index (and so X's
+    cone) has no choices: the choice's `depends on X` is not a member's
+    dependency there, and FOO does not bound BAR. 3cb3ca4's scope held
+    PCI. Fixed: review_sweep.closed puts every member of a choice in scope
+    where the cone holds a name its lines read or a member not in the text
+    scope itself."""
+    before, after = _choice_reads(kind)
+    assert reviewed(capsys, tmp_path, before, after) == ([CHOICE_READS_FINDING], [])
+
+
+ADDED_MEMBER_LIB = ('config PCI\n\tbool "pci"\nchoice\n\tprompt "pick"\nsource "lib/Kconfig.members"\nendchoice\n'
+                    'config T\n\tbool\n\tdepends on PCI\nconfig S\n\tbool "s"\n\tdepends on BAR\n\tselect T\n')
+ADDED_MEMBER_BEFORE = {"Kconfig": TOP, "lib/Kconfig": ADDED_MEMBER_LIB,
+                       "lib/Kconfig.members": 'config FOO\n\tbool "foo"\nconfig BAR\n\tbool "bar"\n'}
+ADDED_MEMBER_AFTER = {**ADDED_MEMBER_BEFORE,
+                      "lib/Kconfig.members": ADDED_MEMBER_BEFORE["lib/Kconfig.members"] + 'config NEW\n\tbool "new"\n'}
+
+
+def test_a_member_added_in_another_file_changes_nothing_in_the_full_sweep(capsys, tmp_path):
+    assert full_diff(capsys, tmp_path, ADDED_MEMBER_BEFORE, ADDED_MEMBER_AFTER) == ([], [])
+
+
+@pytest.mark.parametrize("forward", [True, False])
+def test_a_member_added_in_another_file_does_not_report_an_old_finding(capsys, tmp_path, forward):
+    """The guard of `closed`'s choice rule: S -> T (S depends on BAR) is a
+    finding before and after a patch that adds (removes) NEW to the choice
+    from lib/Kconfig.members. NEW is a member on one side only; had a member
+    in the text scope brought its choice's members in, BAR's cone (S -> T)
+    would be swept on that side alone, and the old finding reported as
+    introduced (removed)."""
+    before, after = (ADDED_MEMBER_BEFORE, ADDED_MEMBER_AFTER) if forward else (ADDED_MEMBER_AFTER, ADDED_MEMBER_BEFORE)
+    assert reviewed(capsys, tmp_path, before, after) == ([], [])
+
+
 # -- 2. both scopes miss; a text-level rule would catch them ------------------------------------
 
 SELECTOR = 'config S\n\tbool "s"\n\tselect T\n'
