@@ -66,7 +66,7 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
             introduced, removed = [], []
             # The sweep of what the patch touches runs where each arch is loaded.
             scoped = review_sweep.ScopedSweep(
-                tuple(sweeps), frozenset(review_sweep.touched_symbols(before_session.tree, after_tree, patch)))
+                tuple(sweeps), frozenset(review_sweep.touched_symbols(before_session.tree, after_tree, patch, arches)))
             before_session.extra = after_session.extra = scoped if sweeps and scoped.scope else None
             verdicts = _checked(before_session, after_session, arches, scoped.scope, touched,
                                 rules + sweeps if before_session.extra is not None else None, progress)

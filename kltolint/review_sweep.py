@@ -7,8 +7,10 @@ the patch touches, or one whose value can depend on it (sweep.check's
 `scope`, closed under the users index: `closed`): the `config` entries whose
 lines it adds or removes, the targets of the select and imply lines it
 changes, and every name on a changed line outside an entry (`if`, menu and
-choice lines, which the entries in their blocks inherit); `_names_at` says
-why that is enough. The sweep runs on the arch before and
+choice lines, which the entries in their blocks inherit), and the entries
+of the files an arch reads on one side only or under other blocks
+(`_sourced`); `_names_at` says why that is enough. The sweep runs on the
+arch before and
 after the patch, on the models the review loaded anyway; the difference is
 what the patch introduces or removes.
 """
@@ -19,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kltolint import analysis, sweep
+from kltolint import analysis, inert, sweep
 from kltolint import expr as E
 from kltolint.dead import references
 from kltolint.findings import Finding
@@ -71,10 +73,11 @@ def closed(model: ArchModel, scope: Iterable[str]) -> set[str]:
     return out
 
 
-def touched_symbols(before: Tree, after: Tree, patch: Patch) -> set[str]:
+def touched_symbols(before: Tree, after: Tree, patch: Patch, arches: Sequence[str] = ()) -> set[str]:
     """The names in scope (see `_names_at`): by the lines a patch changes,
-    and by the entries it changes, compared whole (`_Shapes`)."""
-    names: set[str] = set()
+    by the entries it changes, compared whole (`_Shapes`), and by the files
+    `arches` read on one side only or under other blocks (`_sourced`)."""
+    names = _sourced(before, after, arches)
     for fp in patch.files:
         if not is_kconfig(fp.path):
             continue
@@ -87,6 +90,25 @@ def touched_symbols(before: Tree, after: Tree, patch: Patch) -> set[str]:
             new = SourceFile(after.read(fp.new_path))
             names |= _names_at(new, new_lines)
         names |= _Shapes(old).changed(_Shapes(new))
+    return names
+
+
+def _sourced(before: Tree, after: Tree, arches: Sequence[str]) -> set[str]:
+    """The entries of the files an arch reads before the patch or after it
+    only, or under other blocks (`if`, menu lines around the `source` lines
+    that read them, inert.walk): a `source` line added or removed, or moved
+    across an `endif`, changes every entry of the file it reads, and no line
+    of those files. An arch the walk cannot follow adds nothing."""
+    names: set[str] = set()
+    for arch in arches:
+        old, new = inert.walk(before, arch), inert.walk(after, arch)
+        if old is None or new is None:
+            continue
+        for rel in old.inherited.keys() | new.inherited.keys():
+            if old.inherited.get(rel) != new.inherited.get(rel):
+                for walked in (old, new):
+                    if rel in walked.files:
+                        names.update(walked.files[rel].facts.definitions)
     return names
 
 
