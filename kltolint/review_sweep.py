@@ -17,6 +17,7 @@ what the patch introduces or removes.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -76,8 +77,11 @@ def closed(model: ArchModel, scope: Iterable[str]) -> set[str]:
 def touched_symbols(before: Tree, after: Tree, patch: Patch, arches: Sequence[str] = ()) -> set[str]:
     """The names in scope (see `_names_at`): by the lines a patch changes,
     by the entries it changes, compared whole (`_Shapes`), and by the files
-    `arches` read on one side only or under other blocks (`_sourced`)."""
-    names = _sourced(before, after, arches)
+    `arches` read on one side only or under other blocks (`_sourced`,
+    walked only where a file's `_layout` changes: most patches change
+    entries only, and a walk of an arch costs a second)."""
+    names: set[str] = set()
+    relaid = False
     for fp in patch.files:
         if not is_kconfig(fp.path):
             continue
@@ -90,7 +94,30 @@ def touched_symbols(before: Tree, after: Tree, patch: Patch, arches: Sequence[st
             new = SourceFile(after.read(fp.new_path))
             names |= _names_at(new, new_lines)
         names |= _Shapes(old).changed(_Shapes(new))
-    return names
+        relaid = relaid or old is None or new is None or fp.old_path != fp.new_path or _layout(old) != _layout(new)
+    return names | (_sourced(before, after, arches) if relaid else set())
+
+
+def _layout(source: SourceFile) -> list[str]:
+    """What decides which files a file makes an arch read, and under which
+    blocks: its lines but those of `config`, `menuconfig` and `comment`
+    entries (its `source` lines and its blocks, with a menu's or a choice's
+    own lines), and every variable assignment. A help text that swallows a
+    `source` line, or one that lets it go, changes it too."""
+    out = []
+    for entry in source.entries:
+        lines = (entry.header, *entry.props)
+        if entry.keyword in _ENTRIES_READ_IN_PLACE:
+            out += [line.text for line in lines if _ASSIGNMENT.match(line.text)]
+        else:
+            out += [line.text for line in lines]
+    first = source.entries[0].header.first if source.entries else None
+    return out + [line.text for line in source.logical  # the lines before the first entry
+                  if line.kind == "property" and (first is None or line.first < first)]
+
+
+_ENTRIES_READ_IN_PLACE = ("config", "menuconfig", "comment")
+_ASSIGNMENT = re.compile(r"\s*[A-Za-z0-9_$()-]+\s*(?::=|\+=|=)")
 
 
 def _sourced(before: Tree, after: Tree, arches: Sequence[str]) -> set[str]:

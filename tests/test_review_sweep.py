@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from kltolint.cli import main
 from kltolint.patch import parse
 from kltolint.review_sweep import touched_symbols
@@ -181,3 +183,38 @@ def test_the_sweep_runs_where_each_arch_is_loaded(capsys, tmp_path, monkeypatch)
     findings = json.loads(out)["findings"]
     assert code == 1 and {f["rule"] for f in findings} == {"KSEL001"}
     assert sorted(f["arch"] for f in findings) == ["a", "b", "c"]
+
+
+def test_a_patch_of_entries_only_walks_no_arch(tmp_path, monkeypatch):
+    """The files an arch reads, and the blocks around them, change only with
+    a file's layout (`source` and block lines, assignments): a patch of
+    entries alone is not walked (a walk of a real arch costs a second)."""
+    from kltolint import review_sweep
+
+    root = tree(tmp_path)
+    (patch,) = parse(format_patch(tmp_path / "p", "Kconfig", BASE, TIGHTEN, "tighten"))
+    monkeypatch.setattr(review_sweep, "_sourced", lambda *_: pytest.fail("walked"))
+    assert touched_symbols(Tree(root), Tree(root, {"Kconfig": TIGHTEN}), patch, ["demo"]) == {"LIB"}
+
+
+@pytest.mark.parametrize("edit", [
+    lambda t: t + 'source "other/Kconfig"\n',  # a source line
+    lambda t: "if PCI\n" + t + "endif\n",  # a block
+    lambda t: t.replace("config LIB\n", "X := y\nconfig LIB\n"),  # an assignment among entries
+    lambda t: 'config FIRST\n\tbool\n\thelp\n\t  text\nsource "x"\n' + t,  # (with the next)
+], ids=["source", "block", "assignment", "help"])
+def test_a_layout_changes_with_sources_blocks_and_assignments(edit):
+    from kltolint.review_sweep import _layout
+    from kltolint.source import SourceFile
+
+    assert _layout(SourceFile(BASE)) != _layout(SourceFile(edit(BASE)))
+
+
+def test_a_help_text_that_swallows_a_source_line_changes_the_layout():
+    from kltolint.review_sweep import _layout
+    from kltolint.source import SourceFile
+
+    kept = 'config FIRST\n\tbool\n\thelp\n\t  text\nsource "x"\n'
+    swallowed = kept.replace('source "x"', '\t  source "x"')
+    assert _layout(SourceFile(kept)) != _layout(SourceFile(swallowed))
+    assert _layout(SourceFile(kept)) == _layout(SourceFile(kept.replace("text", "other text")))
