@@ -25,30 +25,19 @@ seen from another file: inert.walk does not follow a `source` in a choice).
 
 from __future__ import annotations
 
-import difflib
-import json
 
 import pytest
 
 from kltolint import review_sweep, sweep
-from kltolint.cli import main
-from kltolint.dead import references
-from kltolint.model import EDGE_KINDS
 from kltolint.patch import is_kconfig
 from kltolint.source import SourceFile
 from tests.conftest import make_tree
+from tests.test_review_adversarial_6 import diff_text, old_names_at
+from tests.test_review_adversarial_6 import full_sweep as full_sweep_6
+from tests.test_review_adversarial_6 import review as review_6
 
 TOP = 'source "arch/$(SRCARCH)/Kconfig"\nsource "lib/Kconfig"\n'
 ARCHES = ("aa", "bb")
-
-
-def diff_text(rel: str, old: str | None, new: str | None) -> str:
-    """A git diff of one file (None: the file is absent on that side)."""
-    head = f"diff --git a/{rel} b/{rel}\n"
-    head += "new file mode 100644\n" if old is None else "deleted file mode 100644\n" if new is None else ""
-    return head + "".join(difflib.unified_diff(
-        (old or "").splitlines(True), (new or "").splitlines(True),
-        "/dev/null" if old is None else f"a/{rel}", "/dev/null" if new is None else f"b/{rel}"))
 
 
 def patch_of(before: dict[str, str], after: dict[str, str]) -> str:
@@ -56,42 +45,14 @@ def patch_of(before: dict[str, str], after: dict[str, str]) -> str:
                    for rel in sorted(before.keys() | after.keys()) if before.get(rel) != after.get(rel))
 
 
-def found(items) -> list[tuple[str, str, int]]:
-    """Each (rule, file, line) once (check reports a finding once per arch)."""
-    return sorted({(f["rule"], f["file"], f["line"]) for f in items})
-
-
 def review(capsys, tmp_path, root, patch: str) -> tuple[list, list]:
     """(introduced, removed) KSEL001 findings of `kltolint review`, as (rule, file, line)."""
-    target = tmp_path / "p.patch"
-    target.write_text(patch)
-    main(["review", "-q", "--tree", str(root), str(target), "--format", "json", "--rule", "KSEL001"])
-    out, _ = capsys.readouterr()
-    doc = json.loads(out)
-    return found(doc["findings"]), found(doc["removed"])
+    return review_6(capsys, tmp_path, root, patch, "--rule", "KSEL001")
 
 
 def full_sweep(capsys, root) -> list[tuple[str, str, int]]:
     """`kltolint check --sweep` of the tree: every KSEL001 finding."""
-    main(["check", "--sweep", "--no-cache", "-q", "--tree", str(root), "--format", "json"])
-    out, _ = capsys.readouterr()
-    return [f for f in found(json.loads(out)["findings"]) if f[0] == "KSEL001"]
-
-
-def old_names_at(source, lines):
-    """review_sweep._names_at as of 3cb3ca4: every name on a changed line."""
-    names: set[str] = set()
-    wanted = set(lines)
-    for logical in source.logical:
-        if not wanted & set(range(logical.first + 1, logical.last + 2)):
-            continue
-        names.update(references(logical))
-        entry = source.entry_holding(logical.lineno)
-        if entry is not None and entry.name and logical.keyword not in EDGE_KINDS:
-            names.add(entry.name)
-        if logical.kind == "entry" and logical.keyword in ("config", "menuconfig"):
-            names.update(logical.words()[1:2])
-    return names
+    return [f for f in full_sweep_6(capsys, root) if f[0] == "KSEL001"]
 
 
 def old_touched(before, after, patch, arches=()):
