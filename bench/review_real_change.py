@@ -30,6 +30,7 @@ import difflib
 import filecmp
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -186,8 +187,10 @@ def main() -> int:
     outcomes.sort(key=lambda o: o.rel)
     series: list[Outcome] = []
     if args.series or args.series_only:
-        # Added files first, so that a changed file sourcing one finds it.
-        order = sorted(chosen, key=lambda item: ("added", "changed", "removed").index(item[1]))
+        # Added files first, so that a changed file sourcing one finds it; then
+        # scripts/ (Kconfig.include defines the macros the others call); removed last.
+        order = sorted(chosen, key=lambda item: (("added", "changed", "removed").index(item[1]),
+                                                 not item[0].startswith("scripts/")))
         series = review_series(args, order, work, recorded)
     write_report(args, outcomes, series, len(selected))
     return 0 if all(o.ok for o in outcomes + series) else 1
@@ -198,34 +201,60 @@ def review_series(args: argparse.Namespace, order: list[tuple[str, str]], work: 
     """The patches as one series, `--series-chunk` patches an mbox. Chunk j
     is reviewed on the tree the chunks before it make (6.12 with their files
     as 7.3 has them), which is the tree a review of the whole series reaches
-    there: so each chunk is a run of its own (resumable, one a core). What a
-    chunk does not know: which arches an earlier chunk's patches made read
-    another arch's files (review.py's `reads`)."""
+    there: so each chunk is a run of its own (resumable, one a core). A
+    review that stops at a patch whose tree cannot be read ("while reviewing
+    patch k of n": a mixed tree's loop, say) goes on from the patch after it,
+    on the tree with it applied: every patch is reviewed or is the one that
+    stopped a review. What a chunk does not know: which arches an earlier
+    chunk's patches made read another arch's files (review.py's `reads`)."""
     size = args.series_chunk or len(order)
     chunks = [order[start:start + size] for start in range(0, len(order), size)]
     at, every = _stripe(args)
     out = []
     for j, chunk in enumerate(chunks):
-        key = f"series/{size}/{j + 1}"
-        done = recorded.get(key)
-        if done is not None:
-            out.append(done)
+        if j % every != at or args.report_only:
+            out += [o for key, o in recorded.items() if key.split("+")[0] == f"series/{size}/{j + 1}"]
             continue
-        if j % every != at:
-            continue
-        base = _tree_after(args.old, args.new, [t for c in chunks[:j] for t in c], work / f"tree-{j}")
-        mbox = work / f"series-{j + 1}.mbox"
-        mbox.write_text("".join(mail(patch_for(args.old, args.new, rel, kind), rel, i)
-                                for i, (rel, kind) in enumerate(chunk, j * size + 1)), errors="surrogateescape")
-        code, seconds, first_line, traceback, cpu = review(base, mbox, args.timeout * len(chunk),
-                                                           "--max-patches", str(len(chunk)))
-        outcome = Outcome(key, f"{len(chunk)} patches", code, seconds, first_line, traceback, cpu)
-        _record(args, outcome)
-        print(f"{'ok ' if outcome.ok else 'FAIL'} series chunk {j + 1}/{len(chunks)} ({len(chunk)} patches): "
-              f"exit {code}, {seconds:.0f} s, cpu {cpu or 0:.0f} s {first_line[:100]}", flush=True)
-        shutil.rmtree(base)
-        out.append(outcome)
+        start = 0
+        while start < len(chunk):
+            key = f"series/{size}/{j + 1}" + (f"+{start}" if start else "")
+            outcome = recorded.get(key) or _review_part(args, chunks[:j], chunk, start, j * size, work, key)
+            out.append(outcome)
+            start += _stopped_at(outcome) or len(chunk) - start
     return out
+
+
+def _review_part(args: argparse.Namespace, before: list[list[tuple[str, str]]], chunk: list[tuple[str, str]],
+                 start: int, first: int, work: Path, key: str) -> Outcome:
+    """Patches `start`: of `chunk` as one mbox, on the tree `before` and the chunk's earlier patches make."""
+    part = chunk[start:]
+    base = _tree_after(args.old, args.new, [t for c in before for t in c] + chunk[:start], work / "series-tree")
+    mbox = work / "series.mbox"
+    mbox.write_text("".join(mail(patch_for(args.old, args.new, rel, kind), rel, i)
+                            for i, (rel, kind) in enumerate(part, first + start + 1)), errors="surrogateescape")
+    code, seconds, first_line, traceback, cpu = review(base, mbox, args.timeout * len(part),
+                                                       "--max-patches", str(len(part)))
+    outcome = Outcome(key, f"{len(part)} patches", code, seconds, first_line, traceback, cpu)
+    _record(args, outcome)
+    stopped = _stopped_at(outcome)
+    print(f"{'ok ' if outcome.ok else 'FAIL'} series {key} ({len(part)} patches"
+          f"{f', stopped at {stopped}' if stopped else ''}): exit {code}, {seconds:.0f} s, cpu {cpu or 0:.0f} s "
+          f"{first_line[:100]}", flush=True)
+    shutil.rmtree(base)
+    return outcome
+
+
+def _part(o: Outcome) -> tuple[int, int]:
+    chunk, _, start = o.rel.split("/")[2].partition("+")
+    return int(chunk), int(start or 0)
+
+
+def _stopped_at(outcome: Outcome) -> int | None:
+    """The patch (1-based, in the part) whose tree stopped the review; None if it ran through."""
+    found = re.search(r"\(while reviewing patch (\d+) of \d+\)$", outcome.first_line)
+    if found:
+        return int(found.group(1))
+    return 1 if outcome.code == 2 and outcome.kind == "1 patches" else None
 
 
 def _tree_after(old: Path, new: Path, applied: list[tuple[str, str]], dest: Path) -> Path:
@@ -299,17 +328,20 @@ def write_report(args: argparse.Namespace, outcomes: list[Outcome], series: list
                      f"median {statistics.median(cpus):.1f}, max {max(cpus):.1f}, total {sum(cpus):.0f}")
     lines.append("")
     if series:
-        patches = sum(int(o.kind.split()[0]) for o in series)
+        # A review that stopped at patch k covered k patches; the next part starts after it.
+        patches = sum(_stopped_at(o) or int(o.kind.split()[0]) for o in series)
+        stopped = sum(_stopped_at(o) is not None for o in series)
         cpu = [o.cpu for o in series if o.cpu is not None]
         lines += [f"- the series ({selected} patches, in chunks of {series[0].rel.split('/')[1]}, each on the tree "
-                  f"the chunks before it make): {len(series)} chunks ({patches} patches) reviewed, "
+                  f"the chunks before it make): {len(series)} reviews ({patches} patches), {stopped} of them "
+                  f"stopped at a patch whose tree cannot be read and the rest went on after it (`chunk+k`); "
                   f"contract kept in {sum(o.ok for o in series)}; CPU seconds per patch "
                   f"{sum(cpu) / max(patches, 1):.1f}" if cpu else "", "",
-                  "| chunk | patches | exit | seconds | CPU seconds | first line |",
+                  "| chunk(+start) | patches | exit | seconds | CPU seconds | first line |",
                   "| --- | --- | --- | --- | --- | --- |"]
         lines += [f"| {o.rel.split('/')[2]} | {o.kind.split()[0]} | {o.code} | {o.seconds:.1f} | "
                   f"{'' if o.cpu is None else f'{o.cpu:.1f}'} | {o.first_line[:120].replace('|', '/')} |"
-                  for o in sorted(series, key=lambda o: int(o.rel.split('/')[2]))]
+                  for o in sorted(series, key=_part)]
         lines.append("")
     lines += ["| file | kind | exit | seconds | CPU seconds | first line |", "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {o.rel} | {o.kind} | {o.code} | {o.seconds:.1f} | {'' if o.cpu is None else f'{o.cpu:.1f}'} "

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from kltolint import expr as E
 from kltolint import analysis, compat, dead, fix, inert, review_sweep, sweep
+from kltolint.errors import UserError
 from kltolint.findings import Finding
 from kltolint.model import BOOL_TYPES, EDGE_KINDS, ArchModel
 from kltolint.load import LASTING, Loader
@@ -42,7 +43,6 @@ class PatchReview:
 def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
            load: Loader = LASTING,
            progress: Callable[[str], None] = lambda _: None) -> list[PatchReview]:
-    overlay: dict[str, str | None] = dict(tree.overlay)
     rules, sweeps = sweep.split(rules)  # the sweep runs on what each patch touches only
     before_session = Session(tree, rules, load)
     # arch -> what its latest load read: an earlier patch of the series may
@@ -50,44 +50,61 @@ def review(tree: Tree, patches: Sequence[Patch], rules: list[Rule],
     reads: dict[str, frozenset[str]] = {}
     out = []
     for patch in patches:
-        after_overlay = apply(Tree(tree.root, overlay), patch)
-        after_tree = Tree(tree.root, after_overlay)
-        after_session = Session(after_tree, rules, load.changed())
-        touched = [fp.path for fp in patch.files if is_kconfig(fp.path)]
-        if not touched:
-            out.append(PatchReview(patch, (), (), "touches no Kconfig file: nothing to check"))
-        else:
-            arches = sorted({a for path in touched for a in tree.arches_reading(path)}
-                            | {a for a, files in reads.items() if not files.isdisjoint(touched)})
-            # Arches where the patch provably changes nothing are not loaded;
-            # one arch is, in any case, so that the patched tree is parsed.
-            unchanged = proven_unchanged(before_session.tree, after_tree, patch, arches, rules + sweeps)
-            arches = [a for a in arches if a not in unchanged] or [_reader(after_tree, touched, arches)]
-            introduced, removed = [], []
-            # The sweep of what the patch touches runs where each arch is loaded.
-            scoped = review_sweep.ScopedSweep(
-                tuple(sweeps), frozenset(review_sweep.touched_symbols(before_session.tree, after_tree, patch, arches)))
-            before_session.extra = after_session.extra = scoped if sweeps and scoped.scope else None
-            verdicts = _checked(before_session, after_session, arches, scoped.scope, touched,
-                                rules + sweeps if before_session.extra is not None else None, progress)
-            for arch in arches:
-                new, gone = changes(before_session.findings(arch), after_session.findings(arch))
-                introduced += new
-                removed += gone
-            if introduced:
-                introduced = fix.Fixer(after_session, verdicts).attach(introduced)
-            if sweeps:
-                swept = [review_sweep.diff(before_session, after_session, a, scoped) for a in arches]
-                removed += [f for _, gone in swept for f in gone]
-                added = [f for new, _ in swept for f in new]
-                if added:
-                    introduced += _sweep_fixer(after_session, rules + sweeps, verdicts).attach(added)
-            out.append(PatchReview(patch, tuple(sorted(introduced, key=Finding.sort_key)),
-                                   tuple(sorted(removed, key=Finding.sort_key))))
+        try:
+            after_session = _after(before_session, patch, load)
+            out.append(_review_patch(before_session, after_session, patch, rules, sweeps, reads, progress))
+        except UserError as err:
+            if len(patches) < 2:
+                raise
+            # Which patch a series cannot be read after (or before): it is not
+            # bisectable there. The index is ours, never the mail's text.
+            raise type(err)(f"{err.message} (while reviewing patch {patch.index} of {len(patches)})",
+                            err.file, err.line) from None
         reads.update(after_session.read)  # the before-session's loads are of the same arches
-        overlay = after_overlay
         before_session = after_session
     return out
+
+
+def _after(before: Session, patch: Patch, load: Loader) -> Session:
+    """The session of the tree `patch` makes of `before`'s."""
+    return Session(Tree(before.tree.root, apply(before.tree, patch)), before.rules, load.changed())
+
+
+def _review_patch(before_session: Session, after_session: Session, patch: Patch, rules: list[Rule],
+                  sweeps: list[Rule], reads: dict[str, frozenset[str]],
+                  progress: Callable[[str], None]) -> PatchReview:
+    """What `patch` introduces and removes, on the arches that read its files."""
+    tree, after_tree = before_session.tree, after_session.tree
+    touched = [fp.path for fp in patch.files if is_kconfig(fp.path)]
+    if not touched:
+        return PatchReview(patch, (), (), "touches no Kconfig file: nothing to check")
+    arches = sorted({a for path in touched for a in tree.arches_reading(path)}
+                    | {a for a, files in reads.items() if not files.isdisjoint(touched)})
+    # Arches where the patch provably changes nothing are not loaded;
+    # one arch is, in any case, so that the patched tree is parsed.
+    unchanged = proven_unchanged(tree, after_tree, patch, arches, rules + sweeps)
+    arches = [a for a in arches if a not in unchanged] or [_reader(after_tree, touched, arches)]
+    introduced, removed = [], []
+    # The sweep of what the patch touches runs where each arch is loaded.
+    scoped = review_sweep.ScopedSweep(
+        tuple(sweeps), frozenset(review_sweep.touched_symbols(tree, after_tree, patch, arches)))
+    before_session.extra = after_session.extra = scoped if sweeps and scoped.scope else None
+    verdicts = _checked(before_session, after_session, arches, scoped.scope, touched,
+                        rules + sweeps if before_session.extra is not None else None, progress)
+    for arch in arches:
+        new, gone = changes(before_session.findings(arch), after_session.findings(arch))
+        introduced += new
+        removed += gone
+    if introduced:
+        introduced = fix.Fixer(after_session, verdicts).attach(introduced)
+    if sweeps:
+        swept = [review_sweep.diff(before_session, after_session, a, scoped) for a in arches]
+        removed += [f for _, gone in swept for f in gone]
+        added = [f for new, _ in swept for f in new]
+        if added:
+            introduced += _sweep_fixer(after_session, rules + sweeps, verdicts).attach(added)
+    return PatchReview(patch, tuple(sorted(introduced, key=Finding.sort_key)),
+                       tuple(sorted(removed, key=Finding.sort_key)))
 
 
 def _reader(tree: Tree, files: Sequence[str], arches: Sequence[str]) -> str:

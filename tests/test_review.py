@@ -69,6 +69,19 @@ def test_series_each_patch_on_top_of_the_last(capsys, tmp_path):
     assert "patch 2 ([PATCH] fix it again): 0 introduced, 1 removed" in out
 
 
+def test_a_series_names_the_patch_whose_tree_cannot_be_read(capsys, tmp_path):
+    unreadable = ARM64 + 'source "arch/arm64/Kconfig.later"\n'  # a file no patch of the series adds
+    first = format_patch(tmp_path / "1", "arch/arm64/Kconfig", ARM64, HARMLESS, "help text")
+    second = format_patch(tmp_path / "2", "arch/arm64/Kconfig", HARMLESS, unreadable.replace(ARM64, HARMLESS),
+                          "source a later file")
+    code, _, err = review(capsys, first + second, tmp_path)
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith("kltolint: error: arch/arm64/Kconfig:")
+    assert "Kconfig.later" in err and err.rstrip().endswith("(while reviewing patch 2 of 2)")
+    code, _, err = review(capsys, second.replace(HARMLESS, ARM64), tmp_path)  # alone: no series to name
+    assert code == 2 and "while reviewing" not in err
+
+
 def test_mail_reply(capsys, tmp_path):
     mail = format_patch(tmp_path, "arch/arm64/Kconfig", ARM64, BREAK, "arm64: allow LTO everywhere")
     _, out, _ = review(capsys, mail, tmp_path, "--format", "mail")
