@@ -182,6 +182,14 @@ def test_unknown_syntax_is_an_unsupported_construct(tmp_path, kconfig, line):
     assert "unsupported Kconfig construct" in text and f"Linux {compat.NEWEST_KERNEL}" in text
 
 
+def test_an_undefined_macro_is_named_as_such_not_as_newer_syntax(tmp_path):
+    with pytest.raises(UserError) as err:
+        demo_model(tmp_path, 'config A\n\tbool "a"\n\tdefault $(cc_can_link_user,-m64) if A\n')
+    text = str(err.value)
+    assert err.value.line == 3 and err.value.file == "Kconfig"
+    assert "blank once its macros are expanded" in text and "unsupported" not in text
+
+
 def test_equals_n_follows_expr_trans_compare():
     import kconfiglib
 
