@@ -2,11 +2,13 @@
 
 - `cli`/`cli_error`: run `kltolint` in process, as the user would;
 - `demo_model`/`reachable`/`witness_of`: a model of a one-file tree, and what
-  the solver says of a combination on it.
+  the solver says of a combination on it;
+- `diff_text`: a git diff of one file, as a patch to review.
 """
 
 from __future__ import annotations
 
+import difflib
 import gc
 from collections.abc import Callable
 from pathlib import Path
@@ -91,3 +93,12 @@ def rule_pack(directory: Path, *rules: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "r.toml").write_text("".join(rules))
     return directory
+
+
+def diff_text(rel: str, old: str | None, new: str | None) -> str:
+    """A git diff of one file (None: the file is absent on that side)."""
+    head = f"diff --git a/{rel} b/{rel}\n"
+    head += "new file mode 100644\n" if old is None else "deleted file mode 100644\n" if new is None else ""
+    return head + "".join(difflib.unified_diff(
+        (old or "").splitlines(True), (new or "").splitlines(True),
+        "/dev/null" if old is None else f"a/{rel}", "/dev/null" if new is None else f"b/{rel}"))

@@ -12,6 +12,7 @@ from kltolint.rules import builtin_dir, load_dir
 from kltolint.source import SourceFile
 from kltolint.tree import Tree
 from tests.conftest import TREES, format_patch, make_tree
+from tests.helpers import diff_text
 from tests.test_review_in_pass import ARCHES, DROPPED, GUARDED, _tree
 
 RULES = [r for r in load_dir(builtin_dir()) if r.enabled or r.id == "KSEL001"]  # a review's
@@ -193,35 +194,23 @@ def unchanged_by(tmp_path, patch_text):
     return review.proven_unchanged(tree, Tree(root, apply(tree, patch)), patch, tree.arches(), RULES)
 
 
-def new_file(rel, text):
-    return format_patch_text(rel, None, text)
-
-
-def format_patch_text(rel, old, new):
-    import difflib
-
-    head = f"diff --git a/{rel} b/{rel}\n" + ("new file mode 100644\n" if old is None else "")
-    return head + "".join(difflib.unified_diff((old or "").splitlines(True), new.splitlines(True),
-                                               "/dev/null" if old is None else f"a/{rel}", f"b/{rel}"))
-
-
 BAD_SELECT = 'config NEW\n\tbool "new"\n\tselect LIB\n'
 
 
 def test_a_new_file_nothing_sources_changes_no_arch(tmp_path):
-    assert unchanged_by(tmp_path, new_file("new/Kconfig", BAD_SELECT)) == {"aa", "bb"}
+    assert unchanged_by(tmp_path, diff_text("new/Kconfig", None, BAD_SELECT)) == {"aa", "bb"}
 
 
 def test_a_new_file_a_glob_matches_is_read_there(tmp_path):
-    assert unchanged_by(tmp_path, new_file("drivers/foo/Kconfig", BAD_SELECT)) == {"aa"}
+    assert unchanged_by(tmp_path, diff_text("drivers/foo/Kconfig", None, BAD_SELECT)) == {"aa"}
 
 
 def test_a_file_every_arch_reads_is_proven_nowhere_by_reading(tmp_path):
-    edited = format_patch_text("lib/Kconfig", UNREAD_TREE["lib/Kconfig"],
+    edited = diff_text("lib/Kconfig", UNREAD_TREE["lib/Kconfig"],
                                UNREAD_TREE["lib/Kconfig"] + "\tdefault y\n")
     assert unchanged_by(tmp_path, edited) == set()
 
 
 def test_an_arch_that_comes_to_read_a_new_file_is_not_proven(tmp_path):
-    sourcing = format_patch_text("arch/aa/Kconfig", "", 'source "new/Kconfig"\n')
-    assert unchanged_by(tmp_path, sourcing + new_file("new/Kconfig", BAD_SELECT)) == {"bb"}
+    sourcing = diff_text("arch/aa/Kconfig", "", 'source "new/Kconfig"\n')
+    assert unchanged_by(tmp_path, sourcing + diff_text("new/Kconfig", None, BAD_SELECT)) == {"bb"}

@@ -11,6 +11,7 @@ import pytest
 
 from kltolint.cli import main
 from tests.conftest import TREES, format_patch, line_of, make_tree
+from tests.helpers import diff_text
 
 AFTER = TREES / "arm64-big-endian" / "after"
 ARM64 = (AFTER / "arch/arm64/Kconfig").read_text()
@@ -135,17 +136,6 @@ def test_patch_without_kconfig_exits_0_with_a_note(capsys, tmp_path):
 
 # -- security: a review bot reads untrusted patches ----------------------------------------
 
-def new_file_patch(rel: str, text: str) -> str:
-    lines = text.splitlines(keepends=True)
-    return (f"diff --git a/{rel} b/{rel}\nnew file mode 100644\n--- /dev/null\n+++ b/{rel}\n"
-            f"@@ -0,0 +1,{len(lines)} @@\n" + "".join("+" + l for l in lines))
-
-
-def kconfig_patch(old: str, new: str, rel: str = "Kconfig") -> str:
-    import difflib
-    return "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{rel}", f"b/{rel}"))
-
-
 BASE = 'source "arch/$(SRCARCH)/Kconfig"\nconfig A\n\tbool "a"\n'
 
 
@@ -153,7 +143,7 @@ def test_probes_in_a_patch_run_nothing(capsys, tmp_path):
     root = make_tree(tmp_path / "t", {"Kconfig": BASE})
     canary = tmp_path / "canary"
     evil = BASE + f'config EVIL\n\tdef_bool $(shell,touch {canary})\nconfig B\n\tbool "b"\n\tdepends on $(shell,touch {canary}2)\n'
-    code, _, _ = review(capsys, kconfig_patch(BASE, evil), tmp_path, tree=root)
+    code, _, _ = review(capsys, diff_text("Kconfig", BASE, evil), tmp_path, tree=root)
     assert code == 0
     assert not canary.exists() and not (tmp_path / "canary2").exists()
 
@@ -164,7 +154,7 @@ def test_sourcing_outside_the_tree_reads_nothing(capsys, tmp_path, source):
     (tmp_path / "outside" / "Kconfig").write_text("config STOLEN\n\tbool\n")
     root = make_tree(tmp_path / "t", {"Kconfig": BASE})
     (root / "link").symlink_to(tmp_path / "outside")
-    err = errors(capsys, kconfig_patch(BASE, BASE + source + "\n"), tmp_path, tree=root)
+    err = errors(capsys, diff_text("Kconfig", BASE, BASE + source + "\n"), tmp_path, tree=root)
     assert "outside the tree" in err
 
 
@@ -177,22 +167,22 @@ def quick(capsys, tmp_path, root, patch_text):
 
 def test_include_loop_ends_quickly(capsys, tmp_path):
     root = make_tree(tmp_path / "t", {"Kconfig": BASE})
-    err = quick(capsys, tmp_path, root, kconfig_patch(BASE, BASE + 'source "Kconfig"\n'))
+    err = quick(capsys, tmp_path, root, diff_text("Kconfig", BASE, BASE + 'source "Kconfig"\n'))
     assert "recursive" in err
 
 
 def test_huge_file_ends_quickly(capsys, tmp_path):
     root = make_tree(tmp_path / "t", {"Kconfig": BASE})
     huge = "config H\n\tbool\n" + "# padding\n" * 1_000_000
-    err = quick(capsys, tmp_path, root, kconfig_patch(BASE, BASE + 'source "huge/Kconfig"\n')
-                + new_file_patch("huge/Kconfig", huge))
+    err = quick(capsys, tmp_path, root, diff_text("Kconfig", BASE, BASE + 'source "huge/Kconfig"\n')
+                + diff_text("huge/Kconfig", None, huge))
     assert "larger than" in err
 
 
 def test_deep_nesting_ends_quickly(capsys, tmp_path):
     root = make_tree(tmp_path / "t", {"Kconfig": BASE})
     deep = BASE + "config D\n\tbool \"d\"\n\tdepends on " + "(" * 50_000 + "A" + ")" * 50_000 + "\n"
-    err = quick(capsys, tmp_path, root, kconfig_patch(BASE, deep))
+    err = quick(capsys, tmp_path, root, diff_text("Kconfig", BASE, deep))
     assert "too deeply" in err
 
 
@@ -201,7 +191,7 @@ def test_patch_adding_a_sourced_file(capsys, tmp_path):
     nothing asks the disk about it."""
     root = make_tree(tmp_path / "t", {"Kconfig": BASE})
     sourced = BASE.replace('config A', 'source "new/Kconfig"\nconfig A')
-    patch = kconfig_patch(BASE, sourced) + new_file_patch("new/Kconfig", 'config B\n\tbool "b"\n')
+    patch = diff_text("Kconfig", BASE, sourced) + diff_text("new/Kconfig", None, 'config B\n\tbool "b"\n')
     code, out, err = review(capsys, patch, tmp_path, tree=root)
     assert code == 0 and "0 introduced" in out and "Traceback" not in err
 

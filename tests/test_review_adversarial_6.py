@@ -12,7 +12,6 @@ xfail(strict), each failing for the reason its docstring gives.
 
 from __future__ import annotations
 
-import difflib
 import json
 
 import pytest
@@ -22,17 +21,9 @@ from kltolint.cli import main
 from kltolint.dead import references
 from kltolint.model import EDGE_KINDS
 from tests.conftest import make_tree
+from tests.helpers import diff_text
 
 TOP = 'source "arch/$(SRCARCH)/Kconfig"\nsource "lib/Kconfig"\n'
-
-
-def diff_text(rel: str, old: str | None, new: str | None) -> str:
-    """A git diff of one file (None: the file is absent on that side)."""
-    head = f"diff --git a/{rel} b/{rel}\n"
-    head += "new file mode 100644\n" if old is None else "deleted file mode 100644\n" if new is None else ""
-    return head + "".join(difflib.unified_diff(
-        (old or "").splitlines(True), (new or "").splitlines(True),
-        "/dev/null" if old is None else f"a/{rel}", "/dev/null" if new is None else f"b/{rel}"))
 
 
 def found(items) -> list[tuple[str, str, int]]:

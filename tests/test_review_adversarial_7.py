@@ -32,7 +32,8 @@ from kltolint import review_sweep, sweep
 from kltolint.patch import is_kconfig
 from kltolint.source import SourceFile
 from tests.conftest import make_tree
-from tests.test_review_adversarial_6 import diff_text, old_names_at
+from tests.helpers import diff_text
+from tests.test_review_adversarial_6 import old_names_at
 from tests.test_review_adversarial_6 import full_sweep as full_sweep_6
 from tests.test_review_adversarial_6 import review as review_6
 

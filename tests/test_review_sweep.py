@@ -201,7 +201,8 @@ def test_a_patch_of_entries_only_walks_no_arch(tmp_path, monkeypatch):
     lambda t: t + 'source "other/Kconfig"\n',  # a source line
     lambda t: "if PCI\n" + t + "endif\n",  # a block
     lambda t: t.replace("config LIB\n", "X := y\nconfig LIB\n"),  # an assignment among entries
-    lambda t: 'config FIRST\n\tbool\n\thelp\n\t  text\nsource "x"\n' + t,  # (with the next)
+    # A source line right after a help text: unindented, it ends the help (the next test: indented, it does not).
+    lambda t: 'config FIRST\n\tbool\n\thelp\n\t  text\nsource "x"\n' + t,
 ], ids=["source", "block", "assignment", "help"])
 def test_a_layout_changes_with_sources_blocks_and_assignments(edit):
     from kltolint.review_sweep import _layout
