@@ -236,6 +236,8 @@ class TreeReader:
         prefix = self._prefix
         if not os.path.normpath(pattern).startswith(prefix):
             raise UserError(f"refusing to source a file outside the tree: {pattern}", *self.position())
+        asked = pattern[len(prefix):]
+        pattern = prefix + self._normal(asked)
         try:
             # Tree.glob confines every directory before listing it, and each match.
             found = {prefix + rel for rel in self._glob(pattern[len(prefix):]) if tree.confined(rel)}
@@ -253,8 +255,23 @@ class TreeReader:
                 else:
                     found.add(prefix + rel)
         matches = sorted(found)
-        self._globs[pattern[len(prefix):]] = tuple(m[len(prefix):] for m in matches)
+        self._globs[asked] = tuple(m[len(prefix):] for m in matches)
         return iter(matches)
+
+    def _normal(self, rel: str) -> str:
+        """`rel` without `.`, `..` or empty parts (`orsource "../new/Kconfig"`
+        in lib/Kconfig asks for lib/../new/Kconfig): the names the overlay
+        holds, so that a new or patched file matches, and the name the model,
+        the lossless layer and the messages then use. Lexically, as glob
+        reads a path but for a link before a `..`, which a tree that stays
+        inside itself gains nothing from; a wildcard before a `..` (glob
+        reads `a/*/../K` once per directory) is refused."""
+        parts = rel.split("/")
+        if not any(part in ("", ".", "..") for part in parts):
+            return rel
+        if ".." in parts and glob.has_magic("/".join(parts[:len(parts) - parts[::-1].index("..")])):
+            raise UserError(f"unsupported source pattern, a wildcard before '..': {rel}", *self.position())
+        return os.path.normpath(rel)
 
     def _glob(self, rel: str) -> list[str]:
         """`Tree.glob(rel)`, without its directory walk for a plain path

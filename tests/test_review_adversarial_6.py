@@ -4,10 +4,9 @@ narrower sweep scope of review_sweep._names_at), and what a review reads.
 Each break is a test that the review's output with the proof is what the
 plain way gives (`--no-text-proofs`, or the full sweep before and after the
 patch, or the old scope of 3cb3ca4); next to each, a plain test checks the
-reference it is compared with. The breaks fixed are plain tests; the three
-still open (a new file under a non-normalised `source` pattern, another
-arch's file read by an arch, `Sources` reading such a file from disk) are
-xfail(strict), each failing for the reason its docstring gives.
+reference it is compared with. The breaks fixed are plain tests; the one
+still open (another arch's file read by an arch) is xfail(strict), failing
+for the reason its docstring gives.
 """
 
 from __future__ import annotations
@@ -331,10 +330,10 @@ NEW_DRIVER = 'config S\n\tbool "s"\n\tselect T\n'
 def test_a_new_file_under_a_relative_orsource_is_read_by_a_check(capsys, tmp_path):
     files = {"Kconfig": TOP, "lib/Kconfig": ORSOURCE, "new/Kconfig": NEW_DRIVER}
     root = make_tree(tmp_path / "tree", files, arches=("aa", "bb"))
-    assert full_sweep(capsys, root) == [("KSEL001", "lib/../new/Kconfig", 3)]
+    # Named as the overlay names it (compat.TreeReader._normal), not as the pattern spells it.
+    assert full_sweep(capsys, root) == [("KSEL001", "new/Kconfig", 3)]
 
 
-@pytest.mark.xfail(strict=True, reason="TreeReader.iglob matches overlay files against the pattern as written")
 def test_a_new_file_under_a_relative_orsource_is_reviewed(capsys, tmp_path):
     """lib/Kconfig has `orsource "../new/Kconfig"` (pattern
     `lib/../new/Kconfig`); a patch adds new/Kconfig with a select past an
@@ -347,10 +346,31 @@ def test_a_new_file_under_a_relative_orsource_is_reviewed(capsys, tmp_path):
     Not the proofs' fault: `--no-text-proofs` misses it too. (Where such a
     file exists and is patched, the load reads the overlay through relpath,
     but Sources.file("lib/../new/Kconfig"), which the lossless layer and
-    KDEAD001 read, is not in the overlay: it reads the disk text.)"""
+    KDEAD001 read, is not in the overlay: it reads the disk text.) Fixed:
+    TreeReader.iglob normalises the pattern (`_normal`) before it matches."""
     root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": ORSOURCE}, arches=("aa", "bb"))
     introduced, _ = review(capsys, tmp_path, root, diff_text("new/Kconfig", None, NEW_DRIVER))
     assert [(rule, line) for rule, _, line in introduced] == [("KSEL001", 3)]  # by whichever name
+
+
+@pytest.mark.parametrize("line", ['source "drivers//*/Kconfig"', 'source "lib/../drivers/./*/Kconfig"',
+                                  'orsource "../drivers/x/Kconfig"'])
+def test_a_new_file_under_any_spelling_of_its_path_is_reviewed(capsys, tmp_path, line):
+    root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": ORSOURCE.replace(
+        'orsource "../new/Kconfig"', line), "drivers/y/Kconfig": ""}, arches=("aa", "bb"))
+    introduced, _ = review(capsys, tmp_path, root, diff_text("drivers/x/Kconfig", None, NEW_DRIVER))
+    assert introduced == [("KSEL001", "drivers/x/Kconfig", 3)]
+
+
+def test_a_wildcard_before_dotdot_is_refused_in_one_line(capsys, tmp_path):
+    """glob reads `drivers/*/../K` once per directory `*` matches: not a
+    path to normalise, and no kernel spells one."""
+    root = make_tree(tmp_path / "tree", {"Kconfig": TOP, "lib/Kconfig": 'source "drivers/*/../Kconfig"\n',
+                                         "drivers/y/Kconfig": "", "drivers/Kconfig": ""}, arches=("aa", "bb"))
+    code = main(["check", "--tree", str(root), str(root / "lib/Kconfig")])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1
+    assert "lib/Kconfig:1: unsupported source pattern, a wildcard before '..'" in err
 
 
 SHARED_TREE = {
@@ -420,7 +440,6 @@ def test_a_dangling_reference_in_a_plainly_sourced_file_is_reviewed(capsys, tmp_
     assert introduced == [("KDEAD001", "new/Kconfig", 3)]
 
 
-@pytest.mark.xfail(strict=True, reason="Sources.file reads `lib/../new/Kconfig` from disk, not from the overlay")
 def test_a_dangling_reference_in_a_relatively_sourced_file_is_reviewed(capsys, tmp_path):
     """new/Kconfig exists and is read through `orsource "../new/Kconfig"`
     in lib/Kconfig: kconfiglib names it `lib/../new/Kconfig`. A patch adds
@@ -430,7 +449,8 @@ def test_a_dangling_reference_in_a_relatively_sourced_file_is_reviewed(capsys, t
     name, `lib/../new/Kconfig`, which is not in the overlay: Tree.read
     gives the disk text, without the new line, and the review reports
     nothing (with `source "new/Kconfig"` it reports the KDEAD001). The
-    same lossless layer places witnesses, fixes and suppressions."""
+    same lossless layer places witnesses, fixes and suppressions. Fixed:
+    TreeReader.iglob names a sourced file without `.`, `..` or empty parts."""
     files = {"Kconfig": TOP, "lib/Kconfig": REL_LIB, "new/Kconfig": REL_OLD}
     root = make_tree(tmp_path / "tree", files, arches=("aa", "bb"))
     introduced, _ = review(capsys, tmp_path, root, diff_text("new/Kconfig", REL_OLD, REL_NEW), "--rule", "KDEAD001")
