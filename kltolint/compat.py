@@ -262,16 +262,26 @@ class TreeReader:
         """`rel` without `.`, `..` or empty parts (`orsource "../new/Kconfig"`
         in lib/Kconfig asks for lib/../new/Kconfig): the names the overlay
         holds, so that a new or patched file matches, and the name the model,
-        the lossless layer and the messages then use. Lexically, as glob
-        reads a path but for a link before a `..`, which a tree that stays
-        inside itself gains nothing from; a wildcard before a `..` (glob
-        reads `a/*/../K` once per directory) is refused."""
+        the lossless layer and the messages then use. A `..` goes back only
+        over a directory on disk that is no link: elsewhere glob, as the C
+        tool's, finds nothing (`lib/none/../K`) or another file, and `rel`
+        stays as written. A wildcard before a `..` (glob reads `a/*/../K`
+        once per directory) is refused."""
         parts = rel.split("/")
         if not any(part in ("", ".", "..") for part in parts):
             return rel
         if ".." in parts and glob.has_magic("/".join(parts[:len(parts) - parts[::-1].index("..")])):
             raise UserError(f"unsupported source pattern, a wildcard before '..': {rel}", *self.position())
-        return os.path.normpath(rel)
+        out: list[str] = []
+        for part in parts:
+            if part == "..":
+                where = self._prefix + "/".join(out)
+                if not out or not os.path.isdir(where) or os.path.realpath(where) != where:
+                    return rel
+                out.pop()
+            elif part not in ("", "."):
+                out.append(part)
+        return "/".join(out)
 
     def _glob(self, rel: str) -> list[str]:
         """`Tree.glob(rel)`, without its directory walk for a plain path

@@ -373,6 +373,17 @@ def test_a_wildcard_before_dotdot_is_refused_in_one_line(capsys, tmp_path):
     assert "lib/Kconfig:1: unsupported source pattern, a wildcard before '..'" in err
 
 
+def test_dotdot_goes_back_only_over_a_directory_on_disk(capsys, tmp_path):
+    """`lib/none/../Kconfig.y` names no file for glob (lib/none does not
+    exist), as for the C tool: normalised to lib/Kconfig.y it would."""
+    files = {"Kconfig": TOP, "lib/Kconfig.y": NEW_DRIVER}
+    for line, code in (('source "lib/none/../Kconfig.y"', 2), ('source "lib/../lib/Kconfig.y"', 0)):
+        root = make_tree(tmp_path / str(code), {**files, "lib/Kconfig": line + "\n"}, arches=("aa",))
+        assert main(["check", "-q", "--tree", str(root), str(root / "lib/Kconfig")]) == code
+        _, err = capsys.readouterr()
+        assert ("no such file in the tree: lib/none/../Kconfig.y" in err) == (code == 2)
+
+
 SHARED_TREE = {
     "Kconfig": TOP,
     "lib/Kconfig": 'config PCI\n\tbool "pci"\nconfig T\n\tbool\n\tdepends on PCI\n',
