@@ -305,19 +305,28 @@ def read_record(path: Path) -> dict[str, Outcome]:
 
 
 def write_report(args: argparse.Namespace, outcomes: list[Outcome], series: list[Outcome], selected: int) -> None:
+    lines = [f"# review of real change: {args.old.name} -> {args.new.name}", "",
+             f"{selected} patches (one per differing Kconfig file{', arch/ only' if args.only_arch else ''}"
+             f"{', outside arch/' if args.shared else ''}"
+             f"{f', {args.shared_sample} outside arch/, evenly spread' if args.shared_sample else ''}"
+             f"{f', first {args.limit}' if args.limit else ''}); reported {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+             f"{' (each outcome records when it was measured)' if args.record else ''},"
+             f" {os.cpu_count()} CPUs, {args.jobs} at a time.", ""]
+    if series or args.series_only:
+        lines += _series_part(args, series, selected)
+    if not args.series_only:
+        lines += _files_part(outcomes, selected)
+    args.out.write_text("\n".join(lines) + "\n")
+
+
+def _files_part(outcomes: list[Outcome], selected: int) -> list[str]:
     import statistics
 
     times = [o.seconds for o in outcomes]
     by_code: dict[str, int] = {}
     for o in outcomes:
         by_code[str(o.code)] = by_code.get(str(o.code), 0) + 1
-    lines = [f"# review of real change: {args.old.name} -> {args.new.name}", "",
-             f"{len(outcomes)} of {selected} patches (one per differing Kconfig file{', arch/ only' if args.only_arch else ''}"
-             f"{', outside arch/' if args.shared else ''}"
-             f"{f', {args.shared_sample} outside arch/, evenly spread' if args.shared_sample else ''}"
-             f"{f', first {args.limit}' if args.limit else ''}); reported {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-             f"{' (each outcome records when it was measured)' if args.record else ''},"
-             f" {os.cpu_count()} CPUs, {args.jobs} at a time.", "",
+    lines = [f"Each patch alone: {len(outcomes)} of {selected} reviewed.", "",
              f"- contract kept (exit 0/1/2, no traceback, no timeout): {sum(o.ok for o in outcomes)} of {len(outcomes)}",
              f"- exit statuses: {', '.join(f'{k}: {v}' for k, v in sorted(by_code.items()))}",
              f"- seconds per patch: median {statistics.median(times):.1f}, max {max(times):.1f}, total {sum(times):.0f}"
@@ -326,27 +335,30 @@ def write_report(args: argparse.Namespace, outcomes: list[Outcome], series: list
     if cpus:  # wall time depends on what else ran; CPU time much less
         lines.append(f"- CPU seconds per patch (review and its workers; {len(cpus)} measured): "
                      f"median {statistics.median(cpus):.1f}, max {max(cpus):.1f}, total {sum(cpus):.0f}")
-    lines.append("")
-    if series:
-        # A review that stopped at patch k covered k patches; the next part starts after it.
-        patches = sum(_stopped_at(o) or int(o.kind.split()[0]) for o in series)
-        stopped = sum(_stopped_at(o) is not None for o in series)
-        cpu = [o.cpu for o in series if o.cpu is not None]
-        lines += [f"- the series ({selected} patches, in chunks of {series[0].rel.split('/')[1]}, each on the tree "
-                  f"the chunks before it make): {len(series)} reviews ({patches} patches), {stopped} of them "
-                  f"stopped at a patch whose tree cannot be read and the rest went on after it (`chunk+k`); "
-                  f"contract kept in {sum(o.ok for o in series)}; CPU seconds per patch "
-                  f"{sum(cpu) / max(patches, 1):.1f}" if cpu else "", "",
-                  "| chunk(+start) | patches | exit | seconds | CPU seconds | first line |",
-                  "| --- | --- | --- | --- | --- | --- |"]
-        lines += [f"| {o.rel.split('/')[2]} | {o.kind.split()[0]} | {o.code} | {o.seconds:.1f} | "
-                  f"{'' if o.cpu is None else f'{o.cpu:.1f}'} | {o.first_line[:120].replace('|', '/')} |"
-                  for o in sorted(series, key=_part)]
-        lines.append("")
-    lines += ["| file | kind | exit | seconds | CPU seconds | first line |", "| --- | --- | --- | --- | --- | --- |"]
+    lines += ["", "| file | kind | exit | seconds | CPU seconds | first line |", "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {o.rel} | {o.kind} | {o.code} | {o.seconds:.1f} | {'' if o.cpu is None else f'{o.cpu:.1f}'} "
               f"| {o.first_line[:120].replace('|', '/')} |" for o in outcomes]
-    args.out.write_text("\n".join(lines) + "\n")
+    return lines
+
+
+def _series_part(args: argparse.Namespace, series: list[Outcome], selected: int) -> list[str]:
+    size = args.series_chunk or selected
+    # A review that stopped at patch k covered k patches; the next part starts after it.
+    patches = sum(_stopped_at(o) or int(o.kind.split()[0]) for o in series)
+    stopped = sum(_stopped_at(o) is not None for o in series)
+    cpu = [o.cpu for o in series if o.cpu is not None]
+    lines = [f"The series, in chunks of {size}, each on the tree the chunks before it make: "
+             f"{len({o.rel.split('/')[2].split('+')[0] for o in series})} of {-(-selected // size)} chunks, "
+             f"{patches} of {selected} patches, in {len(series)} reviews; {stopped} of them stopped at a patch "
+             f"whose tree cannot be read, and the next review (`chunk+k`) went on after it.", "",
+             f"- contract kept (exit 0/1/2, no traceback, no timeout): {sum(o.ok for o in series)} of {len(series)}",
+             f"- CPU seconds per patch: {sum(cpu) / max(patches, 1):.1f}" if cpu else "- CPU not measured", "",
+             "| chunk(+start) | patches | exit | seconds | CPU seconds | first line |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {o.rel.split('/')[2]} | {o.kind.split()[0]} | {o.code} | {o.seconds:.1f} | "
+              f"{'' if o.cpu is None else f'{o.cpu:.1f}'} | {o.first_line[:160].replace('|', '/')} |"
+              for o in sorted(series, key=_part)]
+    return lines + [""]
 
 
 if __name__ == "__main__":
