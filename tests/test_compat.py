@@ -282,3 +282,47 @@ def test_int_exported_by_the_makefile_is_free(tmp_path):
     assert reachable(tmp_path, k, "PAHOLE_VERSION = 0")
     assert reachable(tmp_path / "b", k, "BTF")
     assert not reachable(tmp_path / "c", k, "BTF && PAHOLE_VERSION < 11600")
+
+
+# -- the token memo (SafeKconfig._tokenize) -------------------------------------------
+
+MEMO_TEXT = ('source "arch/$(SRCARCH)/Kconfig"\n'
+             'V := FIRST\n'
+             'config $(V)\n\tbool "from a macro"\n'
+             'menu "m"\nconfig B\n\tbool "b"\n\tdepends on ZED && ALPHA || y\n\tdefault "n"\n'
+             'choice NAMED\n\tprompt "pick"\nconfig C1\n\tbool "c1"\nendchoice\n'
+             'config S\n\tstring\n\tdefault "text" if B != n\n\thelp\n\t  depends on NOTASYMBOL\n'
+             'endmenu\n')
+
+
+def _parsed(root: Path) -> tuple[list[str], list[str]]:
+    from kltolint.load import load_kconfig
+
+    kconf, _ = load_kconfig(Tree(root), "demo", "temporary")
+    return list(kconf.syms), [str(node) for node in kconf.node_iter()]
+
+
+def test_a_remembered_line_parses_as_kconfiglib_parses_it(tmp_path, monkeypatch):
+    """The second parse takes its lines' tokens from the memo: the same
+    symbols, created in the same order (ZED before ALPHA), and the same
+    entries. A line with a macro is tokenized anew each time: its tokens
+    depend on the variables (`config $(V)` names FIRST in one tree, SECOND
+    in the other)."""
+    first = make_tree(tmp_path / "1", {"Kconfig": MEMO_TEXT})
+    second = make_tree(tmp_path / "2", {"Kconfig": MEMO_TEXT.replace(":= FIRST", ":= SECOND")})
+    monkeypatch.setattr(compat, "_LINE_TOKENS", {})
+    cold = _parsed(first)
+    assert "\tdepends on ZED && ALPHA || y\n" in compat._LINE_TOKENS
+    assert not any("$" in line for line in compat._LINE_TOKENS)
+    assert _parsed(first) == cold
+    names, _ = _parsed(second)
+    assert "SECOND" in names and "FIRST" not in names
+    assert cold[0].index("ZED") < cold[0].index("ALPHA") and "NOTASYMBOL" not in cold[0]
+
+
+def test_the_token_memo_is_bounded(tmp_path, monkeypatch):
+    root = make_tree(tmp_path, {"Kconfig": MEMO_TEXT})
+    monkeypatch.setattr(compat, "_LINE_TOKENS", {})
+    monkeypatch.setattr(compat, "_MAX_LINES", 3)
+    _parsed(root)
+    assert len(compat._LINE_TOKENS) == 3
