@@ -42,7 +42,7 @@ import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import StringIO
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal
 from collections.abc import Callable, Iterator, Mapping
 
 import kconfiglib
@@ -293,21 +293,6 @@ class TreeReader:
         return self.tree.glob(rel)
 
 
-class _SymbolToken(NamedTuple):
-    """A symbol in a remembered line's tokens: each parse has Symbol objects
-    of its own, so it is looked up again by name."""
-
-    name: str
-    constant: bool
-
-
-# A line's tokens by its text, across the parses of a process (a file is
-# parsed for every arch, and on both sides of a review): kconfiglib's
-# _tokenize is a third of a parse. Bounded: short lines, so many.
-_LINE_TOKENS: dict[str, tuple[tuple[object, ...], tuple[int, ...]]] = {}  # tokens, where the symbols are
-_MAX_LINES, _MAX_LINE_CHARS = 300_000, 200
-
-
 class SafeKconfig(kconfiglib.Kconfig):  # type: ignore[misc]  # kconfiglib ships no types
     """kconfiglib reading through a `TreeReader`, with probes neutralised.
     Build it through `KconfigRuntime.parse`, which sets up what kconfiglib
@@ -340,30 +325,6 @@ class SafeKconfig(kconfiglib.Kconfig):  # type: ignore[misc]  # kconfiglib ships
         if tokens[self._tokens_i] is not None:
             self._trailing_tokens_error()
         return expr
-
-    def _tokenize(self, s: str) -> Any:
-        """kconfiglib's tokens of line `s`, remembered by its text. The
-        symbols are looked up in the order kconfiglib's tokenizer does, so
-        the parse creates the same symbols in the same order. Not
-        remembered: a line with a macro or a backslash (its tokens depend
-        on the variables, and strings there are expanded), and one that is
-        no statement (an assignment: kconfiglib runs it)."""
-        known = _LINE_TOKENS.get(s)
-        if known is not None:
-            self._line = s  # for kconfiglib's errors
-            shape, symbols = known
-            tokens = list(shape)
-            for i in symbols:  # in order
-                name, constant = cast(_SymbolToken, shape[i])
-                tokens[i] = self._lookup_const_sym(name) if constant else self._lookup_sym(name)
-            return tokens
-        tokens = super()._tokenize(s)
-        if (tokens[0] is not None and len(s) <= _MAX_LINE_CHARS and "$" not in s and "\\" not in s
-                and len(_LINE_TOKENS) < _MAX_LINES):
-            _LINE_TOKENS[s] = (tuple(_SymbolToken(t.name, t.is_constant) if t.__class__ is kconfiglib.Symbol else t
-                                     for t in tokens),
-                               tuple(i for i, t in enumerate(tokens) if t.__class__ is kconfiglib.Symbol))
-        return tokens
 
     def _build_dep(self) -> None:
         # kconfiglib's reverse-dependency sets serve value invalidation, which
