@@ -47,7 +47,8 @@ def environment(tree: Tree, arch: str) -> dict[str, str]:
     }
 
 
-def load_kconfig(tree: Tree, arch: str, kind: LoadKind = "lasting") -> tuple[compat.SafeKconfig, LoadRecord]:
+def load_kconfig(tree: Tree, arch: str, kind: LoadKind = "lasting",
+                 loops: bool = False) -> tuple[compat.SafeKconfig, LoadRecord]:
     """Parse arch's Kconfig, and what the parse read; every failure becomes
     a one-line UserError."""
     if f"arch/{arch}/Kconfig" not in tree.overlay and os.path.lexists(tree.root / "arch" / arch / "Kconfig"):
@@ -57,7 +58,7 @@ def load_kconfig(tree: Tree, arch: str, kind: LoadKind = "lasting") -> tuple[com
         raise UserError(f"unknown arch {arch!r} (this tree has: {known})")
     reader = compat.TreeReader(tree)
     try:
-        kconf = compat.RUNTIME.parse(reader, environment(tree, arch), kind)
+        kconf = compat.RUNTIME.parse(reader, environment(tree, arch), kind, loops)
     except kconfiglib.KconfigError as err:
         loop = _loop_error(str(err), {rel for rel, text in tree.overlay.items() if text is not None})
         raise (loop or _user_error(str(err))) from None
@@ -129,13 +130,14 @@ class Loader:
     """Loads arches of trees of one kind. Called, it gives the model only."""
 
     kind: LoadKind
+    loops: bool = False  # a lasting load that checks for dependency loops too (a temporary one always does)
 
     def changed(self) -> Loader:
         """The loader for a tree this loader's tree became by a patch or a fix."""
         return TEMPORARY
 
     def kconfig(self, tree: Tree, arch: str) -> tuple[compat.SafeKconfig, LoadRecord]:
-        return load_kconfig(tree, arch, self.kind)
+        return load_kconfig(tree, arch, self.kind, self.loops)
 
     def load(self, tree: Tree, arch: str) -> Loaded:
         kconf, record = self.kconfig(tree, arch)
@@ -147,6 +149,11 @@ class Loader:
 
 LASTING = Loader("lasting")
 TEMPORARY = Loader("temporary")
+# A check's loads: its tree may be a working tree (a pre-commit hook's), where
+# a loop the C tool refuses is as likely as in a patched one. A review's
+# before-side stays LASTING: the tree a patch applies to; its after-side is
+# TEMPORARY, which checks.
+CHECKED = Loader("lasting", loops=True)
 load_arch = LASTING  # the tree as it is
 load_changed = TEMPORARY  # for trees a patch or a fix changed: temporary, and loops are errors
 

@@ -82,7 +82,7 @@ class Session:
         self.sources = Sources(tree)
         self.cache = cache if not tree.overlay else None
         self.jobs = jobs or os.cpu_count() or 1
-        self._loader = load  # None: load.LASTING, imported when first needed
+        self._loader = load  # None: load.CHECKED, imported when first needed
         self.rules_digest = rules_digest(rules) if self.cache else ""  # the cache's key for the rule set
         self._loaded: dict[str, Loaded] = {}
         self._findings: dict[str, list[Finding]] = {}
@@ -111,9 +111,9 @@ class Session:
         done = self._loaded.get(arch)
         if done is None:
             if self._loader is None:
-                from kltolint.load import LASTING
+                from kltolint.load import CHECKED
 
-                self._loader = LASTING
+                self._loader = CHECKED
             done = self._loaded[arch] = self._loader.load(self.tree, arch)
         return done
 

@@ -26,6 +26,18 @@ def test_clean_tree_exits_0(capsys):
     assert code == 0 and "no findings on 2 arches" in out
 
 
+@pytest.mark.parametrize("text", ['config E\n\tbool "e"\n\tselect E\n',
+                                  'config A\n\tbool "a"\n\tdepends on B\nconfig B\n\tbool "b"\n\tdepends on A\n'],
+                         ids=["self-select", "two-symbol loop"])
+def test_a_tree_with_a_dependency_loop_is_refused_as_conf_refuses_it(capsys, tmp_path, text):
+    """A check (the pre-commit hook's, of a working tree) called such a
+    tree clean, which the C tool refuses ("recursive dependency detected"),
+    while a review of the patch making it exited 2. Now both refuse it."""
+    root = make_tree(tmp_path, {"Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\n' + text})
+    err = cli_error(capsys, "check", "--tree", str(root), str(root / "Kconfig"))
+    assert err.startswith("kltolint: error: Kconfig:") and "dependency loop: " in err
+
+
 def test_check_is_the_default_command(capsys, monkeypatch):
     monkeypatch.chdir(BEFORE)
     code, out, _ = cli(capsys, "arch/arm64/Kconfig")

@@ -13,7 +13,7 @@ import kltolint
 from kltolint.compat import PROBE_PREFIX, RUNTIME, TRANSITIONAL_PROMPT, KconfigRuntime, TreeReader, rewrite
 from kltolint.errors import UserError
 from kltolint.expr import Sym
-from kltolint.load import LASTING, TEMPORARY, load_arch
+from kltolint.load import CHECKED, LASTING, TEMPORARY, load_arch
 from kltolint.session import Session, run_together
 from kltolint.suppress import Suppression, in_record
 from kltolint.tree import Tree, identity_of
@@ -177,6 +177,10 @@ def test_loader_kind_decides_the_loop_check(tmp_path):
     assert "A" in LASTING(Tree(root), "demo").symbols
     with pytest.raises(UserError, match="[Dd]ependency loop"):
         LASTING.changed()(Tree(root), "demo")
+    # A check's loader: its tree may be a working tree; a loop is refused, as the C tool does.
+    assert CHECKED.kind == "lasting" and CHECKED.changed() == TEMPORARY
+    with pytest.raises(UserError, match="dependency loop"):
+        CHECKED(Tree(root), "demo")
 
 
 def test_the_record_says_what_the_load_read(tmp_path):
