@@ -123,10 +123,13 @@ def unsupported(message: str) -> str | None:
         return None
     prefix, line, why = match.groups()
     if why.strip() == "macro expanded to blank string":
-        # An undefined macro expands to nothing (the C tool's preprocess.c
-        # does the same, then fails to parse): no newer syntax is involved.
-        return (f"{prefix}'{line.strip()}' is blank once its macros are expanded "
-                f"(is every $(...) it calls defined, as in scripts/Kconfig.include?)")
+        # kconfiglib's _expand_name: a name (of a symbol, after `config`,
+        # `default`, `depends on`, ...) that is all macro expands to nothing,
+        # as an undefined macro, or one defined empty, does (the C tool's
+        # preprocess.c does the same, then fails to parse): no newer syntax
+        # is involved. The line itself is not blank, and the macro may be defined.
+        return (f"{prefix}a name in '{line.strip()}' is blank once its macros are expanded "
+                f"(is every $(...) it uses defined, as in scripts/Kconfig.include, and not empty?)")
     return (f"{prefix}unsupported Kconfig construct '{line.strip()}' ({why.strip()}; kltolint knows "
             f"the Kconfig language up to Linux {NEWEST_KERNEL})")
 

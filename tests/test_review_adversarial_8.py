@@ -269,7 +269,6 @@ def test_a_new_file_under_an_unnormal_pattern_is_reviewed_on_every_arch(capsys, 
 
 # -- 6. the wording of a blank name --------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="the line is called blank, the macro undefined")
 @pytest.mark.parametrize("kconfig", ['E :=\nconfig A\n\tbool "a"\n\tdefault $(E)\n',
                                      'config A\n\tbool "a"\n\tdefault $(undefined)\n',
                                      'f = $(1)\nconfig $(f,)\n\tbool\n'])
