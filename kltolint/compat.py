@@ -287,7 +287,7 @@ class TreeReader:
         out: list[str] = []
         for part in parts:
             if part == "..":
-                if not out or not self._is_dir("/".join(out)):
+                if not out:
                     return None
                 where = self._prefix + "/".join(out)
                 real = os.path.realpath(where)
@@ -295,6 +295,8 @@ class TreeReader:
                     if not real.startswith(self._prefix):  # the root's own parent included
                         raise UserError(f"refusing to source a file outside the tree: {rel}", *self.position())
                     out = real[len(self._prefix):].split("/")
+                if not self._is_dir("/".join(out)):  # a directory inside the tree, or none: never listed outside
+                    return None
                 out.pop()
             elif part not in ("", "."):
                 out.append(part)
