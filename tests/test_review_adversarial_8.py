@@ -267,6 +267,19 @@ def test_a_new_file_under_an_unnormal_pattern_is_reviewed_on_every_arch(capsys, 
     assert introduced == full_sweep(capsys, root) == [("KSEL001", rel, 3)]
 
 
+@pytest.mark.parametrize("line, rel", [('orsource "new//Kconfig.a"', "lib/new/Kconfig.a"),
+                                       ('orsource "./Kconfig.*"', "lib/Kconfig.a"),
+                                       ('source "drivers//*/Kconfig"', "drivers/x/Kconfig")])
+def test_deleting_a_file_under_an_unnormal_pattern_is_reviewed_on_every_arch(capsys, tmp_path, line, rel):
+    """The same cache, for a deletion: the KSEL001 on bb is removed by the
+    patch, and was not reported (found by a small differential fuzz of
+    review against the full sweep before and after)."""
+    files = {"Kconfig": TOP, "lib/Kconfig": LIB_T + line + "\n", "drivers/y/Kconfig": "", rel: SELECTS, **ARCH_PCI}
+    root = make_tree(tmp_path / "tree", files, arches=("aa", "bb"))
+    assert full_sweep(capsys, root) == [("KSEL001", rel, 3)]
+    assert review(capsys, tmp_path, root, diff_text(rel, SELECTS, None)) == ([], [("KSEL001", rel, 3)])
+
+
 # -- 6. the wording of a blank name --------------------------------------------------------
 
 @pytest.mark.parametrize("kconfig", ['E :=\nconfig A\n\tbool "a"\n\tdefault $(E)\n',
