@@ -316,21 +316,26 @@ class TreeReader:
 
     def _survives(self, rel: str) -> bool:
         """Does the directory `rel` on disk keep an entry once the overlay's
-        deletions are made, and the directories they empty removed?"""
+        deletions are made, and the directories they empty removed? (A
+        loop, not a recursion: a hostile tree may nest deep.)"""
         overlay = self.tree.overlay
-        try:
-            entries = list(os.scandir(self._prefix + rel))
-        except OSError:
-            return False
-        for entry in entries:
-            name = f"{rel}/{entry.name}"
-            if entry.is_dir(follow_symlinks=False):
-                below = name + "/"
-                if not any(text is None and n.startswith(below) for n, text in overlay.items()) \
-                        or self._survives(name):
+        deleted = [n for n, text in overlay.items() if text is None]
+        pending = [rel]
+        while pending:
+            directory = pending.pop()
+            try:
+                entries = list(os.scandir(self._prefix + directory))
+            except OSError:
+                continue
+            for entry in entries:
+                name = f"{directory}/{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    below = name + "/"
+                    if not any(n.startswith(below) for n in deleted):
+                        return True  # a directory no deletion reaches stays
+                    pending.append(name)
+                elif name not in overlay or overlay[name] is not None:
                     return True
-            elif name not in overlay or overlay[name] is not None:
-                return True
         return False
 
     def _glob(self, rel: str) -> list[str]:
