@@ -123,10 +123,13 @@ def unsupported(message: str) -> str | None:
         return None
     prefix, line, why = match.groups()
     if why.strip() == "macro expanded to blank string":
-        # An undefined macro expands to nothing (the C tool's preprocess.c
-        # does the same, then fails to parse): no newer syntax is involved.
-        return (f"{prefix}'{line.strip()}' is blank once its macros are expanded "
-                f"(is every $(...) it calls defined, as in scripts/Kconfig.include?)")
+        # kconfiglib's _expand_name: a name (of a symbol, after `config`,
+        # `default`, `depends on`, ...) that is all macro expands to nothing,
+        # as an undefined macro, or one defined empty, does (the C tool's
+        # preprocess.c does the same, then fails to parse): no newer syntax
+        # is involved. The line itself is not blank, and the macro may be defined.
+        return (f"{prefix}a name in '{line.strip()}' is blank once its macros are expanded "
+                f"(is every $(...) it uses defined, as in scripts/Kconfig.include, and not empty?)")
     return (f"{prefix}unsupported Kconfig construct '{line.strip()}' ({why.strip()}; kltolint knows "
             f"the Kconfig language up to Linux {NEWEST_KERNEL})")
 
@@ -237,7 +240,11 @@ class TreeReader:
         if not os.path.normpath(pattern).startswith(prefix):
             raise UserError(f"refusing to source a file outside the tree: {pattern}", *self.position())
         asked = pattern[len(prefix):]
-        pattern = prefix + self._normal(asked)
+        normal = self._normal(asked)
+        if normal is None:  # a `..` past what is no directory of the patched tree: glob finds nothing
+            self._globs[asked] = ()
+            return iter(())
+        pattern = prefix + normal
         try:
             # Tree.glob confines every directory before listing it, and each match.
             found = {prefix + rel for rel in self._glob(pattern[len(prefix):]) if tree.confined(rel)}
@@ -258,30 +265,78 @@ class TreeReader:
         self._globs[asked] = tuple(m[len(prefix):] for m in matches)
         return iter(matches)
 
-    def _normal(self, rel: str) -> str:
+    def _normal(self, rel: str) -> str | None:
         """`rel` without `.`, `..` or empty parts (`orsource "../new/Kconfig"`
         in lib/Kconfig asks for lib/../new/Kconfig): the names the overlay
         holds, so that a new or patched file matches, and the name the model,
-        the lossless layer and the messages then use. A `..` goes back only
-        over a directory on disk that is no link: elsewhere glob, as the C
-        tool's, finds nothing (`lib/none/../K`) or another file, and `rel`
-        stays as written. A wildcard before a `..` (glob reads `a/*/../K`
-        once per directory) is refused."""
+        the lossless layer and the messages then use. A `..` goes back over
+        a directory of the patched tree (`_is_dir`): elsewhere glob, as the C
+        tool's, finds nothing (`lib/none/../K`), and neither does this (None);
+        over a link, it goes back from where the link leads, as the OS does
+        (refused outside the tree). A trailing `/` or `/.` names a directory,
+        never a file to read: `rel` stays as written, and matches no file.
+        A wildcard before a `..` (glob reads `a/*/../K` once per directory)
+        is refused."""
         parts = rel.split("/")
         if not any(part in ("", ".", "..") for part in parts):
             return rel
         if ".." in parts and glob.has_magic("/".join(parts[:len(parts) - parts[::-1].index("..")])):
             raise UserError(f"unsupported source pattern, a wildcard before '..': {rel}", *self.position())
+        if parts[-1] in ("", "."):
+            return rel
         out: list[str] = []
         for part in parts:
             if part == "..":
+                if not out:
+                    return None
                 where = self._prefix + "/".join(out)
-                if not out or not os.path.isdir(where) or os.path.realpath(where) != where:
-                    return rel
+                real = os.path.realpath(where)
+                if real != where and os.path.isdir(where):
+                    if not real.startswith(self._prefix):  # the root's own parent included
+                        raise UserError(f"refusing to source a file outside the tree: {rel}", *self.position())
+                    out = real[len(self._prefix):].split("/")
+                if not self._is_dir("/".join(out)):  # a directory inside the tree, or none: never listed outside
+                    return None
                 out.pop()
             elif part not in ("", "."):
                 out.append(part)
         return "/".join(out)
+
+    def _is_dir(self, rel: str) -> bool:
+        """Is `rel` a directory once the overlay is applied (as git apply
+        writes it): one the overlay adds a file under, or one on disk that
+        the overlay's deletions do not leave empty (git apply removes it)."""
+        overlay, below = self.tree.overlay, rel + "/"
+        if any(text is not None and name.startswith(below) for name, text in overlay.items()):
+            return True
+        if not os.path.isdir(self._prefix + rel):
+            return False
+        return not any(text is None and name.startswith(below) for name, text in overlay.items()) \
+            or self._survives(rel)
+
+    def _survives(self, rel: str) -> bool:
+        """Does the directory `rel` on disk keep an entry once the overlay's
+        deletions are made, and the directories they empty removed? (A
+        loop, not a recursion: a hostile tree may nest deep.)"""
+        overlay = self.tree.overlay
+        deleted = [n for n, text in overlay.items() if text is None]
+        pending = [rel]
+        while pending:
+            directory = pending.pop()
+            try:
+                entries = list(os.scandir(self._prefix + directory))
+            except OSError:
+                continue
+            for entry in entries:
+                name = f"{directory}/{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    below = name + "/"
+                    if not any(n.startswith(below) for n in deleted):
+                        return True  # a directory no deletion reaches stays
+                    pending.append(name)
+                elif name not in overlay or overlay[name] is not None:
+                    return True
+        return False
 
     def _glob(self, rel: str) -> list[str]:
         """`Tree.glob(rel)`, without its directory walk for a plain path

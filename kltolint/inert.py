@@ -284,6 +284,13 @@ class _Subtree:
     def magic(self) -> tuple[str, ...]:
         return tuple(p for p, _ in self.globs if glob.has_magic(p))
 
+    @cached_property
+    def unnormal(self) -> bool:
+        """Has it a glob with an empty, `.` or `..` part? What that matches
+        in a patched tree is not told by its names (TreeReader._normal: a
+        `..` goes back only over a directory of the patched tree)."""
+        return any(part in ("", ".", "..") for p, _ in self.globs for part in p.split("/"))
+
 
 # Subtrees that are the same for every arch (drivers/, fs/, net/: most of a
 # tree), by root and file: walked once a process, then taken as they are.
@@ -368,7 +375,7 @@ def _touches_overlay(subtree: _Subtree, tree: Tree) -> bool:
     """Does a patched, added or deleted file of `tree` count in `subtree`
     (one of its files, or a match of one of its globs)?"""
     overlay = tree.overlay
-    return bool(overlay) and (not subtree.names.isdisjoint(overlay) or any(
+    return bool(overlay) and (subtree.unnormal or not subtree.names.isdisjoint(overlay) or any(
         fnmatch.fnmatchcase(rel, pattern) for pattern in subtree.magic for rel in overlay))
 
 

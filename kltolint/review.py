@@ -140,8 +140,10 @@ def unread(before: Tree, after: Tree, arches: Sequence[str]) -> set[str]:
     out = set()
     for arch in arches:
         old, new = inert.walk(before, arch), inert.walk(after, arch)
-        # A file a glob comes to match (or no longer matches) is read on one side.
-        if (old is not None and new is not None
+        # A file a glob comes to match (or no longer matches) is read on one side;
+        # a `..` past a directory the patch adds or empties changes what a
+        # `source` line matches with no file it reads changed.
+        if (old is not None and new is not None and old.record.globs == new.record.globs
                 and changed.isdisjoint(old.record.names) and changed.isdisjoint(new.record.names)):
             out.add(arch)
     return out
