@@ -357,6 +357,7 @@ def apply(tree: Tree, patch: Patch) -> dict[str, str | None]:
             # git apply reads `a//b` as `a/b`, patch(1) `a/./b` too: the overlay
             # would hold a name no load opens, and the change go unseen.
             raise PatchError(f"{fp.path}: a path with an empty, `.` or `..` part is not supported")
+        _refuse_beyond_link(tree, fp.path)
         if fp.old_path is None:
             if current.exists(fp.path):
                 raise PatchError(f"patch does not apply: it creates {fp.path}, which exists")
@@ -370,6 +371,17 @@ def apply(tree: Tree, patch: Patch) -> dict[str, str | None]:
         new = _apply_hunks(old, fp, budget)
         out[fp.path] = None if fp.new_path is None else new
     return out
+
+
+def _refuse_beyond_link(tree: Tree, path: str) -> None:
+    """git apply refuses a path with a symbolic link among its directories
+    ("beyond a symbolic link"); read through the link, the overlay would
+    hold a name the loads never open (they read the file by its real path)."""
+    parts = path.split("/")[:-1]
+    for depth in range(1, len(parts) + 1):
+        parent = "/".join(parts[:depth])
+        if os.path.islink(os.path.join(tree.root, parent)):
+            raise PatchError(f"{path}: a path beyond a symbolic link ({parent}) is not applied, as by git apply")
 
 
 def _apply_hunks(text: str, fp: FilePatch, budget: list[int]) -> str:

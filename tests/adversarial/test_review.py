@@ -226,6 +226,22 @@ def test_refused_patches(capsys, tmp_path, name):
     assert not (tmp_path / "Kconfig.evil").exists()
 
 
+@pytest.mark.parametrize("rel", ["init/link/new/Kconfig", "init/link/Kconfig.x"])
+def test_a_path_beyond_a_symbolic_link_is_refused_as_git_apply_refuses_it(capsys, tmp_path, rel):
+    """init/link -> ../drivers: git apply refuses a path through it ("beyond
+    a symbolic link"); applied to the overlay under that name, the change
+    would be held where no load opens it (loads read drivers/...)."""
+    tree = demo(tmp_path)
+    (tree / "drivers").mkdir(exist_ok=True)
+    (tree / "drivers/Kconfig.x").write_text("config X\n\tbool\n")
+    (tree / "init/link").symlink_to("../drivers")
+    diff = new_file_diff(rel, "config Y\n\tbool\n") if rel.endswith("new/Kconfig") else \
+        change_diff(rel, "config X\n\tbool\n", "config X\n\tbool\n\tselect Z\n")
+    result = review(capsys, tree, write_patch(tmp_path, diff))
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "beyond a symbolic link (init/link)" in result.err
+
+
 def test_patched_probes_never_run(capsys, tmp_path):
     marker = tmp_path / "ran"
     added = "".join(f"config P{i}\n\tdef_bool $({fn},touch {marker})\n" for i, fn in enumerate(["shell", "success"]))
