@@ -244,10 +244,11 @@ class TreeReader:
         if normal is None:  # a `..` past what is no directory of the patched tree: glob finds nothing
             self._globs[asked] = ()
             return iter(())
-        pattern = prefix + normal
+        pattern = prefix + self._unlinked(normal)
         try:
-            # Tree.glob confines every directory before listing it, and each match.
-            found = {prefix + rel for rel in self._glob(pattern[len(prefix):]) if tree.confined(rel)}
+            # Tree.glob confines every directory before listing it, and each
+            # match, which is named by its real path (a link's target).
+            found = {self._real_name(rel) for rel in self._glob(pattern[len(prefix):])}
         except UserError:
             raise UserError(f"refusing to source a file outside the tree: {pattern[len(prefix):]}",
                             *self.position()) from None
@@ -301,6 +302,38 @@ class TreeReader:
             elif part not in ("", "."):
                 out.append(part)
         return "/".join(out)
+
+    def _unlinked(self, rel: str) -> str:
+        """`rel` with the directories before its first wildcard (a plain
+        path: all but its name) as their real path: a file read through a link to
+        a directory (`lib/link/Kconfig.x`, lib/link -> ../drivers) is then
+        the file a patch names (git apply refuses paths through links), and
+        the lossless layer, the messages and the fixes name it so too. A
+        path with an empty, `.` or `..` part left in it names no file
+        (`_normal`), nor does one that leaves the tree: as written."""
+        parts = rel.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            return rel
+        first = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts) - 1)
+        head = "/".join(parts[:first])
+        if not head:
+            return rel
+        try:
+            real = str(self.tree.confined(head))
+        except UserError:
+            return rel
+        if real == self._prefix + head or not real.startswith(self._prefix):
+            return rel
+        return "/".join([real[len(self._prefix):], *parts[first:]])
+
+    def _real_name(self, rel: str) -> str:
+        """The absolute name of a match: its real path (UserError outside
+        the tree), where that is a file (a dangling link keeps its name, for
+        the error that names the `source` line)."""
+        real = str(self.tree.confined(rel))
+        if real == self._prefix + rel or not os.path.isfile(real):
+            return self._prefix + rel
+        return real
 
     def _is_dir(self, rel: str) -> bool:
         """Is `rel` a directory once the overlay is applied (as git apply
