@@ -228,7 +228,7 @@ def _review_part(args: argparse.Namespace, before: list[list[tuple[str, str]]], 
                  start: int, first: int, work: Path, key: str) -> Outcome:
     """Patches `start`: of `chunk` as one mbox, on the tree `before` and the chunk's earlier patches make."""
     part = chunk[start:]
-    base = _tree_after(args.old, args.new, [t for c in before for t in c] + chunk[:start], work / "series-tree")
+    base = _materialised(args.old, args.new, [t for c in before for t in c] + chunk[:start], work / "series-tree")
     mbox = work / "series.mbox"
     mbox.write_text("".join(mail(patch_for(args.old, args.new, rel, kind), rel, i)
                             for i, (rel, kind) in enumerate(part, first + start + 1)), errors="surrogateescape")
@@ -240,8 +240,26 @@ def _review_part(args: argparse.Namespace, before: list[list[tuple[str, str]]], 
     print(f"{'ok ' if outcome.ok else 'FAIL'} series {key} ({len(part)} patches"
           f"{f', stopped at {stopped}' if stopped else ''}): exit {code}, {seconds:.0f} s, cpu {cpu or 0:.0f} s "
           f"{first_line[:100]}", flush=True)
-    shutil.rmtree(base)
     return outcome
+
+
+_APPLIED: dict[Path, list[tuple[str, str]]] = {}  # a materialised tree: the patches it has
+
+
+def _materialised(old: Path, new: Path, applied: list[tuple[str, str]], dest: Path) -> Path:
+    """`_tree_after`, kept from one part to the next: where the tree at
+    `dest` has a prefix of `applied`, only the rest is written (a copy of
+    the kernel takes seconds; a part after a patch whose tree cannot be
+    read is reviewed in seconds)."""
+    done = _APPLIED.get(dest)
+    if done is None or done != applied[:len(done)]:
+        if dest.exists():
+            shutil.rmtree(dest)
+        _tree_after(old, new, [], dest)
+        done = []
+    _apply_files(new, applied[len(done):], dest)
+    _APPLIED[dest] = list(applied)
+    return dest
 
 
 def _part(o: Outcome) -> tuple[int, int]:
@@ -260,6 +278,11 @@ def _stopped_at(outcome: Outcome) -> int | None:
 def _tree_after(old: Path, new: Path, applied: list[tuple[str, str]], dest: Path) -> Path:
     """A copy of `old` (hard links) with the `applied` files as `new` has them."""
     shutil.copytree(old, dest, copy_function=os.link, symlinks=True)
+    _apply_files(new, applied, dest)
+    return dest
+
+
+def _apply_files(new: Path, applied: list[tuple[str, str]], dest: Path) -> None:
     for rel, kind in applied:
         target = dest / rel
         if kind != "added":
@@ -267,7 +290,6 @@ def _tree_after(old: Path, new: Path, applied: list[tuple[str, str]], dest: Path
         if kind != "removed":
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes((new / rel).read_bytes())
-    return dest
 
 
 def _stripe(args: argparse.Namespace) -> tuple[int, int]:
