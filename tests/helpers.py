@@ -3,13 +3,16 @@
 - `cli`/`cli_error`: run `kltolint` in process, as the user would;
 - `demo_model`/`reachable`/`witness_of`: a model of a one-file tree, and what
   the solver says of a combination on it;
-- `diff_text`: a git diff of one file, as a patch to review.
+- `diff_text`: a git diff of one file, as a patch to review;
+- `review_json`/`full_sweep`/`found`: a review's and a `check --sweep`'s
+  findings as (rule, file, line), for comparing the two.
 """
 
 from __future__ import annotations
 
 import difflib
 import gc
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -102,3 +105,25 @@ def diff_text(rel: str, old: str | None, new: str | None) -> str:
     return head + "".join(difflib.unified_diff(
         (old or "").splitlines(True), (new or "").splitlines(True),
         "/dev/null" if old is None else f"a/{rel}", "/dev/null" if new is None else f"b/{rel}"))
+
+
+def found(items) -> list[tuple[str, str, int]]:
+    """Each (rule, file, line) once (check reports a finding once per arch)."""
+    return sorted({(f["rule"], f["file"], f["line"]) for f in items})
+
+
+def review_json(capsys, tmp_path: Path, root: Path, patch: str, *args: str) -> tuple[list, list]:
+    """(introduced, removed) of `kltolint review` as (rule, file, line)."""
+    target = tmp_path / "p.patch"
+    target.write_text(patch)
+    main(["review", "-q", "--tree", str(root), str(target), "--format", "json", *args])
+    out, _ = capsys.readouterr()
+    doc = json.loads(out)
+    return found(doc["findings"]), found(doc["removed"])
+
+
+def full_sweep(capsys, root: Path) -> list[tuple[str, str, int]]:
+    """`kltolint check --sweep` of the tree: every KSEL001 finding."""
+    main(["check", "--sweep", "--no-cache", "-q", "--tree", str(root), "--format", "json"])
+    out, _ = capsys.readouterr()
+    return found(json.loads(out)["findings"])

@@ -11,7 +11,6 @@ for the reason its docstring gives.
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -20,31 +19,10 @@ from kltolint.cli import main
 from kltolint.dead import references
 from kltolint.model import EDGE_KINDS
 from tests.conftest import make_tree
-from tests.helpers import diff_text
+from tests.helpers import diff_text, full_sweep
+from tests.helpers import review_json as review
 
 TOP = 'source "arch/$(SRCARCH)/Kconfig"\nsource "lib/Kconfig"\n'
-
-
-def found(items) -> list[tuple[str, str, int]]:
-    """Each (rule, file, line) once (check reports a finding once per arch)."""
-    return sorted({(f["rule"], f["file"], f["line"]) for f in items})
-
-
-def review(capsys, tmp_path, root, patch: str, *args: str) -> tuple[list, list]:
-    """(introduced, removed) of `kltolint review` as (rule, file, line)."""
-    target = tmp_path / "p.patch"
-    target.write_text(patch)
-    main(["review", "-q", "--tree", str(root), str(target), "--format", "json", *args])
-    out, _ = capsys.readouterr()
-    doc = json.loads(out)
-    return found(doc["findings"]), found(doc["removed"])
-
-
-def full_sweep(capsys, root) -> list[tuple[str, str, int]]:
-    """`kltolint check --sweep` of the tree: every KSEL001 finding."""
-    main(["check", "--sweep", "--no-cache", "-q", "--tree", str(root), "--format", "json"])
-    out, _ = capsys.readouterr()
-    return found(json.loads(out)["findings"])
 
 
 def old_names_at(source, lines):

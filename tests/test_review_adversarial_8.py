@@ -48,42 +48,21 @@ Breaks, each fixed unless marked xfail:
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
 
 from kltolint import inert, load
-from kltolint.cli import main
 from kltolint.errors import UserError
 from kltolint.tree import Tree
 from tests.conftest import make_tree
-from tests.helpers import cli_error, demo_model, diff_text, same_reads
+from tests.helpers import cli_error, demo_model, diff_text, full_sweep, same_reads
+from tests.helpers import review_json as review
 
 TOP = 'source "arch/$(SRCARCH)/Kconfig"\nsource "lib/Kconfig"\n'
 PCI = 'config PCI\n\tbool "pci"\nconfig T\n\tbool\n\tdepends on PCI\n'
 SELECTS = 'config S\n\tbool "s"\n\tselect T\n'
 OTHER = 'config OTHER\n\tbool "o"\n'
-
-
-def found(items) -> list[tuple[str, str, int]]:
-    return sorted({(f["rule"], f["file"], f["line"]) for f in items})
-
-
-def review(capsys, tmp_path, root, patch: str, *args: str) -> tuple[list, list]:
-    """(introduced, removed) of `kltolint review` as (rule, file, line)."""
-    target = tmp_path / "p.patch"
-    target.write_text(patch)
-    main(["review", "-q", "--tree", str(root), str(target), "--format", "json", *args])
-    out, _ = capsys.readouterr()
-    doc = json.loads(out)
-    return found(doc["findings"]), found(doc["removed"])
-
-
-def full_sweep(capsys, root) -> list[tuple[str, str, int]]:
-    main(["check", "--sweep", "--no-cache", "-q", "--tree", str(root), "--format", "json"])
-    out, _ = capsys.readouterr()
-    return found(json.loads(out)["findings"])
 
 
 # -- 1, 2. `..` over a directory the patch adds or empties ----------------------------------
