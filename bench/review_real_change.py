@@ -247,15 +247,16 @@ _APPLIED: dict[Path, list[tuple[str, str]]] = {}  # a materialised tree: the pat
 
 
 def _materialised(old: Path, new: Path, applied: list[tuple[str, str]], dest: Path) -> Path:
-    """`_tree_after`, kept from one part to the next: where the tree at
-    `dest` has a prefix of `applied`, only the rest is written (a copy of
-    the kernel takes seconds; a part after a patch whose tree cannot be
-    read is reviewed in seconds)."""
+    """A copy of `old` at `dest` (hard links) with the `applied` files as
+    `new` has them, kept from one part to the next: where the tree there
+    has a prefix of `applied`, only the rest is written (a copy of the
+    kernel takes seconds; a part after a patch whose tree cannot be read
+    is reviewed in seconds)."""
     done = _APPLIED.get(dest)
     if done is None or done != applied[:len(done)]:
         if dest.exists():
             shutil.rmtree(dest)
-        _tree_after(old, new, [], dest)
+        shutil.copytree(old, dest, copy_function=os.link, symlinks=True)
         done = []
     _apply_files(new, applied[len(done):], dest)
     _APPLIED[dest] = list(applied)
@@ -273,13 +274,6 @@ def _stopped_at(outcome: Outcome) -> int | None:
     if found:
         return int(found.group(1))
     return 1 if outcome.code == 2 and outcome.kind == "1 patches" else None
-
-
-def _tree_after(old: Path, new: Path, applied: list[tuple[str, str]], dest: Path) -> Path:
-    """A copy of `old` (hard links) with the `applied` files as `new` has them."""
-    shutil.copytree(old, dest, copy_function=os.link, symlinks=True)
-    _apply_files(new, applied, dest)
-    return dest
 
 
 def _apply_files(new: Path, applied: list[tuple[str, str]], dest: Path) -> None:

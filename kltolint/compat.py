@@ -50,7 +50,7 @@ import kconfiglib
 from kltolint.errors import UserError
 from kltolint.model import Loc, Probe
 from kltolint.source import SourceFile
-from kltolint.tree import Identity, LoadRecord, Tree
+from kltolint.tree import Identity, LoadRecord, Tree, has_odd_part
 
 # lasting: the tree as it is, kept for the run; temporary: a tree a patch or
 # a fix changed, dropped once analysed (see KconfigRuntime).
@@ -279,7 +279,7 @@ class TreeReader:
         A wildcard before a `..` (glob reads `a/*/../K` once per directory)
         is refused."""
         parts = rel.split("/")
-        if not any(part in ("", ".", "..") for part in parts):
+        if not has_odd_part(parts):
             return rel
         if ".." in parts and glob.has_magic("/".join(parts[:len(parts) - parts[::-1].index("..")])):
             raise UserError(f"unsupported source pattern, a wildcard before '..': {rel}", *self.position())
@@ -312,7 +312,7 @@ class TreeReader:
         path with an empty, `.` or `..` part left in it names no file
         (`_normal`), nor does one that leaves the tree: as written."""
         parts = rel.split("/")
-        if any(part in ("", ".", "..") for part in parts):
+        if has_odd_part(parts):
             return rel
         first = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts) - 1)
         head = "/".join(parts[:first])

@@ -57,7 +57,7 @@ from kltolint import compat
 from kltolint import expr as E
 from kltolint.errors import UserError
 from kltolint.source import Logical, SourceFile, macro_end
-from kltolint.tree import Identity, LoadRecord, Tree
+from kltolint.tree import Identity, LoadRecord, Tree, has_odd_part
 
 _SOURCE = re.compile(r'\s*(source|rsource|osource|orsource)\s+"([^"\\]*)"\s*(?:#.*)?')
 _VARIABLE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
@@ -289,7 +289,7 @@ class _Subtree:
         """Has it a glob with an empty, `.` or `..` part? What that matches
         in a patched tree is not told by its names (TreeReader._normal: a
         `..` goes back only over a directory of the patched tree)."""
-        return any(part in ("", ".", "..") for p, _ in self.globs for part in p.split("/"))
+        return any(has_odd_part(p.split("/")) for p, _ in self.globs)
 
 
 # Subtrees that are the same for every arch (drivers/, fs/, net/: most of a

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from kltolint.errors import UserError
 from kltolint.source import split_lines
-from kltolint.tree import Tree
+from kltolint.tree import Tree, has_odd_part
 
 MAX_PATCH_BYTES = 64 * 1024 * 1024
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -353,7 +353,7 @@ def apply(tree: Tree, patch: Patch) -> dict[str, str | None]:
         if not is_kconfig(fp.path):
             continue  # only Kconfig files change what kltolint sees
         current.confined(fp.path)  # refuses paths that leave the tree
-        if any(part in ("", ".", "..") for part in fp.path.split("/")):
+        if has_odd_part(fp.path.split("/")):
             # git apply reads `a//b` as `a/b`, patch(1) `a/./b` too: the overlay
             # would hold a name no load opens, and the change go unseen.
             raise PatchError(f"{fp.path}: a path with an empty, `.` or `..` part is not supported")

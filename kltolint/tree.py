@@ -61,6 +61,15 @@ class LoadRecord:
         return tuple(rel for rel, _ in self.files)
 
 
+_ODD_PARTS = frozenset({"", ".", ".."})
+
+
+def has_odd_part(parts: Iterable[str]) -> bool:
+    """Has a path (split at `/`) an empty, `.` or `..` part: one that names
+    its file otherwise than the plain relative path the overlay holds?"""
+    return not _ODD_PARTS.isdisjoint(parts)
+
+
 def is_tree_root(path: Path) -> bool:
     return (path / "Kconfig").is_file() and (path / "arch").is_dir()
 
@@ -154,7 +163,7 @@ class Tree:
         link: a saved model or a warm check stats ~1,600 files, and the
         Path and the separate islink of `confined` were most of that."""
         parts = rel.split("/")
-        if os.path.isabs(rel) or any(part in ("", ".", "..") for part in parts):
+        if os.path.isabs(rel) or has_odd_part(parts):
             return self.confined(rel).stat()
         path = os.path.join(self._real_dir("/".join(parts[:-1])), parts[-1])
         st = os.lstat(path)
@@ -170,7 +179,7 @@ class Tree:
         tree: a name with no `.`, `..` or empty part is its resolved parent
         joined with it, resolved again only if it is a link itself."""
         parts = rel.split("/")
-        if any(part in ("", ".", "..") for part in parts):
+        if has_odd_part(parts):
             return os.path.realpath(os.path.join(self.root, rel))
         parent = self._real_dir("/".join(parts[:-1]))
         path = os.path.join(parent, parts[-1])
