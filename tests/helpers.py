@@ -57,10 +57,11 @@ def same_reads(record: LoadRecord) -> tuple[object, ...]:
     return (tuple((rel, identity[:2] + identity[3:]) for rel, identity in record.files), record.globs, record.marked)
 
 
-def demo_model(tmp_path: Path, kconfig: str | dict[str, str], arch: str = "demo") -> ArchModel:
+def demo_model(tmp_path: Path, kconfig: str | dict[str, str], arch: str = "demo",
+               loader: Callable[[Tree, str], ArchModel] = load_arch) -> ArchModel:
     """The model of a tree whose top Kconfig is `kconfig` (or whose files, path -> text, are)."""
     files = {"Kconfig": kconfig} if isinstance(kconfig, str) else kconfig
-    return load_arch(Tree(make_tree(tmp_path, files, (arch,))), arch)
+    return loader(Tree(make_tree(tmp_path, files, (arch,))), arch)
 
 
 def reachable(tmp_path: Path, kconfig: str | dict[str, str], combination: str) -> bool:
