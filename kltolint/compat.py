@@ -222,7 +222,13 @@ class TreeReader:
             rel = filename[len(self._prefix):]
             if not (self.shortcuts and filename.startswith(self._prefix) and _PLAIN_PATH.fullmatch(rel)):
                 rel = os.path.relpath(filename, tree.root)  # what the shortcut gives for a plain path
-        text, identity = tree.read_identified(rel)
+        try:
+            text, identity = tree.read_identified(rel)
+        except UserError as err:
+            file, line = self.position()  # the `source` line, before kconfiglib enters the file
+            if file is None:
+                raise
+            raise UserError(f"cannot source {rel!r}: {err.message.removeprefix('cannot read: ')}", file, line) from None
         self._files.setdefault(rel, identity)
         if "kltolint:" in text:
             self._marked.setdefault(rel, text)
@@ -238,6 +244,8 @@ class TreeReader:
         tree = self.tree
         prefix = self._prefix
         if not os.path.normpath(pattern).startswith(prefix):
+            if os.path.normpath(pattern) + os.sep == prefix:  # "", "." or "./": the tree's top
+                raise UserError(f"cannot source {pattern[len(prefix):]!r}: Is a directory", *self.position())
             raise UserError(f"refusing to source a file outside the tree: {pattern}", *self.position())
         asked = pattern[len(prefix):]
         normal = self._normal(asked)

@@ -136,9 +136,25 @@ def test_sourced_file_that_is_not_a_file(capsys, tmp_path, kind):
         target.symlink_to("Kconfig.odd")
     else:
         target.symlink_to("nowhere")
+    line = len((tree / "init/Kconfig").read_text().splitlines()) + 1
     edit(tree, "init/Kconfig", lambda t: t + 'source "init/Kconfig.odd"\n')
     result = check(capsys, tree)
-    assert result.code == 2 and "init/Kconfig" in result.error
+    # The `source` line is named, with the file it could not read.
+    assert result.code == 2 and result.error.startswith(f"kltolint: error: init/Kconfig:{line}: ")
+    assert "Kconfig.odd" in result.error and str(tmp_path) not in result.error
+
+
+@pytest.mark.parametrize("name", ["", ".", "./", "init", "init/"])
+def test_a_source_of_a_directory_names_the_line(capsys, tmp_path, name):
+    """The C tool cannot read a directory either. The tree's top (`""`,
+    `.`) was "refusing to source a file outside the tree: <host path>", and
+    another directory "init: cannot read: Is a directory", with no line."""
+    tree = demo(tmp_path)
+    line = len((tree / "init/Kconfig").read_text().splitlines()) + 1
+    edit(tree, "init/Kconfig", lambda t: t + f'source "{name}"\n')
+    result = check(capsys, tree)
+    assert result.code == 2 and result.error.startswith(f"kltolint: error: init/Kconfig:{line}: cannot source ")
+    assert result.error.rstrip().endswith("Is a directory") and str(tmp_path) not in result.error
 
 
 def test_directory_symlink_loop_in_a_glob(capsys, tmp_path):
