@@ -142,6 +142,20 @@ def has_choice(expr: Expr) -> bool:
     return any(isinstance(atom, ChoiceRef) for atom in atoms(expr))
 
 
+def may_hold(expr: Expr, may_be_on: Callable[[str], bool]) -> bool:
+    """Can `expr` be y or m, when the symbols `may_be_on` names may be on?
+    An over-approximation (False is a proof): values are not correlated,
+    and a negation or a comparison may always hold."""
+    if isinstance(expr, Sym):
+        return expr.name != "n" and (expr.name in ("y", "m") or may_be_on(expr.name))
+    if isinstance(expr, Const):
+        return expr.value != "n"
+    if isinstance(expr, And):
+        return all(may_hold(a, may_be_on) for a in expr.args)
+    if isinstance(expr, Or):
+        return any(may_hold(a, may_be_on) for a in expr.args)
+    return True
+
 # -- printing ---------------------------------------------------------------
 
 _PREC = {Or: 1, And: 2, Not: 3}

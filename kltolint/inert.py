@@ -478,19 +478,7 @@ class Facts:
         return self._expr(parsed, seen, depth)
 
     def _expr(self, expr: E.Expr, seen: dict[str, bool], depth: int) -> bool:
-        if isinstance(expr, E.Sym):
-            if expr.name in ("y", "m"):
-                return True
-            if expr.name == "n":
-                return False
-            return self._on(expr.name, seen, depth + 1)
-        if isinstance(expr, E.Const):
-            return expr.value != "n"
-        if isinstance(expr, E.And):
-            return all(self._expr(a, seen, depth) for a in expr.args)
-        if isinstance(expr, E.Or):
-            return any(self._expr(a, seen, depth) for a in expr.args)
-        return True  # a negation or a comparison may hold
+        return E.may_hold(expr, lambda name: self._on(name, seen, depth + 1))
 
     def may_reach(self, sources: Iterable[str], targets: set[str]) -> bool:
         """Does the value of a symbol in `targets` possibly get read, through

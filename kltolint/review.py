@@ -300,15 +300,7 @@ def may_be_on(model: ArchModel, name: str, seen: dict[str, bool], depth: int = 0
     seen[name] = True  # on the way: may be on
 
     def can(expr: E.Expr) -> bool:
-        if isinstance(expr, E.Sym):
-            return may_be_on(model, expr.name, seen, depth + 1)
-        if isinstance(expr, E.Const):
-            return expr.value != "n"
-        if isinstance(expr, E.And):
-            return all(can(a) for a in expr.args)
-        if isinstance(expr, E.Or):
-            return any(can(a) for a in expr.args)
-        return True
+        return E.may_hold(expr, lambda n: may_be_on(model, n, seen, depth + 1))
 
     on = (any(can(p) for p in sym.prompts) or any(can(v) and can(c) for v, c in sym.defaults)
           or any(can(E.Sym(e.source)) and can(e.cond) for kind in EDGE_KINDS for e in model.incoming(kind, name)))

@@ -46,3 +46,15 @@ def test_simplifying_constructors():
 def test_syntax_errors(bad):
     with pytest.raises(E.ExprSyntaxError):
         E.parse(bad)
+
+
+@pytest.mark.parametrize(("text", "holds"), [
+    ("A", True), ("OFF", False), ("n", False), ("y", True), ("m", True),
+    ("A && OFF", False), ("A || OFF", True), ("OFF || (A && y)", True), ("OFF && !A", False),
+    ("!OFF", True),  # a negation may hold whatever OFF is
+    ("OFF = n", True), ("OFF < 3", True),  # so may a comparison
+])
+def test_may_hold_over_approximates_with_the_symbols_that_may_be_on(text, holds):
+    asked: list[str] = []
+    assert E.may_hold(E.parse(text), lambda name: asked.append(name) or name != "OFF") is holds
+    assert set(asked) <= {"A", "OFF"}  # constants are never asked about
