@@ -49,7 +49,7 @@ import kconfiglib
 
 from kltolint.errors import UserError
 from kltolint.model import Loc, Probe
-from kltolint.source import SourceFile
+from kltolint.source import TYPE_KEYWORDS, SourceFile
 from kltolint.tree import Identity, LoadRecord, Tree, has_odd_part
 
 # lasting: the tree as it is, kept for the run; temporary: a tree a patch or
@@ -75,7 +75,6 @@ def rewrite(text: str) -> str:
     return _BARE_PROPERTY.sub(_replace_property, text)
 
 
-_TYPE_WORDS = frozenset({"bool", "tristate", "int", "hex", "string"})
 
 
 def check_probe_names(text: str, rel: str) -> None:
@@ -96,7 +95,7 @@ def check_transitional(text: str, rel: str) -> None:
             continue
         for prop in entry.props:
             if prop.keyword in ("transitional", "help") or (
-                    prop.keyword in _TYPE_WORDS and len(prop.words()) == 1):
+                    prop.keyword in TYPE_KEYWORDS and len(prop.words()) == 1):
                 continue
             line = entry.header.lineno if prop.keyword in ("depends", "visible") else prop.lineno
             raise UserError("transitional symbols can only have help sections", rel, line)

@@ -38,7 +38,7 @@ from kltolint.findings import Finding, Stats, Step, Witness
 from kltolint.model import BOOL_TYPES, EDGE_KINDS, ArchModel, Symbol
 from kltolint.rulekind import RuleKind, no_region
 from kltolint.rules import Rule, RuleKindName
-from kltolint.source import Logical, SourceFile, Sources
+from kltolint.source import PROMPT_KEYWORDS, Logical, SourceFile, Sources
 
 if TYPE_CHECKING:  # the solver loads only when dead options are checked
     from kltolint.logic import Query
@@ -54,7 +54,6 @@ BROKEN_NOTE = "BROKEN marks it as disabled on purpose"
 # Property keywords whose text names symbols; the prompt-like ones only in their `if`.
 _REF_KEYWORDS = frozenset({"depends", "select", "imply", "default", "def_bool", "def_tristate", "range",
                            "visible", "if"})
-_PROMPT_KEYWORDS = frozenset({"bool", "tristate", "prompt", "string", "int", "hex"})
 _SKIP_WORDS = frozenset({"depends", "on", "select", "imply", "default", "def_bool", "def_tristate", "range",
                          "visible", "if", "y", "m", "n"})
 _WORD = re.compile(r"[A-Za-z0-9_]+")
@@ -97,7 +96,7 @@ def references(line: Logical) -> Iterator[str]:
     if line.kind == "entry" and keyword != "if":
         return
     code = _code(line.text)
-    if keyword in _PROMPT_KEYWORDS:
+    if keyword in PROMPT_KEYWORDS:
         at = re.search(r"\bif\b", code)
         if at is None:
             return

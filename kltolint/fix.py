@@ -32,10 +32,10 @@ from kltolint.model import BOOL_TYPES, ArchModel
 from kltolint.rulekind import Region
 from kltolint.rules import Rule
 from kltolint.session import Session
-from kltolint.source import Entry, Logical, SourceFile, Sources, split_lines
+from kltolint.source import PROMPT_KEYWORDS, Entry, Logical, SourceFile, Sources, split_lines
 from kltolint.tree import Tree
 
-TYPE_KEYWORDS = ("bool", "tristate", "int", "hex", "string", "def_bool", "def_tristate", "prompt")
+_HEAD_KEYWORDS = PROMPT_KEYWORDS | {"def_bool", "def_tristate"}  # the lines a new `depends on` goes after
 
 
 class CannotFix(Exception):
@@ -87,7 +87,7 @@ def _depends_anchor(entry: Entry) -> Logical:
         return depends[-1]
     anchor = entry.header
     for prop in entry.props:
-        if prop.keyword not in TYPE_KEYWORDS:
+        if prop.keyword not in _HEAD_KEYWORDS:
             break
         anchor = prop
     return anchor

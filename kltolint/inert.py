@@ -56,7 +56,7 @@ from functools import cached_property
 from kltolint import compat
 from kltolint import expr as E
 from kltolint.errors import UserError
-from kltolint.source import Logical, SourceFile, macro_end
+from kltolint.source import TYPE_KEYWORDS, Logical, SourceFile, macro_end
 from kltolint.tree import Identity, LoadRecord, Tree, has_odd_part
 
 _SOURCE = re.compile(r'\s*(source|rsource|osource|orsource)\s+"([^"\\]*)"\s*(?:#.*)?')
@@ -65,7 +65,7 @@ _NAME = re.compile(r"[A-Za-z0-9_./-]+")  # kconfiglib's name characters ($ aside
 # kconfiglib's type keywords, `boolean` (bool) and the def_* of every type included.
 _TYPES_ON = frozenset({"bool", "boolean", "tristate", "def_bool", "def_tristate"})
 _TYPES_OFF = frozenset({"int", "hex", "string", "def_int", "def_hex", "def_string"})
-_PROMPTING_TYPES = frozenset({"bool", "boolean", "tristate", "int", "hex", "string"})
+_PROMPTING_TYPES = TYPE_KEYWORDS | {"boolean"}  # kconfiglib reads the old spelling too
 _DEFAULTS = frozenset({"default", "def_bool", "def_tristate", "def_int", "def_hex", "def_string"})
 MAX_DEPTH = 100  # deeper than this, a symbol may be on (as review.may_be_on)
 MACRO = "$"  # in a block's names: the block reads a macro (no symbol is named so)

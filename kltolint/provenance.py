@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from kltolint import expr as E
 from kltolint.errors import UserError
 from kltolint.model import ArchModel, Choice, Edge, Loc, Probe, Symbol
-from kltolint.source import Logical, Sources, default_lines
+from kltolint.source import PROMPT_KEYWORDS, Logical, Sources, default_lines
 
 if TYPE_CHECKING:  # a saved model's questions never load kconfiglib (nor the analysis)
     import kconfiglib
@@ -140,7 +140,6 @@ class _Cand:
     conjuncts: frozenset[E.Expr] | None  # None: not parseable (macros)
 
 
-_PROMPT_WORDS = frozenset({"bool", "tristate", "int", "hex", "string", "prompt"})
 _IF_SPLIT = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|#|\bif\b')
 
 
@@ -265,7 +264,7 @@ class Provenance:
         entry = self.sources.file(node.filename).entry_at(node.linenr)
         if entry is None:
             return None
-        return next((p for p in entry.props if p.keyword in _PROMPT_WORDS and '"' in p.text), None)
+        return next((p for p in entry.props if p.keyword in PROMPT_KEYWORDS and '"' in p.text), None)
 
     # -- attribution -----------------------------------------------------------------
 

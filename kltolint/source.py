@@ -26,6 +26,9 @@ ENTRY_KEYWORDS = frozenset({
     "if", "endif", "source", "rsource", "osource", "orsource", "mainmenu",
 })
 HELP_KEYWORDS = frozenset({"help", "---help---"})
+# The type lines (each may carry a prompt), and every line that may.
+TYPE_KEYWORDS = frozenset({"bool", "tristate", "int", "hex", "string"})
+PROMPT_KEYWORDS = TYPE_KEYWORDS | {"prompt"}
 _FIRST_WORD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_-]*|---help---)")
 
 
