@@ -386,36 +386,85 @@ def _refuse_beyond_link(tree: Tree, path: str) -> None:
 
 def _apply_hunks(text: str, fp: FilePatch, budget: list[int]) -> str:
     lines = split_lines(text)
-    offset = 0
+    offset = 0  # lines the hunks so far added
+    displaced = False  # was a hunk so far found away from its line?
     for number, hunk in enumerate(fp.hunks, 1):
         old, new = _side(hunk, "-"), _side(hunk, "+")
         want = max(hunk.old_start - 1 + offset, 0) if hunk.old_len else hunk.old_start + offset
-        at = _find(lines, old, want, budget)
+        # git apply starts from the `+` line number, patch(1) from the `-` one
+        # moved as far as the hunk before it was: where they differ, so may
+        # the place each finds.
+        git_want = max(hunk.new_start - 1, 0) if hunk.new_len else hunk.new_start
+        at = _place(lines, old, want, _anchors(hunk), displaced or git_want != want, budget)
+        where = f"{fp.path}: hunk #{number} ({hunk.header.strip()})"
         if at is None:
-            raise PatchError(f"patch does not apply: {fp.path}: hunk #{number} "
-                             f"({hunk.header.strip()}) does not match the tree")
-        if at < 0:
-            raise PatchError(f"patch does not apply: {fp.path}: hunk #{number} ({hunk.header.strip()}) "
-                             f"is not near its line; the patch needs more than {MAX_SEARCH} comparisons")
+            raise PatchError(f"patch does not apply: {where} does not match the tree")
+        if at == _OUT_OF_BUDGET:
+            raise PatchError(f"patch does not apply: {where} is not near its line; "
+                             f"the patch needs more than {MAX_SEARCH} comparisons")
+        if at == _AMBIGUOUS:
+            raise PatchError(f"patch does not apply: {where} is not at its line and matches more than one "
+                             "place, where git apply and patch(1) may choose differently")
+        displaced = displaced or at != want
         lines[at: at + len(old)] = new
         offset += len(new) - len(old)
     return "".join(lines)
 
 
-def _find(lines: list[str], old: list[str], want: int, budget: list[int]) -> int | None:
-    """Where `old` is, nearest `want` first; None if nowhere, -1 when the
-    patch's search budget (budget[0], shared by its hunks) runs out."""
-    if not old:
-        return min(want, len(lines))
-    first, size = old[0], len(old)
-    for delta in range(len(lines) + 1):
+_OUT_OF_BUDGET, _AMBIGUOUS = -1, -2
+
+
+def _anchors(hunk: Hunk) -> tuple[bool, bool]:
+    """Must the hunk match at the start of the file, at its end? git apply
+    anchors a hunk at line 1 to the start and one without trailing context
+    to the end; patch(1) anchors a hunk with less context before its change
+    than after to the start, and the other way round to the end."""
+    kinds = [line[:1] for line in hunk.lines if line[:1] != "\\"]
+    changed = [i for i, kind in enumerate(kinds) if kind != " "]
+    leading = changed[0] if changed else len(kinds)
+    trailing = len(kinds) - 1 - changed[-1] if changed else len(kinds)
+    return hunk.old_start <= 1 or leading < trailing, trailing == 0 or trailing < leading
+
+
+def _place(lines: list[str], old: list[str], want: int, anchors: tuple[bool, bool], displaced: bool,
+           budget: list[int]) -> int | None:
+    """Where the hunk's old side goes: at its line, as git apply and patch(1)
+    both place it; away from it (the tree moved, or an earlier hunk was found
+    elsewhere), only where it is the one match in the file, so that no
+    order of search can choose another. None if nowhere, _OUT_OF_BUDGET
+    when the patch's comparisons (budget[0], shared by its hunks) run out,
+    _AMBIGUOUS for more than one match."""
+    start, end = anchors
+
+    def fits(at: int) -> bool:
+        return (not start or at == 0) and (not end or at + len(old) == len(lines))
+
+    if not displaced and fits(want) and lines[want: want + len(old)] == old:
+        return want
+    found = _matches(lines, old, budget)
+    if found is None:
+        return _OUT_OF_BUDGET
+    if len(found) > 1:
+        return _AMBIGUOUS
+    return found[0] if found and fits(found[0]) else None
+
+
+def _matches(lines: list[str], old: list[str], budget: list[int]) -> list[int] | None:
+    """Every place `old` is, up to two; None when the budget runs out."""
+    size = len(old)
+    if not size:
+        return list(range(min(len(lines) + 1, 2)))
+    found: list[int] = []
+    first = old[0]
+    for at in range(len(lines) - size + 1):
         budget[0] -= 1
         if budget[0] < 0:
-            return -1
-        for at in (want - delta, want + delta):
-            if 0 <= at <= len(lines) - size and lines[at] == first and lines[at: at + size] == old:
-                return at
-    return None
+            return None
+        if lines[at] == first and lines[at: at + size] == old:
+            found.append(at)
+            if len(found) > 1:
+                break
+    return found
 
 
 def is_kconfig(path: str) -> bool:

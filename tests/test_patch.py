@@ -1,7 +1,9 @@
+import subprocess
+
 import pytest
 
 from kltolint.errors import UserError
-from kltolint.patch import PatchError, apply, parse, parse_diff
+from kltolint.patch import Patch, PatchError, apply, parse, parse_diff
 from kltolint.tree import Tree
 from tests.conftest import format_patch, make_tree
 
@@ -77,8 +79,80 @@ def test_patch_leaving_the_tree(tmp_path):
     assert not (tmp_path / "evil").exists()
 
 
+def _applied(tmp_path, text: str, diff: str) -> str:
+    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": text}))
+    return apply(tree, Patch("", "", tuple(parse_diff(diff))))["Kconfig"]
+
+
 def test_hunk_found_at_an_offset(tmp_path):
-    patch = parse_diff("--- a/Kconfig\n+++ b/Kconfig\n@@ -1,2 +1,2 @@\n config A\n-\tbool\n+\ttristate\n")
-    from kltolint.patch import Patch
-    tree = Tree(make_tree(tmp_path, {"Kconfig": "# moved down\n\nconfig A\n\tbool\n"}))
-    assert apply(tree, Patch("", "", tuple(patch)))["Kconfig"] == "# moved down\n\nconfig A\n\ttristate\n"
+    diff = "--- a/Kconfig\n+++ b/Kconfig\n@@ -2,3 +2,3 @@\n config A\n-\tbool\n+\ttristate\n \thelp\n"
+    moved = "# a\n# moved down\n# b\nconfig A\n\tbool\n\thelp\n"
+    assert _applied(tmp_path, moved, diff) == moved.replace("bool", "tristate")
+
+
+# -- where a hunk goes: where git apply and patch(1) both put it, or nowhere --------------
+
+def _by_the_tools(tmp_path, text: str, diff: str) -> tuple[str | None, str | None]:
+    """What git apply and patch(1) make of a Kconfig holding `text` (None: refused)."""
+    out: list[str | None] = []
+    for tool, command in (("git", ["git", "apply", "-"]), ("patch", ["patch", "-s", "-p1", "-f"])):
+        where = tmp_path / tool
+        where.mkdir()
+        (where / "Kconfig").write_text(text)
+        done = subprocess.run(command, cwd=where, input=diff, text=True, capture_output=True)
+        out.append((where / "Kconfig").read_text() if done.returncode == 0 else None)
+    return out[0], out[1]
+
+
+def _diff(*hunks: str) -> str:
+    return "--- a/Kconfig\n+++ b/Kconfig\n" + "".join(hunks)
+
+
+TWICE = 'x1\nx2\nconfig A\n\tbool "a"\nx3\nx4\nconfig A\n\tbool "a"\nx5\nx6\n'
+LINES = "".join(f"q{i}\n" for i in range(1, 10))
+PLACED = {
+    # name: (the file, the patch); each applies: kltolint, git apply and patch(1) agree
+    "at its line": (TWICE, _diff('@@ -3,2 +3,3 @@\n config A\n+\tselect B\n \tbool "a"\n')),
+    "moved, one match": ("y\n" + TWICE, _diff('@@ -5,4 +5,5 @@\n x3\n x4\n+config C\n config A\n \tbool "a"\n')),
+    "start, less context before": (TWICE, _diff("@@ -1,3 +1,4 @@\n x1\n+x0\n x2\n config A\n")),
+    "end, less context after": (TWICE, _diff('@@ -7,4 +7,5 @@\n config A\n \tbool "a"\n x5\n+x55\n x6\n')),
+    "end, no context after": (TWICE, _diff("@@ -9,2 +9,3 @@\n x5\n x6\n+x7\n")),
+}
+REFUSED = {
+    # name: (the file, the patch, what git apply and patch(1) make of it)
+    # Two matches as near: git and patch(1) take the later one, kltolint took the earlier.
+    "two matches, neither at its line": (TWICE, _diff('@@ -5,2 +5,3 @@\n config A\n+\tselect B\n \tbool "a"\n'),
+                                         "the same"),
+    # No context after: git apply wants it at the end (refused); patch(1) puts it there.
+    "no context after, not at the end": (TWICE, _diff('@@ -3,2 +3,3 @@\n config A\n \tbool "a"\n+\tselect B\n'),
+                                         "git refuses"),
+    # Hunk 1 is found 2 lines down: patch(1) looks for hunk 2 2 lines down too, git apply at its line.
+    "a hunk after a moved one": ("n1\nn2\na1\na2\nA\na3\na4\nq1\nq2\nq3\nq4\nc1\nB\nc2\nq5\nc1\nB\nc2\nz\n",
+                                 _diff("@@ -2,3 +2,3 @@\n a2\n-A\n+AA\n a3\n", "@@ -12,3 +12,3 @@\n c1\n-B\n+BB\n c2\n"),
+                                 "they differ"),
+    # The + line number is not the - one: git apply starts there, patch(1) at the - one.
+    "a + line number of its own": (LINES + "c1\nB\nc2\nq\nc1\nB\nc2\nz\n",
+                                   _diff("@@ -10,3 +14,3 @@\n c1\n-B\n+BB\n c2\n"), "they differ"),
+}
+
+
+@pytest.mark.parametrize("case", PLACED)
+def test_a_hunk_goes_where_git_apply_and_patch_put_it(tmp_path, case):
+    text, diff = PLACED[case]
+    git, patch = _by_the_tools(tmp_path, text, diff)
+    assert git is not None and git == patch
+    assert _applied(tmp_path, text, diff) == git
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_a_hunk_the_tools_may_place_elsewhere_is_refused(tmp_path, case):
+    """A review must judge the file the patch makes. Where git apply and
+    patch(1) refuse or disagree, or where the place depends on the order
+    they search in, kltolint refuses: a patch author could otherwise show the
+    review one place and the tree another."""
+    text, diff, tools = REFUSED[case]
+    git, patch = _by_the_tools(tmp_path, text, diff)
+    assert {"the same": git is not None and git == patch, "git refuses": git is None and patch is not None,
+            "they differ": None not in (git, patch) and git != patch}[tools]
+    with pytest.raises(PatchError, match="patch does not apply"):
+        _applied(tmp_path, text, diff)

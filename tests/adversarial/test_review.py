@@ -134,7 +134,9 @@ def test_endless_stdin_is_refused_after_the_limit(tmp_path):
 
 def test_hunks_far_from_their_line_are_bounded(capsys, tmp_path):
     big = "".join(f"# line {i}\n" for i in range(20_000))
-    hunks = "".join(f"@@ -1,1 +1,1 @@\n-# line {19_999 - i}\n+# LINE {19_999 - i}\n" for i in range(300))
+    # Each hunk says line 2 and is found far below, where its context is.
+    hunks = "".join(f"@@ -2,3 +2,3 @@\n # line {k - 1}\n-# line {k}\n+# LINE {k}\n # line {k + 1}\n"
+                    for k in range(19_998, 19_998 - 600, -2))
     diff = new_file_diff("init/Kconfig.big", big) + "--- a/init/Kconfig.big\n+++ b/init/Kconfig.big\n" + hunks
     started = time.monotonic()
     result = review(capsys, demo(tmp_path), write_patch(tmp_path, diff))
