@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import gc
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from kltolint.findings import Witness
 from kltolint.load import load_arch
 from kltolint.logic import Encoder, Query, Sat
 from kltolint.model import ArchModel
+from kltolint.patch import Patch, apply, parse_diff
 from kltolint.tree import LoadRecord, Tree
 from tests.conftest import make_tree
 
@@ -128,3 +130,24 @@ def full_sweep(capsys, root: Path) -> list[tuple[str, str, int]]:
     main(["check", "--sweep", "--no-cache", "-q", "--tree", str(root), "--format", "json"])
     out, _ = capsys.readouterr()
     return found(json.loads(out)["findings"])
+
+
+def applied_by_kltolint(work: Path, text: str, diff: str) -> str:
+    """The Kconfig file `diff` makes of one holding `text`, to patch.apply
+    (PatchError when it refuses); `work` must not hold a `tree` yet."""
+    tree = Tree(make_tree(work / "tree", {"Kconfig": text}))
+    return apply(tree, Patch("", "", tuple(parse_diff(diff))))["Kconfig"] or ""
+
+
+def applied_by_the_tools(work: Path, text: str, diff: str) -> tuple[str | None, str | None]:
+    """What git apply and patch(1) make of a Kconfig holding `text` (None:
+    refused); `work` must not hold a `git` or `patch` directory yet."""
+    out: list[str | None] = []
+    for tool, command in (("git", ["git", "apply", "-"]),
+                          ("patch", ["patch", "-s", "-p1", "-f", "--no-backup-if-mismatch", "-r", "-"])):
+        where = work / tool
+        where.mkdir()
+        (where / "Kconfig").write_text(text)
+        done = subprocess.run(command, cwd=where, input=diff, text=True, capture_output=True)
+        out.append((where / "Kconfig").read_text() if done.returncode == 0 else None)
+    return out[0], out[1]

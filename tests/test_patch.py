@@ -1,11 +1,10 @@
-import subprocess
-
 import pytest
 
 from kltolint.errors import UserError
-from kltolint.patch import Patch, PatchError, apply, parse, parse_diff
+from kltolint.patch import PatchError, apply, parse
 from kltolint.tree import Tree
 from tests.conftest import format_patch, make_tree
+from tests.helpers import applied_by_kltolint, applied_by_the_tools
 
 OLD = "config A\n\tbool \"a\"\n\tselect B\n\nconfig B\n\tbool\n"
 NEW = "config A\n\tbool \"a\"\n\tselect B if C\n\nconfig B\n\tbool\n"
@@ -79,30 +78,13 @@ def test_patch_leaving_the_tree(tmp_path):
     assert not (tmp_path / "evil").exists()
 
 
-def _applied(tmp_path, text: str, diff: str) -> str:
-    tree = Tree(make_tree(tmp_path / "tree", {"Kconfig": text}))
-    return apply(tree, Patch("", "", tuple(parse_diff(diff))))["Kconfig"]
-
-
 def test_hunk_found_at_an_offset(tmp_path):
     diff = "--- a/Kconfig\n+++ b/Kconfig\n@@ -2,3 +2,3 @@\n config A\n-\tbool\n+\ttristate\n \thelp\n"
     moved = "# a\n# moved down\n# b\nconfig A\n\tbool\n\thelp\n"
-    assert _applied(tmp_path, moved, diff) == moved.replace("bool", "tristate")
+    assert applied_by_kltolint(tmp_path, moved, diff) == moved.replace("bool", "tristate")
 
 
 # -- where a hunk goes: where git apply and patch(1) both put it, or nowhere --------------
-
-def _by_the_tools(tmp_path, text: str, diff: str) -> tuple[str | None, str | None]:
-    """What git apply and patch(1) make of a Kconfig holding `text` (None: refused)."""
-    out: list[str | None] = []
-    for tool, command in (("git", ["git", "apply", "-"]), ("patch", ["patch", "-s", "-p1", "-f"])):
-        where = tmp_path / tool
-        where.mkdir()
-        (where / "Kconfig").write_text(text)
-        done = subprocess.run(command, cwd=where, input=diff, text=True, capture_output=True)
-        out.append((where / "Kconfig").read_text() if done.returncode == 0 else None)
-    return out[0], out[1]
-
 
 def _diff(*hunks: str) -> str:
     return "--- a/Kconfig\n+++ b/Kconfig\n" + "".join(hunks)
@@ -139,9 +121,9 @@ REFUSED = {
 @pytest.mark.parametrize("case", PLACED)
 def test_a_hunk_goes_where_git_apply_and_patch_put_it(tmp_path, case):
     text, diff = PLACED[case]
-    git, patch = _by_the_tools(tmp_path, text, diff)
+    git, patch = applied_by_the_tools(tmp_path, text, diff)
     assert git is not None and git == patch
-    assert _applied(tmp_path, text, diff) == git
+    assert applied_by_kltolint(tmp_path, text, diff) == git
 
 
 @pytest.mark.parametrize("case", REFUSED)
@@ -151,8 +133,8 @@ def test_a_hunk_the_tools_may_place_elsewhere_is_refused(tmp_path, case):
     they search in, kltolint refuses: a patch author could otherwise show the
     review one place and the tree another."""
     text, diff, tools = REFUSED[case]
-    git, patch = _by_the_tools(tmp_path, text, diff)
+    git, patch = applied_by_the_tools(tmp_path, text, diff)
     assert {"the same": git is not None and git == patch, "git refuses": git is None and patch is not None,
             "they differ": None not in (git, patch) and git != patch}[tools]
     with pytest.raises(PatchError, match="patch does not apply"):
-        _applied(tmp_path, text, diff)
+        applied_by_kltolint(tmp_path, text, diff)

@@ -1,11 +1,14 @@
 """Fuzzing with hypothesis, on a fixed budget (derandomized: CI sees the
 same examples every run): generated Kconfig text through the lossless source
 layer (exact round trip) and through `check`, generated patches through
-`review` (the contract of conftest.contract, in bounded time)."""
+`review` (the contract of conftest.contract, in bounded time), and diffs
+whose file may have moved through patch.apply, against git apply and
+patch(1)."""
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import io
 import shutil
 import tempfile
@@ -17,8 +20,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from kltolint.cli import main
 from kltolint.fix import apply_edits
 from kltolint.findings import Edit
+from kltolint.patch import PatchError
 from kltolint.source import SourceFile
 from tests.adversarial.conftest import DEMO, Result, change_diff, contract, new_file_diff
+from tests.helpers import applied_by_kltolint, applied_by_the_tools
 
 BUDGET = settings(max_examples=100, deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -128,3 +133,47 @@ def test_review_never_crashes_and_ends(patch_text):
         started = time.monotonic()
         _main("review", "-q", "--tree", str(tree), str(path))
         assert time.monotonic() - started < 30
+
+
+WORDS = ["a\n", "b\n", "config A\n", "\tbool\n", "endif\n"]  # few: the same lines recur
+
+
+@st.composite
+def moved_diffs(draw) -> tuple[str, str]:
+    """A diff of a small file, made with 1 to 3 lines of context, and the
+    file it is applied to: the one it was made from, or that file with
+    lines added (the tree moved since), so that hunks are found away from
+    their lines, or in two places."""
+    base = draw(st.lists(st.sampled_from(WORDS), max_size=14))
+    new = list(base)
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(new)))
+        line = draw(st.sampled_from([*WORDS, "X\n"]))
+        action = draw(st.sampled_from(["insert", "delete", "replace"]))
+        if action == "insert" or at == len(new):
+            new.insert(at, line)
+        elif action == "delete":
+            del new[at]
+        else:
+            new[at] = line
+    diff = "".join(difflib.unified_diff(base, new, "a/Kconfig", "b/Kconfig", n=draw(st.integers(1, 3))))
+    tree = list(base)
+    for _ in range(draw(st.integers(0, 2))):
+        tree.insert(draw(st.integers(0, len(tree))), draw(st.sampled_from(WORDS)))
+    return "".join(tree), diff
+
+
+@BUDGET
+@given(moved_diffs())
+def test_a_patch_applied_is_the_file_git_apply_and_patch_make(case):
+    """The review judges the file the patch makes: where patch.apply
+    applies a diff, git apply and patch(1) make the same file."""
+    text, diff = case
+    if not diff:
+        return  # the edits undid each other
+    with tempfile.TemporaryDirectory() as work:
+        try:
+            ours = applied_by_kltolint(Path(work), text, diff)
+        except PatchError:
+            return  # refused: nothing is judged
+        assert applied_by_the_tools(Path(work), text, diff) == (ours, ours)
