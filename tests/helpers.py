@@ -147,7 +147,7 @@ def applied_by_the_tools(work: Path, text: str, diff: str) -> tuple[str | None, 
                           ("patch", ["patch", "-s", "-p1", "-f", "--no-backup-if-mismatch", "-r", "-"])):
         where = work / tool
         where.mkdir()
-        (where / "Kconfig").write_text(text)
-        done = subprocess.run(command, cwd=where, input=diff, text=True, capture_output=True)
-        out.append((where / "Kconfig").read_text() if done.returncode == 0 else None)
+        (where / "Kconfig").write_bytes(text.encode())
+        done = subprocess.run(command, cwd=where, input=diff.encode(), capture_output=True)
+        out.append((where / "Kconfig").read_bytes().decode() if done.returncode == 0 else None)  # CRs kept
     return out[0], out[1]
