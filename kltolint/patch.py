@@ -210,7 +210,7 @@ def _same_file(old: str | None, new: str | None, name: str) -> None:
 
 def parse_diff(text: str, name: str = "<patch>") -> list[FilePatch]:
     lines = split_lines(text)
-    last_dot = max((k for k, l in enumerate(lines) if l.rstrip("\r\n") == "."), default=-1)
+    last_dot = max((k for k, l in enumerate(lines) if _unindented(l).rstrip("\r\n") == "."), default=-1)
     files: list[FilePatch] = []
     i = 0
     while i < len(lines):
@@ -222,7 +222,7 @@ def parse_diff(text: str, name: str = "<patch>") -> list[FilePatch]:
             header = (line, lines[i + 1])
             old, new = _strip(line[4:]), _strip(lines[i + 1][4:])
             _same_file(old, new, name)
-            hunks, i = _hunks(lines, i + 2, name, new or old or "?")
+            hunks, i = _hunks(lines, _with_a_hunk(lines, i + 2, i, name), name, new or old or "?")
             files.append(FilePatch(old, new, hunks, header))
             continue
         # Past a signature (`-- `), patch(1) and git apply still apply
@@ -239,12 +239,13 @@ _ED_COMMAND = re.compile(r"^\d+(,\d+)?[acd]\s*$")
 
 def _refuse_foreign(lines: list[str], i: int, last_dot: int, in_diff: bool, name: str) -> None:
     """Refuse a diff kltolint does not read but patch(1) applies (a context,
-    normal or ed diff, or, once the diffs have begun, a hunk with no file
-    header), at a line outside the unified diffs parsed: reviewing the rest
-    alone could pass a patch whose real change is hidden there. (A commit
-    message may quote a hunk header; git am never applies it.)"""
-    line = lines[i].rstrip("\r\n")
-    after = lines[i + 1] if i + 1 < len(lines) else ""
+    normal or ed diff, a unified diff indented, or, once the diffs have
+    begun, a hunk with no file header), at a line outside the unified diffs
+    parsed: reviewing the rest alone could pass a patch whose real change is
+    hidden there. (A commit message may quote a hunk header; git am never
+    applies it.) patch(1) reads a diff past any indent of blanks and `X`s."""
+    line = _unindented(lines[i]).rstrip("\r\n")
+    after = _unindented(lines[i + 1]) if i + 1 < len(lines) else ""
     kind = None
     if _CONTEXT_SEPARATOR.match(line) or (line.startswith("*** ") and after.startswith("--- ")):
         kind = "a context diff"
@@ -252,11 +253,26 @@ def _refuse_foreign(lines: list[str], i: int, last_dot: int, in_diff: bool, name
         kind = "a normal diff"
     elif _ED_COMMAND.match(line) and last_dot > i:
         kind = "an ed script"
+    elif line.startswith("--- ") and after.startswith("+++ "):
+        kind = "an indented unified diff"  # an unindented one is parsed, never refused here
     elif in_diff and _HUNK.match(line):
         kind = "a hunk with no ---/+++ file names"
     if kind is not None:
         raise PatchError(f"{kind} at line {i + 1} of the diff text: patch(1) applies it but kltolint "
                          "does not read it (only unified diffs are reviewed)", name)
+
+
+def _unindented(line: str) -> str:
+    return line.lstrip(" \tX")
+
+
+def _with_a_hunk(lines: list[str], i: int, header: int, name: str) -> int:
+    """`i`, the line after a ---/+++ file header, which must start a hunk:
+    patch(1) reads what follows a header with no hunk as a diff of another
+    kind (an ed script, indented), git apply refuses it."""
+    if i >= len(lines) or not lines[i].startswith("@@"):
+        raise PatchError(f"the ---/+++ file header at line {header + 1} of the diff text has no hunk after it", name)
+    return i
 
 
 def _git_header(lines: list[str], i: int, files: list[FilePatch], name: str) -> int:
@@ -287,7 +303,7 @@ def _git_header(lines: list[str], i: int, files: list[FilePatch], name: str) -> 
         if (_strip(lines[i][4:]), _strip(lines[i + 1][4:])) != (old, new):
             raise PatchError(f"the ---/+++ lines do not match `{first[:160]}`", name)
         header_end = i + 2
-        i += 2
+        i = _with_a_hunk(lines, i + 2, i, name)
     hunks, i = _hunks(lines, i, name, new or old or "?")
     files.append(FilePatch(old, new, hunks, tuple(lines[start:header_end])))
     return i

@@ -265,14 +265,23 @@ def _normal_diff(rel: str, old: str, new: str) -> str:
     return f"Index: a/{rel}\n{at}c{at}\n< {GUARDED}---\n> {UNGUARDED}"
 
 
+def _indented(indent: str, diff: str) -> str:
+    return "".join(indent + line for line in diff.splitlines(keepends=True))
+
+
 HARMLESS = change_diff("init/Kconfig", INIT, INIT + "# a comment\n")
 BROKEN = ARM64.replace(GUARDED, UNGUARDED)
+BREAKING = change_diff("arch/arm64/Kconfig", ARM64, BROKEN)
 HIDDEN = {
     "context diff": _context_diff("arch/arm64/Kconfig", ARM64, BROKEN),
     "context diff after a unified one": HARMLESS + _context_diff("arch/arm64/Kconfig", ARM64, BROKEN),
     "normal diff after a unified one": HARMLESS + _normal_diff("arch/arm64/Kconfig", ARM64, BROKEN),
     "ed script after a unified one": HARMLESS + "4c\n" + UNGUARDED + ".\n",
     "hunk without file names after a unified one": HARMLESS + "junk\n@@ -4 +4 @@\n-" + GUARDED + "+" + UNGUARDED,
+    # patch(1) reads a diff past an indent of blanks, tabs and `X`s ("Patch is indented 4 spaces").
+    "indented unified diff after a unified one": HARMLESS + "\n" + _indented("    ", BREAKING),
+    "indented unified diff in the commit message": "Subject: x\n\n" + _indented("\t", BREAKING) + "\n" + HARMLESS,
+    "X-indented unified diff after a unified one": HARMLESS + _indented("X", BREAKING),
 }
 
 
@@ -280,13 +289,25 @@ HIDDEN = {
 def test_diffs_patch_applies_but_review_cannot_read_are_refused(capsys, tmp_path, name):
     tree = demo(tmp_path)
     path = write_patch(tmp_path, HIDDEN[name])
-    if name.startswith(("context", "normal")):  # what patch(1) makes of it: the guard is gone
+    if name.startswith(("context", "normal", "indented", "X-")):  # what patch(1) makes of it: the guard is gone
         import subprocess
         applied = subprocess.run(["patch", "-p1", "-s", "-i", path], cwd=tree, capture_output=True, text=True)
         assert applied.returncode == 0 and UNGUARDED in (tree / "arch/arm64/Kconfig").read_text(), applied
         tree = demo(tmp_path, name="fresh")
     result = review(capsys, tree, path)
     assert result.code == 2 and "only unified diffs are reviewed" in result.error
+
+
+def test_a_file_header_with_no_hunk_is_refused(capsys, tmp_path):
+    """patch(1) reads what follows `---`/`+++` when no `@@` does as a diff
+    of another kind: here an ed script, indented, that (with ed installed)
+    appends `config EVIL` to the file; git apply refuses the patch. The
+    review had judged HARMLESS alone: 0 introduced."""
+    ed_script = "diff --git a/Kconfig b/Kconfig\n--- a/Kconfig\n+++ b/Kconfig\n a\n config EVIL\n \tdef_bool y\n .\n"
+    for diff in (HARMLESS + ed_script, HARMLESS + ed_script.split("\n", 1)[1]):
+        result = review(capsys, demo(tmp_path, name=str(len(diff))), write_patch(tmp_path, diff))
+        line = diff.splitlines().index("--- a/Kconfig") + 1
+        assert result.code == 2 and f"file header at line {line} of the diff text has no hunk after it" in result.error
 
 
 def test_a_diff_past_the_signature_is_reviewed(capsys, tmp_path):
