@@ -135,8 +135,9 @@ def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
     # From bytes (the input's own), so 8-bit bodies reach _content unchanged.
     message = email.message_from_bytes(chunk[body_start:].encode("utf-8", "surrogateescape"),
                                        policy=email.policy.default)
-    body = message.get_body(("plain",)) if message.is_multipart() else message
-    payload = _content(body) if body is not None else ""
+    # Every part, as git am reads them (git mailinfo): a patch attached to a
+    # mail applies as well as one in its text.
+    payload = "".join(_ended(_content(part)) for part in message.walk() if not part.is_multipart())
     files = parse_diff(payload, f"{name} (message {index})")
     if not files:
         return None  # a cover letter
@@ -160,6 +161,11 @@ def _content(part: email.message.MIMEPart) -> str:
         return raw.decode(part.get_content_charset() or "utf-8")
     except (LookupError, UnicodeError):
         return raw.decode("utf-8", "surrogateescape")
+
+
+def _ended(text: str) -> str:
+    """`text` ending its last line: the next part starts a line of its own."""
+    return text if not text or text.endswith("\n") else text + "\n"
 
 
 def _header(message: email.message.Message, name: str) -> str:

@@ -318,6 +318,35 @@ def test_a_diff_past_the_signature_is_reviewed(capsys, tmp_path):
     assert [f["file"] for f in json.loads(result.out)["findings"]] == ["arch/arm64/Kconfig"]
 
 
+def _attached(kind: str) -> str:
+    """A mail with HARMLESS in its text and BREAKING attached."""
+    import base64
+    if kind == "text/x-patch":
+        attachment = f'Content-Type: text/x-patch; name="p.patch"\nContent-Disposition: attachment\n\n{BREAKING}'
+    else:
+        attachment = ("Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+                      + base64.encodebytes(BREAKING.encode()).decode())
+    return ("From 1 Mon Sep 17 00:00:00 2001\nFrom: a <a@b>\nSubject: [PATCH] x\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/mixed; boundary="BB"\n\n--BB\nContent-Type: text/plain\n\nmessage\n---\n'
+            f"{HARMLESS}\n--BB\n{attachment}\n--BB--\n")
+
+
+@pytest.mark.parametrize("kind", ["text/x-patch", "application/octet-stream"])
+def test_a_patch_attached_to_a_mail_is_reviewed(capsys, tmp_path, kind):
+    """git am applies every part of a mail (git mailinfo reads them all,
+    whatever their type); the review read the text part alone: 0 introduced."""
+    import subprocess
+    mail = _attached(kind)
+    (tmp_path / "mail").write_text(mail)
+    with open(tmp_path / "mail") as stdin:
+        subprocess.run(["git", "mailinfo", str(tmp_path / "msg"), str(tmp_path / "patch")], stdin=stdin,
+                       stdout=subprocess.DEVNULL, check=True)
+    assert UNGUARDED in (tmp_path / "patch").read_text()  # what git am applies holds the attachment
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, mail), "--format", "json")
+    assert result.code == 1
+    assert [f["file"] for f in json.loads(result.out)["findings"]] == ["arch/arm64/Kconfig"]
+
+
 def test_a_commit_message_quoting_a_hunk_header_is_read(capsys, tmp_path):
     mail = ("From: Dev <dev@example.org>\nSubject: [PATCH] init: note\nMessage-ID: <1@example.org>\n\n"
             "The old code was:\n@@ -1,3 +1,3 @@ config FOO\n---\n" + HARMLESS)
