@@ -24,7 +24,7 @@ from kltolint.tree import Tree, has_odd_part
 
 MAX_PATCH_BYTES = 64 * 1024 * 1024
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_MBOX_FROM = re.compile(r"^From \S+ .*\d{4}\s*$", re.M)
+_FROM = re.compile(r"^From .*\n?", re.M)
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def parse(text: str, name: str = "<patch>") -> list[Patch]:
     """A series of patches from a mail, an mbox or a plain diff."""
     if len(text) > MAX_PATCH_BYTES:
         raise PatchError(f"patch is larger than {MAX_PATCH_BYTES} bytes", name)
-    if _MBOX_FROM.match(text):
+    if text.startswith("From ") and not text.startswith("From: "):  # git am's test for an mbox
         chunks = _split_mbox(text)
         patches = [p for i, chunk in enumerate(chunks, 1) if (p := _parse_mail(chunk, name, i)) is not None]
         if not patches:
@@ -122,8 +122,24 @@ def _renumber(patch: Patch, index: int) -> Patch:
 
 
 def _split_mbox(text: str) -> list[str]:
-    starts = [m.start() for m in _MBOX_FROM.finditer(text)]
+    """The messages, split where git mailsplit splits: its first line, and
+    every `From ` line that `_is_from_line` takes for a separator."""
+    starts = [0] + [m.start() for m in _FROM.finditer(text) if m.start() and _is_from_line(m.group())]
     return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)], strict=True)]
+
+
+def _is_from_line(line: str) -> bool:
+    """git's is_from_line (mbox.c), on the line with its end: `From `, then
+    a last colon before the line's last character with digits as in
+    hh:mm:ss around it, then a number above 90 (the year)."""
+    raw = line.encode("utf-8", "surrogateescape")
+    colon = raw.rfind(b":", 5, len(raw) - 2)
+    if len(raw) < 20 or colon < 0:
+        return False
+    if not all(raw[k: k + 1].isdigit() for k in (colon - 4, colon - 2, colon - 1, colon + 1, colon + 2)):
+        return False
+    year = re.match(rb"[ \t\n\v\f\r]*([+-]?[0-9]+)", raw[colon + 3:])  # strtol
+    return year is not None and int(year.group(1)) > 90
 
 
 def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:

@@ -1,3 +1,5 @@
+import subprocess
+
 import pytest
 
 from kltolint.errors import UserError
@@ -138,3 +140,22 @@ def test_a_hunk_the_tools_may_place_elsewhere_is_refused(tmp_path, case):
             "they differ": None not in (git, patch) and git != patch}[tools]
     with pytest.raises(PatchError, match="patch does not apply"):
         applied_by_kltolint(tmp_path, text, diff)
+
+
+# -- where an mbox splits: where git mailsplit splits, so that each message is decoded as git am decodes it
+
+SEPARATORS = ["From x Mon Sep 17 00:00:00 2001", "From x Mon Sep 17 00:00:00 2001 +0000", "From x Mon Sep 17 00:00 2001",
+              "From x 12:34:56 1999 garbage", "From x Mon Sep 17 00:00:00 2001x", "From a@b Tue, 1 Jan 2002 10:00:00 +0100",
+              "From x 1:34:56 1999", "From x 12:34:56 1999:", "From x 2001", "From x 1:2:3 2001", "From x 12:34:56 0090",
+              "From x 12:34:56 -100", "From 12:34:56 99", "From x 12:34:5 1999", "From x 12:34:56 1999:0"]
+
+
+@pytest.mark.parametrize("line", SEPARATORS)
+def test_an_mbox_splits_where_git_mailsplit_splits(tmp_path, line):
+    diff = "--- a/Kconfig\n+++ b/Kconfig\n@@ -1 +1 @@\n-a\n+b\n"
+    mbox = f"From a Mon Sep 17 00:00:00 2001\nFrom: a\nSubject: one\n\n{diff}{line}\nFrom: b\nSubject: two\n\n{diff}"
+    (tmp_path / "mbox").write_text(mbox)
+    (tmp_path / "out").mkdir()
+    split = subprocess.run(["git", "mailsplit", f"-o{tmp_path / 'out'}", str(tmp_path / "mbox")],
+                           capture_output=True, text=True, check=True)
+    assert len(parse(mbox)) == int(split.stdout)  # each message has a patch

@@ -347,6 +347,20 @@ def test_a_patch_attached_to_a_mail_is_reviewed(capsys, tmp_path, kind):
     assert [f["file"] for f in json.loads(result.out)["findings"]] == ["arch/arm64/Kconfig"]
 
 
+def test_a_message_git_mailsplit_splits_off_is_decoded(capsys, tmp_path):
+    """git mailsplit starts a message at `From x 12:34:56 1999 garbage`
+    (mbox.c is_from_line: a time, then a year); review's split did not, read
+    the second message's base64 body as text of the first, and found no
+    diff in it. git am decodes it and applies BREAKING."""
+    import base64
+    mbox = ("From 1 Mon Sep 17 00:00:00 2001\nFrom: a <a@b>\nSubject: [PATCH 1/2] x\n\n---\n" + HARMLESS
+            + "From x 12:34:56 1999 garbage\nFrom: a <a@b>\nSubject: [PATCH 2/2] y\nMIME-Version: 1.0\n"
+            "Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(BREAKING.encode()).decode())
+    result = review(capsys, demo(tmp_path), write_patch(tmp_path, mbox), "--format", "json")
+    assert result.code == 1
+    assert [f["file"] for f in json.loads(result.out)["findings"]] == ["arch/arm64/Kconfig"]
+
+
 def test_a_commit_message_quoting_a_hunk_header_is_read(capsys, tmp_path):
     mail = ("From: Dev <dev@example.org>\nSubject: [PATCH] init: note\nMessage-ID: <1@example.org>\n\n"
             "The old code was:\n@@ -1,3 +1,3 @@ config FOO\n---\n" + HARMLESS)
