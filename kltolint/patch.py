@@ -14,6 +14,7 @@ import email.policy
 import errno
 import os
 import re
+import string
 import stat
 import sys
 from dataclasses import dataclass
@@ -148,13 +149,12 @@ def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
     headers = chunk[body_start: body_start + head_end.start()] if head_end else ""
     if not re.search(r"^(Subject|From):", headers, re.M):
         raise PatchError(f"malformed mbox: message {index} has no mail headers", name)
-    # From bytes (the input's own), so 8-bit bodies reach _content unchanged.
-    message = email.message_from_bytes(chunk[body_start:].encode("utf-8", "surrogateescape"),
-                                       policy=email.policy.default)
-    # Every part, as git am reads them (git mailinfo): a patch attached to a
-    # mail applies as well as one in its text.
-    payload = "".join(_ended(_content(part)) for part in message.walk() if not part.is_multipart())
-    files = parse_diff(payload, f"{name} (message {index})")
+    # From bytes (the input's own), so 8-bit bodies reach _content unchanged;
+    # one CR before each LF taken out, as git mailsplit does (git am's default).
+    raw = re.sub(rb"\r(?=\n)", b"", chunk[body_start:].encode("utf-8", "surrogateescape"))
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    _same_parts(message, raw, name)
+    files = parse_diff(_mail_text(message), f"{name} (message {index})")
     if not files:
         return None  # a cover letter
     return Patch(_header(message, "Subject"), _message_id(_header(message, "Message-ID")), tuple(files),
@@ -166,17 +166,102 @@ def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
 _UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff]")
 
 
-def _content(part: email.message.MIMEPart) -> str:
-    """The text of a part, bytes kept: decoded by its charset; none, an
-    unknown one (`unknown-8bit` is common in archives) or one the bytes do
-    not fit is read as UTF-8 with undecodable bytes kept, as git am does."""
-    raw = part.get_payload(decode=True)  # after base64 / quoted-printable
-    if not isinstance(raw, bytes):
+def _same_parts(message: email.message.Message, raw: bytes, name: str) -> None:
+    """Refuse a mail whose MIME parts git mailinfo would cut elsewhere: it
+    takes any line that starts with `--` and the boundary for one (`--BBx`,
+    `--BB--x`), the email package only `--BB` or `--BB--` and blanks; and
+    git compares with the innermost boundary alone. A part hidden that way
+    is decoded and applied by git am and never reviewed."""
+    lines = raw.split(b"\n")
+    multiparts = [p for p in message.walk() if p.is_multipart() and p.get_content_maintype() == "multipart"]
+    separators = [b"--" + str(boundary).encode("utf-8", "surrogateescape")
+                  for boundary in (p.get_boundary() for p in multiparts) if boundary is not None]
+    for part, sep in zip(multiparts, separators, strict=False):
+        starting = [line for line in lines if line.startswith(sep)]
+        exact = [line for line in starting if re.fullmatch(re.escape(sep) + rb"(--)?[ \t]*", line)]
+        parts = len(part.get_payload())
+        overlapping = any(o != sep and o.startswith(sep) for o in separators)
+        if overlapping or len(starting) != len(exact) or len(exact) not in (parts, parts + 1):
+            raise PatchError(f"a line starts like the MIME boundary {sep.decode('utf-8', 'replace')!r} where "
+                             "git am would start a part and kltolint would not: refused", name)
+
+
+def _mail_text(message: email.message.Message) -> str:
+    """The text git am reads a patch from: every part (a patch attached to a
+    mail applies as well as one in its text), each decoded as git mailinfo
+    decodes it, and never converted from its charset (git applies a patch's
+    bytes as they are: only the commit message is converted)."""
+    out = []
+    for part in message.walk():
+        if part.get_content_type() == "message/rfc822":
+            raise PatchError("a mail attached to the mail (message/rfc822) is not supported")
+        if not part.is_multipart():
+            out.append(_ended(_content(part)))
+    return "".join(out)
+
+
+def _content(part: email.message.Message) -> str:
+    """A part's text after its transfer encoding, line by line as git
+    mailinfo decodes it (its test for the encoding is a substring one), as
+    UTF-8 with undecodable bytes kept."""
+    # The text as parsed: get_payload() would decode 8-bit bytes by the charset.
+    payload = getattr(part, "_payload", None)
+    if not isinstance(payload, str):
         return ""
-    try:
-        return raw.decode(part.get_content_charset() or "utf-8")
-    except (LookupError, UnicodeError):
-        return raw.decode("utf-8", "surrogateescape")
+    data = payload.encode("ascii", "surrogateescape")  # the bytes the parser read
+    encoding = str(part.get("Content-Transfer-Encoding", "")).lower()
+    decode = _base64_line if "base64" in encoding else _qp_line if "quoted-printable" in encoding else None
+    if decode is not None:
+        data = b"".join(decode(line) for line in re.findall(rb"[^\n]*\n|[^\n]+\Z", data))  # lines end at LF only
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _qp_line(line: bytes) -> bytes:
+    """git's decode_q_segment: `=XY` is the byte XY when both are hex
+    digits, `=` before the line end drops that end, any other `=` stays; a
+    NUL ends the line."""
+    out = bytearray()
+    i = 0
+    while i < len(line) and line[i]:
+        c = line[i]
+        i += 1
+        if c == ord("="):
+            if i >= len(line) or line[i] in b"\n\0":
+                break
+            pair = line[i: i + 2]
+            if len(pair) == 2 and all(chr(b) in string.hexdigits for b in pair):
+                out.append(int(pair, 16))
+                i += 2
+                continue
+        out.append(c)
+    return bytes(out)
+
+
+_BASE64 = {c: v for v, c in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def _base64_line(line: bytes) -> bytes:
+    """git's decode_b_segment: each line on its own (bits a line leaves over
+    are dropped), any byte outside the alphabet (`=` too) skipped; a NUL
+    ends the line."""
+    out = bytearray()
+    acc = pos = 0
+    for c in line.split(b"\0", 1)[0]:
+        value = _BASE64.get(c)
+        if value is None:
+            continue
+        if pos == 0:
+            acc = value << 2
+        elif pos == 1:
+            out.append(acc | value >> 4)
+            acc = (value & 15) << 4
+        elif pos == 2:
+            out.append(acc | value >> 2)
+            acc = (value & 3) << 6
+        else:
+            out.append(acc | value)
+        pos = (pos + 1) % 4
+    return bytes(out)
 
 
 def _ended(text: str) -> str:

@@ -3,7 +3,7 @@ import subprocess
 import pytest
 
 from kltolint.errors import UserError
-from kltolint.patch import PatchError, apply, parse
+from kltolint.patch import PatchError, apply, parse, parse_diff
 from kltolint.tree import Tree
 from tests.conftest import format_patch, make_tree
 from tests.helpers import applied_by_kltolint, applied_by_the_tools
@@ -159,3 +159,55 @@ def test_an_mbox_splits_where_git_mailsplit_splits(tmp_path, line):
     split = subprocess.run(["git", "mailsplit", f"-o{tmp_path / 'out'}", str(tmp_path / "mbox")],
                            capture_output=True, text=True, check=True)
     assert len(parse(mbox)) == int(split.stdout)  # each message has a patch
+
+
+# -- a mail's text: what git mailinfo hands git apply, decoded as it decodes it
+
+DIFF = "--- a/Kconfig\n+++ b/Kconfig\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"
+EVIL = "--- a/Kconfig.x\n+++ b/Kconfig.x\n@@ -1 +1 @@\n-x\n+\tdepends on FOO =y\n"
+
+
+def _b64_lines(text: str, width: int) -> str:
+    import base64
+    raw = text.encode()
+    return "".join(base64.b64encode(raw[i: i + width]).decode() + "\n" for i in range(0, len(raw), width))
+
+
+MAILS = {
+    # git decodes base64 line by line and skips `=`: a padded line does not end the text
+    "base64, padded lines": ("base64", _b64_lines(DIFF, 5) + _b64_lines(EVIL, 4)),
+    # git keeps `=` before a non-hex pair and decodes the next `=XY`: `==79` is `=y`
+    "quoted-printable, garbage": ("quoted-printable", DIFF + EVIL.replace("=y", "==79")),
+    # git applies the bytes as they are, whatever the charset says
+    "8bit, latin-1": ("8bit", DIFF + EVIL.replace("FOO", "F\xe9O")),
+    # git mailsplit takes one CR off each line end
+    "8bit, CRLF": ("8bit", (DIFF + EVIL).replace("\n", "\r\n")),
+}
+
+
+@pytest.mark.parametrize("case", MAILS)
+def test_a_mail_reads_as_git_mailinfo_reads_it(tmp_path, case):
+    encoding, body = MAILS[case]
+    mail = ("From 1 Mon Sep 17 00:00:00 2001\nFrom: a <a@b>\nSubject: s\nMIME-Version: 1.0\n"
+            f"Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: {encoding}\n\n---\n{body}")
+    (tmp_path / "mail").write_bytes(mail.encode("latin-1"))
+    (tmp_path / "out").mkdir()
+    subprocess.run(["git", "mailsplit", f"-o{tmp_path / 'out'}", str(tmp_path / "mail")], capture_output=True, check=True)
+    with open(tmp_path / "out" / "0001", "rb") as stdin:
+        subprocess.run(["git", "mailinfo", str(tmp_path / "msg"), str(tmp_path / "patch")], stdin=stdin,
+                       capture_output=True, check=True)
+    expected = parse_diff((tmp_path / "patch").read_bytes().decode("utf-8", "surrogateescape"))
+    assert len(expected) == 2  # both diffs reach git apply
+    (patch,) = parse(mail.encode("latin-1").decode("utf-8", "surrogateescape"))
+    assert list(patch.files) == expected
+
+
+def test_a_line_git_takes_for_a_mime_boundary_is_refused():
+    """git mailinfo starts a part at any line that begins with `--` and the
+    boundary (`--BBx`), and decodes the base64 after it; the email package
+    reads that line as text. kltolint refuses the mail."""
+    mail = ("From 1 Mon Sep 17 00:00:00 2001\nFrom: a <a@b>\nSubject: s\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/mixed; boundary="BB"\n\n--BB\nContent-Type: text/plain\n\n---\n' + DIFF
+            + "--BBx\nContent-Transfer-Encoding: base64\n\n" + _b64_lines(EVIL, 57) + "--BB--\n")
+    with pytest.raises(PatchError, match="starts like the MIME boundary '--BB'"):
+        parse(mail)
