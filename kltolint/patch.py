@@ -149,12 +149,9 @@ def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
     headers = chunk[body_start: body_start + head_end.start()] if head_end else ""
     if not re.search(r"^(Subject|From):", headers, re.M):
         raise PatchError(f"malformed mbox: message {index} has no mail headers", name)
-    # From bytes (the input's own), so 8-bit bodies reach _content unchanged;
-    # one CR before each LF taken out, as git mailsplit does (git am's default).
-    raw = re.sub(rb"\r(?=\n)", b"", chunk[body_start:].encode("utf-8", "surrogateescape"))
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    _same_parts(message, raw, name)
-    files = parse_diff(_mail_text(message), f"{name} (message {index})")
+    # From bytes (the input's own), so 8-bit bodies reach _content unchanged.
+    message, text = _read_mail(chunk[body_start:].encode("utf-8", "surrogateescape"), name)
+    files = parse_diff(text, f"{name} (message {index})")
     if not files:
         return None  # a cover letter
     return Patch(_header(message, "Subject"), _message_id(_header(message, "Message-ID")), tuple(files),
@@ -164,6 +161,19 @@ def _parse_mail(chunk: str, name: str, index: int) -> Patch | None:
 # Anything that could end a header line or start another, once decoded
 # (RFC 2047 words can hold CR, LF, NUL, other controls and Unicode line breaks).
 _UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff]")
+
+
+def mail_text(raw: bytes, name: str = "<mail>") -> str:
+    """The text git am would hand git apply of a mail (`raw`: its headers
+    and body), before the patch is cut out of it."""
+    return _read_mail(raw, name)[1]
+
+
+def _read_mail(raw: bytes, name: str) -> tuple[email.message.Message, str]:
+    raw = re.sub(rb"\r(?=\n)", b"", raw)  # one CR off each line end, as git mailsplit (git am's default)
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    _same_parts(message, raw, name)
+    return message, _mail_text(message)
 
 
 def _same_parts(message: email.message.Message, raw: bytes, name: str) -> None:

@@ -177,3 +177,44 @@ def test_a_patch_applied_is_the_file_git_apply_and_patch_make(case):
         except PatchError:
             return  # refused: nothing is judged
         assert applied_by_the_tools(Path(work), text, diff) == (ours, ours)
+
+
+QP_PIECES = ["=3D", "=\n", "=\r\n", "= \n", "=ZZ", "=4", "=", "a", " ", "\t", "\n", "\r", "=0A", "=0D", "=\t\n",
+             "+", "-", "==79", "=c3=a9", "\r\n", "x=\n", "\x00", "\xe9"]
+
+
+@st.composite
+def encoded_bodies(draw) -> tuple[str, bytes]:
+    """A transfer encoding and a body in it, often damaged: quoted-printable
+    with garbage, base64 with lines of any length, `=`, blanks and NULs."""
+    encoding = draw(st.sampled_from(["quoted-printable", "base64", "8bit"]))
+    if encoding != "base64":
+        return encoding, "".join(draw(st.lists(st.sampled_from(QP_PIECES), max_size=30))).encode("latin-1")
+    import base64
+    lines = [base64.b64encode(draw(st.binary(max_size=9))).decode() + draw(st.sampled_from(["", "=", " ", "\x00", "A"]))
+             for _ in range(draw(st.integers(1, 6)))]
+    return encoding, ("\n".join(lines) + "\n").encode()
+
+
+@BUDGET
+@given(encoded_bodies())
+def test_a_mail_body_decodes_as_git_mailinfo_decodes_it(case):
+    """What review reads of a mail is what git am hands git apply: the text
+    after `---`, decoded by git mailinfo (after git mailsplit)."""
+    import subprocess
+
+    from kltolint import patch
+    encoding, body = case
+    mail = (b"From 1 Mon Sep 17 00:00:00 2001\nFrom: a <a@b>\nSubject: s\nMIME-Version: 1.0\n"
+            b"Content-Transfer-Encoding: " + encoding.encode() + b"\n\n"
+            + (b"LS0tCg==\n" if encoding == "base64" else b"---\n") + body)  # `---` starts the patch
+    with tempfile.TemporaryDirectory() as work:
+        (Path(work) / "mail").write_bytes(mail)
+        (Path(work) / "out").mkdir()
+        subprocess.run(["git", "mailsplit", f"-o{work}/out", f"{work}/mail"], capture_output=True, check=True)
+        with open(Path(work) / "out/0001", "rb") as stdin:
+            subprocess.run(["git", "mailinfo", f"{work}/msg", f"{work}/patch"], stdin=stdin, capture_output=True)
+        git = (Path(work) / "patch").read_bytes()
+    ours = patch.mail_text(mail.split(b"\n", 1)[1]).encode("utf-8", "surrogateescape")
+    ours = ours[ours.index(b"---\n"):]
+    assert ours in (git, git + b"\n")  # review ends a part's last line
