@@ -101,17 +101,14 @@ def parse(text: str, name: str = "<patch>") -> list[Patch]:
     """A series of patches from a mail, an mbox or a plain diff."""
     if len(text) > MAX_PATCH_BYTES:
         raise PatchError(f"patch is larger than {MAX_PATCH_BYTES} bytes", name)
-    if text.startswith("From ") and not text.startswith("From: "):  # git am's test for an mbox
+    if text.startswith("From ") or re.match(r"^(From|Subject|Date|Message-I[dD]|To|Cc):", text):
+        # git am reads a mail as an mbox too: git mailsplit cuts it at each
+        # `From ` line it takes for a separator, whatever the first line is.
         chunks = _split_mbox(text)
         patches = [p for i, chunk in enumerate(chunks, 1) if (p := _parse_mail(chunk, name, i)) is not None]
         if not patches:
-            raise PatchError("mbox holds no patch", name)
+            raise PatchError("mbox holds no patch" if text.startswith("From ") else "mail holds no patch", name)
         return [_renumber(p, i) for i, p in enumerate(patches, 1)]
-    if re.match(r"^(From|Subject|Date|Message-I[dD]|To|Cc):", text):
-        patch = _parse_mail(text, name, 1)
-        if patch is None:
-            raise PatchError("mail holds no patch", name)
-        return [patch]
     files = parse_diff(text, name)
     if not files:
         raise PatchError("not a patch: no unified diff found", name)

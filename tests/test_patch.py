@@ -211,3 +211,14 @@ def test_a_line_git_takes_for_a_mime_boundary_is_refused():
             + "--BBx\nContent-Transfer-Encoding: base64\n\n" + _b64_lines(EVIL, 57) + "--BB--\n")
     with pytest.raises(PatchError, match="starts like the MIME boundary '--BB'"):
         parse(mail)
+
+
+@pytest.mark.parametrize("first", ["From: a <a@b>", "Subject: s"])
+def test_a_mail_without_an_mbox_line_is_split_as_an_mbox(tmp_path, first):
+    """git am reads a single mail as an mbox too (git mailsplit -b): a
+    `From ` separator in it starts a second message, decoded on its own."""
+    import base64
+    second = base64.encodebytes(EVIL.encode()).decode()
+    mail = (f"{first}\nSubject: one\n\n---\n{DIFF}From x Mon Sep 17 00:00:00 2001\nFrom: a <a@b>\nSubject: two\n"
+            f"Content-Transfer-Encoding: base64\n\n{second}")
+    assert [[fp.path for fp in p.files] for p in parse(mail)] == [["Kconfig"], ["Kconfig.x"]]
