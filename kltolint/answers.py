@@ -15,8 +15,11 @@ here, so that an answer found in the cache loads neither the model nor the solve
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 
 from kltolint.cache import (  # the findings cache's checks: confined, type-checked
@@ -29,9 +32,15 @@ MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a real .config is under 1 MiB
 
 
 def config_bytes(path: Path) -> bytes:
-    """A .config's bytes, read up to a bound (a pipe or /dev/zero included)."""
+    """A .config's bytes, read up to a bound (a pipe or /dev/zero included).
+    O_NONBLOCK: a FIFO no one writes to cannot block the open (it reads as
+    empty); a pipe with a writer (`--config <(...)`) is read as a stream, so
+    it must be read once only: the caller passes these bytes on."""
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as handle:
+            if stat.S_ISDIR(os.fstat(handle.fileno()).st_mode):
+                raise IsADirectoryError(errno.EISDIR, "Is a directory")
+            os.set_blocking(handle.fileno(), True)
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as err:
         raise UserError(f"cannot read: {err.strerror}", str(path)) from None

@@ -50,10 +50,11 @@ _ASSIGN = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
 _UNSET = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set")
 
 
-def read_config(path: Path) -> dict[str, str]:
-    """A .config as conf writes it: name -> value (quotes stripped), n for unset."""
+def read_config(path: Path, data: bytes | None = None) -> dict[str, str]:
+    """A .config as conf writes it: name -> value (quotes stripped), n for unset.
+    `data`: its bytes, already read (a pipe is read once)."""
     try:
-        text = config_bytes(path).decode("utf-8")
+        text = (config_bytes(path) if data is None else data).decode("utf-8")
     except UnicodeDecodeError:
         raise UserError("not a .config (not UTF-8 text)", str(path)) from None
     values: dict[str, str] = {}
@@ -493,14 +494,16 @@ def to_data(e: Explanation) -> dict[str, object]:
 
 
 def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: Sequence[str], fmt: str,
-        tree: Tree, stdout: TextIO, manifests: list[Manifest], load: Q.ArchLoad = Q.load_fresh) -> int:
-    """`kltolint explain`: the answer written to `stdout`, the load's manifest to `manifests`."""
+        tree: Tree, stdout: TextIO, manifests: list[Manifest], load: Q.ArchLoad = Q.load_fresh,
+        config_data: bytes | None = None) -> int:
+    """`kltolint explain`: the answer written to `stdout`, the load's manifest to `manifests`
+    (`config_data`: the .config's bytes, if already read)."""
     import json
 
     from kltolint.cache import Manifest
 
     name, wanted = parse_target(symbol)
-    config = read_config(config_path)
+    config = read_config(config_path, config_data)
     if len(arches) > 1:
         raise UserError("explain takes one --arch (a .config is for one arch)")
     arch = arches[0] if arches else config.get("ARCH_NAME") or _arch_of(config, tree)
