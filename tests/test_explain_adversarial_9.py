@@ -12,6 +12,11 @@ Breaks, each fixed unless marked xfail:
    answer; the second read found the pipe drained, and explain answered for
    an empty .config (or "cannot tell the arch"), cached under the key of
    the real bytes.
+3. The encoder (query, explain, and every rule) missed conf's promotion of
+   a tristate's m to y where an `imply` gives it y (symbol.c
+   sym_calc_value: `sym->implied.tri == yes`; kconfiglib's _tri_val):
+   `query 'FORCE && T = m'` was reachable with a witness conf turns into
+   T=y, and explain T=m offered `CONFIG_T=m` alone.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adversarial.conftest import kltolint, proc_contract
+from tests.adversarial.conftest import kltolint, proc_contract, run
 from tests.conftest import make_tree
 
 KCONFIG = """\
@@ -65,3 +70,47 @@ def test_a_pipe_is_read_once(tmp_path, cache):
     assert proc.returncode == 0 and "depends on A" not in out, out  # A=y in the .config
     assert out.splitlines()[-1].strip() == "CONFIG_B=y"
 
+
+
+# -- 3. An `imply` of y makes a tristate's m a y -------------------------------------------
+
+IMPLY = """\
+config MODULES
+\tbool "modules"
+\toption modules
+config FORCE
+\tbool "force"
+\timply T
+config T
+\ttristate "t"
+"""
+
+
+def _kconfiglib_value(root: Path, config: str, name: str) -> str:
+    """`name`'s value after kconfiglib loads `config` (an olddefconfig)."""
+    import kconfiglib
+
+    (root / "ref.config").write_text(config)
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        kconf = kconfiglib.Kconfig("Kconfig", warn=False)
+        kconf.load_config("ref.config")
+        return kconf.syms[name].str_value
+    finally:
+        os.chdir(old)
+
+
+def test_an_imply_of_y_promotes_m_to_y(capsys, tmp_path):
+    root = _tree(tmp_path, IMPLY)
+    assert _kconfiglib_value(root, "CONFIG_MODULES=y\nCONFIG_FORCE=y\nCONFIG_T=m\n", "T") == "y"
+    result = run(capsys, "query", "FORCE && T = m", "--tree", str(root), "--arch", "demo", "--no-cache")
+    assert result.code == 1 and "unreachable" in result.out, result.out
+    assert run(capsys, "query", "!FORCE && T = m", "--tree", str(root), "--arch", "demo", "--no-cache").code == 0
+    # explain: T=m from a .config with FORCE=y takes FORCE off too
+    config = tmp_path / ".config"
+    config.write_text("CONFIG_MODULES=y\nCONFIG_FORCE=y\nCONFIG_T=y\n")
+    result = run(capsys, "explain", "T=m", "--config", str(config), "--tree", str(root), "--arch", "demo", "--no-cache")
+    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    assert result.code == 0 and "# CONFIG_FORCE is not set" in changes, result.out
+    assert _kconfiglib_value(root, config.read_text() + "".join(c + "\n" for c in changes), "T") == "m"
