@@ -306,6 +306,14 @@ class Explainer:
         enc = Encoder(model)
         goal = enc.expr(E.Cmp("=", E.Sym(name), E.Const(wanted))).m
         hard = [enc.expr(e).m for _, e in facts]
+        # Every member of a choice in the cone: a member the cone does not
+        # read is still the user's pick (or not) to keep; unencoded, it was
+        # left free, and "# CONFIG_C1 is not set" alone offered where conf
+        # keeps C1 picked unless another member is.
+        while missing := [m for key in list(enc.inputs.vars) if key.kind == "pick"
+                          for m in _members(model, key.what) if m not in enc.syms]:
+            for member in missing:
+                enc.expr(E.Sym(member))
         enc.close()
         keep: dict[int, str] = {}  # selector literal -> symbol it keeps
         for sym_name, sym_enc in enc.syms.items():
@@ -387,6 +395,12 @@ def _conditions(model: ArchModel, name: str) -> list[E.Expr]:
     sym = model.symbols[name]
     exprs = [sym.direct_dep, *sym.prompts[:1]]
     return list(dict.fromkeys(c for e in exprs for c in conjuncts(e)))
+
+
+def _members(model: ArchModel, member: str) -> list[str]:
+    """The members of the choice `member` is in."""
+    index = model.symbols[member].choice
+    return [] if index is None else list(model.choices[index].members)
 
 
 def _user_lits(enc: Encoder, name: str, sym_enc: SymEnc, value: int) -> list[int]:

@@ -17,6 +17,11 @@ Breaks, each fixed unless marked xfail:
    sym_calc_value: `sym->implied.tri == yes`; kconfiglib's _tri_val):
    `query 'FORCE && T = m'` was reachable with a witness conf turns into
    T=y, and explain T=m offered `CONFIG_T=m` alone.
+4. explain C1=n, C1 the picked member of a choice: only the members the
+   cone reads had their pick kept; C2, unread, was left free, and the change
+   was `# CONFIG_C1 is not set` alone, which conf ignores (C1 stays picked).
+   Now every member of a choice in the cone is kept, and the change is
+   `CONFIG_C2=y`.
 """
 
 from __future__ import annotations
@@ -114,3 +119,30 @@ def test_an_imply_of_y_promotes_m_to_y(capsys, tmp_path):
     changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
     assert result.code == 0 and "# CONFIG_FORCE is not set" in changes, result.out
     assert _kconfiglib_value(root, config.read_text() + "".join(c + "\n" for c in changes), "T") == "m"
+
+
+# -- 4. A choice member the cone does not read ---------------------------------------------
+
+CHOICE = """\
+config MODULES
+\tbool "modules"
+\toption modules
+choice
+\tprompt "pick"
+config C1
+\tbool "c1"
+config C2
+\tbool "c2"
+endchoice
+"""
+
+
+def test_unpicking_a_member_picks_another(capsys, tmp_path):
+    root = _tree(tmp_path, CHOICE)
+    config = tmp_path / ".config"
+    config.write_text("# CONFIG_MODULES is not set\nCONFIG_C1=y\n# CONFIG_C2 is not set\n")
+    result = run(capsys, "explain", "C1=n", "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    assert result.code == 0 and "CONFIG_C2=y" in changes, result.out
+    assert _kconfiglib_value(root, config.read_text() + "".join(c + "\n" for c in changes), "C1") == "n"
