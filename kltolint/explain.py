@@ -318,7 +318,7 @@ class Explainer:
         keep: dict[int, str] = {}  # selector literal -> symbol it keeps
         for sym_name, sym_enc in enc.syms.items():
             value = _TRI.get(config.get(sym_name, "n"), 0)
-            lits = _user_lits(enc, sym_name, sym_enc, value)
+            lits = _user_lits(enc, sym_name, sym_enc, value) if sym_name in config else _no_user_value(enc, sym_name, sym_enc)
             if lits:
                 keep[enc.selector(lits)] = sym_name
         for sym_name, thresholds in enc.int_thresholds.items():
@@ -395,6 +395,22 @@ def _conditions(model: ArchModel, name: str) -> list[E.Expr]:
     sym = model.symbols[name]
     exprs = [sym.direct_dep, *sym.prompts[:1]]
     return list(dict.fromkeys(c for e in exprs for c in conjuncts(e)))
+
+
+def _no_user_value(enc: Encoder, name: str, sym_enc: SymEnc) -> list[int]:
+    """A symbol the .config does not list (conf writes no line for a symbol
+    it hid) has no user value: where a change shows it, conf gives it its
+    default, not n. So its user input is kept at what the default gives
+    wherever it is visible. (A choice member the .config does not list is
+    kept unpicked: a change that needs it picked writes it.)"""
+    if sym_enc.user is None:
+        return _user_lits(enc, name, sym_enc, 0)
+    user, vis, default = sym_enc.user, sym_enc.vis, sym_enc.default
+    g = enc.g
+    lits = [g.or_((-vis.m, g.iff(g.and_((user.m, vis.m)), default.m)))]
+    if user.y != user.m:  # tristate
+        lits.append(g.or_((-vis.m, g.iff(g.and_((user.y, vis.y)), default.y))))
+    return lits
 
 
 def _members(model: ArchModel, member: str) -> list[str]:

@@ -22,6 +22,11 @@ Breaks, each fixed unless marked xfail:
    was `# CONFIG_C1 is not set` alone, which conf ignores (C1 stays picked).
    Now every member of a choice in the cone is kept, and the change is
    `CONFIG_C2=y`.
+5. A symbol the .config does not list (conf hid it: its menu is off) was
+   kept at n as if the user had said so; conf gives it its default once a
+   change shows it. The change set then missed a change (WANTS_IT_OFF: its
+   sibling's `default y` comes on with MENU) or held one too many
+   (ON_BY_DEFAULT: `CONFIG_ON_BY_DEFAULT=y` beside `CONFIG_MENU=y`).
 """
 
 from __future__ import annotations
@@ -146,3 +151,38 @@ def test_unpicking_a_member_picks_another(capsys, tmp_path):
     changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
     assert result.code == 0 and "CONFIG_C2=y" in changes, result.out
     assert _kconfiglib_value(root, config.read_text() + "".join(c + "\n" for c in changes), "C1") == "n"
+
+
+# -- 5. A symbol the .config does not list has no user value --------------------------------
+
+HIDDEN = """\
+config MODULES
+\tbool "modules"
+\toption modules
+config MENU
+\tbool "menu"
+config ON_BY_DEFAULT
+\tbool "on by default"
+\tdepends on MENU
+\tdefault y
+config WANTS_IT_OFF
+\tbool "wants it off"
+\tdepends on MENU && !ON_BY_DEFAULT
+"""
+# as conf writes it with MENU off: the two symbols under it are hidden, not listed
+HIDDEN_CONFIG = "# CONFIG_MODULES is not set\n# CONFIG_MENU is not set\n"
+
+
+@pytest.mark.parametrize("target, needed", [
+    ("WANTS_IT_OFF", {"CONFIG_MENU=y", "# CONFIG_ON_BY_DEFAULT is not set", "CONFIG_WANTS_IT_OFF=y"}),
+    ("ON_BY_DEFAULT", {"CONFIG_MENU=y"}),
+])
+def test_a_hidden_symbol_takes_its_default_once_shown(capsys, tmp_path, target, needed):
+    root = _tree(tmp_path, HIDDEN)
+    config = tmp_path / ".config"
+    config.write_text(HIDDEN_CONFIG)
+    result = run(capsys, "explain", target, "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    assert result.code == 0 and set(changes) == needed, result.out
+    assert _kconfiglib_value(root, HIDDEN_CONFIG + "".join(c + "\n" for c in changes), target) == "y"
