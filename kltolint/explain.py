@@ -456,9 +456,15 @@ def _toolchain_facts(model: ArchModel, config: dict[str, str]) -> list[tuple[str
 
 def _fragment(enc: Encoder, found: Assignment, names: list[str], model: ArchModel) -> tuple[str, ...]:
     order = {name: i for i, name in enumerate(model.symbols)}
+    values = {name: found.tri(enc.syms[name].value) for name in names}
+    # A member picked by the change unpicks the others: their "is not set"
+    # would be a change conf makes anyway (the set is irreducible).
+    picked = {model.symbols[n].choice for n in names if model.symbols[n].choice is not None and values[n] == "y"}
     out = []
     for name in sorted(names, key=lambda n: order.get(n, 0)):
-        value = found.tri(enc.syms[name].value)
+        value = values[name]
+        if value == "n" and model.symbols[name].choice in picked:
+            continue
         out.append(f"# CONFIG_{name} is not set" if value == "n" else f"CONFIG_{name}={value}")
     return tuple(out)
 

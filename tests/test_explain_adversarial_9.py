@@ -27,6 +27,9 @@ Breaks, each fixed unless marked xfail:
    change shows it. The change set then missed a change (WANTS_IT_OFF: its
    sibling's `default y` comes on with MENU) or held one too many
    (ON_BY_DEFAULT: `CONFIG_ON_BY_DEFAULT=y` beside `CONFIG_MENU=y`).
+6. A change that picks a choice member also wrote `# CONFIG_C1 is not set`
+   for the member it unpicks: a line conf does without (the README says
+   the set is irreducible).
 """
 
 from __future__ import annotations
@@ -186,3 +189,14 @@ def test_a_hidden_symbol_takes_its_default_once_shown(capsys, tmp_path, target, 
     changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
     assert result.code == 0 and set(changes) == needed, result.out
     assert _kconfiglib_value(root, HIDDEN_CONFIG + "".join(c + "\n" for c in changes), target) == "y"
+
+
+@pytest.mark.parametrize("target", ["C1=n", "C2"])
+def test_picking_a_member_needs_no_line_unpicking_the_other(capsys, tmp_path, target):
+    root = _tree(tmp_path, CHOICE)
+    config = tmp_path / ".config"
+    config.write_text("# CONFIG_MODULES is not set\nCONFIG_C1=y\n# CONFIG_C2 is not set\n")
+    result = run(capsys, "explain", target, "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    assert result.code == 0 and changes == ["CONFIG_C2=y"], result.out
