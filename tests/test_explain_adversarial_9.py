@@ -30,10 +30,19 @@ Breaks, each fixed unless marked xfail:
 6. A change that picks a choice member also wrote `# CONFIG_C1 is not set`
    for the member it unpicks: a line conf does without (the README says
    the set is irreducible).
+7. `query 'S = "zz"'` (S a string with a prompt): reachable, with an empty
+   witness: the fragment never wrote a string, and allnoconfig left S at
+   its default "hi". (`S != "hi"` alike.) The witness now writes the text
+   the solver chose, escaped as conf writes it, or one that is none of the
+   texts compared.
+8. A string in a goal with a line break (`S = "a<LF>CONFIG_A=y"`) was
+   taken (and, once 7 wrote strings, would have put a line of the
+   attacker's into the witness fragment): refused, one line, exit 2.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -200,3 +209,34 @@ def test_picking_a_member_needs_no_line_unpicking_the_other(capsys, tmp_path, ta
                  "--no-cache")
     changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
     assert result.code == 0 and changes == ["CONFIG_C2=y"], result.out
+
+
+# -- 7, 8. query on a string: the witness sets it; no line break in a goal -------------------
+
+STRING = """\
+config MODULES
+\tbool "modules"
+\toption modules
+config A
+\tbool "a"
+config S
+\tstring "s"
+\tdefault "hi"
+"""
+
+
+@pytest.mark.parametrize("goal", ['S = "zz"', 'S != "hi"', 'A && S = "a\\"b\\\\c"'])
+def test_a_string_witness_sets_the_string(capsys, tmp_path, goal):
+    root = _tree(tmp_path, STRING)
+    result = run(capsys, "query", goal, "--tree", str(root), "--arch", "demo", "--no-cache", "--format", "json")
+    assert result.code == 0
+    fragment = json.loads(result.out)["arches"][0]["witness"]["config"]
+    value = _kconfiglib_value(root, fragment, "S")
+    assert {'S = "zz"': value == "zz", 'S != "hi"': value != "hi"}.get(goal, value == 'a"b\\c'), fragment
+
+
+@pytest.mark.parametrize("goal", ['S = "a\nCONFIG_A=y"', 'S = "a\rb"', 'S = "a\0b"'])
+def test_a_line_break_in_a_goal_is_refused(capsys, tmp_path, goal):
+    root = _tree(tmp_path, STRING)
+    result = run(capsys, "query", goal, "--tree", str(root), "--arch", "demo", "--no-cache")
+    assert result.code == 2 and "line break" in result.error
