@@ -53,11 +53,17 @@ _UNSET = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set")
 def read_config(path: Path, data: bytes | None = None) -> dict[str, str]:
     """A .config as conf writes it: name -> value (quotes stripped), n for unset.
     `data`: its bytes, already read (a pipe is read once)."""
+    return _read_config(path, data)[0]
+
+
+def _read_config(path: Path, data: bytes | None) -> tuple[dict[str, str], dict[str, tuple[int, bool]]]:
+    """The values, and the line that gave each (and whether the value was quoted)."""
     try:
         text = (config_bytes(path) if data is None else data).decode("utf-8")
     except UnicodeDecodeError:
         raise UserError("not a .config (not UTF-8 text)", str(path)) from None
     values: dict[str, str] = {}
+    where: dict[str, tuple[int, bool]] = {}
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         match = _ASSIGN.fullmatch(line)
@@ -67,14 +73,29 @@ def read_config(path: Path, data: bytes | None = None) -> dict[str, str]:
                 if len(value) < 2 or not value.endswith('"'):
                     raise UserError("unterminated string", str(path), number)
                 value = re.sub(r"\\(.)", r"\1", value[1:-1])
+            where[match.group(1)] = number, match.group(2).startswith('"')
             values[match.group(1)] = value
             continue
         match = _UNSET.fullmatch(line)
         if match:
             values[match.group(1)] = "n"
+            where[match.group(1)] = number, False
         elif line and not line.startswith("#"):
             raise UserError(f"not a .config line: {line[:40]!r}", str(path), number)
-    return values
+    return values, where
+
+
+def _check_values(model: ArchModel, config: dict[str, str], where: dict[str, tuple[int, bool]], path: Path) -> None:
+    """A bool or tristate value is y, n (or m, for a tristate), as conf
+    writes it. conf reads `yes` as y and ignores `m` for a bool (it reads
+    the first character only); explained as n, such a line would give a
+    wrong answer, so it is refused."""
+    for name, value in config.items():
+        sym = model.symbols.get(name)
+        line, quoted = where.get(name, (None, False))
+        if sym is not None and sym.type in BOOL_TYPES and (quoted or value not in (
+                ("y", "m", "n") if sym.type == "tristate" else ("y", "n"))):
+            raise UserError(f"CONFIG_{name}={value[:40]!r}: not a value of a {sym.type} symbol", str(path), line)
 
 
 @dataclass(frozen=True)
@@ -539,7 +560,7 @@ def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: 
     from kltolint.cache import Manifest
 
     name, wanted = parse_target(symbol)
-    config = read_config(config_path, config_data)
+    config, where = _read_config(config_path, config_data)
     if len(arches) > 1:
         raise UserError("explain takes one --arch (a .config is for one arch)")
     arch = arches[0] if arches else config.get("ARCH_NAME") or _arch_of(config, tree)
@@ -547,6 +568,7 @@ def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: 
     manifests.append(Manifest.of(asked.record))
     if name not in asked.model.symbols:
         raise UserError(f"unknown symbol {name} (not defined on {arch})")
+    _check_values(asked.model, config, where, config_path)
     result = explain(asked, Sources(tree), config, name, wanted)
     if fmt == "json":
         json.dump(to_data(result), stdout, indent=2)

@@ -38,6 +38,12 @@ Breaks, each fixed unless marked xfail:
 8. A string in a goal with a line break (`S = "a<LF>CONFIG_A=y"`) was
    taken (and, once 7 wrote strings, would have put a line of the
    attacker's into the witness fragment): refused, one line, exit 2.
+9. `CONFIG_A=yes` (or `y # on`, or `m` for a bool): conf reads the first
+   character only (yes is y; m is invalid for a bool, ignored); explain
+   took the value as written, evaluated it as n, and `explain A=n` said
+   "A = yes in the .config" with no change needed (exit 0) where conf has
+   A=y. Such a value of a bool or tristate symbol is now refused with its
+   line.
 """
 
 from __future__ import annotations
@@ -240,3 +246,17 @@ def test_a_line_break_in_a_goal_is_refused(capsys, tmp_path, goal):
     root = _tree(tmp_path, STRING)
     result = run(capsys, "query", goal, "--tree", str(root), "--arch", "demo", "--no-cache")
     assert result.code == 2 and "line break" in result.error
+
+
+# -- 9. A bool or tristate value conf would read otherwise ----------------------------------
+
+@pytest.mark.parametrize("line", ["CONFIG_A=yes", "CONFIG_A=m", "CONFIG_A=y # on", "CONFIG_A=\x1b[2Jy",
+                                  "CONFIG_B=mod", 'CONFIG_A="y"', "CONFIG_A="])
+def test_a_value_conf_reads_otherwise_is_refused(capsys, tmp_path, line):
+    root = _tree(tmp_path)
+    config = tmp_path / ".config"
+    config.write_text(f"CONFIG_DEMO=y\n{line}\n")
+    result = run(capsys, "explain", "A=n", "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    assert result.code == 2 and result.error.startswith(f"kltolint: error: {config}:2: "), result
+    assert "\x1b" not in result.err
