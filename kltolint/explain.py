@@ -494,6 +494,8 @@ def explain(asked: Q.Asked, sources: Sources, config: dict[str, str], name: str,
     sym = asked.model.symbols[name]
     if sym.type not in BOOL_TYPES:
         raise UserError(f"{name} is a {sym.type} symbol: explain takes bool and tristate symbols")
+    if sym.type == "bool" and wanted == "m":  # no line rules it out: the core would be empty
+        raise UserError(f"{name} is a bool symbol: it is y or n, never m")
     current = config.get(name, "n")
     explainer = Explainer(asked, sources, config)
     explainer.walk(name, wanted)

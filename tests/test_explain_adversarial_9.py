@@ -44,6 +44,9 @@ Breaks, each fixed unless marked xfail:
    "A = yes in the .config" with no change needed (exit 0) where conf has
    A=y. Such a value of a bool or tristate symbol is now refused with its
    line.
+10. `explain A=m`, A a bool: "no change of the user's choices gives A=m;
+   ruled out by:" and nothing after it (an empty core, exit 1): no line
+   rules it out, the type does. Refused, one line, exit 2.
 """
 
 from __future__ import annotations
@@ -260,3 +263,14 @@ def test_a_value_conf_reads_otherwise_is_refused(capsys, tmp_path, line):
                  "--no-cache")
     assert result.code == 2 and result.error.startswith(f"kltolint: error: {config}:2: "), result
     assert "\x1b" not in result.err
+
+
+# -- 10. m asked of a bool -----------------------------------------------------------------
+
+def test_m_asked_of_a_bool_is_refused(capsys, tmp_path):
+    root = _tree(tmp_path)
+    config = tmp_path / ".config"
+    config.write_text(A_ON)
+    result = run(capsys, "explain", "A=m", "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    assert result.code == 2 and "bool" in result.error, result
