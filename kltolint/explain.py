@@ -427,10 +427,14 @@ def _no_user_value(enc: Encoder, name: str, sym_enc: SymEnc) -> list[int]:
     if sym_enc.user is None:
         return _user_lits(enc, name, sym_enc, 0)
     user, vis, default = sym_enc.user, sym_enc.vis, sym_enc.default
-    g = enc.g
-    lits = [g.or_((-vis.m, g.iff(g.and_((user.m, vis.m)), default.m)))]
+
+    def shown_as_default(user_lit: int, vis_lit: int, default_lit: int) -> int:
+        shown = enc.all_of((user_lit, vis_lit))
+        same = enc.any_of((enc.all_of((shown, default_lit)), enc.all_of((-shown, -default_lit))))
+        return enc.any_of((-vis.m, same))
+    lits = [shown_as_default(user.m, vis.m, default.m)]
     if user.y != user.m:  # tristate
-        lits.append(g.or_((-vis.m, g.iff(g.and_((user.y, vis.y)), default.y))))
+        lits.append(shown_as_default(user.y, vis.y, default.y))
     return lits
 
 

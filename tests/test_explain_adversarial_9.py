@@ -47,6 +47,12 @@ Breaks, each fixed unless marked xfail:
 10. `explain A=m`, A a bool: "no change of the user's choices gives A=m;
    ruled out by:" and nothing after it (an empty core, exit 1): no line
    rules it out, the type does. Refused, one line, exit 2.
+11. The answer cache took any well-formed entry: a restored CI cache (or
+   another user's) could make `query` say "unreachable" (or explain give
+   any change set) for a question it had never asked; the saved model
+   behind it is signed for exactly this reason (README). Answers are now
+   signed with the same key (kltolint/signing.py), and one not signed with
+   it is a miss.
 """
 
 from __future__ import annotations
@@ -274,3 +280,26 @@ def test_m_asked_of_a_bool_is_refused(capsys, tmp_path):
     result = run(capsys, "explain", "A=m", "--config", str(config), "--tree", str(root), "--arch", "demo",
                  "--no-cache")
     assert result.code == 2 and "bool" in result.error, result
+
+
+# -- 11. A cached answer not signed with our key --------------------------------------------
+
+def test_a_forged_answer_is_a_miss(capsys, tmp_path):
+    from kltolint import answers
+    from kltolint.signing import sign
+    from kltolint.tree import Tree
+
+    root = _tree(tmp_path)
+    cache = tmp_path / "cache"
+    argv = ("query", "B", "--tree", str(root), "--arch", "demo", "--cache-dir", str(cache))
+    honest = run(capsys, *argv)
+    assert honest.code == 0 and "reachable" in honest.out
+    [entry] = (cache / f"answers-v{answers.SCHEMA}").iterdir()
+    text = entry.read_bytes()
+    data = json.loads(text.partition(b"\n")[2] if text[:1] != b"{" else text)
+    data["answer"] = {"output": "demo: unreachable: B\n", "code": 1}
+    body = json.dumps(data).encode()
+    for forged in (body, sign(b"k" * 32, body) + b"\n" + body):  # unsigned; signed with another key
+        entry.write_bytes(forged)
+        assert answers.Answers(cache).get(Tree(root), "", data["question"]) is None
+        assert run(capsys, *argv) == honest
