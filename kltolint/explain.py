@@ -48,6 +48,7 @@ MAX_ROUNDS = 2000
 _TRI = {"n": 0, "m": 1, "y": 2}
 _ASSIGN = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
 _UNSET = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set")
+_NUMBER = {"int": re.compile(r"-?(0|[1-9][0-9]*)", re.ASCII), "hex": re.compile(r"(0[xX])?[0-9a-fA-F]+", re.ASCII)}
 
 
 def read_config(path: Path, data: bytes | None = None) -> dict[str, str]:
@@ -86,16 +87,24 @@ def _read_config(path: Path, data: bytes | None) -> tuple[dict[str, str], dict[s
 
 
 def _check_values(model: ArchModel, config: dict[str, str], where: dict[str, tuple[int, bool]], path: Path) -> None:
-    """A bool or tristate value is y, n (or m, for a tristate), as conf
-    writes it. conf reads `yes` as y and ignores `m` for a bool (it reads
-    the first character only); explained as n, such a line would give a
-    wrong answer, so it is refused."""
+    """A bool or tristate value is y, n (or m, for a tristate), an int or
+    hex one a number, as conf writes them. conf reads `yes` as y and ignores
+    `m` for a bool (it reads the first character only), and ignores a number
+    it does not take; read otherwise here, such a line would give a wrong
+    answer, so it is refused."""
     for name, value in config.items():
         sym = model.symbols.get(name)
         line, quoted = where.get(name, (None, False))
-        if sym is not None and sym.type in BOOL_TYPES and (quoted or value not in (
-                ("y", "m", "n") if sym.type == "tristate" else ("y", "n"))):
-            raise UserError(f"CONFIG_{name}={value[:40]!r}: not a value of a {sym.type} symbol", str(path), line)
+        if sym is None:
+            continue
+        if sym.type in BOOL_TYPES:
+            bad = quoted or value not in (("y", "m", "n") if sym.type == "tristate" else ("y", "n"))
+        elif sym.type in _NUMBER:  # conf's sym_string_valid; Python's int() takes more ('1_0', ' 1', other digits)
+            bad = quoted or not _NUMBER[sym.type].fullmatch(value)
+        else:
+            continue
+        if bad:
+            raise UserError(f"CONFIG_{name}={value[:40]!r}: not a {sym.type} value as conf reads one", str(path), line)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,10 @@ Breaks, each fixed unless marked xfail:
    behind it is signed for exactly this reason (README). Answers are now
    signed with the same key (kltolint/signing.py), and one not signed with
    it is a miss.
+12. An int or hex value conf ignores (its sym_string_valid refuses it:
+   `1_0`, ` 12`, `012`, other scripts' digits, a quoted number, `0x10`
+   for an int) was read with Python's int(), which takes them all: explain
+   answered for I=10 where conf keeps I's default. Refused with its line.
 """
 
 from __future__ import annotations
@@ -303,3 +307,37 @@ def test_a_forged_answer_is_a_miss(capsys, tmp_path):
         entry.write_bytes(forged)
         assert answers.Answers(cache).get(Tree(root), "", data["question"]) is None
         assert run(capsys, *argv) == honest
+
+
+# -- 12. An int or hex value conf would not take ----------------------------------------
+
+NUMBERS = """\
+config MODULES
+\tbool "modules"
+\toption modules
+config I
+\tint "i"
+\trange 0 20
+\tdefault 2
+config H
+\thex "h"
+\tdefault 0x10
+config BIG
+\tbool "big"
+\tdepends on I >= 10 && H >= 0x20
+"""
+
+
+@pytest.mark.parametrize("line", ["CONFIG_I=1_0", "CONFIG_I= 12", "CONFIG_I=\u0661\u0662", 'CONFIG_I="12"',
+                                  "CONFIG_I=012", "CONFIG_I=0x10", "CONFIG_H=0x_20", "CONFIG_H=\"0x20\""])
+def test_a_number_conf_would_not_take_is_refused(capsys, tmp_path, line):
+    root = _tree(tmp_path, NUMBERS)
+    config = tmp_path / ".config"
+    argv = ("explain", "BIG", "--config", str(config), "--tree", str(root), "--arch", "demo", "--no-cache")
+    config.write_text("# CONFIG_MODULES is not set\nCONFIG_I=12\nCONFIG_H=0x20\n# CONFIG_BIG is not set\n")
+    result = run(capsys, *argv)  # as conf writes them: read
+    assert result.code == 0 and result.out.splitlines()[-1].strip() == "CONFIG_BIG=y", result.out
+    config.write_text(f"# CONFIG_MODULES is not set\n{line}\n")
+    result = run(capsys, *argv)
+    assert result.code == 2 and result.error.startswith(f"kltolint: error: {config}:2: "), result
+
