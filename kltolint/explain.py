@@ -570,8 +570,6 @@ def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: 
         config_data: bytes | None = None) -> int:
     """`kltolint explain`: the answer written to `stdout`, the load's manifest to `manifests`
     (`config_data`: the .config's bytes, if already read)."""
-    import json
-
     from kltolint.cache import Manifest
 
     name, wanted = parse_target(symbol)
@@ -586,8 +584,9 @@ def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: 
     _check_values(asked.model, config, where, config_path)
     result = explain(asked, Sources(tree), config, name, wanted)
     if fmt == "json":
-        json.dump(to_data(result), stdout, indent=2)
-        stdout.write("\n")
+        from kltolint.output import json_text  # a byte that was not UTF-8 in a Kconfig line: no lone surrogate
+
+        stdout.write(json_text(to_data(result)) + "\n")
     else:
         stdout.write(render_text(result))
     return 1 if result.changes is None else 0

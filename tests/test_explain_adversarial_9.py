@@ -57,6 +57,10 @@ Breaks, each fixed unless marked xfail:
    `1_0`, ` 12`, `012`, other scripts' digits, a quoted number, `0x10`
    for an int) was read with Python's int(), which takes them all: explain
    answered for I=10 where conf keeps I's default. Refused with its line.
+13. `--format json` of explain and query wrote a Kconfig line's byte that
+   is not UTF-8 as a lone surrogate (`"\udce9"`): the README says JSON
+   output never holds one (strict parsers refuse it). Now `\xe9`, as
+   check's JSON writes it (output.json_text).
 """
 
 from __future__ import annotations
@@ -341,3 +345,21 @@ def test_a_number_conf_would_not_take_is_refused(capsys, tmp_path, line):
     result = run(capsys, *argv)
     assert result.code == 2 and result.error.startswith(f"kltolint: error: {config}:2: "), result
 
+
+
+# -- 13. JSON output of a Kconfig line that is not UTF-8 -----------------------------------
+
+NOT_UTF8 = b'config A\n\tbool "a"\nconfig B\n\tbool "b"\n\tdepends on A # \xe9t\xe9\n'
+
+
+def test_json_holds_no_lone_surrogate(capsys, tmp_path):
+    root = _tree(tmp_path, "")
+    (root / "Kconfig").write_bytes(NOT_UTF8)
+    config = tmp_path / ".config"
+    config.write_text("# CONFIG_A is not set\n")
+    tree = ("--tree", str(root), "--arch", "demo", "--no-cache", "--format", "json")
+    for argv in (("explain", "B", "--config", str(config), *tree), ("query", "B && !A", *tree)):
+        result = run(capsys, *argv)
+        result.out.encode("utf-8")  # strict: a lone surrogate raises
+        assert "depends on A # \\\\xe9t\\\\xe9" in result.out, result.out
+        json.loads(result.out)

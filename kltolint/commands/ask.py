@@ -295,8 +295,9 @@ def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manif
         answers.append(answer)
         manifests.append(manifest)
     if opts.format == "json":
-        json.dump(Q.to_data(opts.expr, list(opts.toolchain), answers), stdout, indent=2)
-        stdout.write("\n")
+        from kltolint.output import json_text  # a byte that was not UTF-8 in a Kconfig line: no lone surrogate
+
+        stdout.write(json_text(Q.to_data(opts.expr, list(opts.toolchain), answers)) + "\n")
     else:
         stdout.write(Q.render_text(opts.expr, answers))
     return ExitCode.found(not all(a.reachable for a in answers))
