@@ -388,8 +388,9 @@ class Explainer:
                     return None, facts, notes
                 soft.remove(core[-1])
                 dropped.append(core[-1])
-            else:
-                return None, facts, notes
+            else:  # not proven out of reach: saying "no change gives it" would be a guess
+                raise UserError(f"no change set found in {MAX_ROUNDS} rounds: too many of this .config's "
+                                "values disagree with the tree")
             for lit in list(dropped):  # irreducible: put back what is not needed
                 again = query.find([goal, *hard, *soft, lit])
                 if isinstance(again, Sat):

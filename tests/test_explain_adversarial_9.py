@@ -65,6 +65,11 @@ Breaks, each fixed unless marked xfail:
    text that is not one as text (strcmp: "0".."20" < "abc", never true);
    the encoder leaves such a comparison a free input, so query says
    reachable with a witness that does not hold and names no assumption.
+15. explain's change search, out of its MAX_ROUNDS (2000) solver rounds
+   (a .config many of whose values the tree contradicts), returned "no
+   change": the output said "no change of the user's choices gives B=y;
+   ruled out by:" over a reachable answer's empty core, exit 1. Now one
+   line, exit 2 (shown with MAX_ROUNDS at 1 on a two-change answer).
 """
 
 from __future__ import annotations
@@ -395,3 +400,17 @@ def _kconfiglib_value_of(root: Path, config: str, expression: str) -> str:
         return kconfiglib.TRI_TO_STR[kconf.eval_string(expression)]
     finally:
         os.chdir(old)
+
+
+# -- 15. The change search out of rounds ----------------------------------------------------
+
+def test_out_of_rounds_is_no_claim_of_impossible(capsys, tmp_path, monkeypatch):
+    from kltolint import explain
+
+    monkeypatch.setattr(explain, "MAX_ROUNDS", 1)  # B needs two changes: A and B
+    root = _tree(tmp_path)
+    config = tmp_path / ".config"
+    config.write_text("CONFIG_DEMO=y\n# CONFIG_A is not set\n# CONFIG_B is not set\n")
+    result = run(capsys, "explain", "B", "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    assert result.code == 2 and "rounds" in result.error, result
