@@ -65,8 +65,11 @@ def _read_config(path: Path, data: bytes | None) -> tuple[dict[str, str], dict[s
         raise UserError("not a .config (not UTF-8 text)", str(path)) from None
     values: dict[str, str] = {}
     where: dict[str, tuple[int, bool]] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
+    # Lines as conf reads them (getline_stripped): split at \n alone, one \r
+    # taken off, nothing else stripped. str.splitlines also splits at \v, \f,
+    # \x1c-\x1e, \x85, U+2028: `# a\vCONFIG_A=y`, a comment to conf, set A.
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.removesuffix("\r")
         match = _ASSIGN.fullmatch(line)
         if match:
             value = match.group(2)
@@ -81,7 +84,7 @@ def _read_config(path: Path, data: bytes | None) -> tuple[dict[str, str], dict[s
         if match:
             values[match.group(1)] = "n"
             where[match.group(1)] = number, False
-        elif line and not line.startswith("#"):
+        elif line.strip() and not line.startswith("#"):
             raise UserError(f"not a .config line: {line[:40]!r}", str(path), number)
     return values, where
 

@@ -70,6 +70,11 @@ Breaks, each fixed unless marked xfail:
    change": the output said "no change of the user's choices gives B=y;
    ruled out by:" over a reachable answer's empty core, exit 1. Now one
    line, exit 2 (shown with MAX_ROUNDS at 1 on a two-change answer).
+16. The .config was split with str.splitlines and each line stripped:
+   `# a comment<VT>CONFIG_A=y` (or \f, \x1c-\x1e, \x85, U+2028/9), one
+   comment line to conf, set A=y; `  CONFIG_A=y`, which conf ignores
+   ("unexpected data"), set it too. Now split at \n alone, one \r taken
+   off (conf's getline_stripped); the indented line is refused.
 """
 
 from __future__ import annotations
@@ -414,3 +419,24 @@ def test_out_of_rounds_is_no_claim_of_impossible(capsys, tmp_path, monkeypatch):
     result = run(capsys, "explain", "B", "--config", str(config), "--tree", str(root), "--arch", "demo",
                  "--no-cache")
     assert result.code == 2 and "rounds" in result.error, result
+
+
+# -- 16. Lines as conf splits them -------------------------------------------------------------
+
+@pytest.mark.parametrize("sep", ["\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_only_a_line_feed_ends_a_line(capsys, tmp_path, sep):
+    root = _tree(tmp_path)
+    config = tmp_path / ".config"
+    config.write_text(f"CONFIG_DEMO=y\n# a comment{sep}CONFIG_A=y\n")  # to conf, one comment: A is not set
+    result = run(capsys, "explain", "A", "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    assert result.code == 0 and result.out.startswith("A = n in the .config"), result.out
+
+
+def test_a_line_with_leading_blanks_is_not_read_as_a_value(capsys, tmp_path):
+    root = _tree(tmp_path)
+    config = tmp_path / ".config"
+    config.write_text("CONFIG_DEMO=y\r\n  CONFIG_A=y\r\n")  # conf: "unexpected data", A not set
+    result = run(capsys, "explain", "A", "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    assert result.code == 2 and f"{config}:2: not a .config line" in result.error, result
