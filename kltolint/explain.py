@@ -48,6 +48,7 @@ MAX_ROUNDS = 2000
 _TRI = {"n": 0, "m": 1, "y": 2}
 _ASSIGN = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
 _UNSET = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set")
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
 _NUMBER = {"int": re.compile(r"-?(0|[1-9][0-9]*)", re.ASCII), "hex": re.compile(r"(0[xX])?[0-9a-fA-F]+", re.ASCII)}
 
 
@@ -74,9 +75,12 @@ def _read_config(path: Path, data: bytes | None) -> tuple[dict[str, str], dict[s
         if match:
             value = match.group(2)
             if value.startswith('"'):
-                if len(value) < 2 or not value.endswith('"'):
+                # conf's reading: a backslash keeps the next character, the
+                # first bare quote ends the text (what follows is ignored)
+                end = _STRING.match(value)
+                if end is None:
                     raise UserError("unterminated string", str(path), number)
-                value = re.sub(r"\\(.)", r"\1", value[1:-1])
+                value = re.sub(r"\\(.)", r"\1", end.group(1), flags=re.DOTALL)
             where[match.group(1)] = number, match.group(2).startswith('"')
             values[match.group(1)] = value
             continue

@@ -75,6 +75,10 @@ Breaks, each fixed unless marked xfail:
    comment line to conf, set A=y; `  CONFIG_A=y`, which conf ignores
    ("unexpected data"), set it too. Now split at \n alone, one \r taken
    off (conf's getline_stripped); the indented line is refused.
+17. A string value was everything between the line's first and last
+   quote: `CONFIG_S="abc"def"` read as `abc"def` (conf: `abc`, the first
+   bare quote ends it), `"abc" # why` refused as unterminated, `"abc\"`
+   (no closing quote to conf: ignored) read as `abc"`.
 """
 
 from __future__ import annotations
@@ -440,3 +444,32 @@ def test_a_line_with_leading_blanks_is_not_read_as_a_value(capsys, tmp_path):
     result = run(capsys, "explain", "A", "--config", str(config), "--tree", str(root), "--arch", "demo",
                  "--no-cache")
     assert result.code == 2 and f"{config}:2: not a .config line" in result.error, result
+
+
+# -- 17. A string value as conf reads it ----------------------------------------------------
+
+TEXT = """\
+config MODULES
+\tbool "modules"
+\toption modules
+config S
+\tstring "s"
+config NAMED
+\tbool "named"
+\tdepends on S = "abc"
+"""
+
+
+@pytest.mark.parametrize("value, holds", [('"abc"def"', True), ('"abc" # why', True),
+                                          ('"abc\\"', None)])
+def test_a_string_ends_at_its_first_bare_quote(capsys, tmp_path, value, holds):
+    root = _tree(tmp_path, TEXT)
+    config = tmp_path / ".config"
+    config.write_text(f"# CONFIG_MODULES is not set\nCONFIG_S={value}\n# CONFIG_NAMED is not set\n")
+    result = run(capsys, "explain", "NAMED", "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    if holds is None:  # conf: "invalid string found"
+        assert result.code == 2 and f"{config}:2: unterminated string" in result.error, result
+    else:
+        assert result.code == 0 and "(fails)" not in result.out, result.out
+        assert _kconfiglib_value_of(root, config.read_text(), 'S = "abc"') == "y"
