@@ -79,6 +79,11 @@ Breaks, each fixed unless marked xfail:
    quote: `CONFIG_S="abc"def"` read as `abc"def` (conf: `abc`, the first
    bare quote ends it), `"abc" # why` refused as unterminated, `"abc\"`
    (no closing quote to conf: ignored) read as `abc"`.
+18. query's witness had break 4's cause: `query 'S && !C1'` solved with
+   C2 picked, but C2, unread by the goal, was not encoded as a symbol and
+   its pick was not written: the fragment held `CONFIG_S=y` alone, and
+   conf picks C1 (found by brute force against kconfiglib over random
+   trees). A pick of an unread member is now written.
 """
 
 from __future__ import annotations
@@ -473,3 +478,15 @@ def test_a_string_ends_at_its_first_bare_quote(capsys, tmp_path, value, holds):
     else:
         assert result.code == 0 and "(fails)" not in result.out, result.out
         assert _kconfiglib_value_of(root, config.read_text(), 'S = "abc"') == "y"
+
+
+# -- 18. query's witness and a choice member the goal does not read ---------------------------
+
+def test_a_witness_writes_the_pick_of_an_unread_member(capsys, tmp_path):
+    root = _tree(tmp_path, CHOICE + 'config S\n\tbool "s"\n')
+    result = run(capsys, "query", "S && !C1", "--tree", str(root), "--arch", "demo", "--no-cache",
+                 "--format", "json")
+    fragment = json.loads(result.out)["arches"][0]["witness"]["config"]
+    assert result.code == 0 and "CONFIG_C2=y" in fragment.splitlines(), fragment
+    # allnoconfig with the fragment: conf (and kconfiglib) pick C1, the default, unless told
+    assert _kconfiglib_value_of(root, fragment, "S && !C1") == "y"
