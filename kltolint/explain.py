@@ -469,7 +469,9 @@ def _user_lits(enc: Encoder, name: str, sym_enc: SymEnc, value: int) -> list[int
         return [user.m, user.y] if value == 2 else [user.m, -user.y]
     pick = enc.inputs.vars.get(InputKey("pick", name))
     if pick is not None:
-        return [pick] if value == 2 else [-pick]
+        # The user's pick stays in the .config while a change hides the
+        # member (conf ignores it then); the model has no pick of a hidden one.
+        return [enc.any_of((-sym_enc.vis.m, pick))] if value == 2 else [-pick]
     return []
 
 

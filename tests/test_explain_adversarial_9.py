@@ -84,6 +84,12 @@ Breaks, each fixed unless marked xfail:
    its pick was not written: the fragment held `CONFIG_S=y` alone, and
    conf picks C1 (found by brute force against kconfiglib over random
    trees). A pick of an unread member is now written.
+19. explain C2=n, C2 picked in a choice that `depends on GATE`: the keep
+   of the user's pick was "C2 picked", which the model cannot have once a
+   change hides the choice (a pick implies visible); so hiding it also
+   dropped the pick, and the set was `# CONFIG_GATE is not set` plus
+   `# CONFIG_C2 is not set`, one line more than conf needs. The pick is
+   now kept as "picked, if shown".
 """
 
 from __future__ import annotations
@@ -490,3 +496,19 @@ def test_a_witness_writes_the_pick_of_an_unread_member(capsys, tmp_path):
     assert result.code == 0 and "CONFIG_C2=y" in fragment.splitlines(), fragment
     # allnoconfig with the fragment: conf (and kconfiglib) pick C1, the default, unless told
     assert _kconfiglib_value_of(root, fragment, "S && !C1") == "y"
+
+
+# -- 19. A pick kept while a change hides its choice -----------------------------------------
+
+GATED = CHOICE.replace('\tprompt "pick"\n', '\tprompt "pick"\n\tdepends on GATE\n') + 'config GATE\n\tbool "gate"\n'
+
+
+def test_a_pick_stays_while_its_choice_is_hidden(capsys, tmp_path):
+    root = _tree(tmp_path, GATED)
+    config = tmp_path / ".config"
+    config.write_text("# CONFIG_MODULES is not set\n# CONFIG_C1 is not set\nCONFIG_C2=y\nCONFIG_GATE=y\n")
+    result = run(capsys, "explain", "C2=n", "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    assert result.code == 0 and len(changes) == 1, result.out  # GATE off, or C1 picked: one change either way
+    assert _kconfiglib_value(root, config.read_text() + changes[0] + "\n", "C2") == "n"
