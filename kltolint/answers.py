@@ -25,7 +25,7 @@ import stat
 from pathlib import Path
 
 from kltolint.cache import (  # the findings cache's checks: confined, type-checked
-    Manifest, code_digest, entry_files, unchanged, write_entry)
+    Manifest, code_digest, entry_files, read_entry, unchanged, write_entry)
 from kltolint.errors import UserError
 from kltolint.tree import Tree
 
@@ -75,7 +75,7 @@ class Answers:
         if self._key is None:
             return None
         try:
-            body = signed(self._key, self._path(tree, arch, question).read_bytes())
+            body = signed(self._key, read_entry(self._path(tree, arch, question))[0])
             if body is None:  # not signed with our key: a restored cache, another user's
                 return None
             data = json.loads(body)

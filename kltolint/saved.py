@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from kltolint import expr as E
-from kltolint.cache import code_digest, entry_files, unchanged, write_entry
+from kltolint.cache import code_digest, entry_files, read_entry, unchanged, write_entry
 from kltolint.errors import UserError
 from kltolint.model import EDGE_KINDS, ArchModel, Choice, Edge, Loc, Probe, Symbol
 from kltolint.provenance import Node, Nodes
@@ -113,9 +113,8 @@ class Models:
             return None
         path = self.path(tree, arch)
         try:
-            with open(path, "rb") as handle:
-                entry = os.fstat(handle.fileno())
-                mac, _, body = handle.read().partition(b"\n")
+            text, entry = read_entry(path)  # a regular file, bounded
+            mac, _, body = text.partition(b"\n")
             if not hmac.compare_digest(mac, self._sign(body)):
                 return None
             data = entry_data(body)

@@ -90,6 +90,11 @@ Breaks, each fixed unless marked xfail:
    dropped the pick, and the set was `# CONFIG_GATE is not set` plus
    `# CONFIG_C2 is not set`, one line more than conf needs. The pick is
    now kept as "picked, if shown".
+20. A cache entry (an answer, a saved model; the findings cache reads the
+   same way) that is a FIFO blocked the open for ever, and one that is a
+   link to /dev/zero was read without end (memory): a restored cache is
+   hostile input (README). Entries are now read by cache.read_entry: a
+   regular file only (O_NONBLOCK, O_NOFOLLOW), at most 256 MiB; else a miss.
 """
 
 from __future__ import annotations
@@ -512,3 +517,29 @@ def test_a_pick_stays_while_its_choice_is_hidden(capsys, tmp_path):
     changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
     assert result.code == 0 and len(changes) == 1, result.out  # GATE off, or C1 picked: one change either way
     assert _kconfiglib_value(root, config.read_text() + changes[0] + "\n", "C2") == "n"
+
+
+# -- 20. A cache entry that is a FIFO, or a link to /dev/zero ---------------------------------
+
+@pytest.mark.parametrize("kind", ["answer-fifo", "answer-zero", "model-fifo", "model-zero"])
+def test_a_cache_entry_that_is_no_file_is_a_miss(tmp_path, kind):
+    from kltolint.answers import Answers
+    from kltolint.saved import Models
+    from kltolint.tree import Tree
+
+    root = _tree(tmp_path)
+    cache = tmp_path / "cache"
+    argv = ("query", "B", "--tree", str(root), "--arch", "demo", "--cache-dir", str(cache))
+    state = {"XDG_STATE_HOME": os.environ["XDG_STATE_HOME"]}
+    if kind.startswith("answer"):
+        question = {"command": "query", "expr": "B", "arch": ["demo"], "toolchain": [], "format": "text"}
+        entry = Answers(cache)._path(Tree(root), "", json.dumps(question, sort_keys=True))
+    else:
+        entry = Models(cache).path(Tree(root), "demo")
+    entry.parent.mkdir(parents=True)
+    if kind.endswith("fifo"):
+        os.mkfifo(entry)
+    else:
+        entry.symlink_to("/dev/zero")
+    proc = proc_contract(kltolint(*argv, env=state, timeout=60))
+    assert proc.returncode == 0 and b"reachable: B" in proc.stdout
