@@ -95,6 +95,10 @@ Breaks, each fixed unless marked xfail:
    link to /dev/zero was read without end (memory): a restored cache is
    hostile input (README). Entries are now read by cache.read_entry: a
    regular file only (O_NONBLOCK, O_NOFOLLOW), at most 256 MiB; else a miss.
+21. `query 'S = "a0" || S = "a1" || ...'`: each text compared with a
+   string excluded every other pairwise, so n texts cost n²/2 clauses
+   (3,000 texts: 5 s and 0.9 GB; 10,000 would exhaust memory), from an
+   expression of 100 KB. Now a ladder: one gate and one clause a text.
 """
 
 from __future__ import annotations
@@ -543,3 +547,20 @@ def test_a_cache_entry_that_is_no_file_is_a_miss(tmp_path, kind):
         entry.symlink_to("/dev/zero")
     proc = proc_contract(kltolint(*argv, env=state, timeout=60))
     assert proc.returncode == 0 and b"reachable: B" in proc.stdout
+
+
+# -- 21. Many texts compared with one string ------------------------------------------------
+
+def test_texts_compared_with_a_string_cost_linear_clauses(tmp_path):
+    from kltolint import expr as E
+    from kltolint.logic import Encoder
+    from tests.helpers import demo_model
+
+    model = demo_model(tmp_path, STRING)
+
+    def clauses(n: int) -> int:
+        enc = Encoder(model)
+        enc.expr(E.parse(" || ".join(f'S = "t{i}"' for i in range(n))))
+        return len(enc.inputs.g.clauses)
+    small, large = clauses(100), clauses(1000)
+    assert large < 15 * small, (small, large)  # 10x the texts: about 10x the clauses, not 100x
