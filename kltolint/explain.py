@@ -93,6 +93,16 @@ def _read_config(path: Path, data: bytes | None) -> tuple[dict[str, str], dict[s
     return values, where
 
 
+def _last_pick_wins(model: ArchModel, config: dict[str, str], where: dict[str, tuple[int, bool]]) -> None:
+    """Two members of a choice set y: conf keeps the pick read last (the
+    later line overrides the choice's state), the others are not picked."""
+    for choice in model.choices:
+        picked = sorted((where.get(m, (0, False))[0], m) for m in dict.fromkeys(choice.members)
+                        if config.get(m) == "y")
+        for _, member in picked[:-1]:
+            config[member] = "n"
+
+
 def _check_values(model: ArchModel, config: dict[str, str], where: dict[str, tuple[int, bool]], path: Path) -> None:
     """A bool or tristate value is y, n (or m, for a tristate), an int or
     hex one a number, as conf writes them. conf reads `yes` as y and ignores
@@ -592,6 +602,7 @@ def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: 
     if name not in asked.model.symbols:
         raise UserError(f"unknown symbol {name} (not defined on {arch})")
     _check_values(asked.model, config, where, config_path)
+    _last_pick_wins(asked.model, config, where)
     result = explain(asked, Sources(tree), config, name, wanted)
     if fmt == "json":
         from kltolint.output import json_text  # a byte that was not UTF-8 in a Kconfig line: no lone surrogate

@@ -99,6 +99,11 @@ Breaks, each fixed unless marked xfail:
    string excluded every other pairwise, so n texts cost n²/2 clauses
    (3,000 texts: 5 s and 0.9 GB; 10,000 would exhaust memory), from an
    expression of 100 KB. Now a ladder: one gate and one clause a text.
+22. A .config with two members of a choice set y (conf keeps the one read
+   last): both were kept picked, the model could not reproduce it, and
+   explain C2=n offered `# CONFIG_C2 is not set`, after which conf still
+   has C2 (found by the brute force on hostile .configs). The pick read
+   last now wins, as in conf.
 """
 
 from __future__ import annotations
@@ -564,3 +569,17 @@ def test_texts_compared_with_a_string_cost_linear_clauses(tmp_path):
         return len(enc.inputs.g.clauses)
     small, large = clauses(100), clauses(1000)
     assert large < 15 * small, (small, large)  # 10x the texts: about 10x the clauses, not 100x
+
+
+# -- 22. Two members of a choice set y ------------------------------------------------------
+
+def test_the_pick_read_last_wins(capsys, tmp_path):
+    root = _tree(tmp_path, CHOICE)
+    config = tmp_path / ".config"
+    config.write_text("# CONFIG_MODULES is not set\nCONFIG_C1=y\nCONFIG_C2=y\n")
+    assert _kconfiglib_value(root, config.read_text(), "C2") == "y"  # the later line wins
+    result = run(capsys, "explain", "C2=n", "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    assert result.code == 0 and changes, result.out
+    assert _kconfiglib_value(root, config.read_text() + "".join(c + "\n" for c in changes), "C2") == "n", changes
