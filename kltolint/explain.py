@@ -345,9 +345,11 @@ class Explainer:
 
     # -- the change set -----------------------------------------------------------------
 
-    def changes(self, name: str, wanted: str) -> tuple[tuple[str, ...] | None, list[tuple[str, E.Expr]], list[str]]:
+    def changes(self, name: str, wanted: str, check_only: bool = False
+                ) -> tuple[tuple[str, ...] | None, list[tuple[str, E.Expr]], list[str]]:
         """The fragment, the facts it holds under (toolchain and probe answers
-        of this .config), and notes (and `ruled_out`)."""
+        of this .config), and notes (and `ruled_out`). `check_only`: the
+        notes alone (does the model reproduce the .config?), no fragment."""
         model, config = self.model, self.config
         facts = list(self.asked.facts) + _toolchain_facts(model, config)
         enc = Encoder(model)
@@ -391,6 +393,8 @@ class Explainer:
             else:
                 facts += probes
                 hard += [enc.expr(e).m for _, e in probes]
+            if check_only:
+                return (), facts, notes
             soft = list(keep)
             dropped: list[int] = []
             for _ in range(MAX_ROUNDS):
@@ -533,7 +537,10 @@ def explain(asked: Q.Asked, sources: Sources, config: dict[str, str], name: str,
     explainer = Explainer(asked, sources, config)
     explainer.walk(name, wanted)
     if current == wanted:
-        return Explanation(name, wanted, current, tuple(explainer.reasons), ())
+        # Said so by the .config; a hand-made one conf would read otherwise
+        # (a value its dependencies do not allow) gets the same note as a change.
+        notes = explainer.changes(name, wanted, check_only=True)[2]
+        return Explanation(name, wanted, current, tuple(explainer.reasons), (), notes=tuple(notes))
     changes, facts, notes = explainer.changes(name, wanted)
     impossible = None
     if changes is None:

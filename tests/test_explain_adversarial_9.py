@@ -104,6 +104,11 @@ Breaks, each fixed unless marked xfail:
    explain C2=n offered `# CONFIG_C2 is not set`, after which conf still
    has C2 (found by the brute force on hostile .configs). The pick read
    last now wins, as in conf.
+23. A hand-made .config with `CONFIG_B=y` where B's dependency is off:
+   `explain B` said "B = y in the .config", exit 0, without the note a
+   change set gets ("the model does not reproduce this .config exactly"):
+   the check ran only when a change was searched. conf gives B=n. The
+   note is now given either way.
 """
 
 from __future__ import annotations
@@ -583,3 +588,15 @@ def test_the_pick_read_last_wins(capsys, tmp_path):
     changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
     assert result.code == 0 and changes, result.out
     assert _kconfiglib_value(root, config.read_text() + "".join(c + "\n" for c in changes), "C2") == "n", changes
+
+
+# -- 23. A value the .config has but conf would not give --------------------------------------
+
+def test_a_value_conf_would_not_give_is_noted_even_when_wanted(capsys, tmp_path):
+    root = _tree(tmp_path)
+    config = tmp_path / ".config"
+    config.write_text("CONFIG_DEMO=y\n# CONFIG_A is not set\nCONFIG_B=y\n")  # B depends on A
+    assert _kconfiglib_value(root, config.read_text(), "B") == "n"
+    result = run(capsys, "explain", "B", "--config", str(config), "--tree", str(root), "--arch", "demo",
+                 "--no-cache")
+    assert "does not reproduce this .config" in result.out, result.out
