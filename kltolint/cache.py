@@ -14,6 +14,7 @@ temporary file and renamed, so concurrent runs never see half an entry.
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import json
@@ -115,7 +116,7 @@ class Cache:
         if tree.overlay:
             return None
         try:
-            data = json.loads(self._entry(tree, arch, rules).read_text())
+            data = json.loads(read_entry(self._entry(tree, arch, rules))[0])
             if data.get("schema") != SCHEMA or data.get("root") != str(tree.root) or data.get("arch") != arch:
                 return None
             files = entry_files(data["files"])
@@ -162,7 +163,7 @@ class Cache:
         if tree.overlay:
             return None
         try:
-            data = json.loads(self._fix_entry(tree, rules, finding).read_text())
+            data = json.loads(read_entry(self._fix_entry(tree, rules, finding))[0])
             if (data.get("schema") != SCHEMA or data.get("root") != str(tree.root)
                     or data.get("finding") != _identity_of(finding) or data.get("arches") != tree.arches()):
                 return None
@@ -207,6 +208,25 @@ class Cache:
         if refreshed:
             data["files"] = {**data["files"], **{rel: list(identity) for rel, identity in refreshed.items()}}
             self._write(path, data)
+
+
+MAX_ENTRY_BYTES = 256 << 20  # a saved arm64 model is about 7 MB
+
+
+def read_entry(path: Path) -> tuple[bytes, os.stat_result]:
+    """An entry's bytes (and its stat), read from a regular file only, up
+    to a bound: a cache restored from elsewhere may hold a FIFO (the open
+    would block), a link to /dev/zero (the read would not end) or a device.
+    OSError for anything else: a miss."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    with open(fd, "rb") as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:
+            raise OSError(errno.EINVAL, "not a cache entry")
+        data = handle.read(MAX_ENTRY_BYTES + 1)
+    if len(data) > MAX_ENTRY_BYTES:
+        raise OSError(errno.EFBIG, "not a cache entry")
+    return data, st
 
 
 def write_entry(path: Path, data: dict[str, Any] | bytes) -> None:

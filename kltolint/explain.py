@@ -48,32 +48,80 @@ MAX_ROUNDS = 2000
 _TRI = {"n": 0, "m": 1, "y": 2}
 _ASSIGN = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
 _UNSET = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set")
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
+_NUMBER = {"int": re.compile(r"-?(0|[1-9][0-9]*)", re.ASCII), "hex": re.compile(r"(0[xX])?[0-9a-fA-F]+", re.ASCII)}
 
 
-def read_config(path: Path) -> dict[str, str]:
-    """A .config as conf writes it: name -> value (quotes stripped), n for unset."""
+def read_config(path: Path, data: bytes | None = None) -> dict[str, str]:
+    """A .config as conf writes it: name -> value (quotes stripped), n for unset.
+    `data`: its bytes, already read (a pipe is read once)."""
+    return _read_config(path, data)[0]
+
+
+def _read_config(path: Path, data: bytes | None) -> tuple[dict[str, str], dict[str, tuple[int, bool]]]:
+    """The values, and the line that gave each (and whether the value was quoted)."""
     try:
-        text = config_bytes(path).decode("utf-8")
+        text = (config_bytes(path) if data is None else data).decode("utf-8")
     except UnicodeDecodeError:
         raise UserError("not a .config (not UTF-8 text)", str(path)) from None
     values: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
+    where: dict[str, tuple[int, bool]] = {}
+    # Lines as conf reads them (getline_stripped): split at \n alone, one \r
+    # taken off, nothing else stripped. str.splitlines also splits at \v, \f,
+    # \x1c-\x1e, \x85, U+2028: `# a\vCONFIG_A=y`, a comment to conf, set A.
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.removesuffix("\r")
         match = _ASSIGN.fullmatch(line)
         if match:
             value = match.group(2)
             if value.startswith('"'):
-                if len(value) < 2 or not value.endswith('"'):
+                # conf's reading: a backslash keeps the next character, the
+                # first bare quote ends the text (what follows is ignored)
+                end = _STRING.match(value)
+                if end is None:
                     raise UserError("unterminated string", str(path), number)
-                value = re.sub(r"\\(.)", r"\1", value[1:-1])
+                value = re.sub(r"\\(.)", r"\1", end.group(1), flags=re.DOTALL)
+            where[match.group(1)] = number, match.group(2).startswith('"')
             values[match.group(1)] = value
             continue
         match = _UNSET.fullmatch(line)
         if match:
             values[match.group(1)] = "n"
-        elif line and not line.startswith("#"):
+            where[match.group(1)] = number, False
+        elif line.strip() and not line.startswith("#"):
             raise UserError(f"not a .config line: {line[:40]!r}", str(path), number)
-    return values
+    return values, where
+
+
+def _last_pick_wins(model: ArchModel, config: dict[str, str], where: dict[str, tuple[int, bool]]) -> None:
+    """Two members of a choice set y: conf keeps the pick read last (the
+    later line overrides the choice's state), the others are not picked."""
+    for choice in model.choices:
+        picked = sorted((where.get(m, (0, False))[0], m) for m in dict.fromkeys(choice.members)
+                        if config.get(m) == "y")
+        for _, member in picked[:-1]:
+            config[member] = "n"
+
+
+def _check_values(model: ArchModel, config: dict[str, str], where: dict[str, tuple[int, bool]], path: Path) -> None:
+    """A bool or tristate value is y, n (or m, for a tristate), an int or
+    hex one a number, as conf writes them. conf reads `yes` as y and ignores
+    `m` for a bool (it reads the first character only), and ignores a number
+    it does not take; read otherwise here, such a line would give a wrong
+    answer, so it is refused."""
+    for name, value in config.items():
+        sym = model.symbols.get(name)
+        line, quoted = where.get(name, (None, False))
+        if sym is None:
+            continue
+        if sym.type in BOOL_TYPES:
+            bad = quoted or value not in (("y", "m", "n") if sym.type == "tristate" else ("y", "n"))
+        elif sym.type in _NUMBER:  # conf's sym_string_valid; Python's int() takes more ('1_0', ' 1', other digits)
+            bad = quoted or not _NUMBER[sym.type].fullmatch(value)
+        else:
+            continue
+        if bad:
+            raise UserError(f"CONFIG_{name}={value[:40]!r}: not a {sym.type} value as conf reads one", str(path), line)
 
 
 @dataclass(frozen=True)
@@ -297,19 +345,29 @@ class Explainer:
 
     # -- the change set -----------------------------------------------------------------
 
-    def changes(self, name: str, wanted: str) -> tuple[tuple[str, ...] | None, list[tuple[str, E.Expr]], list[str]]:
+    def changes(self, name: str, wanted: str, check_only: bool = False
+                ) -> tuple[tuple[str, ...] | None, list[tuple[str, E.Expr]], list[str]]:
         """The fragment, the facts it holds under (toolchain and probe answers
-        of this .config), and notes (and `ruled_out`)."""
+        of this .config), and notes (and `ruled_out`). `check_only`: the
+        notes alone (does the model reproduce the .config?), no fragment."""
         model, config = self.model, self.config
         facts = list(self.asked.facts) + _toolchain_facts(model, config)
         enc = Encoder(model)
         goal = enc.expr(E.Cmp("=", E.Sym(name), E.Const(wanted))).m
         hard = [enc.expr(e).m for _, e in facts]
+        # Every member of a choice in the cone: a member the cone does not
+        # read is still the user's pick (or not) to keep; unencoded, it was
+        # left free, and "# CONFIG_C1 is not set" alone offered where conf
+        # keeps C1 picked unless another member is.
+        while missing := [m for key in list(enc.inputs.vars) if key.kind == "pick"
+                          for m in _members(model, key.what) if m not in enc.syms]:
+            for member in missing:
+                enc.expr(E.Sym(member))
         enc.close()
         keep: dict[int, str] = {}  # selector literal -> symbol it keeps
         for sym_name, sym_enc in enc.syms.items():
             value = _TRI.get(config.get(sym_name, "n"), 0)
-            lits = _user_lits(enc, sym_name, sym_enc, value)
+            lits = _user_lits(enc, sym_name, sym_enc, value) if sym_name in config else _no_user_value(enc, sym_name, sym_enc)
             if lits:
                 keep[enc.selector(lits)] = sym_name
         for sym_name, thresholds in enc.int_thresholds.items():
@@ -335,6 +393,8 @@ class Explainer:
             else:
                 facts += probes
                 hard += [enc.expr(e).m for _, e in probes]
+            if check_only:
+                return (), facts, notes
             soft = list(keep)
             dropped: list[int] = []
             for _ in range(MAX_ROUNDS):
@@ -349,8 +409,9 @@ class Explainer:
                     return None, facts, notes
                 soft.remove(core[-1])
                 dropped.append(core[-1])
-            else:
-                return None, facts, notes
+            else:  # not proven out of reach: saying "no change gives it" would be a guess
+                raise UserError(f"no change set found in {MAX_ROUNDS} rounds: too many of this .config's "
+                                "values disagree with the tree")
             for lit in list(dropped):  # irreducible: put back what is not needed
                 again = query.find([goal, *hard, *soft, lit])
                 if isinstance(again, Sat):
@@ -388,6 +449,32 @@ def _conditions(model: ArchModel, name: str) -> list[E.Expr]:
     return list(dict.fromkeys(c for e in exprs for c in conjuncts(e)))
 
 
+def _no_user_value(enc: Encoder, name: str, sym_enc: SymEnc) -> list[int]:
+    """A symbol the .config does not list (conf writes no line for a symbol
+    it hid) has no user value: where a change shows it, conf gives it its
+    default, not n. So its user input is kept at what the default gives
+    wherever it is visible. (A choice member the .config does not list is
+    kept unpicked: a change that needs it picked writes it.)"""
+    if sym_enc.user is None:
+        return _user_lits(enc, name, sym_enc, 0)
+    user, vis, default = sym_enc.user, sym_enc.vis, sym_enc.default
+
+    def shown_as_default(user_lit: int, vis_lit: int, default_lit: int) -> int:
+        shown = enc.all_of((user_lit, vis_lit))
+        same = enc.any_of((enc.all_of((shown, default_lit)), enc.all_of((-shown, -default_lit))))
+        return enc.any_of((-vis.m, same))
+    lits = [shown_as_default(user.m, vis.m, default.m)]
+    if user.y != user.m:  # tristate
+        lits.append(shown_as_default(user.y, vis.y, default.y))
+    return lits
+
+
+def _members(model: ArchModel, member: str) -> list[str]:
+    """The members of the choice `member` is in."""
+    index = model.symbols[member].choice
+    return [] if index is None else list(model.choices[index].members)
+
+
 def _user_lits(enc: Encoder, name: str, sym_enc: SymEnc, value: int) -> list[int]:
     if sym_enc.user is not None:
         user = sym_enc.user
@@ -396,7 +483,9 @@ def _user_lits(enc: Encoder, name: str, sym_enc: SymEnc, value: int) -> list[int
         return [user.m, user.y] if value == 2 else [user.m, -user.y]
     pick = enc.inputs.vars.get(InputKey("pick", name))
     if pick is not None:
-        return [pick] if value == 2 else [-pick]
+        # The user's pick stays in the .config while a change hides the
+        # member (conf ignores it then); the model has no pick of a hidden one.
+        return [enc.any_of((-sym_enc.vis.m, pick))] if value == 2 else [-pick]
     return []
 
 
@@ -425,9 +514,15 @@ def _toolchain_facts(model: ArchModel, config: dict[str, str]) -> list[tuple[str
 
 def _fragment(enc: Encoder, found: Assignment, names: list[str], model: ArchModel) -> tuple[str, ...]:
     order = {name: i for i, name in enumerate(model.symbols)}
+    values = {name: found.tri(enc.syms[name].value) for name in names}
+    # A member picked by the change unpicks the others: their "is not set"
+    # would be a change conf makes anyway (the set is irreducible).
+    picked = {model.symbols[n].choice for n in names if model.symbols[n].choice is not None and values[n] == "y"}
     out = []
     for name in sorted(names, key=lambda n: order.get(n, 0)):
-        value = found.tri(enc.syms[name].value)
+        value = values[name]
+        if value == "n" and model.symbols[name].choice in picked:
+            continue
         out.append(f"# CONFIG_{name} is not set" if value == "n" else f"CONFIG_{name}={value}")
     return tuple(out)
 
@@ -436,11 +531,16 @@ def explain(asked: Q.Asked, sources: Sources, config: dict[str, str], name: str,
     sym = asked.model.symbols[name]
     if sym.type not in BOOL_TYPES:
         raise UserError(f"{name} is a {sym.type} symbol: explain takes bool and tristate symbols")
+    if sym.type == "bool" and wanted == "m":  # no line rules it out: the core would be empty
+        raise UserError(f"{name} is a bool symbol: it is y or n, never m")
     current = config.get(name, "n")
     explainer = Explainer(asked, sources, config)
     explainer.walk(name, wanted)
     if current == wanted:
-        return Explanation(name, wanted, current, tuple(explainer.reasons), ())
+        # Said so by the .config; a hand-made one conf would read otherwise
+        # (a value its dependencies do not allow) gets the same note as a change.
+        notes = explainer.changes(name, wanted, check_only=True)[2]
+        return Explanation(name, wanted, current, tuple(explainer.reasons), (), notes=tuple(notes))
     changes, facts, notes = explainer.changes(name, wanted)
     impossible = None
     if changes is None:
@@ -493,14 +593,14 @@ def to_data(e: Explanation) -> dict[str, object]:
 
 
 def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: Sequence[str], fmt: str,
-        tree: Tree, stdout: TextIO, manifests: list[Manifest], load: Q.ArchLoad = Q.load_fresh) -> int:
-    """`kltolint explain`: the answer written to `stdout`, the load's manifest to `manifests`."""
-    import json
-
+        tree: Tree, stdout: TextIO, manifests: list[Manifest], load: Q.ArchLoad = Q.load_fresh,
+        config_data: bytes | None = None) -> int:
+    """`kltolint explain`: the answer written to `stdout`, the load's manifest to `manifests`
+    (`config_data`: the .config's bytes, if already read)."""
     from kltolint.cache import Manifest
 
     name, wanted = parse_target(symbol)
-    config = read_config(config_path)
+    config, where = _read_config(config_path, config_data)
     if len(arches) > 1:
         raise UserError("explain takes one --arch (a .config is for one arch)")
     arch = arches[0] if arches else config.get("ARCH_NAME") or _arch_of(config, tree)
@@ -508,10 +608,13 @@ def run(symbol: str, config_path: Path, arches: Sequence[str], toolchain_facts: 
     manifests.append(Manifest.of(asked.record))
     if name not in asked.model.symbols:
         raise UserError(f"unknown symbol {name} (not defined on {arch})")
+    _check_values(asked.model, config, where, config_path)
+    _last_pick_wins(asked.model, config, where)
     result = explain(asked, Sources(tree), config, name, wanted)
     if fmt == "json":
-        json.dump(to_data(result), stdout, indent=2)
-        stdout.write("\n")
+        from kltolint.output import json_text  # a byte that was not UTF-8 in a Kconfig line: no lone surrogate
+
+        stdout.write(json_text(to_data(result)) + "\n")
     else:
         stdout.write(render_text(result))
     return 1 if result.changes is None else 0

@@ -44,7 +44,7 @@ def render(fmt: Format, findings: Sequence[Finding], tree: str, arches: Sequence
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
-def _dumps(doc: object) -> str:
+def json_text(doc: object) -> str:
     """JSON that strict parsers accept: a byte that was not UTF-8 in a
     Kconfig file (kept as a lone surrogate) is written as the text `\\xNN`."""
     return json.dumps(_clean(doc), indent=2)
@@ -158,7 +158,7 @@ def render_json(findings: Sequence[Finding], tree: str, arches: Sequence[str],
     }
     if removed is not None:
         doc["removed"] = [finding_dict(f) for f in removed]
-    return _dumps(doc) + "\n"
+    return json_text(doc) + "\n"
 
 
 # -- bots -----------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def render_sarif(findings: Sequence[Finding], rules: Sequence[Rule], removed: Se
             "results": results,
         }],
     }
-    return _dumps(doc) + "\n"
+    return json_text(doc) + "\n"
 
 
 def _sarif_result(finding: Finding, arches: list[str], index: dict[str, int], state: str | None) -> dict[str, object]:
@@ -262,7 +262,7 @@ def render_rdjson(findings: Sequence[Finding]) -> str:
             diag["suggestions"] = [_rd_suggestion(e) for e in edits]
         diagnostics.append(diag)
     doc = {"source": {"name": "kltolint"}, "severity": "ERROR", "diagnostics": diagnostics}
-    return _dumps(doc) + "\n"
+    return json_text(doc) + "\n"
 
 
 def _rd_suggestion(edit: Edit) -> dict[str, object]:

@@ -78,6 +78,8 @@ def resolve_arch(tree: Tree, arch: str) -> tuple[str, E.Expr | None]:
 
 
 def parse_goal(text: str) -> E.Expr:
+    if any(c in text for c in "\n\r\0"):  # a Kconfig line, and a .config string, is one line
+        raise UserError("bad expression: a line break or NUL in it")
     try:
         return E.parse(text)
     except E.ExprSyntaxError as err:

@@ -44,7 +44,6 @@ import hashlib
 import hmac
 import json
 import os
-import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import _exit  # os's documented exit without cleanup (a forked child's)
@@ -52,14 +51,14 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from kltolint import expr as E
-from kltolint.cache import code_digest, entry_files, unchanged, write_entry
+from kltolint.cache import code_digest, entry_files, read_entry, unchanged, write_entry
 from kltolint.errors import UserError
 from kltolint.model import EDGE_KINDS, ArchModel, Choice, Edge, Loc, Probe, Symbol
 from kltolint.provenance import Node, Nodes
+from kltolint.signing import signing_key
 from kltolint.tree import Identity, LoadRecord, Tree
 
 SCHEMA = 2  # 2: the large parts one line each (entry_body)
-KEY_BYTES = 32
 _TYPES = frozenset({"bool", "tristate", "int", "hex", "string", "unknown"})
 _V = TypeVar("_V")
 _T = TypeVar("_T")
@@ -77,38 +76,6 @@ class Saved:
     model: ArchModel
     nodes: Nodes
     record: LoadRecord
-
-
-def key_path() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "kltolint" / "model-key"
-
-
-def signing_key(path: Path | None = None) -> bytes | None:
-    """The key saved models are signed with, made on first use; None when
-    it cannot be had safely (not ours, readable by others, unwritable)."""
-    path = path or key_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            import secrets  # once per user: not on every question's path
-
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(KEY_BYTES))
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(fd) as handle:
-            st = os.fstat(handle.fileno())
-            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
-                return None
-            text = handle.read(4 * KEY_BYTES)
-        key = bytes.fromhex(text)
-    except (OSError, ValueError):
-        return None
-    return key if len(key) == KEY_BYTES else None
 
 
 class Models:
@@ -146,9 +113,8 @@ class Models:
             return None
         path = self.path(tree, arch)
         try:
-            with open(path, "rb") as handle:
-                entry = os.fstat(handle.fileno())
-                mac, _, body = handle.read().partition(b"\n")
+            text, entry = read_entry(path)  # a regular file, bounded
+            mac, _, body = text.partition(b"\n")
             if not hmac.compare_digest(mac, self._sign(body)):
                 return None
             data = entry_data(body)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from kltolint import catalogue, toolchain
 from kltolint.findings import Witness
-from kltolint.logic import Assignment, Encoder, Query, Sat, Unsat
+from kltolint.logic import Assignment, Encoder, InputKey, Query, Sat, Unsat
 from kltolint.model import ArchModel
 
 MAX_ROUNDS = 400
@@ -251,13 +251,43 @@ def _fragment(enc: Encoder, found: Assignment, model: ArchModel) -> str:
         chosen = found.tri(sym.value) if found(sym.user.m) else "n"
         if chosen != "n":
             lines.append((order[name], f"CONFIG_{name}={chosen}"))
+    for key, var in list(enc.inputs.vars.items()):
+        # A member the goal's cone does not read is still picked, or not: a
+        # pick the solver made of one is written (a pick implies visible).
+        if key.kind == "pick" and key.what not in enc.syms and key.what in order and found(var):
+            lines.append((order[key.what], f"CONFIG_{key.what}=y"))
     for name, vis in enc.int_visible.items():
         if found(vis):
             value = _int_value(enc.int_thresholds[name], found)
             if value is not None:
                 text = hex(value) if model.symbols[name].type == "hex" else str(value)
                 lines.append((order[name], f"CONFIG_{name}={text}"))
+    lines += [(order[name], line) for name, line in _strings(enc, found, model)]
     return "".join(text + "\n" for _, text in sorted(lines))
+
+
+def _strings(enc: Encoder, found: Assignment, model: ArchModel) -> list[tuple[str, str]]:
+    """The user's value of each string symbol the goal's cone compares: the
+    text the solver chose, or, where it chose none of the texts compared, one
+    that is none of them (unwritten, allnoconfig would leave the default)."""
+    tested: dict[str, list[str]] = {}
+    for (name, text), _lit in enc.encoded_string_tests():
+        sym = model.symbols.get(name)
+        if sym is not None and sym.type == "string" and sym.prompts:
+            tested.setdefault(name, []).append(text)
+    out = []
+    for name, texts in tested.items():
+        chosen = [t for t in texts if (lit := enc.inputs.vars.get(InputKey("user-str", name, t))) is not None
+                  and found(lit)]
+        if chosen:
+            value = chosen[0]
+        else:
+            value = "x"
+            while value in texts:
+                value += "x"
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        out.append((name, f'CONFIG_{name}="{escaped}"'))
+    return out
 
 
 def _int_value(thresholds: dict[int, int], found: Assignment) -> int | None:

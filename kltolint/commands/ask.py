@@ -130,8 +130,10 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
     asked = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(opts).items()}
     question: dict[str, Any] = {"command": command, **{k: v for k, v in sorted(asked.items())
                                                       if k not in ("tree", "no_cache", "cache_dir")}}
-    if isinstance(opts, ExplainOptions):
-        question["config_sha256"] = hashlib.sha256(config_bytes(Path(opts.config))).hexdigest()
+    data = None
+    if isinstance(opts, ExplainOptions):  # read once: a pipe gives its bytes once, a file may change
+        data = config_bytes(Path(opts.config))
+        question["config_sha256"] = hashlib.sha256(data).hexdigest()
     key = json.dumps(question, sort_keys=True)
     store = None if opts.no_cache else Answers(location(opts.cache_dir))
     hit = store.get(tree, "", key) if store else None
@@ -147,12 +149,12 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
     models = None if store is None else _models(opts.cache_dir)
     try:
         try:
-            code = _asked(command, opts, tree, out, manifests, models)
+            code = _asked(command, opts, tree, out, manifests, models, data)
         except Malformed:  # a part of a saved model, read while answering, was not as saved
             assert models is not None
             models.distrust()
             out, manifests = io.StringIO(), []
-            code = _asked(command, opts, tree, out, manifests, models)
+            code = _asked(command, opts, tree, out, manifests, models, data)
     except UserError:
         if models is not None:
             models.save_detached()  # a typo: the arch was loaded all the same
@@ -166,8 +168,9 @@ def _answered(command: Literal["query", "explain"], opts: QueryOptions | Explain
 
 
 def _asked(command: Literal["query", "explain"], opts: QueryOptions | ExplainOptions, tree: Tree, out: TextIO,
-           manifests: list[Manifest], models: Models | None) -> ExitCode:
-    """The answer, written to `out`; models from `models` (None: loaded fresh, not saved)."""
+           manifests: list[Manifest], models: Models | None, data: bytes | None = None) -> ExitCode:
+    """The answer, written to `out`; models from `models` (None: loaded fresh, not saved);
+    `data`: explain's .config bytes, as read for the question's key."""
     if isinstance(opts, QueryOptions):
         return _query(opts, tree, out, manifests, models)
     from kltolint import explain
@@ -175,7 +178,7 @@ def _asked(command: Literal["query", "explain"], opts: QueryOptions | ExplainOpt
 
     with collector_paused(last=True):  # one arch
         return ExitCode(explain.run(opts.symbol, Path(opts.config), opts.arch, opts.toolchain, opts.format,
-                                    tree, out, manifests, models.load if models else load_fresh))
+                                    tree, out, manifests, models.load if models else load_fresh, data))
 
 
 @contextmanager
@@ -292,8 +295,9 @@ def _query(opts: QueryOptions, tree: Tree, stdout: TextIO, manifests: list[Manif
         answers.append(answer)
         manifests.append(manifest)
     if opts.format == "json":
-        json.dump(Q.to_data(opts.expr, list(opts.toolchain), answers), stdout, indent=2)
-        stdout.write("\n")
+        from kltolint.output import json_text  # a byte that was not UTF-8 in a Kconfig line: no lone surrogate
+
+        stdout.write(json_text(Q.to_data(opts.expr, list(opts.toolchain), answers)) + "\n")
     else:
         stdout.write(Q.render_text(opts.expr, answers))
     return ExitCode.found(not all(a.reachable for a in answers))

@@ -159,7 +159,7 @@ class Inputs:
         self.prefer_false: set[int] = set()  # phase hints: user choices
         # By the key of the value (no `at`): its (c, ">= c" literal) thresholds in order, its texts.
         self.ge_chains: dict[InputKey, list[tuple[int, int]]] = {}
-        self.str_sets: dict[InputKey, list[int]] = {}
+        self.str_sets: dict[InputKey, int] = {}  # a text input: "one of its values so far holds"
         # Called with each new input: constraints over inputs made later (catalogue).
         self.watchers: list[Callable[[InputKey, int], None]] = []
 
