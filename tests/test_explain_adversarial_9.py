@@ -156,6 +156,12 @@ def _tree(tmp_path: Path, text: str = KCONFIG) -> Path:
     return make_tree(tmp_path / "tree", {"Kconfig": text})
 
 
+def _explain(capsys, root, config, goal: str):
+    """`explain goal` on the demo arch, uncached: the result, and the change lines it prints."""
+    result = run(capsys, "explain", goal, "--config", str(config), "--tree", str(root), "--arch", "demo", "--no-cache")
+    return result, [line.strip() for line in result.out.splitlines() if line.startswith("    ")]
+
+
 # -- 1, 2. A FIFO or a pipe as --config -----------------------------------------------------
 
 def test_a_fifo_no_one_writes_to_does_not_hang(tmp_path):
@@ -218,8 +224,7 @@ def test_an_imply_of_y_promotes_m_to_y(capsys, tmp_path):
     # explain: T=m from a .config with FORCE=y takes FORCE off too
     config = tmp_path / ".config"
     config.write_text("CONFIG_MODULES=y\nCONFIG_FORCE=y\nCONFIG_T=y\n")
-    result = run(capsys, "explain", "T=m", "--config", str(config), "--tree", str(root), "--arch", "demo", "--no-cache")
-    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    result, changes = _explain(capsys, root, config, "T=m")
     assert result.code == 0 and "# CONFIG_FORCE is not set" in changes, result.out
     assert _kconfiglib_value(root, config.read_text() + "".join(c + "\n" for c in changes), "T") == "m"
 
@@ -244,9 +249,7 @@ def test_unpicking_a_member_picks_another(capsys, tmp_path):
     root = _tree(tmp_path, CHOICE)
     config = tmp_path / ".config"
     config.write_text("# CONFIG_MODULES is not set\nCONFIG_C1=y\n# CONFIG_C2 is not set\n")
-    result = run(capsys, "explain", "C1=n", "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
-    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    result, changes = _explain(capsys, root, config, "C1=n")
     assert result.code == 0 and "CONFIG_C2=y" in changes, result.out
     assert _kconfiglib_value(root, config.read_text() + "".join(c + "\n" for c in changes), "C1") == "n"
 
@@ -279,9 +282,7 @@ def test_a_hidden_symbol_takes_its_default_once_shown(capsys, tmp_path, target, 
     root = _tree(tmp_path, HIDDEN)
     config = tmp_path / ".config"
     config.write_text(HIDDEN_CONFIG)
-    result = run(capsys, "explain", target, "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
-    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    result, changes = _explain(capsys, root, config, target)
     assert result.code == 0 and set(changes) == needed, result.out
     assert _kconfiglib_value(root, HIDDEN_CONFIG + "".join(c + "\n" for c in changes), target) == "y"
 
@@ -291,9 +292,7 @@ def test_picking_a_member_needs_no_line_unpicking_the_other(capsys, tmp_path, ta
     root = _tree(tmp_path, CHOICE)
     config = tmp_path / ".config"
     config.write_text("# CONFIG_MODULES is not set\nCONFIG_C1=y\n# CONFIG_C2 is not set\n")
-    result = run(capsys, "explain", target, "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
-    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    result, changes = _explain(capsys, root, config, target)
     assert result.code == 0 and changes == ["CONFIG_C2=y"], result.out
 
 
@@ -336,8 +335,7 @@ def test_a_value_conf_reads_otherwise_is_refused(capsys, tmp_path, line):
     root = _tree(tmp_path)
     config = tmp_path / ".config"
     config.write_text(f"CONFIG_DEMO=y\n{line}\n")
-    result = run(capsys, "explain", "A=n", "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
+    result, _ = _explain(capsys, root, config, "A=n")
     assert result.code == 2 and result.error.startswith(f"kltolint: error: {config}:2: "), result
     assert "\x1b" not in result.err
 
@@ -348,8 +346,7 @@ def test_m_asked_of_a_bool_is_refused(capsys, tmp_path):
     root = _tree(tmp_path)
     config = tmp_path / ".config"
     config.write_text(A_ON)
-    result = run(capsys, "explain", "A=m", "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
+    result, _ = _explain(capsys, root, config, "A=m")
     assert result.code == 2 and "bool" in result.error, result
 
 
@@ -465,8 +462,7 @@ def test_out_of_rounds_is_no_claim_of_impossible(capsys, tmp_path, monkeypatch):
     root = _tree(tmp_path)
     config = tmp_path / ".config"
     config.write_text("CONFIG_DEMO=y\n# CONFIG_A is not set\n# CONFIG_B is not set\n")
-    result = run(capsys, "explain", "B", "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
+    result, _ = _explain(capsys, root, config, "B")
     assert result.code == 2 and "rounds" in result.error, result
 
 
@@ -477,8 +473,7 @@ def test_only_a_line_feed_ends_a_line(capsys, tmp_path, sep):
     root = _tree(tmp_path)
     config = tmp_path / ".config"
     config.write_text(f"CONFIG_DEMO=y\n# a comment{sep}CONFIG_A=y\n")  # to conf, one comment: A is not set
-    result = run(capsys, "explain", "A", "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
+    result, _ = _explain(capsys, root, config, "A")
     assert result.code == 0 and result.out.startswith("A = n in the .config"), result.out
 
 
@@ -486,8 +481,7 @@ def test_a_line_with_leading_blanks_is_not_read_as_a_value(capsys, tmp_path):
     root = _tree(tmp_path)
     config = tmp_path / ".config"
     config.write_text("CONFIG_DEMO=y\r\n  CONFIG_A=y\r\n")  # conf: "unexpected data", A not set
-    result = run(capsys, "explain", "A", "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
+    result, _ = _explain(capsys, root, config, "A")
     assert result.code == 2 and f"{config}:2: not a .config line" in result.error, result
 
 
@@ -511,8 +505,7 @@ def test_a_string_ends_at_its_first_bare_quote(capsys, tmp_path, value, holds):
     root = _tree(tmp_path, TEXT)
     config = tmp_path / ".config"
     config.write_text(f"# CONFIG_MODULES is not set\nCONFIG_S={value}\n# CONFIG_NAMED is not set\n")
-    result = run(capsys, "explain", "NAMED", "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
+    result, _ = _explain(capsys, root, config, "NAMED")
     if holds is None:  # conf: "invalid string found"
         assert result.code == 2 and f"{config}:2: unterminated string" in result.error, result
     else:
@@ -541,9 +534,7 @@ def test_a_pick_stays_while_its_choice_is_hidden(capsys, tmp_path):
     root = _tree(tmp_path, GATED)
     config = tmp_path / ".config"
     config.write_text("# CONFIG_MODULES is not set\n# CONFIG_C1 is not set\nCONFIG_C2=y\nCONFIG_GATE=y\n")
-    result = run(capsys, "explain", "C2=n", "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
-    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    result, changes = _explain(capsys, root, config, "C2=n")
     assert result.code == 0 and len(changes) == 1, result.out  # GATE off, or C1 picked: one change either way
     assert _kconfiglib_value(root, config.read_text() + changes[0] + "\n", "C2") == "n"
 
@@ -598,9 +589,7 @@ def test_the_pick_read_last_wins(capsys, tmp_path):
     config = tmp_path / ".config"
     config.write_text("# CONFIG_MODULES is not set\nCONFIG_C1=y\nCONFIG_C2=y\n")
     assert _kconfiglib_value(root, config.read_text(), "C2") == "y"  # the later line wins
-    result = run(capsys, "explain", "C2=n", "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
-    changes = [l.strip() for l in result.out.splitlines() if l.startswith("    ")]
+    result, changes = _explain(capsys, root, config, "C2=n")
     assert result.code == 0 and changes, result.out
     assert _kconfiglib_value(root, config.read_text() + "".join(c + "\n" for c in changes), "C2") == "n", changes
 
@@ -612,6 +601,5 @@ def test_a_value_conf_would_not_give_is_noted_even_when_wanted(capsys, tmp_path)
     config = tmp_path / ".config"
     config.write_text("CONFIG_DEMO=y\n# CONFIG_A is not set\nCONFIG_B=y\n")  # B depends on A
     assert _kconfiglib_value(root, config.read_text(), "B") == "n"
-    result = run(capsys, "explain", "B", "--config", str(config), "--tree", str(root), "--arch", "demo",
-                 "--no-cache")
+    result, _ = _explain(capsys, root, config, "B")
     assert "does not reproduce this .config" in result.out, result.out
