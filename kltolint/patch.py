@@ -7,6 +7,7 @@ a review bot reads untrusted input.
 
 from __future__ import annotations
 
+import binascii
 import email
 import email.header
 import email.message
@@ -217,58 +218,39 @@ def _content(part: email.message.Message) -> str:
         return ""
     data = payload.encode("ascii", "surrogateescape")  # the bytes the parser read
     encoding = str(part.get("Content-Transfer-Encoding", "")).lower()
-    decode = _base64_line if "base64" in encoding else _qp_line if "quoted-printable" in encoding else None
-    if decode is not None:
-        data = b"".join(decode(line) for line in re.findall(rb"[^\n]*\n|[^\n]+\Z", data))  # lines end at LF only
+    if "base64" in encoding:
+        data = b"".join(_base64_line(line) for line in re.findall(rb"[^\n]*\n|[^\n]+\Z", data))  # lines end at LF only
+    elif "quoted-printable" in encoding:
+        data = _quoted_printable(data)
     return data.decode("utf-8", "surrogateescape")
 
 
-def _qp_line(line: bytes) -> bytes:
-    """git's decode_q_segment: `=XY` is the byte XY when both are hex
-    digits, `=` before the line end drops that end, any other `=` stays; a
-    NUL ends the line."""
-    out = bytearray()
-    i = 0
-    while i < len(line) and line[i]:
-        c = line[i]
-        i += 1
-        if c == ord("="):
-            if i >= len(line) or line[i] in b"\n\0":
-                break
-            pair = line[i: i + 2]
-            if len(pair) == 2 and all(chr(b) in string.hexdigits for b in pair):
-                out.append(int(pair, 16))
-                i += 2
-                continue
-        out.append(c)
-    return bytes(out)
+def _quoted_printable(data: bytes) -> bytes:
+    """git's decode_q_segment, line by line: `=XY` is the byte XY when both
+    are hex digits; `=` before a line end drops that end; a NUL (or `=` and
+    a NUL) ends its line, line end and all; any other `=` stays. One regex,
+    left to right as git's loop (`==41` is `=A`), each choice made on the
+    next two bytes as git makes it."""
+    if not _ODD_QP.search(data):  # no NUL, every `=` before a hex pair or a line end: the C decoder agrees
+        return binascii.a2b_qp(data)
+    return _QP.sub(lambda m: bytes.fromhex(m.group(1).decode()) if m.group(1) else b"", data)
 
 
-_BASE64 = {c: v for v, c in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+_QP = re.compile(rb"=([0-9A-Fa-f]{2})|=?\0[^\n]*\n?|=\n|=\Z")
+_ODD_QP = re.compile(rb"=(?![0-9A-Fa-f]{2}|\n|\Z)|\0")
+_NOT_BASE64 = bytes(c for c in range(256) if chr(c) not in string.ascii_letters + string.digits + "+/")
 
 
 def _base64_line(line: bytes) -> bytes:
     """git's decode_b_segment: each line on its own (bits a line leaves over
     are dropped), any byte outside the alphabet (`=` too) skipped; a NUL
     ends the line."""
-    out = bytearray()
-    acc = pos = 0
-    for c in line.split(b"\0", 1)[0]:
-        value = _BASE64.get(c)
-        if value is None:
-            continue
-        if pos == 0:
-            acc = value << 2
-        elif pos == 1:
-            out.append(acc | value >> 4)
-            acc = (value & 15) << 4
-        elif pos == 2:
-            out.append(acc | value >> 2)
-            acc = (value & 3) << 6
-        else:
-            out.append(acc | value)
-        pos = (pos + 1) % 4
-    return bytes(out)
+    digits = line.split(b"\0", 1)[0].translate(None, _NOT_BASE64)
+    whole = len(digits) - len(digits) % 4
+    rest = digits[whole:]
+    # 2 or 3 digits left give 1 or 2 bytes, as git's loop does; 1 gives none.
+    return binascii.a2b_base64(digits[:whole]) + (binascii.a2b_base64(rest + b"=" * (4 - len(rest)))
+                                                   if len(rest) > 1 else b"")
 
 
 def _ended(text: str) -> str:
