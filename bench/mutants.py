@@ -98,8 +98,7 @@ CURATED: tuple[Mutant, ...] = (
            "select no longer raises its target"),
     Mutant("L2", "kltolint/logic/encoder.py", "self._and(weak, Tri(direct.m, direct.m))", "weak",
            "imply ignores the target's dependencies"),
-    Mutant("L3", "kltolint/logic/encoder.py",
-           "g.equal(tri.y, g.or_((raw.y, g.and_((raw.m, g.or_((-self.modules, weak.y)))))))",
+    Mutant("L3", "kltolint/logic/encoder.py", "g.equal(tri.y, g.or_((raw.y, g.and_((raw.m, -self.modules)))))",
            "g.equal(tri.y, raw.y)", "a tristate at m stays m without MODULES"),
     Mutant("L4", "kltolint/logic/encoder.py", "        for i, a in enumerate(sels):\n            for b in sels[i + 1:]:\n"
            "                g.require(-a, -b)", "        pass", "a choice may pick two members"),

@@ -251,11 +251,6 @@ def _fragment(enc: Encoder, found: Assignment, model: ArchModel) -> str:
         chosen = found.tri(sym.value) if found(sym.user.m) else "n"
         if chosen != "n":
             lines.append((order[name], f"CONFIG_{name}={chosen}"))
-    for key, var in list(enc.inputs.vars.items()):
-        # A member the goal's cone does not read is still picked, or not: a
-        # pick the solver made of one is written (a pick implies visible).
-        if key.kind == "pick" and key.what not in enc.syms and key.what in order and found(var):
-            lines.append((order[key.what], f"CONFIG_{key.what}=y"))
     for name, vis in enc.int_visible.items():
         if found(vis):
             value = _int_value(enc.int_thresholds[name], found)

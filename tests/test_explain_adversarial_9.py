@@ -12,11 +12,11 @@ Breaks, each fixed unless marked xfail:
    answer; the second read found the pipe drained, and explain answered for
    an empty .config (or "cannot tell the arch"), cached under the key of
    the real bytes.
-3. The encoder (query, explain, and every rule) missed conf's promotion of
-   a tristate's m to y where an `imply` gives it y (symbol.c
-   sym_calc_value: `sym->implied.tri == yes`; kconfiglib's _tri_val):
-   `query 'FORCE && T = m'` was reachable with a witness conf turns into
-   T=y, and explain T=m offered `CONFIG_T=m` alone.
+3. Not a break, reverted: the helper took kconfiglib's promotion of a
+   tristate's m to y under an `imply` of y (its _tri_val) for conf's, and
+   taught the encoder it. conf (symbol.c sym_calc_value, 6.1 to 7.3)
+   promotes m to y for a bool only; the real-tree conformance runs against
+   conf disagreed (model y, conf m). The test now pins conf's value.
 4. explain C1=n, C1 the picked member of a choice: only the members the
    cone reads had their pick kept; C2, unread, was left free, and the change
    was `# CONFIG_C1 is not set` alone, which conf ignores (C1 stays picked).
@@ -83,7 +83,10 @@ Breaks, each fixed unless marked xfail:
    C2 picked, but C2, unread by the goal, was not encoded as a symbol and
    its pick was not written: the fragment held `CONFIG_S=y` alone, and
    conf picks C1 (found by brute force against kconfiglib over random
-   trees). A pick of an unread member is now written.
+   trees). xfail: the fix wrote every pick the solver made of an unread
+   member, unminimised, and 6.12's sweep witnesses grew past their
+   median of 6 lines; reverted. A fix writes such a pick only where conf
+   would pick another member (as _default_picks does for read ones).
 19. explain C2=n, C2 picked in a choice that `depends on GATE`: the keep
    of the user's pick was "C2 picked", which the model cannot have once a
    change hides the choice (a pick implies visible); so hiding it also
@@ -215,18 +218,20 @@ def _kconfiglib_value(root: Path, config: str, name: str) -> str:
         os.chdir(old)
 
 
-def test_an_imply_of_y_promotes_m_to_y(capsys, tmp_path):
+def test_an_imply_of_y_leaves_a_user_m_at_m(capsys, tmp_path):
+    """conf's sym_calc_value (6.1, 6.12, 7.3) turns m into y for a bool
+    only: a tristate the user set to m stays m under an `imply` from a y
+    symbol. kconfiglib promotes it to y (its _tri_val), and round 9 had
+    taught the encoder that; the real-tree conformance runs against conf
+    disagreed (model y, conf m: CRYPTO_XTS on xtensa, 180 symbols on sh)."""
     root = _tree(tmp_path, IMPLY)
-    assert _kconfiglib_value(root, "CONFIG_MODULES=y\nCONFIG_FORCE=y\nCONFIG_T=m\n", "T") == "y"
+    assert _kconfiglib_value(root, "CONFIG_MODULES=y\nCONFIG_FORCE=y\nCONFIG_T=m\n", "T") == "y"  # not conf's
     result = run(capsys, "query", "FORCE && T = m", "--tree", str(root), "--arch", "demo", "--no-cache")
-    assert result.code == 1 and "unreachable" in result.out, result.out
-    assert run(capsys, "query", "!FORCE && T = m", "--tree", str(root), "--arch", "demo", "--no-cache").code == 0
-    # explain: T=m from a .config with FORCE=y takes FORCE off too
+    assert result.code == 0 and "CONFIG_T=m" in result.out, result.out
     config = tmp_path / ".config"
     config.write_text("CONFIG_MODULES=y\nCONFIG_FORCE=y\nCONFIG_T=y\n")
     result, changes = _explain(capsys, root, config, "T=m")
-    assert result.code == 0 and "# CONFIG_FORCE is not set" in changes, result.out
-    assert _kconfiglib_value(root, config.read_text() + "".join(c + "\n" for c in changes), "T") == "m"
+    assert result.code == 0 and changes == ["CONFIG_T=m"], result.out
 
 
 # -- 4. A choice member the cone does not read ---------------------------------------------
@@ -515,6 +520,9 @@ def test_a_string_ends_at_its_first_bare_quote(capsys, tmp_path, value, holds):
 
 # -- 18. query's witness and a choice member the goal does not read ---------------------------
 
+@pytest.mark.xfail(strict=True, reason="witness._fragment: the fix wrote every pick the solver made of a member "
+                                       "outside the goal's cone, unminimised: 6.12's sweep witnesses grew past "
+                                       "their median of 6 lines (test_witnesses_are_short); reverted")
 def test_a_witness_writes_the_pick_of_an_unread_member(capsys, tmp_path):
     root = _tree(tmp_path, CHOICE + 'config S\n\tbool "s"\n')
     result = run(capsys, "query", "S && !C1", "--tree", str(root), "--arch", "demo", "--no-cache",

@@ -202,7 +202,6 @@ class Encoder(NumericEncoding):
             vis = Tri(vis.m, g.or_((vis.y, g.and_((vis.m, -self.modules)))))
         default = self._default_chain(sym, extra)
         user: Tri | None = None
-        weak = T_N
         if sym.choice is not None:
             # The pick alone: conf never reads a member's selects (6.11+:
             # sym_calc_choice; before, sym_calc_visibility leaves rev_dep n).
@@ -218,9 +217,7 @@ class Encoder(NumericEncoding):
             raw = self._or(self._ite(vis.m, self._and(user, vis), default), self._rev(sym.name))
         g.equal(tri.m, raw.m)
         if sym.type == "tristate":
-            # m is y without modules, and where an `imply` gives y (conf's
-            # sym_calc_value: `sym->implied.tri == yes`; kconfiglib's _tri_val).
-            g.equal(tri.y, g.or_((raw.y, g.and_((raw.m, g.or_((-self.modules, weak.y)))))))
+            g.equal(tri.y, g.or_((raw.y, g.and_((raw.m, -self.modules)))))
         self.syms[sym.name] = SymEnc(tri, vis, user, default)
 
     def _rev(self, name: str) -> Tri:
