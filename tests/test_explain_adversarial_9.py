@@ -203,8 +203,8 @@ config T
 """
 
 
-def _kconfiglib_value(root: Path, config: str, name: str) -> str:
-    """`name`'s value after kconfiglib loads `config` (an olddefconfig)."""
+def _kconfiglib_loaded(root: Path, config: str):
+    """kconfiglib's Kconfig of `root` after it loads `config` (an olddefconfig)."""
     import kconfiglib
 
     (root / "ref.config").write_text(config)
@@ -213,9 +213,14 @@ def _kconfiglib_value(root: Path, config: str, name: str) -> str:
     try:
         kconf = kconfiglib.Kconfig("Kconfig", warn=False)
         kconf.load_config("ref.config")
-        return kconf.syms[name].str_value
+        return kconf
     finally:
         os.chdir(old)
+
+
+def _kconfiglib_value(root: Path, config: str, name: str) -> str:
+    """`name`'s value after kconfiglib loads `config`."""
+    return _kconfiglib_loaded(root, config).syms[name].str_value
 
 
 def test_an_imply_of_y_leaves_a_user_m_at_m(capsys, tmp_path):
@@ -447,15 +452,7 @@ def test_an_int_ordered_against_a_text_compares_as_text(capsys, tmp_path):
 def _kconfiglib_value_of(root: Path, config: str, expression: str) -> str:
     import kconfiglib
 
-    (root / "ref.config").write_text(config)
-    old = os.getcwd()
-    os.chdir(root)
-    try:
-        kconf = kconfiglib.Kconfig("Kconfig", warn=False)
-        kconf.load_config("ref.config")
-        return kconfiglib.TRI_TO_STR[kconf.eval_string(expression)]
-    finally:
-        os.chdir(old)
+    return kconfiglib.TRI_TO_STR[_kconfiglib_loaded(root, config).eval_string(expression)]
 
 
 # -- 15. The change search out of rounds ----------------------------------------------------
